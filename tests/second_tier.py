@@ -47,6 +47,7 @@ def insert_tiers(site: Site, *, second_title: str | None = None) -> tuple[int, i
     """A first-tier candidate (above the threshold) and a second-tier one, both first seen now, both with a why."""
     now = site.clock()
     seen = {"first_seen_at": now, "updated_at": now, "why": WHY.to_json(), "suggested_section": SECTION}
+    seen["matched"] = list(WHY.terms)  # as a poll stores them: the terms its why names
     first = insert_candidate(site.database, FIRST, score=1.7, relevant=True, **seen)
     titled = {"title": second_title} if second_title else {}
     second = insert_candidate(site.database, SECOND, score=0.93, relevant=False, **seen, **titled)

@@ -68,7 +68,8 @@ async def test_the_abstract_is_folded_with_its_matched_terms_marked_and_feed_tex
     assert "<mark>sparse autoencoder</mark>s" in folded
     assert "<mark>&lt;b&gt;CLIP&lt;/b&gt;</mark>" in folded and "<b>" not in folded
     assert "<mark>steer</mark>" in folded  # a term from why the model flagged it
-    assert "matched: steer" in page and "keyword rules +1.20" in page
+    assert "matched: sparse autoencoder, &lt;b&gt;CLIP&lt;/b&gt;, steer" in page  # each term marked, listed
+    assert "keyword rules +1.20" in page
 
 
 @pytest.mark.asyncio

@@ -10,6 +10,7 @@ import pytest
 
 from digest.relevance.rules import load_rules
 from digest.relevance.terms import Words
+from digest.relevance.why import Why
 from tests.factories import insert_candidate, real_papers
 from tests.web_pages import card, review
 from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in
@@ -19,6 +20,12 @@ def _rules_terms(site: Site, text: str) -> list[str]:
     """The terms the bundled rules find in `text`, as a poll stores them with the candidate."""
     rules = load_rules(site.settings.feeds_dir)
     return list(dict.fromkeys(term for found in rules.find(Words.of(text)) for term in found))
+
+
+def _listed(page: str) -> str:
+    found = re.search(r"<li>matched: (.*?)</li>", page, re.S)
+    assert found is not None, page
+    return found.group(1)
 
 
 def _marked(page: str) -> list[str]:
@@ -52,3 +59,23 @@ async def test_prefix_and_hyphenated_terms_are_marked_in_the_abstract_on_review_
     assert f"arXiv:{clip['arxiv_id']}" in approval_page
     assert {"sparse autoencoders", "neurons", "internal mechanisms"} <= set(_marked(approval_page))
     assert site.status_of(ids[0]) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_the_matched_line_lists_every_term_marked_in_the_abstract(site: Site) -> None:
+    """A card's "matched:" line listed the first 8 of 18 terms while the abstract marked all of them ("We find" marked,
+    not listed): a maintainer could not tell why a word was marked. The card lists every term it marks, on /review and
+    on an approval link's page; the shorter places (Discord, the weekly digest) say how many more matched."""
+    paper = real_papers()[1]
+    matched = _rules_terms(site, paper["title"] + " " + paper["abstract"])
+    assert len(matched) > 8 and "we find" in matched
+    candidate_id = insert_candidate(site.database, paper, matched=matched, why=Why(tuple(matched)).to_json())
+    await sign_in(site)
+    async with site.client.get("/feeds/candidates.xml", params={"token": SECRETS_ENV["DIGEST_FEED_TOKEN"]}) as feed:
+        links = approval_links(await feed.text())
+    async with site.client.get(links[0][0]) as opened:
+        approval_page = await opened.text()
+    for page in (card(await review(site), candidate_id), approval_page):
+        assert _listed(page) == ", ".join(matched)
+        assert "we find" in _marked(page)
+    assert Why(tuple(matched)).lines()[0] == f"matched: {', '.join(matched[:8])} and {len(matched) - 8} more"

@@ -38,14 +38,16 @@ class Why:
             ],
         }
 
-    def lines(self) -> list[str]:
+    def lines(self, shown: int = 8) -> list[str]:
         """Short plain-text lines for a reader (escape them for the medium: Markdown, HTML, Discord). A list paper's
         title is the list's own text, kept as the maintainer wrote it (a bidi override and all): here each line is
         made one line without invisible characters, so no U+202E reverses it on the review page or in `digest
-        score`. The stored `why` keeps the title as it is."""
+        score`. The stored `why` keeps the title as it is. The first `shown` terms are named, and how many more
+        matched."""
         found: list[str] = []
         if self.terms:
-            found.append("matched: " + ", ".join(self.terms[:8]))
+            more = len(self.terms) - shown
+            found.append("matched: " + ", ".join(self.terms[:shown]) + (f" and {more} more" if more > 0 else ""))
         pushed = [f"{name} {value:+.2f}" for name, value in self.parts if value > 0][:4]
         if pushed:
             found.append("pushed up by: " + "; ".join(pushed))

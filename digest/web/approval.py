@@ -24,7 +24,7 @@ from digest.vocab import Channel, Status, link_actor
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.highlighting import highlight
 from digest.web.publishing import publish_trouble_now
-from digest.web.review import why_lines
+from digest.web.review import card_terms, why_lines
 from digest.web.syndication import safe_url
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ async def approval_page(request: web.Request) -> web.Response:
         code_url=safe_url(candidate.code_url),
         action_path=request.path + (EMAILED if _emailed(request) else ""),
         why_lines=why_lines([candidate]),
-        highlighted={candidate.id: highlight(candidate.abstract, candidate.matched or [])},
+        highlighted={candidate.id: highlight(candidate.abstract, card_terms(candidate)[0])},
     )
 
 

@@ -13,14 +13,21 @@ from digest.web.review_filters import MAX_TEXT
 _MAX_TERMS = 24
 
 
+def marked_terms(terms: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The terms `highlight` marks, each once in the order given (the longest kept when there are too many), and those
+    it leaves unmarked: a card lists what its abstract marks."""
+    words = [word for word in dict.fromkeys(" ".join(term.split()) for term in terms) if 0 < len(word) <= MAX_TEXT]
+    kept = set(sorted(words, key=len, reverse=True)[:_MAX_TERMS])
+    return [word for word in words if word in kept], [word for word in words if word not in kept]
+
+
 def highlight(text: str, terms: Iterable[str]) -> Markup:
     """`text` escaped, with each occurrence of a term wrapped in <mark>.
 
     Matches are found on the raw text and every piece is escaped on its own, so neither the feed's text nor a term
     can open a tag, and a term can never match inside an escape such as `&amp;`.
     """
-    words = sorted({" ".join(term.split()) for term in terms if term and term.strip()}, key=len, reverse=True)
-    words = [word for word in words if len(word) <= MAX_TEXT][:_MAX_TERMS]
+    words = sorted(marked_terms(terms)[0], key=len, reverse=True)
     if not words or not text:
         return escape(text)
     alternatives = "|".join(filter(None, map(_term_pattern, words)))

@@ -13,6 +13,7 @@ import hmac
 import logging
 import math
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import parse_qsl
 
@@ -35,6 +36,7 @@ from digest.storage.models import Candidate
 from digest.vocab import SHARED_MAINTAINER
 from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse
+from digest.web.highlighting import marked_terms
 from digest.web.review_filters import (
     HISTORY,
     FilterError,
@@ -58,9 +60,20 @@ STALE_FORM = (
 )
 
 
+def card_terms(candidate: Candidate) -> tuple[list[str], list[str]]:
+    """The terms a candidate's card marks in its abstract and lists as matched (`marked_terms`)."""
+    return marked_terms([*(candidate.matched or []), *why_from_json(candidate.why).terms])
+
+
 def why_lines(candidates: list[Candidate]) -> dict[int, list[str]]:
-    """Why each candidate was flagged, as plain lines (escaped by the template); older rows have none."""
-    return {candidate.id: why_from_json(candidate.why).lines() for candidate in candidates}
+    """Why each candidate was flagged, as plain lines (escaped by the template); older rows have none. Its "matched:"
+    line names every term the abstract marks."""
+    lines: dict[int, list[str]] = {}
+    for candidate in candidates:
+        marked, unmarked = card_terms(candidate)
+        why = replace(why_from_json(candidate.why), terms=(*marked, *unmarked))
+        lines[candidate.id] = why.lines(shown=len(marked))
+    return lines
 
 
 # -- /review ------------------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from digest.arxiv.references import parse_arxiv_reference
 from digest.awesome import store as liststore
 from digest.record_ids import MAX_RECORD_ID
-from digest.relevance.why import why_from_json
 from digest.review.queries import (
     DECIDED_ORDER,
     PENDING_ORDER,
@@ -38,7 +37,7 @@ from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse,
 from digest.web.highlighting import highlight
 from digest.web.private_feed import subscribe_url
 from digest.web.publishing import PublishTrouble, publish_trouble
-from digest.web.review import current_session, why_lines
+from digest.web.review import card_terms, current_session, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
     UNDO_WINDOW,
@@ -230,8 +229,7 @@ async def review_page(request: web.Request) -> web.Response:
         message = f"There is no candidate {chosen.after} for this page to follow: start again from the first page."
         return refuse(request, 404, "Not found", message, chosen.page_address(None))
     highlighted: dict[int, Markup] = {
-        candidate.id: highlight(candidate.abstract, [*(candidate.matched or []), *why_terms(candidate)])
-        for candidate in view.candidates
+        candidate.id: highlight(candidate.abstract, card_terms(candidate)[0]) for candidate in view.candidates
     }
     response = render(
         request,
@@ -260,10 +258,6 @@ async def review_page(request: web.Request) -> web.Response:
     )
     response.headers["Content-Security-Policy"] = REVIEW_CSP
     return response
-
-
-def why_terms(candidate: Candidate) -> list[str]:
-    return list(why_from_json(candidate.why).terms)
 
 
 async def shortcuts_script(request: web.Request) -> web.Response:
