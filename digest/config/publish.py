@@ -61,9 +61,11 @@ class PublishSettings(Section):
     @classmethod
     def _absolute_local_path(cls, url: str | None) -> str | None:
         """A local repository written as a relative path is made absolute (git would read it in the service's own
-        clone): the settings file's from the file's folder (config/sources.py), any other from the working folder."""
-        if url and is_local_path(url) and not _home_path(url).is_absolute():
-            return str(_home_path(url).absolute())
+        clone): the settings file's from the file's folder (config/sources.py), any other from the working folder.
+        Each local path is shown resolved, as git reaches it: '/srv/digest/home/../list.git' is /srv/digest/list.git.
+        A URL stays as written."""
+        if url and is_local_path(url) and not has_invisible(url) and not unreadable(url):  # else refused later
+            return os.path.realpath(_home_path(url))
         return url
 
     @field_validator("token", mode="before")
