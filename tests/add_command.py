@@ -4,9 +4,11 @@ command run against the loopback arXiv, and the state it left in the data folder
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from digest.cli import main
@@ -20,8 +22,9 @@ NO_ENTRY = "api/api_new_arxiv.py_id_0000.0000_s0_m100_8b51d9633a68_http200.xml" 
 API_PATH = "/api/query"
 
 
-def add(data_dir: Path, *args: str, reply: Reply | None = None) -> tuple[int, list[Any]]:
-    """Runs `digest add ARGS` against a loopback arXiv API answering `reply`; the exit status and the requests."""
+def add(data_dir: Path, *args: str, reply: Reply | None = None, retries: bool = False) -> tuple[int, list[Any]]:
+    """Runs `digest add ARGS` against a loopback arXiv API answering `reply`; the exit status and the requests.
+    No refusal is asked again unless `retries` (then the default retries and back-off hold)."""
 
     async def serve_and_run() -> tuple[int, list[Any]]:
         async with ArxivServer() as arxiv:
@@ -30,7 +33,7 @@ def add(data_dir: Path, *args: str, reply: Reply | None = None) -> tuple[int, li
             config = data_dir.parent / "config.toml"
             config.write_text(
                 f'[arxiv]\nsources = ["{arxiv.url("/rss/unused")}"]\napi_url = "{arxiv.url(API_PATH)}"\n'
-                "min_interval_seconds = 0\nmax_retries = 0\n",
+                "min_interval_seconds = 0\n" + ("" if retries else "max_retries = 0\n"),
                 encoding="utf-8",
             )
             argv = ["--config", str(config), "--data-dir", str(data_dir), "add", *args]
@@ -69,3 +72,21 @@ def trimmed(relative: str, arxiv_id: str) -> Reply:
     (kept,) = [entry for entry in entries if f"/abs/{arxiv_id}v" in entry]
     body = head.rstrip() + "\n  " + kept + "\n</feed>\n"
     return Reply(body=body.encode("utf-8"), content_type="application/atom+xml; charset=utf-8")
+
+
+def waits_said(seconds: float, status: int, since: datetime, until: datetime) -> set[str]:
+    """What a person is told of arXiv's wait of `seconds` (answered `status`) begun between `since` and `until`: the
+    minute (UTC) it is over by, rounded up."""
+    said = set()
+    for start in (since, until):
+        end = start + timedelta(seconds=seconds, minutes=1, microseconds=-1)
+        shown = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+        said.add(f"arXiv asks to wait until {shown} UTC ({status}); try again then")
+    return said
+
+
+def one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    """What the command said on standard error: one line, no traceback."""
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error, error
+    return error

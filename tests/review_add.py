@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from digest.storage.models import Candidate, Decision, Entry
+from tests.add_command import API_PATH
 from tests.arxiv_server import ArxivServer
 from tests.web_server import Site
 
@@ -35,6 +36,15 @@ def counts(site: Site) -> tuple[int, ...]:
         return tuple(
             session.scalar(select(func.count()).select_from(model)) or 0 for model in (Candidate, Decision, Entry)
         )
+
+
+def arxiv_config(arxiv: ArxivServer, retries: bool = False) -> str:
+    """The [arxiv] settings of a site beside the loopback arXiv: asked without spacing, a refusal not asked again
+    unless `retries` (then the default retries and back-off hold)."""
+    return (
+        f'[arxiv]\nsources = ["{arxiv.url("/rss/unused")}"]\napi_url = "{arxiv.url(API_PATH)}"\n'
+        "min_interval_seconds = 0\n" + ("" if retries else "max_retries = 0\n")
+    )
 
 
 async def add(site: Site, csrf: str, paper: str, section: str = "") -> tuple[int, str]:

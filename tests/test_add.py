@@ -14,7 +14,7 @@ from digest.cli.add import parse_arxiv_reference
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate, Decision
-from tests.add_command import API_PATH, HEAT_BATH, NO_ENTRY, add, recorded, state, trimmed
+from tests.add_command import API_PATH, HEAT_BATH, NO_ENTRY, add, one_line, recorded, state, trimmed
 from tests.arxiv_server import Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -24,12 +24,6 @@ from tests.factories import insert_candidate, real_papers
 def data_dir(data_dir: Path) -> Path:
     open_service_database(make_settings(data_dir)).dispose()  # a used folder: seeded with the bundled list
     return data_dir
-
-
-def one_line(capsys: pytest.CaptureFixture[str]) -> str:
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1 and "Traceback" not in error, error
-    return error
 
 
 def open_db(data_dir: Path) -> Database:

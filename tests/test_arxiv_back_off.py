@@ -146,27 +146,30 @@ async def test_a_command_beside_a_poll_waits_out_the_back_off_a_lost_request_beg
 async def test_a_command_waiting_out_a_back_off_does_not_hold_up_a_request_to_another_host(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    """127.0.0.1 refused a request (503) and is backed off from for 12 s; a `digest add` asking it waits that out, and
-    held the data folder's turn all along, so a `digest poll` of a feed on another host (localhost) waited with it,
-    asking only after the add had. The poll now asks at once (the interval kept), the add once the back-off is over."""
+    """127.0.0.1 refused a request (503) and is backed off from for 12 s; a `digest poll` of a feed there waits that
+    out, and held the data folder's turn all along, so a `digest add` asking another host (localhost) waited with it,
+    asking only after the poll had. The add now asks at once (the interval kept), the poll once the back-off is over.
+    (A `digest add` itself waits out no back-off this long: a person waits for it, and is told when to try again.)"""
     assert main(["--data-dir", str(data_dir), "candidates"]) == 0  # the folder exists and is seeded
     settings = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=0)
+    body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
     async with ArxivServer() as server:
-        refused = server.program("/rss/refused", Reply(status=503))
+        refused = server.program("/rss/refused", Reply(status=503), Reply(body=body))
         async with Fetcher(settings, turn_file=data_dir / "arxiv.turn", backoff_base_seconds=12.0) as fetcher:
             with pytest.raises(FetchError, match="HTTP 503"):
                 await fetcher.fetch(refused)
-        body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
-        server.program("/rss/elsewhere", Reply(body=body))
-        config = arxiv_config(tmp_path, server, f"http://localhost:{server.port}/rss/elsewhere")
-        add, said = await started_beside(server, data_dir, config, "add", "1605.08386", "--section", "Probing")
+        config = arxiv_config(tmp_path, server, refused)
+        api_elsewhere = config.read_text(encoding="utf-8").replace(
+            'api_url = "http://127.0.0.1:', 'api_url = "http://localhost:'
+        )
+        config.write_text(api_elsewhere, encoding="utf-8")  # the add asks another host: localhost
+        poll, said = await started_beside(server, data_dir, config, "poll")
         assert "waiting" in said and "the back-off after 127.0.0.1 refused" in said, said
-        poll = await digest(data_dir, config, "poll")
-        outputs = [await poll.communicate(), await add.communicate()]
-    assert [poll.returncode, add.returncode] == [0, 0], outputs
-    [refused_at], [polled], [added] = (
-        [request.at for request in server.requests_to(path)]
-        for path in ("/rss/refused", "/rss/elsewhere", "/api/query")
+        add = await digest(data_dir, config, "add", "1605.08386", "--section", "Probing")
+        outputs = [await add.communicate(), await poll.communicate()]
+    assert [add.returncode, poll.returncode] == [0, 0], outputs
+    [refused_at, polled], [added] = (
+        [request.at for request in server.requests_to(path)] for path in ("/rss/refused", "/api/query")
     )
-    assert added - refused_at >= 12.0, (refused_at, added)
-    assert polled < added - 1.0, (polled, added)  # not the interval after the add's request, as it was
+    assert polled - refused_at >= 12.0, (refused_at, polled)
+    assert added < polled - 1.0, (added, polled)  # not the interval after the poll's request, as it was

@@ -3,9 +3,11 @@ of the database, kept in a temporary file rather than in memory), nor in a new o
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from itertools import cycle, islice
 from pathlib import Path
 
@@ -13,9 +15,11 @@ import pytest
 from sqlalchemy import insert
 
 from digest.cli import main
+from digest.resources import seed_list_path
 from digest.storage.db import open_database
 from digest.storage.models import Candidate
 from digest.titles import title_key
+from digest.web.pages import load_list
 from tests.conftest import make_settings, mounted_tmpfs
 from tests.disk import read_only_view
 from tests.factories import SEEN_AT, real_papers
@@ -129,7 +133,7 @@ def test_a_dry_run_on_a_new_data_folder_shows_the_import_and_makes_nothing(
         before = everything_in(data.parent)
         assert main(["--data-dir", str(data), "list", "import", "--dry-run", str(edited)]) == 0
         shown = capsys.readouterr().out
-        assert "would import 70 entries in 17 sections: 0 added, 0 moved, 2 removed (dry run: nothing" in shown, shown
+        assert "would import 70 entries in 12 sections: 0 added, 0 moved, 2 removed (dry run: nothing" in shown, shown
         assert everything_in(data.parent) == before
 
     assert main(["--data-dir", str(empty), "list", "import", str(edited)]) == 0
@@ -140,5 +144,27 @@ def test_a_dry_run_on_a_new_data_folder_shows_the_import_and_makes_nothing(
     before = everything_in(empty)
     assert main(["--data-dir", str(empty), "list", "import", "--dry-run", str(empty / "list.md")]) == 0
     shown = capsys.readouterr().out
-    assert "would import 70 entries in 17 sections: 70 added, 0 moved, 0 removed (dry run" in shown, shown
+    assert "would import 70 entries in 12 sections: 70 added, 0 moved, 0 removed (dry run" in shown, shown
     assert everything_in(empty) == before
+
+
+def test_sections_are_counted_as_the_list_page_counts_them(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest list import` said "72 entries in 17 sections" of the bundled list, whose page says "across 12 sections":
+    its title, News, Table of Contents, Papers (over its sub-sections) and Contribution hold no papers. The dry run,
+    the import and its --json report count the sections that hold entries, as the page does."""
+    edited = tmp_path / "edited.md"
+    edited.write_text(seed_without_entries(2), encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "list", "import", "--dry-run", str(edited)]) == 0
+    assert "would import 70 entries in 12 sections: " in capsys.readouterr().out
+    assert main(["--data-dir", str(data_dir), "list", "import", "--json", str(edited)]) == 0
+    assert json.loads(capsys.readouterr().out)["sections_total"] == 12
+    assert main(["--data-dir", str(data_dir), "list", "import", str(seed_list_path())]) == 0
+    assert "imported 72 entries in 12 sections: 2 added" in capsys.readouterr().out
+    database = open_database(make_settings(data_dir).database_url)
+    try:
+        with database.reading() as session:
+            assert len(load_list(session, datetime.now(UTC)).sections) == 12  # what the list page shows
+    finally:
+        database.dispose()

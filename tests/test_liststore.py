@@ -106,7 +106,7 @@ def test_reimport_of_the_same_bytes_changes_nothing(database: Database, settings
     with database.transaction() as session:
         report = liststore.import_markdown(session, settings.seed_list.read_bytes(), source="seed", now=NOW)
     assert not report.changed and (report.added, report.moved, report.removed) == ([], [], [])
-    assert (report.entries_total, report.sections_total) == (72, 17)
+    assert (report.entries_total, report.sections_total) == (72, 12)
     assert dump(database) == before
 
 

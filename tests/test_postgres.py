@@ -57,7 +57,7 @@ def test_a_new_database_is_migrated_seeded_and_exports_the_list_byte_for_byte(
     with database.transaction() as session:
         report = liststore.import_markdown(session, seed, source="again")
     assert not report.changed and (report.added, report.moved, report.removed) == ([], [], [])
-    assert (report.entries_total, report.sections_total) == (72, 17)
+    assert (report.entries_total, report.sections_total) == (72, 12)
     again = open_service_database(settings)
     try:
         with again.reading() as session:

@@ -15,20 +15,15 @@ from sqlalchemy import func, select
 from digest.storage.models import APPROVED, Candidate, Decision
 from tests.add_command import API_PATH, HEAT_BATH, NO_ENTRY, recorded, trimmed
 from tests.arxiv_server import ArxivServer, Reply
-from tests.review_add import NEW_PAPER, UNISSUED, ArxivSite, add, counts
+from tests.review_add import NEW_PAPER, UNISSUED, ArxivSite, add, arxiv_config, counts
 from tests.web_server import running_site, sign_in, site_settings
 
 
 @pytest_asyncio.fixture
 async def arxiv_site(tmp_path: Path) -> AsyncIterator[ArxivSite]:
     """The web app whose arXiv API is a loopback server (program it per test)."""
-    async with ArxivServer() as arxiv:
-        config = (
-            f'[arxiv]\nsources = ["{arxiv.url("/rss/unused")}"]\napi_url = "{arxiv.url(API_PATH)}"\n'
-            "min_interval_seconds = 0\nmax_retries = 0\n"
-        )
-        async with running_site(site_settings(tmp_path / "data", config)) as site:
-            yield ArxivSite(site, arxiv)
+    async with ArxivServer() as arxiv, running_site(site_settings(tmp_path / "data", arxiv_config(arxiv))) as site:
+        yield ArxivSite(site, arxiv)
 
 
 @pytest.mark.asyncio

@@ -15,7 +15,7 @@ from digest.storage.models import PENDING, Candidate, Decision
 from tests.add_command import API_PATH, HEAT_BATH, recorded
 from tests.arxiv_server import ArxivServer, Reply
 from tests.factories import insert_candidate, real_papers
-from tests.review_add import UNISSUED, ArxivSite, counts
+from tests.review_add import UNISSUED, ArxivSite, arxiv_config, counts
 from tests.web_server import Site, running_site, sign_in, site_settings
 
 NOTE = 'From the authors <script>alert("x")</script>: a random walk paper'
@@ -25,10 +25,7 @@ NOTE = 'From the authors <script>alert("x")</script>: a random walk paper'
 async def arxiv_site(tmp_path: Path) -> AsyncIterator[ArxivSite]:
     """Behind a trusted proxy on 127.0.0.1, so X-Forwarded-For stands for different readers."""
     async with ArxivServer() as arxiv:
-        config = (
-            f'[arxiv]\nsources = ["{arxiv.url("/rss/unused")}"]\napi_url = "{arxiv.url(API_PATH)}"\n'
-            'min_interval_seconds = 0\nmax_retries = 0\n\n[web]\ntrusted_proxies = ["127.0.0.1"]\n'
-        )
+        config = arxiv_config(arxiv) + '\n[web]\ntrusted_proxies = ["127.0.0.1"]\n'
         async with running_site(site_settings(tmp_path / "data", config)) as site:
             yield ArxivSite(site, arxiv)
 

@@ -34,6 +34,8 @@ ID_BATCH = 50
 # (a typo stays one; a paper arXiv had not announced yet is found then). `digest list lint` names it meanwhile.
 UNKNOWN_RETRY_DAYS = 7
 UNKNOWN_IDS_KEY = "unknown_arxiv_ids"  # the relevance_state row: list ID -> when arXiv answered it without a paper
+# The longest back-off or Retry-After a fetch someone waits for sits through; a longer one is said at once, with when.
+PERSON_PATIENCE_SECONDS = 5.0
 
 
 def query_url(api_url: str, search_query: str, start: int, max_results: int, order: str = "descending") -> str:
@@ -75,9 +77,16 @@ async def fetch_paper(settings: Settings, arxiv_id: str, *, clock: Clock = SYSTE
     arXiv cannot be reached or its answer is an error."""
     url = id_list_url(settings.arxiv.api_url, [arxiv_id])
     # Someone waits for this answer (`digest add`, /suggest, /review's add, Discord's /add): a try lost on the way is
-    # said at once, not retried over a minute and more of back-off while a browser or a proxy gives up on the page.
-    turn_file = settings.arxiv_turn_file
-    async with Fetcher(settings.arxiv, clock=clock, turn_file=turn_file, retry_lost=False) as fetcher:
+    # said at once, not retried over a minute and more of back-off while a browser or a proxy gives up on the page;
+    # a refusal (429, 503) is waited out only when its wait is short, and otherwise said with the time to try again.
+    fetcher = Fetcher(
+        settings.arxiv,
+        clock=clock,
+        turn_file=settings.arxiv_turn_file,
+        retry_lost=False,
+        patience_seconds=PERSON_PATIENCE_SECONDS,
+    )
+    async with fetcher:
         parsed = await fetch_answer(fetcher, url)
     return next((paper for paper in parsed.papers if paper.arxiv_id == arxiv_id), None)
 

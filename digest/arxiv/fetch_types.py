@@ -139,3 +139,17 @@ def shown_until(until: datetime) -> str:
     "until 20:21" at 20:21:44, a time already past."""
     ceiled = until.replace(microsecond=0) + timedelta(seconds=1 if until.microsecond else 0)
     return f"{ceiled:%Y-%m-%d %H:%M}" if ceiled.second == 0 else f"{ceiled:%Y-%m-%d %H:%M:%S}"
+
+
+def asks_to_wait(status: int, now: datetime, seconds: float) -> str:
+    """A refusal said to a person at once, not waited out: until when arXiv asks to be left alone."""
+    return f"arXiv asks to wait until {minute_after(now, seconds)} UTC ({status}); try again then"
+
+
+def minute_after(now: datetime, seconds: float) -> str:
+    """When a wait of `seconds` from `now` is over, to the minute (rounded up: "try again then" must not be too soon),
+    its date too when that is not today's."""
+    until = now.astimezone(UTC) + timedelta(seconds=seconds)
+    whole = until.replace(second=0, microsecond=0)
+    until = whole if until == whole else whole + timedelta(minutes=1)
+    return f"{until:%H:%M}" if until.date() == now.astimezone(UTC).date() else f"{until:%Y-%m-%d %H:%M}"

@@ -34,6 +34,7 @@ from digest.arxiv.fetch_types import (
     FetchError,
     FetchResult,
     FetchStoppedError,
+    asks_to_wait,
     endpoint,
     retry_after_seconds,
     shown_until,
@@ -77,12 +78,13 @@ class Fetcher:
         stop: asyncio.Event | None = None,
         turn_file: Path | None = None,
         retry_lost: bool = True,
+        patience_seconds: float | None = None,
     ) -> None:
         """`turn_file`: the data folder's file that spaces requests across processes (Settings.arxiv_turn_file).
         `retry_lost=False`: a try lost on the way (refused, timed out, dropped) is not tried again, for a fetch
-        that can wait for the next pass and must not hold up the poll after it."""
-        self.settings = settings
-        self.retry_lost = retry_lost
+        that can wait for the next pass and must not hold up the poll after it. `patience_seconds`: the longest wait
+        (a back-off, a Retry-After) a person waiting for this fetch sits through; a longer one is said at once."""
+        self.settings, self.retry_lost, self.patience = settings, retry_lost, patience_seconds
         self.turn_file = turn_file
         self.clock = clock
         self.backoff_base = backoff_base_seconds
@@ -150,13 +152,14 @@ class Fetcher:
                 last_problem, refused = f"HTTP {result.status}", True
                 busy_host = URL(result.answered_by or source).host
                 delay = retry_after_seconds(result.retry_after, self.clock.now(), result.server_date)
+                if self.patience is not None and (wait := max(backoff, delay or 0.0)) > self.patience:
+                    # A person waits: said at once. Kept for every process (_asked_in_turn): nothing is asked till then.
+                    raise FetchError(asks_to_wait(result.status, self.clock.now(), wait), busy_host=busy_host)
             if attempt + 1 >= attempts:
                 break
             if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
-                raise FetchError(
-                    f"{source}: {last_problem}, asked to retry after {wait_words(delay)}; giving up for now",
-                    busy_host=busy_host,
-                )
+                reason = f"{last_problem}, asked to retry after {wait_words(delay)}"
+                raise FetchError(f"{source}: {reason}; giving up for now", busy_host=busy_host)
             wait = max(backoff, delay or 0.0)
             log.info("fetch %s: %s; retrying in %.0f s (%d/%d)", source, last_problem, wait, attempt + 1, attempts - 1)
             try:
@@ -217,7 +220,8 @@ class Fetcher:
         (this process's and the others'), under the host that refused or the host:port that was lost."""
         host, place = URL(url).host, endpoint(url)
         interval = self.settings.min_interval_seconds
-        async with polite_turn(self.clock, interval, self.stop, self.turn_file, (host or "", place), url) as turn:
+        waits = (self.stop, self.turn_file, (host or "", place), url, self.patience)
+        async with polite_turn(self.clock, interval, *waits) as turn:
             turn.forget_past(self.clock.now())
             until = turn.busy_until(host, self.clock.now())
             if until is not None:

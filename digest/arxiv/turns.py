@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from digest.arxiv.fetch_types import FetchStoppedError
+from digest.arxiv.fetch_types import FetchError, FetchStoppedError, minute_after
 from digest.arxiv.turn_file import Turn, TurnFile
 from digest.clock import Clock
 
@@ -125,10 +125,12 @@ async def polite_turn(
     shared: Path | None = None,
     back_off_from: tuple[str, ...] = (),
     what: str = "",
+    patience: float | None = None,
 ) -> AsyncIterator[Turn]:
     """One request at a time, starting at least `interval` seconds after the previous one ended: in this process,
     and in every process sharing the turn file `shared` (the data folder's). The back-off from each place in
-    `back_off_from` (the host, its host:port) is waited out first, said in one line naming `what` is asked."""
+    `back_off_from` (the host, its host:port) is waited out first, said in one line naming `what` is asked; one longer
+    than `patience` (a person waits for this request) is FetchError at once, the request not made."""
     spacing = _spacings.setdefault(clock, _Spacing())
     lock = spacing.locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     waited = _Waited()
@@ -151,5 +153,8 @@ async def polite_turn(
         if backed_off is not None:
             # A warning: up to 10 minutes of silence would look like a hang to a maintainer running `digest add`.
             cause = claimed.turn.back_off_cause(backed_off).words(backed_off)
+            if patience is not None and wait > patience:
+                until = minute_after(clock.now(), wait)
+                raise FetchError(f"{what}: not asked before {until} UTC, the back-off after {cause}; try again then")
             log.warning("fetch %s: waiting %.0f s first, the back-off after %s", what, wait, cause)
         await pause(clock, wait, stop)

@@ -35,7 +35,7 @@ SHOWN = ("title", "arxiv_id", "url", "code_url", "other_urls")  # a paper's fiel
 @dataclass
 class ImportReport:
     entries_total: int
-    sections_total: int
+    sections_total: int  # the sections holding entries, as the list page counts them (not text-only headings)
     added: list[dict[str, Any]] = field(default_factory=list)
     moved: list[dict[str, Any]] = field(default_factory=list)
     removed: list[dict[str, Any]] = field(default_factory=list)
@@ -134,7 +134,7 @@ def import_markdown(
     fields = _paper_fields(parsed)
     report = ImportReport(
         entries_total=sum(len(s.entries) for s in parsed.sections),
-        sections_total=len(parsed.sections),
+        sections_total=parsed.sections_with_entries,
         papers_total=len(fields),
         arxiv_ids_total=len({f["arxiv_id"] for f in fields.values() if f["arxiv_id"]}),
     )

@@ -73,6 +73,12 @@ class ParsedList:
     trailer: str
     links: list[Link]  # every Markdown link in the document, for lint
 
+    @property
+    def sections_with_entries(self) -> int:
+        """The sections as a maintainer counts them, and the list page shows them: those holding entries; a heading
+        over text alone (the title, News, Table of Contents, a parent heading like Papers) is none."""
+        return sum(1 for section in self.sections if section.entries)
+
     def joined(self) -> str:
         parts = [self.preamble]
         for section in self.sections:
