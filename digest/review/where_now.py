@@ -48,7 +48,10 @@ def approved_where_now(session: Session, candidates: Sequence[Candidate]) -> dic
     decision recorded); only the section the decision names now when that is one of them (the paper also listed
     elsewhere by hand). Empty when the list no longer holds it; candidates not approved are left out."""
     approved = [candidate for candidate in candidates if candidate.status == APPROVED]
-    return _held(session, approved, sections_now(session, approved)) if approved else {}
+    if not approved:
+        return {}
+    labelled = labelled_sections(session)
+    return _held(session, approved, sections_now(session, approved, labelled), labelled)
 
 
 def decided_where_now(
@@ -93,7 +96,8 @@ def moved_by_hand(session: Session, candidate: Candidate) -> tuple[str, list[str
     index = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels).match(
         candidate.decided_section
     )
-    held = sections_holding_each(session, [(candidate.arxiv_id, candidate.title_key)]).get(candidate.arxiv_id, [])
-    if index is None or not held or labels[index] in held:
+    held = sections_holding_each(session, [(candidate.arxiv_id, candidate.title_key)], labelled)
+    held_now = held.get(candidate.arxiv_id, [])
+    if index is None or not held_now or labels[index] in held_now:
         return None
-    return labels[index], held
+    return labels[index], held_now
