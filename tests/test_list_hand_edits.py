@@ -17,6 +17,7 @@ from digest.awesome.parse import ListFormatError, parse_list
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
+from digest.storage.files import Staged
 from digest.storage.models import Entry, Paper
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import IsoWeek
@@ -462,10 +463,10 @@ def test_a_write_cut_short_around_the_replace_is_no_hand_edit_next_time(
     path = settings.list_markdown_path
     written = listfile.write_atomic_bytes
 
-    def dies_at_the_replace(target: Path, data: bytes, *more: bytes) -> None:
+    def dies_at_the_replace(target: Path, data: bytes, *more: bytes, staged: Staged | None = None) -> None:
         if target == path and moment == "before the replace":
             raise Killed
-        written(target, data, *more)
+        written(target, data, *more, staged=staged)
         if target == path:
             raise Killed
 

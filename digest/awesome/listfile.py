@@ -20,7 +20,7 @@ from pathlib import Path
 
 from digest.awesome.parse import ParsedEntry, parse_list
 from digest.sizes import counted
-from digest.storage.files import keep_generations, write_atomic_bytes
+from digest.storage.files import Staged, keep_generations, write_atomic_bytes
 from digest.titles import linked_arxiv_ids, title_key
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,15 @@ def _written_record(path: Path) -> Path:
     return path.with_name(f".{path.name}.written")
 
 
-def remember_written(path: Path, *written: bytes) -> None:
+def remember_written(path: Path, *written: bytes, staged: Staged | None = None) -> None:
     """Notes that each of `written` is a file the service wrote to `path` (unnoted, the next write keeps a copy it did
-    not need)."""
+    not need); with `staged`, when that is finished, and a failure to write the note aside is raised."""
     try:
         hashes = "\n".join(hashlib.sha256(data).hexdigest() for data in written)
-        write_atomic_bytes(_written_record(path), hashes.encode("ascii"))
+        write_atomic_bytes(_written_record(path), hashes.encode("ascii"), staged=staged)
     except OSError as exc:
+        if staged is not None:
+            raise  # a staged write is whole or not at all
         log.warning("list: could not note what was written to %s (%s)", path, exc.strerror or exc)
 
 
@@ -86,18 +88,32 @@ def _named_as(path: Path, kept: Path) -> Path:
     return path.with_name(kept.name) if kept.parent == path.resolve().parent else kept
 
 
-def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = None, *, always: bool = False) -> None:
+def keep_replaced(
+    path: Path,
+    previous: bytes,
+    text: str,
+    entries: int | None = None,
+    *,
+    always: bool = False,
+    staged: Staged | None = None,
+) -> None:
     """The one rule for what `path` held before `text` replaces it: a hand edit is kept twice (in the rotation and
     apart from it), a file with more entries is kept in the rotation, and with `always` (the start-up re-write) any
-    other file that differs too."""
+    other file that differs too. With `staged`, the copies are kept, and said so, when that is finished."""
+
+    def say(message: str, *args: object) -> None:
+        if staged is None:
+            log.warning(message, *args)
+        else:
+            staged.add(lambda: log.warning(message, *args))
+
     if previous == text.encode("utf-8"):
         return
     if edited_since_written(path, previous):
-        kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
-        apart = _named_as(
-            path, keep_generations(path.with_name(f"{path.name}.edited"), previous, HAND_EDITS, held_by=path)
-        )
-        log.warning(
+        kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
+        edits = path.with_name(f"{path.name}.edited")
+        apart = _named_as(path, keep_generations(edits, previous, HAND_EDITS, held_by=path, staged=staged))
+        say(
             "list: %s was edited since the service last wrote it, and the edit is not in the database (edits "
             "go through `digest list import`); written again from the database, the edited file kept as %s and "
             "as %s (only the next hand edits move that one, up to .edited.%d)",
@@ -114,8 +130,8 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
     if lost:
         lost = papers_gone(previous_text, text, lost)
     if after < before:
-        kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
-        log.warning(
+        kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
+        say(
             "list: %s goes from %d to %s; the previous file is kept as %s",
             path,
             before,
@@ -123,8 +139,8 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
             kept,
         )
     elif lost:  # as many entries, but not the same papers: a database restored from a backup, then one approval
-        kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
-        log.warning(
+        kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
+        say(
             "list: %s held %s the database does not (%s; a database restored from a backup?); the previous "
             "file is kept as %s",
             path,
@@ -133,8 +149,8 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
             kept,
         )
     elif always:
-        kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
-        log.warning(
+        kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
+        say(
             "list: %s did not match the database (a write cut short, or an edit of the file: edits go through "
             "`digest list import`); written again, the previous file kept as %s",
             path,
@@ -142,20 +158,23 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
         )
 
 
-def write_list_markdown(path: Path, text: str, entries: int | None = None, *, keep_any: bool = False) -> Path:
+def write_list_markdown(
+    path: Path, text: str, entries: int | None = None, *, keep_any: bool = False, staged: Staged | None = None
+) -> Path:
     """Writes `text` to `path`; keeps the file it replaces when that one had more entries or was edited by hand, or
     with `keep_any` whenever it differs (see keep_replaced). `entries`: how many `text` holds, when the caller knows
-    (the database it was rendered from), so that it is not parsed again."""
+    (the database it was rendered from), so that it is not parsed again. With `staged`, every file is written aside
+    now and put in place when that is finished (storage.files.Staged)."""
     data = text.encode("utf-8")
     try:
         previous = path.read_bytes() if path.is_file() else None
     except OSError:
         previous = None  # unreadable: nothing to compare with; the write below says what is wrong
     if previous is not None:
-        keep_replaced(path, previous, text, entries, always=keep_any)
+        keep_replaced(path, previous, text, entries, always=keep_any, staged=staged)
         # Dying at the replace leaves the one or the other: both are noted first (a hand edit there is kept above).
         if previous != data and not edited_since_written(path, previous):
-            remember_written(path, previous, data)
-    write_atomic_bytes(path, data)
-    remember_written(path, data)
+            remember_written(path, previous, data, staged=staged)
+    write_atomic_bytes(path, data, staged=staged)
+    remember_written(path, data, staged=staged)
     return path

@@ -28,7 +28,7 @@ from digest.awesome.placement import (
 from digest.awesome.removal import remove_paper_entry
 from digest.awesome.rendering import render_markdown
 from digest.config import Settings
-from digest.storage.files import held_for_writing
+from digest.storage.files import Staged, held_for_writing
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_id_from_url, linked_arxiv_ids
 
@@ -52,6 +52,7 @@ __all__ = [
     "section_names",
     "sections_called",
     "sections_holding_each",
+    "stage_markdown",
     "write_markdown",
     "written_entries",
 ]
@@ -77,6 +78,16 @@ def write_markdown(session: Session, settings: Settings) -> Path:
     with held_for_writing(path):
         entries = session.scalar(select(func.count()).select_from(Entry)) or 0
         return write_list_markdown(path, render_markdown(session, settings.templates_dir), entries)
+
+
+def stage_markdown(session: Session, settings: Settings, staged: Staged) -> Path:
+    """write_markdown for a transaction not yet committed (`digest list import`): the list it holds rendered and
+    written aside now, taking the room it needs, put in place as `list.md` when `staged` is finished, after the commit
+    (a failure here rolls the transaction back). The caller holds the file's lock (held_for_writing) from before this
+    until then, as write_markdown does."""
+    path = settings.list_markdown_path
+    entries = session.scalar(select(func.count()).select_from(Entry)) or 0
+    return write_list_markdown(path, render_markdown(session, settings.templates_dir), entries, staged=staged)
 
 
 def section_names(session: Session) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -143,22 +144,30 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome import store as liststore
     from digest.awesome.importer import REMOVAL_LIMIT, removes_too_many
     from digest.awesome.parse import ListFormatError
+    from digest.cli.list_placing import put_in_place, staged_list
     from digest.progress import ProgressBar
+    from digest.storage.files import Staged, held_for_writing
 
     data, shown = read_list_file(args.path), shown_source(args.path)
     database, scratch = _database_to_import_into(args.dry_run, context)
     bar = ProgressBar("import", sys.stderr)
-    discarded = None
+    discarded, written, staged = None, None, Staged()
     try:
-        with database.transaction(exclusive=True) as session:  # after, or before, another's decision
-            report = liststore.import_markdown(session, data, source=shown, progress=bar.update)
-            if args.dry_run or (removes_too_many(report) and not args.force):
-                raise _RolledBackError(report)  # rolls the whole import back
+        with contextlib.ExitStack() as placing:  # list.md's lock, from its writing aside until it is in place
+            with database.transaction(exclusive=True) as session:  # after, or before, another's decision
+                report = liststore.import_markdown(session, data, source=shown, progress=bar.update)
+                if args.dry_run or (removes_too_many(report) and not args.force):
+                    raise _RolledBackError(report)  # rolls the whole import back
+                if report.changed:  # written aside before the commit: a disk too full for it fails the import whole
+                    placing.enter_context(held_for_writing(context.settings.list_markdown_path))
+                    written = staged_list(session, context, staged)
+            put_in_place(staged, context)
     except ListFormatError as exc:
         raise CommandError(f"{exc} (nothing was imported)") from None
     except _RolledBackError as exc:
         discarded = exc.report
     finally:
+        staged.discard()
         bar.close()
         if scratch:
             database.dispose()
@@ -177,15 +186,6 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
                 file=sys.stderr,
             )
         return status
-    written = None
-    if report.changed:
-        try:
-            with context.database.reading() as session:
-                written = liststore.write_markdown(session, context.settings)
-        except OSError as exc:
-            raise CommandError(
-                f"imported, but could not write {context.settings.list_markdown_path}: {exc.strerror or exc}"
-            ) from None
     return report_import(args, report, written, dry_run=False)
 
 

@@ -133,6 +133,18 @@ def full_disk(url: str, reason: str = "") -> str:
     )
 
 
+def no_room(folder: Path) -> str:
+    """For a file in `folder` that could not be written for want of room (ENOSPC): the disk holding it, as full_disk
+    names a database's (a failed write gives its room back, so "full" is said only of a disk that still is)."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    if free < FULL_DISK_BYTES:
+        return f" (the disk holding {folder} is full: {shown_size(free)} free)"
+    return f" (the disk holding {folder} has no room for what had to be written: {shown_size(free)} free now)"
+
+
 def read_only_folder(url: str) -> str:
     """For a SQLite file whose folder cannot be written: why that stops even a read (its journal lives beside it)."""
     path = sqlite_file(url)

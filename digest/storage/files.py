@@ -37,35 +37,85 @@ def write_atomic(path: Path, text: str) -> None:
     write_atomic_bytes(path, text.encode("utf-8"))
 
 
-def keep_generations(path: Path, previous: bytes, generations: int, *, held_by: Path | None = None) -> Path:
+def keep_generations(
+    path: Path, previous: bytes, generations: int, *, held_by: Path | None = None, staged: Staged | None = None
+) -> Path:
     """Keeps `previous` (what `path`, or `held_by`, held) as `path.1`, moving older copies up to `path.<generations>`;
     the oldest goes. Returns `path.1`. The copy is on disk before any older one moves: a disk too full to hold it moves
     none (each decision failing there would otherwise push one more kept copy out). It has the permissions of the file
-    that held it, and its owner and group: a list kept from other users is not copied where they read it."""
+    that held it, and its owner and group: a list kept from other users is not copied where they read it. With
+    `staged`, the copies move when it is finished (see Staged)."""
     held = _status_of(held_by or path)
     path = path.resolve()
     newest = path.with_name(f"{path.name}.1")
     temporary = _written_aside(newest, (previous,), held)
-    try:
+
+    def rotate() -> None:
         for number in range(generations - 1, 0, -1):
             older = path.with_name(f"{path.name}.{number}")
             if older.exists():
                 older.replace(path.with_name(f"{path.name}.{number + 1}"))
-        temporary.replace(newest)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+
+    _put_in_place(temporary, newest, staged, before=rotate)
     return newest
 
 
-def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
+class Staged:
+    """Files written aside now, taking all the room they need while nothing else has changed, and put in place (each
+    renamed over its target, which takes no room) only by `finish`: `digest list import` writes list.md so before it
+    commits, so a disk that fills fails the import whole, not after the database took it. `discard` removes what was
+    written aside and not put in place."""
+
+    def __init__(self) -> None:
+        self._steps: list[Callable[[], None]] = []
+        self._aside: list[Path] = []
+
+    def add(self, step: Callable[[], None], temporary: Path | None = None) -> None:
+        self._steps.append(step)
+        if temporary is not None:
+            self._aside.append(temporary)
+
+    def finish(self) -> None:
+        """Runs each step in the order they were staged; a step that fails stops the rest (discard then)."""
+        steps, self._steps = self._steps, []
+        for step in steps:
+            step()
+        self._aside = []
+
+    def discard(self) -> None:
+        self._steps = []
+        for temporary in self._aside:
+            temporary.unlink(missing_ok=True)
+        self._aside = []
+
+
+def _put_in_place(temporary: Path, path: Path, staged: Staged | None, before: Callable[[], None] | None = None) -> None:
+    """`temporary` renamed over `path` (after `before`), now or when `staged` is finished; removed if that fails."""
+
+    def put() -> None:
+        try:
+            if before is not None:
+                before()
+            temporary.replace(path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+
+    if staged is None:
+        put()
+    else:
+        staged.add(put, temporary)
+
+
+def write_atomic_bytes(path: Path, data: bytes, *more: bytes, staged: Staged | None = None) -> None:
     """`data` (and `more`, written after it) to a temporary file in the same folder, flushed to disk, then renamed
     over the target.
 
     A reader (or a crash) sees the old file or the new one, never half of one. The result keeps the permissions of
     the file it replaces (one kept private stays so), and its owner and group where this process may give them (see
     resources.owned_as), or gets those a new file would (mkstemp's are owner-only, which would hide the list from a web
-    server). Being a new file, it is no longer one with a hard link to the old.
+    server). Being a new file, it is no longer one with a hard link to the old. With `staged`, the file is written aside
+    now and renamed over the target when that is finished (see Staged).
     A symlink is followed (the file it names is replaced, the link stays); a device or pipe (`-o /dev/stdout`,
     `/dev/full`) is written in place, never renamed over: replacing /dev/full would be a disaster when run as root.
     """
@@ -86,12 +136,7 @@ def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
         return
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _written_aside(path, (data, *more), replaced)
-    try:
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    _put_in_place(_written_aside(path, (data, *more), replaced), path, staged)
 
 
 def _status_of(path: Path) -> os.stat_result | None:
