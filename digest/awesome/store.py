@@ -52,6 +52,7 @@ __all__ = [
     "section_names",
     "sections_called",
     "sections_holding_each",
+    "sections_with_entries",
     "stage_markdown",
     "write_markdown",
     "written_entries",
@@ -94,6 +95,12 @@ def section_names(session: Session) -> list[str]:
     """The paper sections as they are offered to choose from, in the list's order: their names, a name the list
     repeats told apart by the heading above it ("Probing (2024)"); each one means its own section to resolve_section."""
     return [label for _, label in labelled_sections(session)]
+
+
+def sections_with_entries(session: Session) -> int:
+    """The sections as `list import` counts them (ParsedList.sections_with_entries), and the list page shows them:
+    those holding entries; a section waiting for its first paper, or a heading over text alone, is none."""
+    return session.scalar(select(func.count(Entry.section_id.distinct()))) or 0
 
 
 def _named(arxiv_id: str | None, title_key: str | None) -> ColumnElement[bool]:

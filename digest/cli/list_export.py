@@ -65,7 +65,7 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
         refuse_to_replace(args.output, context.settings.data_dir)
     with context.database.reading() as session:
         markdown = liststore.render_markdown(session, context.settings.templates_dir)
-        sections = len(liststore.section_names(session))
+        sections = liststore.sections_with_entries(session)  # as `list import` counts them
     data = markdown.encode("utf-8")
     summary = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "sections_with_entries": sections}
     if args.output is not None:
