@@ -1,7 +1,9 @@
 """How a size in bytes, a count or a duration is named to people, a leaf: '20 MiB', not '20971520-byte', '1 error',
-not '1 errors', and '4 hours', not '14400 s', in every message and page."""
+not '1 errors', '4 hours', not '14400 s', and 'a, b, c and 37 more', not every address, in every message and page."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 _UNITS = (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))
 _UNITS_OF_TIME = (("day", 86_400), ("hour", 3_600), ("minute", 60))
@@ -22,6 +24,16 @@ def counted(count: int, noun: str, plural: str = "") -> str:
     """`count` and the noun, singular for one: '1 error', '2 errors', '0 warnings' (nouns that add an s; `plural`
     for one that does not: counted(2, 'entry', 'entries'))."""
     return f"{count} {noun}" if count == 1 else f"{count} {plural or noun + 's'}"
+
+
+NAMED = 3  # at most this many of a list (a readers' addresses) are named in a line; the others are counted
+
+
+def few_named(names: Sequence[str]) -> str:
+    """Up to NAMED of `names` by name, in their order, and the others counted: 'a, b, c and 37 more'. A log line and a
+    command's answer carry a few readers' addresses, never the whole list."""
+    shown = ", ".join(names[:NAMED])
+    return shown if len(names) <= NAMED else f"{shown} and {len(names) - NAMED} more"
 
 
 def shown_duration(seconds: float) -> str:

@@ -39,8 +39,32 @@ def test_digest_add_says_a_long_wait_at_once_with_the_time(data_dir: Path, capsy
 
     status, requests = add(data_dir, "1605.08386", reply=recorded(HEAT_BATH), retries=True)
     assert status == 1 and requests == []  # arXiv's wait holds for the next add too
-    assert "asked to be left alone until" in one_line(capsys)
+    assert "arXiv asks to wait until" in one_line(capsys)
     assert state(data_dir) == before
+
+
+@pytest.mark.parametrize("refused", [429, 503])
+def test_a_second_add_within_the_wait_says_it_as_the_first_did(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], refused: int
+) -> None:
+    """A second `digest add` while arXiv's Retry-After still ran said "http://127.0.0.1:PORT/api/query?id_list=...:
+    127.0.0.1 asked to be left alone until 2026-12-06 05:03:11 UTC (Retry-After); not asked before then", the API query
+    in front, where the first add had said "arXiv asks to wait until 05:04 UTC (429); try again then". It says the
+    second the way the first did, the same minute, no query."""
+    open_service_database(make_settings(data_dir)).dispose()
+    before = state(data_dir)
+    reply = Reply(status=refused, body=b"busy", content_type="text/plain", retry_after="120")
+    since = datetime.now(UTC)
+    assert add(data_dir, "1605.08386", reply=reply, retries=True)[0] == 1
+    until = datetime.now(UTC)
+    first = one_line(capsys)
+    status, requests = add(data_dir, "1605.08386", reply=recorded(HEAT_BATH), retries=True)
+    second = one_line(capsys)
+    assert status == 1 and requests == [] and state(data_dir) == before, second
+    said = {words.replace(f"({refused})", "(Retry-After)") for words in waits_said(120, refused, since, until)}
+    assert any(f"digest: could not fetch 1605.08386 from arXiv: {words} (nothing was added)\n" == second
+               for words in said), (first, second)  # fmt: skip
+    assert first.replace(f"({refused})", "(Retry-After)") == second, (first, second)
 
 
 @pytest.mark.asyncio
@@ -91,5 +115,7 @@ def test_a_back_off_longer_than_a_few_seconds_is_said_not_waited(
     status, requests = add(data_dir, "1605.08386", reply=recorded(HEAT_BATH), retries=True)
     line = one_line(capsys)
     assert status == 1 and requests == [], line
-    assert "not asked before" in line and "127.0.0.1 refused a request (429 or 5xx); try again then" in line, line
+    assert line.startswith("digest: could not fetch 1605.08386 from arXiv: not asked before "), line  # no API query
+    assert line.endswith(", the back-off after 127.0.0.1 refused a request (429 or 5xx); try again then (nothing was"
+                         " added)\n"), line  # fmt: skip
     assert state(data_dir) == before

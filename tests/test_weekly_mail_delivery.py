@@ -168,9 +168,9 @@ def test_giving_up_an_edition_most_readers_have_says_who_has_it_and_who_does_not
         database.dispose()
     assert "not sending 2026-W48" not in caplog.text
     assert (
-        "weekly: 2026-W48 readers went to 2 recipients; not trying any more for the 1 the server refused for now"
-        " (late@example.org): older than the last 4 weeks (`digest weekly --week 2026-W48 --edition readers --send`"
-        " still sends it to them by hand)"
+        "weekly: 2026-W48 readers went to reader@example.org, second@example.org; not trying any more for the 1 the"
+        " server refused for now (late@example.org): older than the last 4 weeks (`digest weekly --week 2026-W48"
+        " --edition readers --send` still sends it to them by hand)"
     ) in caplog.text
 
 

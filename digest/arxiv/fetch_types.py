@@ -141,9 +141,20 @@ def shown_until(until: datetime) -> str:
     return f"{ceiled:%Y-%m-%d %H:%M}" if ceiled.second == 0 else f"{ceiled:%Y-%m-%d %H:%M:%S}"
 
 
-def asks_to_wait(status: int, now: datetime, seconds: float) -> str:
-    """A refusal said to a person at once, not waited out: until when arXiv asks to be left alone."""
-    return f"arXiv asks to wait until {minute_after(now, seconds)} UTC ({status}); try again then"
+def asks_to_wait(why: int | str, now: datetime, seconds: float) -> str:
+    """A refusal said to a person at once, not waited out: until when arXiv asks to be left alone, and `why` (the
+    status it answered, or the Retry-After an earlier answer gave)."""
+    return f"arXiv asks to wait until {minute_after(now, seconds)} UTC ({why}); try again then"
+
+
+def left_alone_words(source: str, host: str | None, until: datetime, now: datetime, *, person: bool) -> str:
+    """Why no request was made: `host` asked (a Retry-After kept in the turn file) to be left alone until `until`. To a
+    person waiting (`digest add`, /suggest), as the add that was refused said it, without the API query; in a poll's
+    log, the source and the host, to the second."""
+    if person:
+        return asks_to_wait("Retry-After", now, (until - now).total_seconds())
+    said = f"{host} asked to be left alone until {shown_until(until)} UTC (Retry-After)"
+    return f"{source}: {said}; not asked before then"
 
 
 def minute_after(now: datetime, seconds: float) -> str:

@@ -36,8 +36,8 @@ from digest.arxiv.fetch_types import (
     FetchStoppedError,
     asks_to_wait,
     endpoint,
+    left_alone_words,
     retry_after_seconds,
-    shown_until,
     wait_words,
 )
 from digest.arxiv.tls_probe import tls_port_error
@@ -223,13 +223,9 @@ class Fetcher:
         waits = (self.stop, self.turn_file, (host or "", place), url, self.patience)
         async with polite_turn(self.clock, interval, *waits) as turn:
             turn.forget_past(self.clock.now())
-            until = turn.busy_until(host, self.clock.now())
-            if until is not None:
-                raise FetchError(
-                    f"{source}: {host} asked to be left alone until {shown_until(until)} UTC (Retry-After); "
-                    "not asked before then",
-                    busy_host=host,
-                )
+            if (until := turn.busy_until(host, now := self.clock.now())) is not None:
+                person = self.patience is not None
+                raise FetchError(left_alone_words(source, host, until, now, person=person), busy_host=host)
             try:
                 result, location = await within_grace(self._request(url, *validators), self.stop, source)
             except LOST_ON_THE_WAY as exc:

@@ -155,6 +155,7 @@ async def polite_turn(
             cause = claimed.turn.back_off_cause(backed_off).words(backed_off)
             if patience is not None and wait > patience:
                 until = minute_after(clock.now(), wait)
-                raise FetchError(f"{what}: not asked before {until} UTC, the back-off after {cause}; try again then")
+                # Said to the person waiting, as a Retry-After is (fetch_types.left_alone_words): no API query in it.
+                raise FetchError(f"not asked before {until} UTC, the back-off after {cause}; try again then")
             log.warning("fetch %s: waiting %.0f s first, the back-off after %s", what, wait, cause)
         await pause(clock, wait, stop)

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 
 from digest.clock import as_utc
-from digest.sizes import counted
+from digest.sizes import counted, few_named
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import ledger
@@ -56,7 +56,7 @@ class GivenUp:
 
     week: str
     edition: str
-    reached: int = 0
+    reached: tuple[str, ...] = ()  # its recipients, when some are still owed it (the others had it)
     owed: tuple[str, ...] = ()
 
     def __str__(self) -> str:
@@ -85,14 +85,15 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
                 row.last_error = f"{note}; {row.last_error}"[:2000] if row.last_error else note
                 row.status, row.next_attempt_at = GIVEN_UP, None
                 owed = tuple(row.deferred)
-                given_up.append(GivenUp(row.week, row.edition, len(row.recipients) if owed else 0, owed))
+                given_up.append(GivenUp(row.week, row.edition, tuple(row.recipients) if owed else (), owed))
     return sorted(given_up, key=str)
 
 
 def log_given_up(given_up: list[GivenUp]) -> None:
     """Says what giving up means for each edition: one nobody has is not sent; one that reached all but the readers
-    the server refused for now is not sent to them (most readers have it, and "unsent" would be false)."""
-    unsent = [str(edition) for edition in given_up if not edition.owed]
+    the server refused for now is not sent to them (most readers have it, and "unsent" would be false). Up to three
+    addresses are named, the others counted: the log carries no readers' list."""
+    unsent = [str(edition) for edition in given_up if not edition.reached]
     if unsent:
         log.warning(
             "weekly: not sending %s any more: unsent and older than the last %d weeks (`digest weekly --week W --send`"
@@ -100,16 +101,15 @@ def log_given_up(given_up: list[GivenUp]) -> None:
             ", ".join(unsent),
             CATCH_UP_WEEKS,
         )
-    for partly in (edition for edition in given_up if edition.owed):
-        whom = ", ".join(partly.owed) if len(partly.owed) <= 3 else f"{len(partly.owed)} recipients"
+    for partly in (edition for edition in given_up if edition.reached):
         log.warning(
             "weekly: %s went to %s; not trying any more for the %d the server refused for now (%s):"
             " older than the last %d weeks (`digest weekly --week %s --edition %s --send` still sends it to them by"
             " hand)",
             partly,
-            counted(partly.reached, "recipient"),
+            few_named(partly.reached),
             len(partly.owed),
-            whom,
+            few_named(partly.owed),
             CATCH_UP_WEEKS,
             partly.week,
             partly.edition,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.config import Settings
+from digest.sizes import few_named
 from digest.storage.db import Database
 from digest.weekly import ledger
 from digest.weekly.issue import Edition, IsoWeek
@@ -56,15 +57,10 @@ _SHORT = {
 }
 
 
-NAMED_RECIPIENTS = 3  # a few recipients are named in the outcome (and the service's log line); a list is counted
-
-
 def whom(accepted: Sequence[str]) -> str:
-    """Who has the edition now, as the outcome says it: a few addresses by name, a readers' list by its count, so the
-    service's log does not carry every reader's address each week."""
-    if not accepted:
-        return "nobody more"
-    return ", ".join(accepted) if len(accepted) <= NAMED_RECIPIENTS else f"{len(accepted)} recipients"
+    """Who has the edition now (or is owed it), as the outcome and the log say it: up to three addresses named and the
+    others counted ('r01@x, r02@x, r03@x and 37 more'), so the service's log does not carry every reader's address."""
+    return few_named(accepted) if accepted else "nobody more"
 
 
 # How the statuses a send by hand that reached nobody leaves as they were (ledger.KEPT_UNSENT) are said.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-NAMED = 3  # recipients named for one reply; more are counted
+from digest.sizes import NAMED, few_named
 
 # The reply a recipient the send left unsent is recorded with (never refused by the server, owed the edition still):
 # a 4xx, so it is retried; its reason opens with UNSENT, so it is said "not yet sent", not "refused".
@@ -31,7 +31,7 @@ def summarised(replies: dict[str, str], echoed: Mapping[str, str] | None = None)
     many = {reply: addresses for reply, addresses in by_reply.items() if len(addresses) > NAMED}
     grouped = {address for addresses in many.values() for address in addresses}
     parts = [f"{address}: {reply}" for address, reply in sorted(replies.items()) if address not in grouped]
-    parts += [f"{', '.join(found[:NAMED])} and {len(found) - NAMED} more: {reply}" for reply, found in many.items()]
+    parts += [f"{few_named(found)}: {reply}" for reply, found in many.items()]
     return "; ".join(parts)
 
 

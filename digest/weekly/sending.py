@@ -147,7 +147,7 @@ def _reported(name: str, edition: Edition, delivery: mailer.Delivery, owed_at: d
         later = f"{owed_now}: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
         log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
-    log.info("weekly %s %s: email sent to %s", name, edition, counted(len(delivery.accepted), "recipient"))
+    log.info("weekly %s %s: email %s", name, edition, sent)
     return SendOutcome(name, edition, "sent", sent)
 
 
