@@ -133,7 +133,7 @@ def test_the_services_log_does_not_carry_every_readers_address(
 ) -> None:
     """The service logged each week 'weekly: 2026-W48: wrote ...; 2026-W48 readers: sent (sent to reader000@...,
     reader001@..., ...)': one line holding every reader's address, kept by journald and any log shipper, and read by
-    whoever reads the logs. Expected: the line names three readers and counts the others."""
+    whoever reads the logs. Expected: the line counts the readers (a few recipients, as a test list, are named)."""
     import asyncio
 
     from digest.service.weekly_job import run_weekly
@@ -147,9 +147,8 @@ def test_the_services_log_does_not_carry_every_readers_address(
     finally:
         database.dispose()
     logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
-    named = "reader000@example.org, reader001@example.org, reader002@example.org and 9 more"
-    assert f"weekly 2026-W48 readers: email sent to {named}" in logged, logged
-    assert not any(address in logged for address in readers[3:])
+    assert "weekly 2026-W48 readers: email sent to 12 recipients" in logged, logged
+    assert not any(address in logged for address in readers)
 
 
 def test_the_services_line_for_a_weekly_job_says_each_editions_outcome_once(
@@ -222,8 +221,8 @@ def test_a_connection_closed_mid_list_does_not_log_every_reader_left(
     assert [outcome.status for outcome in first.emails] == ["partly-sent"]
     logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
     named = {address for address in readers if address in logged}
-    # Three who have it, and for each reply three of those left (the 421's one reader, then the 451's): no more.
-    assert named == {*readers[:3], *readers[50:54]} and "more" in logged, (sorted(named), logged[:600])
+    # Those who have it counted; for each reply three of those left named (the 421's one reader, then the 451's).
+    assert named == {*readers[50:54]} and "more" in logged, (sorted(named), logged[:600])
 
 
 def test_a_greylisted_reader_refused_for_good_at_the_retry_leaves_the_week_sent_not_failing_for_weeks(

@@ -19,6 +19,7 @@ from digest.storage.state import WeeklyDigest
 from digest.weekly import ledger
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek
 from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING
+from digest.weekly.outcome import reached
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 
@@ -91,8 +92,8 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
 
 def log_given_up(given_up: list[GivenUp]) -> None:
     """Says what giving up means for each edition: one nobody has is not sent; one that reached all but the readers
-    the server refused for now is not sent to them (most readers have it, and "unsent" would be false). Up to three
-    addresses are named, the others counted: the log carries no readers' list."""
+    the server refused for now is not sent to them (most readers have it, and "unsent" would be false). Those who
+    have it are counted (a few named), three of those refused named and the others counted: no readers' list."""
     unsent = [str(edition) for edition in given_up if not edition.reached]
     if unsent:
         log.warning(
@@ -107,7 +108,7 @@ def log_given_up(given_up: list[GivenUp]) -> None:
             " older than the last %d weeks (`digest weekly --week %s --edition %s --send` still sends it to them by"
             " hand)",
             partly,
-            few_named(partly.reached),
+            reached(partly.reached),
             len(partly.owed),
             few_named(partly.owed),
             CATCH_UP_WEEKS,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.config import Settings
-from digest.sizes import few_named
+from digest.sizes import NAMED, counted, few_named
 from digest.storage.db import Database
 from digest.weekly import ledger
 from digest.weekly.issue import Edition, IsoWeek
@@ -57,10 +57,19 @@ _SHORT = {
 }
 
 
-def whom(accepted: Sequence[str]) -> str:
-    """Who has the edition now (or is owed it), as the outcome and the log say it: up to three addresses named and the
-    others counted ('r01@x, r02@x, r03@x and 37 more'), so the service's log does not carry every reader's address."""
-    return few_named(accepted) if accepted else "nobody more"
+def whom(owed: Sequence[str]) -> str:
+    """Who is still owed the edition (refused for now or for good), as the outcome and the log say it: up to three
+    addresses named and the others counted ('r01@x, r02@x, r03@x and 37 more'); a maintainer may have to act on them,
+    and the service's log carries no readers' list."""
+    return few_named(owed) if owed else "nobody more"
+
+
+def reached(accepted: Sequence[str]) -> str:
+    """Who has the edition now: a few recipients (a test list) by name, a readers' list by its count ('40 recipients'):
+    nobody acts on them, so the log names none of a readers' list."""
+    if not accepted:
+        return "nobody more"
+    return ", ".join(accepted) if len(accepted) <= NAMED else counted(len(accepted), "recipient")
 
 
 # How the statuses a send by hand that reached nobody leaves as they were (ledger.KEPT_UNSENT) are said.
@@ -88,7 +97,7 @@ def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
         )
     if state is not None and state.status == GIVEN_UP:
         # Given up for the readers the server refused for now, an edition the others have is not "not sent".
-        said = f"sent to {whom(state.reached)}; not to {whom(state.deferred)}" if state.deferred else "not sent"
+        said = f"sent to {reached(state.reached)}; not to {whom(state.deferred)}" if state.deferred else "not sent"
         return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}")
     if state is not None and state.status == REFUSED:
         return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(name, edition)}")

@@ -40,7 +40,7 @@ from digest.weekly.ledger import (
     renew_claim,
     week_state,
 )
-from digest.weekly.outcome import SendOutcome, kept_line, not_claimed, not_emailed, whom
+from digest.weekly.outcome import SendOutcome, kept_line, not_claimed, not_emailed, reached, whom
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 
@@ -132,7 +132,7 @@ def _send_claimed(
 
 def _reported(name: str, edition: Edition, delivery: mailer.Delivery, owed_at: datetime | None) -> SendOutcome:
     """What came of a send some recipient was asked for, in one log line naming the edition and the server's replies."""
-    sent = f"sent to {whom(delivery.accepted)}"
+    sent = f"sent to {reached(delivery.accepted)}"
     if delivery.withheld:  # the message refused for good after earlier batches: told, and not retried
         sent = f"{sent}; refused for good: {delivery.refusals}; {refused_line(name, edition)}"
         log.error("weekly %s %s: email %s", name, edition, sent)
@@ -256,7 +256,7 @@ def _record(
         base = settings.weekly.retry_base_minutes
         return mark_delivered(database, name, edition, now, delivery, base, stopped=stopped)
     except SQLAlchemyError as exc:
-        return _unrecorded(name, edition, f"sent to {whom(delivery.accepted)}", exc, logged)
+        return _unrecorded(name, edition, f"sent to {reached(delivery.accepted)}", exc, logged)
 
 
 def _unrecorded(name: str, edition: Edition, sent: str, exc: SQLAlchemyError, logged: bool) -> SendOutcome:
