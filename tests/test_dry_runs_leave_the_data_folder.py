@@ -1,9 +1,11 @@
 """Dry runs leave the data folder as they found it: `digest publish --dry-run` works in a clone of its own in a
-temporary folder (removed after), not the service's clone in the data folder."""
+temporary folder (removed after), not the service's clone in the data folder; `digest weekly --dry-run` shows the
+approval links without making secrets.json."""
 
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,55 @@ def test_a_publish_dry_run_shows_the_diff_from_a_read_only_data_folder(
     assert err.startswith("digest: warning: reading the database read-only") and "nothing was pushed" in err, err
     assert listing(data_dir) == before and list(scratch.iterdir()) == []
     assert len(remote.commits()) == 1
+
+
+@pytest.mark.parametrize("edition", [[], ["--edition", "maintainers"], ["--edition", "maintainers", "--send"]])
+def test_a_weekly_dry_run_makes_no_secrets_file(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], edition: list[str]
+) -> None:
+    """`digest weekly --dry-run` with a second-tier paper in the week made secrets.json (the key signing its approval
+    links), even when it printed the readers' edition, which has no links. Now nothing is written: the readers'
+    edition signs nothing, and the maintainers' is shown with links signed by a throwaway key, said in one line."""
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    now = datetime.now(UTC)
+    seen = {"first_seen_at": now, "updated_at": now, "suggested_section": "Sparse Autoencoder"}
+    insert_candidate(database, real_papers()[1], score=0.93, relevant=False, **seen)
+    database.dispose()
+    before = listing(data_dir)
+
+    assert main(["--data-dir", str(data_dir), "weekly", "--now", "--dry-run", *edition]) == 0
+    out, err = capsys.readouterr()
+    assert not (data_dir / "secrets.json").exists()
+    assert listing(data_dir) == before
+    throwaway = [line for line in err.splitlines() if "throwaway" in line]
+    if not edition:
+        assert "approve" not in out and throwaway == [], err
+        return
+    assert real_papers()[1]["arxiv_id"] in out and "/approve" in out, out
+    assert throwaway == [
+        "digest: dry run: the approval links shown are signed with a throwaway key and will not work: no signing key "
+        "yet (set DIGEST_SECRET_KEY, or the service makes one in secrets.json when it starts)"
+    ], err
+
+
+def test_a_weekly_dry_run_signs_with_the_key_there_is_and_leaves_its_file(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With secrets.json kept already (readable by other users, as after a restore by hand), the dry run signs with its
+    key, says nothing of a throwaway key, and leaves the file, its mode too (the service makes it owner-only)."""
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    now = datetime.now(UTC)
+    seen = {"first_seen_at": now, "updated_at": now, "suggested_section": "Sparse Autoencoder"}
+    insert_candidate(database, real_papers()[1], score=0.93, relevant=False, **seen)
+    database.dispose()
+    secrets = data_dir / "secrets.json"
+    secrets.write_text('{"secret_key": "' + "k" * 40 + '"}\n', encoding="utf-8")
+    secrets.chmod(0o644)
+    before = listing(data_dir)
+
+    assert main(["--data-dir", str(data_dir), "weekly", "--now", "--dry-run", "--edition", "maintainers"]) == 0
+    out, err = capsys.readouterr()
+    assert "/approve" in out and "throwaway" not in err, err
+    assert listing(data_dir) == before and secrets.stat().st_mode & 0o777 == 0o644
