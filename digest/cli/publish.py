@@ -7,13 +7,16 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.cli import INTERRUPTED_STATUS
 from digest.cli.context import CommandError, Context
 from digest.sizes import counted
 from digest.text import one_line
 from digest.vocab import decided_by
+
+if TYPE_CHECKING:
+    from digest.storage.db import Database
 
 # A systemd stop, timeout(1) or a container stop (SIGTERM) and a closed terminal (SIGHUP) killed the command on the
 # spot, and its git (a session of its own, out of reach of the signal) went on fetching with the clone's lock files.
@@ -62,7 +65,8 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
 
     # The publisher logs each finding, and a real run its failure, as the service's log shows them: said once here.
     setup_logging(context.settings.log_level, context.settings.log_format)
-    publisher = publisher_for(context.database, context.settings)
+    database, scratch = _database_for(args.dry_run, context)
+    publisher = publisher_for(database, context.settings)
     try:
         with _signals_as_ctrl_c():
             result = publisher.publish(dry_run=args.dry_run, accept_upstream=args.accept_upstream)
@@ -70,6 +74,9 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
         kept = "nothing was pushed" if args.dry_run else "the pending decisions are kept for the next publish"
         print(f"digest: interrupted: the publish stopped; {kept}", file=sys.stderr)
         return INTERRUPTED_STATUS
+    finally:
+        if scratch:
+            database.dispose()
     if result.outcome in (BLOCKED, FAILED):
         if not args.dry_run:
             return 1
@@ -83,6 +90,19 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
         return 0
     print(result.message)
     return 0
+
+
+def _database_for(dry_run: bool, context: Context) -> tuple[Database, bool]:
+    """The database to publish from, and whether it is a copy to dispose of. A dry run writes nothing in the data
+    folder (its clone is a temporary one): a folder this user cannot write (or a full disk) still shows the diff, its
+    merge tried and rolled back in a copy of the database; a folder with no database yet is left so."""
+    context.reading_only = context.dry_run = dry_run
+    database = context.database
+    if not context.opened_read_only:
+        return database, False
+    from digest.storage.snapshot import scratch_copy
+
+    return scratch_copy(database), True
 
 
 def print_status(context: Context) -> int:

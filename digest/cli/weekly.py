@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from datetime import datetime
     from email.message import EmailMessage
 
+    from digest.config import Settings
     from digest.vocab import Edition
-    from digest.weekly.issue import IsoWeek
+    from digest.weekly.issue import IsoWeek, WeeklyDigestData
 
 
 def register(subparsers: Any) -> None:
@@ -105,8 +106,7 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
 def handle(args: argparse.Namespace, context: Context) -> int:
     from datetime import UTC, datetime
 
-    from digest.config.secretstore import SecretStoreError
-    from digest.weekly.contents import compose_email, load_digest, write_markdown
+    from digest.weekly.contents import compose_email, write_markdown
     from digest.weekly.mailer import MailError
     from digest.weekly.rendering import render
 
@@ -123,13 +123,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
             "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing",
             file=sys.stderr,
         )
-    try:
-        # The maintainers' second tier approval links are signed with the web app's key (read, or generated, in the
-        # data folder); the readers' edition signs nothing.
-        with context.database.reading() as session:
-            digests = [load_digest(session, settings, week, now=now, edition=edition) for edition in editions]
-    except SecretStoreError as exc:
-        raise CommandError(str(exc)) from None
+    digests = _loaded(context, week, editions[:1] if args.dry_run else editions, now, dry_run=args.dry_run)
     shown = digests[0]  # printing shows one edition: the chosen one, else the readers'
 
     if args.format == "md":
@@ -154,6 +148,43 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     if not args.send or args.dry_run:
         return 0
     return send(context, week, editions, now)
+
+
+def _loaded(
+    context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: datetime, *, dry_run: bool
+) -> list[WeeklyDigestData]:
+    """Each edition's digest. The maintainers' second tier approval links are signed with the web app's key (read, or
+    generated, in the data folder); the readers' edition signs nothing. A dry run generates no key (_previewed)."""
+    from digest.config.secretstore import SecretStoreError
+    from digest.weekly.contents import load_digest
+
+    try:
+        signing, throwaway = _previewed(context.settings) if dry_run else (context.settings, False)
+        with context.database.reading() as session:
+            digests = [load_digest(session, signing, week, now=now, edition=edition) for edition in editions]
+    except SecretStoreError as exc:
+        raise CommandError(str(exc)) from None
+    if throwaway and any(digest.links_expire_at is not None for digest in digests):
+        print(
+            "digest: dry run: the approval links shown are signed with a throwaway key and will not work: no signing "
+            "key yet (set DIGEST_SECRET_KEY, or the service makes one in secrets.json when it starts)",
+            file=sys.stderr,
+        )
+    return digests
+
+
+def _previewed(settings: Settings) -> tuple[Settings, bool]:
+    """The settings a dry run signs the approval links with: the key as kept (environment or secrets.json), read and
+    never generated, so secrets.json is neither made nor changed; a throwaway key when there is none yet (True)."""
+    import secrets
+
+    from pydantic import SecretStr
+
+    from digest.config.secretstore import signing_key_as_kept
+
+    kept = signing_key_as_kept(settings)
+    key = kept or SecretStr(secrets.token_urlsafe(32))
+    return settings.model_copy(update={"secrets": settings.secrets.model_copy(update={"secret_key": key})}), not kept
 
 
 def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: datetime) -> int:

@@ -237,6 +237,13 @@ def stored_secrets_problems(settings: Settings) -> list[str]:
     return []
 
 
+def signing_key_as_kept(settings: Settings) -> SecretStr | None:
+    """The key approval links are signed with, the environment's or the secrets file's, read only: none generated,
+    nor the file's mode changed (a dry run leaves the data folder as it was). None when there is none yet."""
+    stored = settings.secrets.secret_key or _read_file(secrets_path(settings)).get("secret_key")
+    return SecretStr(stored) if isinstance(stored, str) else stored
+
+
 def stored_variables(settings: Settings) -> frozenset[str]:
     """The variables whose generated value the secrets file keeps (`digest config show`): read only, never created."""
     return frozenset(GENERATED[name] for name in _read_file(secrets_path(settings)))

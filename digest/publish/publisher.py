@@ -49,6 +49,7 @@ from digest.publish.rules import (
     unified_diff,
     with_trailer,
 )
+from digest.publish.scratch import scratch_clone, scratch_failure
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
 from digest.publish.upstream import UpstreamHeldError, import_upstream
 from digest.sizes import counted
@@ -85,19 +86,33 @@ class Publisher:
         service does not wait (`wait` False): a thread blocked on the lock would hold up its stop; it gets BUSY.
         `accept_upstream`: an edit upstream removing most of the list, or a history made anew, is meant (else held)."""
         self.accepting_removals, self.pulling_only = accept_upstream, pull_only
+        if dry_run:
+            return self._dry_run()
         waiting = "publish: waiting for the publish running in another process (the service or `digest publish`)"
         try:
             with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting), wait=wait):
-                return self._publish(dry_run)
+                self.remember_base()  # a dry run reads the state a real run starts from (_peek_state), writing none
+                return self._publish(dry_run=False)
         except BlockingIOError:
             return PublishResult(BUSY, "another process (`digest publish`) is publishing; trying again soon")
         except OSError as exc:  # a full disk or a folder it may not write: the decisions wait in the database
             where = exc.filename or self.git.folder
             line = f"cannot write {where}: {exc.strerror or exc}; free space there (or fix its permissions) to resume"
-            return self._failed(FAILED, line, (), dry_run)
+            return self._failed(FAILED, line, (), False)
+
+    def _dry_run(self) -> PublishResult:
+        """What a publish would commit and push, found in a clone of its own (publish/scratch.py): the data folder and
+        the service's clone there are left as they were, and no publish in another process is waited for."""
+        shared = self.git
+        try:
+            with scratch_clone(self.settings.publish) as self.git:
+                return self._publish(dry_run=True)
+        except OSError as exc:  # a full temporary folder: one line, as a real run's full data folder
+            return self._failed(FAILED, scratch_failure(exc), (), True)
+        finally:
+            self.git = shared
 
     def _publish(self, dry_run: bool) -> PublishResult:
-        self.remember_base()
         for attempt in range(1, PUSH_ATTEMPTS + 1):
             try:
                 result = self._attempt(dry_run)

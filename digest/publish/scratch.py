@@ -1,0 +1,27 @@
+"""A clone of the list's repository in a temporary folder of its own, removed after: a dry run's, which leaves the
+service's clone in the data folder (and the folder) as they were."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from digest.config import PublishSettings
+from digest.publish.git import GitClone
+
+
+@contextmanager
+def scratch_clone(settings: PublishSettings) -> Iterator[GitClone]:
+    """A new clone in a temporary folder (TMPDIR's), fetched afresh as the first one in a data folder is; the folder
+    is removed on the way out, however the run ended (Ctrl-C: git's process group is ended first)."""
+    with tempfile.TemporaryDirectory(prefix="digest-publish-dry-run-") as folder:
+        yield GitClone(Path(folder) / "clone", settings)
+
+
+def scratch_failure(error: OSError) -> str:
+    """The line for a temporary clone that could not be written (a full temporary folder), as a real run's full data
+    folder is said."""
+    where = error.filename or "a temporary clone"
+    return f"cannot write {where}: {error.strerror or error}; free space there, or set TMPDIR to another folder"
