@@ -100,20 +100,14 @@ def keep_replaced(
     """The one rule for what `path` held before `text` replaces it: a hand edit is kept twice (in the rotation and
     apart from it), a file with more entries is kept in the rotation, and with `always` (the start-up re-write) any
     other file that differs too. With `staged`, the copies are kept, and said so, when that is finished."""
-
-    def say(message: str, *args: object) -> None:
-        if staged is None:
-            log.warning(message, *args)
-        else:
-            staged.add(lambda: log.warning(message, *args))
-
     if previous == text.encode("utf-8"):
         return
     if edited_since_written(path, previous):
         kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
         edits = path.with_name(f"{path.name}.edited")
         apart = _named_as(path, keep_generations(edits, previous, HAND_EDITS, held_by=path, staged=staged))
-        say(
+        _say(
+            staged,
             "list: %s was edited since the service last wrote it, and the edit is not in the database (edits "
             "go through `digest list import`); written again from the database, the edited file kept as %s and "
             "as %s (only the next hand edits move that one, up to .edited.%d)",
@@ -130,32 +124,32 @@ def keep_replaced(
     if lost:
         lost = papers_gone(previous_text, text, lost)
     if after < before:
-        kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
-        say(
-            "list: %s goes from %d to %s; the previous file is kept as %s",
-            path,
-            before,
-            counted(after, "entry", "entries"),
-            kept,
-        )
+        message = "list: %s goes from %d to %s; the previous file is kept as %s"
+        said: tuple[object, ...] = (path, before, counted(after, "entry", "entries"))
     elif lost:  # as many entries, but not the same papers: a database restored from a backup, then one approval
-        kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
-        say(
+        message = (
             "list: %s held %s the database does not (%s; a database restored from a backup?); the previous "
-            "file is kept as %s",
-            path,
-            counted(len(lost), "paper"),
-            ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else ""),
-            kept,
+            "file is kept as %s"
         )
+        said = (path, counted(len(lost), "paper"), ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else ""))
     elif always:
-        kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
-        say(
+        message = (
             "list: %s did not match the database (a write cut short, or an edit of the file: edits go through "
-            "`digest list import`); written again, the previous file kept as %s",
-            path,
-            kept,
+            "`digest list import`); written again, the previous file kept as %s"
         )
+        said = (path,)
+    else:
+        return
+    kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
+    _say(staged, message, *said, kept)
+
+
+def _say(staged: Staged | None, message: str, *args: object) -> None:
+    """Logs a warning now, or when `staged` is finished (the copies it names exist only then)."""
+    if staged is None:
+        log.warning(message, *args)
+    else:
+        staged.add(lambda: log.warning(message, *args))
 
 
 def write_list_markdown(
