@@ -1,6 +1,6 @@
 """Dry runs leave the data folder as they found it: `digest publish --dry-run` works in a clone of its own in a
 temporary folder (removed after), not the service's clone in the data folder; `digest weekly --dry-run` shows the
-approval links without making secrets.json."""
+approval links without making secrets.json, as `digest weekly --format email` does, which only prints the email."""
 
 from __future__ import annotations
 
@@ -98,13 +98,26 @@ def test_a_publish_dry_run_shows_the_diff_from_a_read_only_data_folder(
     assert len(remote.commits()) == 1
 
 
-@pytest.mark.parametrize("edition", [[], ["--edition", "maintainers"], ["--edition", "maintainers", "--send"]])
+MAINTAINERS = ["--edition", "maintainers"]
+
+
+@pytest.mark.parametrize(
+    "printing",
+    [
+        ["--dry-run"],
+        ["--dry-run", *MAINTAINERS],
+        ["--dry-run", *MAINTAINERS, "--send"],
+        ["--format", "email"],
+        ["--format", "email", *MAINTAINERS],
+    ],
+)
 def test_a_weekly_dry_run_makes_no_secrets_file(
-    data_dir: Path, capsys: pytest.CaptureFixture[str], edition: list[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str], printing: list[str]
 ) -> None:
     """`digest weekly --dry-run` with a second-tier paper in the week made secrets.json (the key signing its approval
-    links), even when it printed the readers' edition, which has no links. Now nothing is written: the readers'
-    edition signs nothing, and the maintainers' is shown with links signed by a throwaway key, said in one line."""
+    links), even when it printed the readers' edition, which has no links; so did `--format email` without --send,
+    which only prints the email. Now nothing is written: the readers' edition signs nothing, and the maintainers' is
+    shown with links signed by a throwaway key, said in one line."""
     settings = make_settings(data_dir)
     database = open_service_database(settings)
     now = datetime.now(UTC)
@@ -113,23 +126,25 @@ def test_a_weekly_dry_run_makes_no_secrets_file(
     database.dispose()
     before = listing(data_dir)
 
-    assert main(["--data-dir", str(data_dir), "weekly", "--now", "--dry-run", *edition]) == 0
+    assert main(["--data-dir", str(data_dir), "weekly", "--now", *printing]) == 0
     out, err = capsys.readouterr()
     assert not (data_dir / "secrets.json").exists()
     assert listing(data_dir) == before
     throwaway = [line for line in err.splitlines() if "throwaway" in line]
-    if not edition:
+    if "maintainers" not in printing:
         assert "approve" not in out and throwaway == [], err
         return
     assert real_papers()[1]["arxiv_id"] in out and "/approve" in out, out
     assert throwaway == [
-        "digest: dry run: the approval links shown are signed with a throwaway key and will not work: no signing key "
-        "yet (set DIGEST_SECRET_KEY, or the service makes one in secrets.json when it starts)"
+        f"digest: {'dry run: ' if '--dry-run' in printing else ''}the approval links shown are signed with a throwaway "
+        "key and will not work: no signing key yet (set DIGEST_SECRET_KEY, or the service makes one in secrets.json "
+        "when it starts)"
     ], err
 
 
+@pytest.mark.parametrize("printing", [["--dry-run"], ["--format", "email"]])
 def test_a_weekly_dry_run_signs_with_the_key_there_is_and_leaves_its_file(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str], printing: list[str]
 ) -> None:
     """With secrets.json kept already (readable by other users, as after a restore by hand), the dry run signs with its
     key, says nothing of a throwaway key, and leaves the file, its mode too (the service makes it owner-only)."""
@@ -144,7 +159,7 @@ def test_a_weekly_dry_run_signs_with_the_key_there_is_and_leaves_its_file(
     secrets.chmod(0o644)
     before = listing(data_dir)
 
-    assert main(["--data-dir", str(data_dir), "weekly", "--now", "--dry-run", "--edition", "maintainers"]) == 0
+    assert main(["--data-dir", str(data_dir), "weekly", "--now", *printing, *MAINTAINERS]) == 0
     out, err = capsys.readouterr()
     assert "/approve" in out and "throwaway" not in err, err
     assert listing(data_dir) == before and secrets.stat().st_mode & 0o777 == 0o644

@@ -110,8 +110,10 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.weekly.mailer import MailError
     from digest.weekly.rendering import render
 
-    context.reading_only = args.dry_run  # writes and sends nothing: a read-only or full data folder still shows it
-    context.dry_run = args.dry_run  # a new data folder is shown as it would start, and not made
+    # The email printed and not sent writes and sends nothing either: it is shown as a dry run shows it.
+    printing = args.dry_run or (args.format == "email" and not args.send)
+    context.reading_only = printing  # a read-only or full data folder still shows it
+    context.dry_run = printing  # a new data folder is shown as it would start, and not made
     now = datetime.now(UTC)
     week = chosen_week(args, context, now)
     if week is None:
@@ -123,7 +125,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
             "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing",
             file=sys.stderr,
         )
-    digests = _loaded(context, week, editions[:1] if args.dry_run else editions, now, dry_run=args.dry_run)
+    digests = _loaded(
+        context, week, editions[:1] if printing else editions, now, dry_run=args.dry_run, printing=printing
+    )
     shown = digests[0]  # printing shows one edition: the chosen one, else the readers'
 
     if args.format == "md":
@@ -151,23 +155,25 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
 
 def _loaded(
-    context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: datetime, *, dry_run: bool
+    context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: datetime, *, dry_run: bool, printing: bool
 ) -> list[WeeklyDigestData]:
     """Each edition's digest. The maintainers' second tier approval links are signed with the web app's key (read, or
-    generated, in the data folder); the readers' edition signs nothing. A dry run generates no key (_previewed)."""
+    generated, in the data folder); the readers' edition signs nothing. A command that only prints (a dry run, the
+    email shown and not sent) generates no key (_previewed)."""
     from digest.config.secretstore import SecretStoreError
     from digest.weekly.contents import load_digest
 
     try:
-        signing, throwaway = _previewed(context.settings) if dry_run else (context.settings, False)
+        signing, throwaway = _previewed(context.settings) if printing else (context.settings, False)
         with context.database.reading() as session:
             digests = [load_digest(session, signing, week, now=now, edition=edition) for edition in editions]
     except SecretStoreError as exc:
         raise CommandError(str(exc)) from None
     if throwaway and any(digest.links_expire_at is not None for digest in digests):
         print(
-            "digest: dry run: the approval links shown are signed with a throwaway key and will not work: no signing "
-            "key yet (set DIGEST_SECRET_KEY, or the service makes one in secrets.json when it starts)",
+            f"digest: {'dry run: ' if dry_run else ''}the approval links shown are signed with a throwaway key and "
+            "will not work: no signing key yet (set DIGEST_SECRET_KEY, or the service makes one in secrets.json when "
+            "it starts)",
             file=sys.stderr,
         )
     return digests
