@@ -1,5 +1,6 @@
 """The set-up of the relevance tests: real unrelated arXiv papers (tests/data/relevance_haystack_sample.jsonl), the
-list's own papers as the model learns them (the examples fixture), and one of them held out."""
+list's own papers as the model learns them (the examples fixture), one of them held out, and `digest score` run on
+papers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.cli import main
 from digest.relevance.gathering import list_examples
 from digest.relevance.scoring import LabeledPaper
 from digest.storage.db import Database
@@ -28,3 +30,15 @@ def examples(database: Database) -> list[LabeledPaper]:
 def without(examples: list[LabeledPaper], title_start: str) -> tuple[LabeledPaper, list[LabeledPaper]]:
     paper = next(e for e in examples if e.title.startswith(title_start))
     return paper, [e for e in examples if e.abstract != paper.abstract]
+
+
+def scored(
+    options: list[str], rows: list[dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[list[dict[str, object]], str]:
+    """`digest score` of the rows with the global options: one result a row, and what it said on stderr."""
+    path = tmp_path / "papers.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    status = main([*options, "score", str(path)])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    return [json.loads(line) for line in out.out.splitlines()], out.err

@@ -14,6 +14,7 @@ import pytest
 from digest.cli import main
 from tests.conftest import DATA_DIR, make_settings
 from tests.feedbuild import build_rss
+from tests.relevance_papers import scored
 
 # Two papers of the bundled list (their abstracts ship with the package) and one that is on no list.
 OPEN_PROBLEMS = "+ [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)\n"
@@ -45,17 +46,6 @@ def _write_list(tmp_path: Path, markdown: str) -> Path:
     return path
 
 
-def _score(
-    options: list[str], rows: list[dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> tuple[list[dict[str, object]], str]:
-    path = tmp_path / "papers.jsonl"
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    status = main([*options, "score", str(path)])
-    out = capsys.readouterr()
-    assert status == 0, out.err
-    return [json.loads(line) for line in out.out.splitlines()], out.err
-
-
 @pytest.mark.parametrize(
     ("entries", "learnt"),
     [(OPEN_PROBLEMS, "1 paper"), (UNKNOWN_PAPER, "0 papers")],
@@ -67,7 +57,7 @@ def test_a_new_list_with_fewer_than_two_papers_to_learn_from_still_flags_by_the_
     """A new user's list (one paper, or papers whose abstracts are not fetched yet: another topic's list) crashed
     every use of the model with an IndexError traceback: `digest score`, every poll, `digest add`."""
     _, options = _data_dir(tmp_path, f"# Awesome New Topic\n\n## Papers\n\n{entries}")
-    results, err = _score(options, _papers(), tmp_path, capsys)
+    results, err = scored(options, _papers(), tmp_path, capsys)
     flagged = [row["arxiv_id"] for row in results if row["tier"] is not None]
     belong = [row["arxiv_id"] for row in _papers()[:5]]
     assert flagged and set(flagged) <= set(belong), flagged
@@ -143,7 +133,7 @@ def test_suggested_sections_follow_a_section_renamed_or_taken_out_by_hand(
         database.dispose()
     assert main([*options, "approve", str(candidate_id), "--section", "Attention"]) == 0
     capsys.readouterr()
-    before, _ = _score(options, [_papers()[STEERING_PAPER], attention], tmp_path, capsys)
+    before, _ = scored(options, [_papers()[STEERING_PAPER], attention], tmp_path, capsys)
     assert before[0]["section"] == "Steering" and before[1]["section"] == "Attention"
 
     _edit_list_by_hand(options, data_dir, " Steering \n", " Activation Control\n")
@@ -163,7 +153,7 @@ def test_suggested_sections_follow_a_section_renamed_or_taken_out_by_hand(
     finally:
         database.dispose()
 
-    results, _ = _score(options, [_papers()[STEERING_PAPER], attention], tmp_path, capsys)
+    results, _ = scored(options, [_papers()[STEERING_PAPER], attention], tmp_path, capsys)
     for result in results:
         assert result["sections"] and set(result["sections"]) <= set(sections), result["sections"]
         assert result["section"] == result["sections"][0]
@@ -183,87 +173,13 @@ def test_nearest_in_the_list_names_only_papers_the_list_holds(
     data_dir, options = _data_dir(tmp_path)
     _import_decisions(options, [IMPORTED_APPROVAL], tmp_path)
     capsys.readouterr()
-    [result], _ = _score(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
+    [result], _ = scored(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
     nearest = _nearest_line(result)
     assert str(IMPORTED_APPROVAL["title"]) not in nearest
     listed = (data_dir / "list.md").read_text(encoding="utf-8")
     for item in nearest.removeprefix("nearest in the list: ").split("; "):
         title = item.rsplit(" (", 1)[0]
         assert f"[{title}]" in listed, title  # a paper of the list, as it is written there
-
-
-def test_a_mistake_in_the_rules_file_keeps_the_last_good_rules_and_names_the_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A maintainer's typo in feeds/rules.toml failed every poll until someone noticed, and arXiv's feeds show one
-    day's papers: the days in between were never judged. The polls and `digest score` now go on with the last rules
-    that worked, the log and /healthz name the file and the line, and `digest config check` still refuses the file."""
-    import shutil
-
-    from digest import health, resources
-
-    feeds = tmp_path / "feeds"
-    shutil.copytree(resources.feeds_dir(), feeds)
-    data_dir = tmp_path / "data"
-    settings = make_settings(data_dir, f'feeds_dir = "{feeds}"\n')
-    options = ["--config", str(settings.config_path), "--data-dir", str(data_dir)]
-    before, _ = _score(options, _papers(), tmp_path, capsys)
-
-    rules = feeds / "rules.toml"
-    lines = rules.read_text(encoding="utf-8").splitlines(keepends=True)
-    broken = next(number for number, line in enumerate(lines, start=1) if line.startswith("[internals]"))
-    lines[broken - 1] = "[internals\n"  # the closing bracket forgotten
-    rules.write_text("".join(lines), encoding="utf-8")
-
-    feed = tmp_path / "cs.CV.xml"
-    feed.write_bytes(build_rss("cs.CV", _papers(), date(2025, 6, 2)))
-    assert main([*options, "poll", "--source", str(feed), "--json"]) == 0
-    out = capsys.readouterr()
-    new = json.loads(out.out)["sources"][0]["new"]
-    assert sorted(new) == sorted(row["arxiv_id"] for row in before if row["tier"] is not None)
-    [warning] = [line for line in out.err.splitlines() if "last good rules" in line]  # once, in one line
-    assert f"feeds file {rules} is not valid TOML" in warning and f"line {broken}" in warning
-    relevance = {component.name: component for component in health.components()}["relevance"]
-    assert not relevance.ok and f"line {broken}" in relevance.message
-
-    after, _ = _score(options, _papers(), tmp_path, capsys)
-    assert after == before  # what the next poll would decide, with the rules that worked
-    assert main([*options, "config", "check"]) == 1
-    assert f"{rules}" in capsys.readouterr().out
-
-    lines[broken - 1] = "[internals]\n"  # mended: the file's rules again, and /healthz is fine
-    rules.write_text("".join(lines), encoding="utf-8")
-    _score(options, _papers()[:1], tmp_path, capsys)
-    assert {component.name: component for component in health.components()}["relevance"].ok
-
-
-def test_a_rules_file_that_cannot_be_read_keeps_the_last_good_rules_too(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """An edit made as another user (sudo, an editor saving the file owner-only) leaves feeds/rules.toml there but
-    unreadable to the service, and a bad copy can put a folder in its place: that failed every poll and `digest score`
-    ('digest: feeds/rules.toml: Permission denied'), with no fall back to the last good rules as for a typo."""
-    import shutil
-
-    from digest import health, resources
-
-    feeds = tmp_path / "feeds"
-    shutil.copytree(resources.feeds_dir(), feeds)
-    data_dir = tmp_path / "data"
-    settings = make_settings(data_dir, f'feeds_dir = "{feeds}"\n')
-    options = ["--config", str(settings.config_path), "--data-dir", str(data_dir)]
-    before, _ = _score(options, _papers(), tmp_path, capsys)
-
-    rules = feeds / "rules.toml"
-    rules.unlink()
-    rules.mkdir()  # as root (these tests run so) a file cannot be made unreadable; a folder fails the same read
-    after, _ = _score(options, _papers(), tmp_path, capsys)
-    assert after == before
-    relevance = {component.name: component for component in health.components()}["relevance"]
-    assert not relevance.ok and f"feeds file {rules} cannot be read: Is a directory" in relevance.message
-    assert "last good rules" in relevance.message
-    assert main([*options, "config", "check"]) == 1
-    assert f"{rules}" in capsys.readouterr().out
 
 
 def _bundled(arxiv_id: str) -> dict[str, object]:
@@ -278,7 +194,7 @@ def test_an_imported_verdict_on_a_paper_the_list_holds_leaves_the_list_standing_
     """An issue tracker's old "reject" of a paper that is in the list now was learnt as a rejection beside the list's
     own copy of it, pulling down every paper like it (the list's own kind of paper), and the import said nothing."""
     _, options = _data_dir(tmp_path)
-    before, _ = _score(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
+    before, _ = scored(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
     listed = _bundled("2410.15778")  # "Reducing Hallucinations in Vision-Language Models via Latent Space Steering"
     verdicts = [
         {"arxiv_id": listed["arxiv_id"], "title": listed["title"], "abstract": listed["abstract"], "decision": "reject"}
@@ -288,7 +204,7 @@ def test_an_imported_verdict_on_a_paper_the_list_holds_leaves_the_list_standing_
     assert main([*options, "decisions", "import", str(path)]) == 0
     out = capsys.readouterr().out
     assert "1 of them is a paper the list holds: the list stands for it, and a reject is not learnt" in out
-    after, _ = _score(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
+    after, _ = scored(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
     assert after == before
 
 

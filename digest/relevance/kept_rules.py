@@ -1,22 +1,45 @@
 """The keyword rules in use: the bytes of feeds/rules.toml, or while a maintainer's edit leaves them unusable, the
-last rules that worked, kept in the data folder.
+last rules of that same file that worked, kept in the data folder (one copy for each feeds folder, naming it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
 
 from digest import health
 from digest.config import Settings
 from digest.relevance.cache_files import keeping_files
 from digest.relevance.rules import RULES_FILE, RulesError, parse_rules, rules_bytes
 from digest.storage.files import write_atomic_bytes
+from digest.text import shown_name
 
 log = logging.getLogger(__name__)
 
-LAST_GOOD_RULES = "rules.last-good.toml"
+LAST_GOOD_RULES = "rules.last-good.{key}.toml"
 _rules_problem: str | None = None
 _unwritable: set[str] = set()
+
+
+def last_good_rules(settings: Settings) -> tuple[Path, bytes]:
+    """Where the data folder keeps the last good rules of the settings' feeds folder, and the comment line the copy
+    opens with, naming the file it was taken from. A command run with another config (`digest score --config
+    other.toml`) keeps its folder's rules beside them, never over them: the service falls back to its own rules only."""
+    folder = settings.feeds_dir.resolve()
+    key = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    origin = shown_name(folder / RULES_FILE).encode("utf-8", "backslashreplace")
+    header = b"# The last rules that worked of " + origin + b", kept by digest while that file cannot be used.\n"
+    return settings.data_dir / LAST_GOOD_RULES.format(key=key), header
+
+
+def _kept_rules(path: Path, header: bytes) -> bytes:
+    """The rules kept in the file, when its first line names the same rules file; raises OSError when it is not there
+    and RulesError when it holds another file's rules (or none)."""
+    kept = path.read_bytes()
+    if not kept.startswith(header):
+        raise RulesError(f"{path} holds no rules of this feeds folder")
+    return kept[len(header) :]
 
 
 def usable_rules(settings: Settings) -> bytes:
@@ -24,18 +47,18 @@ def usable_rules(settings: Settings) -> bytes:
     data folder, with one log line and /healthz naming the file and the line: a poll that failed instead would leave
     its day's papers unjudged for good. Without rules that ever worked, the error."""
     global _rules_problem
-    kept = settings.data_dir / LAST_GOOD_RULES
+    kept, header = last_good_rules(settings)
     source = str(settings.feeds_dir / RULES_FILE)
     try:
         data = rules_bytes(settings.feeds_dir)
         parse_rules(data, source)  # cached by the bytes: the same rules cost nothing the next time
     except RulesError as exc:
         try:
-            good = kept.read_bytes()
+            good = _kept_rules(kept, header)
             parse_rules(good, source)
         except (OSError, RulesError):
             raise exc from None
-        problem = f"{exc}; the model keeps the last good rules ({kept}) until the file is mended"
+        problem = f"{exc}; the model keeps the last good rules of that file ({kept}) until it is mended"
         if problem != _rules_problem:
             log.error("relevance: %s", problem)
         _rules_problem = problem
@@ -46,8 +69,8 @@ def usable_rules(settings: Settings) -> bytes:
         health.report("relevance", True, f"{source} is read")
         _rules_problem = None
     try:
-        if keeping_files() and (not kept.is_file() or kept.read_bytes() != data):
-            write_atomic_bytes(kept, data)
+        if keeping_files() and (not kept.is_file() or kept.read_bytes() != header + data):
+            write_atomic_bytes(kept, header, data)
     except OSError as exc:  # said once: the model is used several times a command, and every minute by a service
         if str(kept) not in _unwritable:
             log.warning("relevance: cannot keep the rules in %s (%s)", kept, exc)
