@@ -14,7 +14,7 @@ from digest.cli import main
 from digest.config import Settings
 from digest.storage.db import Database
 from tests.factories import insert_candidate, real_papers
-from tests.list_edits import imported, steering_heading
+from tests.list_edits import activation_headings, imported
 
 LIST_SECTIONS = [
     "Surveys",
@@ -114,21 +114,13 @@ def test_decisions_import_takes_the_judged_papers_section_labels(
     assert "Beyond or Logit Lens" in capsys.readouterr().out
 
 
-def both_renamed(markdown: str) -> str:
-    """The list a maintainer edited in month two: "Causal Tracing" and "Steering" renamed, both now "Activation ..."."""
-    lines = steering_heading("Activation Steering")(markdown).split("\n")
-    at = next(n for n, line in enumerate(lines) if line.startswith("### ") and "Causal Tracing" in line)
-    lines[at] = "### Activation Patching"
-    return "\n".join(lines)
-
-
 def test_a_name_that_fits_two_sections_is_refused_naming_them(
     data_dir: Path, database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`--section activation` once the list has "Activation Patching" and "Activation Steering" was refused as "no
     section named 'activation' in the list", which it names twice: the answer names the two to choose from, and the
     same line refuses an earlier verdict naming it."""
-    imported(data_dir, tmp_path, both_renamed)
+    imported(data_dir, tmp_path, activation_headings)
     paper = real_papers()[0]
     candidate_id = insert_candidate(database, paper)
     before = settings.list_markdown_path.read_bytes()
