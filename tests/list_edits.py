@@ -143,6 +143,15 @@ def steering_heading(heading: str | None) -> Callable[[str], str]:
     return edit
 
 
+def activation_headings(markdown: str) -> str:
+    """The list a maintainer edited in month two: "Steering" renamed "Activation Steering" and "Causal Tracing"
+    "Activation Patching" (words of neither)."""
+    lines = steering_heading("Activation Steering")(markdown).split("\n")
+    at = next(n for n, line in enumerate(lines) if line.startswith("### ") and "Causal Tracing" in line)
+    lines[at] = "### Activation Patching"
+    return "\n".join(lines)
+
+
 def moved(arxiv_id: str, heading: str) -> Callable[[str], str]:
     """The list with the paper's entry moved by hand to the top of the section `heading` names; no heading renamed."""
 

@@ -227,3 +227,24 @@ def test_score_says_why_a_paper_on_the_topic_was_not_flagged(
     assert len(result["sections"]) == 3 and result["section"] == result["sections"][0]
     assert result["why"][0] == "matched: interpretab*, internal*"
     assert any(reason.startswith("nearest in the list: ") for reason in result["why"]), result["why"]
+
+
+def test_score_says_which_papers_it_scored_without_an_abstract(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer trying a change scored a file whose abstracts stood under "summary" (the arXiv API's name): every
+    paper was scored on its title alone, far under the score a poll gives it, and the summary said nothing. The papers
+    given no abstract are named in a note; the ones with one are not."""
+    paper, other = real_papers()[:2]
+    with_summary = json.dumps({"arxiv_id": paper["arxiv_id"], "title": paper["title"], "summary": paper["abstract"]})
+    lines = [with_summary.encode(), *paper_lines(2)[1:]]
+    path = papers_file(tmp_path / "papers.jsonl", lines)
+    assert main(["--data-dir", str(data_dir), "score", str(path)]) == 0
+    out = capsys.readouterr()
+    untold, told = (json.loads(line) for line in out.out.splitlines())
+    assert (untold["arxiv_id"], told["arxiv_id"]) == (paper["arxiv_id"], other["arxiv_id"])
+    note = (
+        f"note: 1 paper had no abstract ({paper['arxiv_id']}): scored on the title alone, lower than a poll "
+        'reading the abstract; give each its "abstract"'
+    )
+    assert note in out.err.splitlines()

@@ -28,7 +28,7 @@ from tests.discord_bot import (
     section_of,
 )
 from tests.fake_discord import BOT_ID, MAINTAINER, STRANGER, FakeDiscord
-from tests.list_edits import imported, repeated_probing, steering_heading
+from tests.list_edits import activation_headings, imported, repeated_probing, steering_heading
 from tests.suggested_sections import suggested_field
 
 
@@ -242,3 +242,22 @@ async def test_a_heading_back_while_discord_fails_to_take_the_bots_approve_off_i
         await eventually(lambda: bot.sync_rounds >= rounds + 5, "five more background rounds")
         assert len(fake.requests("DELETE", f"/messages/{steering_mid}/reactions/")) == tried
         assert fake.reactors(steering_mid, "✅") == [BOT_ID]
+
+
+@pytest.mark.asyncio
+async def test_the_legend_offers_each_section_emoji_by_the_lists_name_now_and_none_for_a_section_gone(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    """Once a maintainer renamed "Steering" and "Causal Tracing" by hand, the legend still offered "🕹️ Steering" (which
+    approves into "Activation Steering") and "🧪 Causal Tracing", whose reaction approves nothing (refused on the
+    message): each emoji is offered by the list's name now, and one whose section the list lacks is not offered."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        _steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        assert "🕹️ Steering · " in last_embed(fake, steering_mid)["footer"]["text"]
+        imported(data_dir, tmp_path, activation_headings)
+        await eventually(lambda: suggested_field(last_embed(fake, steering_mid)) == "Activation Steering", "renamed")
+        _other, other_mid = await posted_candidate(fake, db, bot, 1)
+        for mid in (steering_mid, other_mid):
+            legend = last_embed(fake, mid)["footer"]["text"]
+            assert "🕹️ Activation Steering · " in legend and "🔍 Probing · " in legend
+            assert "🧪" not in legend and "Causal Tracing" not in legend

@@ -14,6 +14,7 @@ from digest.cli import main
 from digest.config import Settings
 from digest.storage.db import Database
 from tests.factories import insert_candidate, real_papers
+from tests.list_edits import activation_headings, imported
 
 LIST_SECTIONS = [
     "Surveys",
@@ -111,3 +112,28 @@ def test_decisions_import_takes_the_judged_papers_section_labels(
     assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 0
     assert main(["--data-dir", str(data_dir), "decisions", "list"]) == 0
     assert "Beyond or Logit Lens" in capsys.readouterr().out
+
+
+def test_a_name_that_fits_two_sections_is_refused_naming_them(
+    data_dir: Path, database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--section activation` once the list has "Activation Patching" and "Activation Steering" was refused as "no
+    section named 'activation' in the list", which it names twice: the answer names the two to choose from, and the
+    same line refuses an earlier verdict naming it."""
+    imported(data_dir, tmp_path, activation_headings)
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(database, paper)
+    before = settings.list_markdown_path.read_bytes()
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate_id), "--section", "activation"]) == 1
+    said = "'activation' fits 2 sections of the list: Activation Patching, Activation Steering; name one of them"
+    assert capsys.readouterr().err.strip() == f"digest: {said}"
+    assert settings.list_markdown_path.read_bytes() == before
+
+    row = {"arxiv_id": paper["arxiv_id"], "title": paper["title"], "abstract": paper["abstract"]}
+    path = tmp_path / "verdicts.jsonl"
+    path.write_text(json.dumps({**row, "decision": "approve", "section": "activation"}) + "\n", encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 1
+    assert f"{path}:1: {said}" in capsys.readouterr().err.splitlines()
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate_id), "--section", "activation steering"]) == 0
+    assert "Activation Steering" in section_holding(settings.list_markdown_path.read_text("utf-8"), paper["arxiv_id"])

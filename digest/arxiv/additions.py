@@ -107,8 +107,7 @@ def known_paper(database: Database, arxiv_id: str, section: str | None) -> Known
 
     with database.reading() as session:
         if section is not None and liststore.resolve_section(session, section) is None:
-            names = ", ".join(liststore.section_names(session))
-            raise AddError(f"no section named {section!r} in the list (sections: {names})")
+            raise AddError(liststore.unknown_section(session, section))
         existing = known_candidates(session, [arxiv_id]).get(arxiv_id)
         return Known(
             listed=listed_sections(session, arxiv_id),

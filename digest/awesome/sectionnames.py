@@ -45,6 +45,11 @@ def several_named(name: str, labels: Sequence[str]) -> str:
     return f"the list has {len(labels)} sections named {name!r}: name one of {', '.join(labels)}"
 
 
+def several_fit(name: str, labels: Sequence[str]) -> str:
+    """Why `name` means no one section when it fits several equally, and those sections, to name one of."""
+    return f"{name!r} fits {len(labels)} sections of the list: {', '.join(labels)}; name one of them"
+
+
 def _label_forms(wanted: str) -> set[str]:
     """`wanted` as a label compares (casefolded), and written whole where the label is cut: "name (heading)" past
     LABEL_MAX characters means the section whose label is that cut short."""
@@ -98,6 +103,13 @@ class SectionMatcher:
 
     def match(self, wanted: str) -> int | None:
         """The index of the one section that `wanted` means, or None."""
+        found = self.fitting(wanted)
+        return found[0] if len(found) == 1 else None
+
+    def fitting(self, wanted: str) -> list[int]:
+        """The indexes of the sections `wanted` fits at the first step that finds any: one when it means that
+        section, several when it fits them equally ("activation" beside "Activation Patching" and "Activation
+        Steering"), none when it names no section."""
         sections, labels = self._sections, self._labels
         # A slug is one section's, but a name the list repeats means none of them, even where it reads as the first's
         # slug.
@@ -111,11 +123,11 @@ class SectionMatcher:
             or (not repeated and wanted.strip().casefold() == slug.casefold())
         ]
         if len(exact) == 1:
-            return exact[0]
+            return exact
         wanted = repair_mojibake(wanted)
         key, words = title_key(wanted), section_words(wanted)
         if not key or not words:
-            return None
+            return []
         steps = (
             [key in pair for pair in self._keys],
             [words == theirs for theirs in self._words],
@@ -124,5 +136,5 @@ class SectionMatcher:
         for fits in steps:
             found = [index for index, fit in enumerate(fits) if fit]
             if found:
-                return found[0] if len(found) == 1 else None
-        return None
+                return found
+        return []

@@ -54,6 +54,7 @@ __all__ = [
     "sections_holding_each",
     "sections_with_entries",
     "stage_markdown",
+    "unknown_section",
     "write_markdown",
     "written_entries",
 ]
@@ -95,6 +96,22 @@ def section_names(session: Session) -> list[str]:
     """The paper sections as they are offered to choose from, in the list's order: their names, a name the list
     repeats told apart by the heading above it ("Probing (2024)"); each one means its own section to resolve_section."""
     return [label for _, label in labelled_sections(session)]
+
+
+def unknown_section(session: Session, wanted: str) -> str:
+    """Why `wanted` means no one section of the list (resolve_section found none), in one line: a heading the list
+    repeats, a name that fits several sections, else the list's sections to choose from."""
+    from digest.awesome.sectionnames import SectionMatcher, several_fit, several_named
+
+    several = sections_called(session, wanted)
+    if len(several) > 1:  # a heading repeated in each year's block
+        return several_named(wanted, several)
+    labelled = labelled_sections(session)
+    labels = [label for _, label in labelled]
+    fitting = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels).fitting(wanted)
+    if len(fitting) > 1:
+        return several_fit(wanted, [labels[index] for index in fitting])
+    return f"no section named {wanted!r} in the list (sections: {', '.join(labels)})"
 
 
 def sections_with_entries(session: Session) -> int:

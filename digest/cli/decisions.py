@@ -73,7 +73,7 @@ def _resolver(session: Session) -> SectionResolver:
     from functools import lru_cache
 
     from digest.awesome import store as liststore
-    from digest.awesome.sectionnames import SectionMatcher, several_named
+    from digest.awesome.sectionnames import SectionMatcher, several_fit, several_named
     from digest.relevance.training import SeveralSectionsError
     from digest.titles import title_key
 
@@ -83,17 +83,21 @@ def _resolver(session: Session) -> SectionResolver:
     keys = [title_key(section.name) for section, _ in labelled]
 
     @lru_cache(maxsize=_NAMES_REMEMBERED)
-    def looked_up(name: str) -> tuple[str | None, tuple[str, ...]]:
-        found = matcher.match(name)
-        if found is None:
-            key = title_key(name)
-            return None, tuple(label for label, named in zip(labels, keys, strict=True) if named == key)
-        return labels[found], ()
+    def looked_up(name: str) -> tuple[str | None, str | None]:
+        """The label `name` means, or why it means no one section when it names several (None when it names none)."""
+        found = matcher.fitting(name)
+        if len(found) == 1:
+            return labels[found[0]], None
+        key = title_key(name)
+        shared = [label for label, named in zip(labels, keys, strict=True) if named == key]
+        if len(shared) > 1:
+            return None, several_named(name, shared)
+        return None, several_fit(name, [labels[index] for index in found]) if found else None
 
     def resolve(name: str) -> str | None:
-        label, shared = looked_up(name)
-        if len(shared) > 1:
-            raise SeveralSectionsError(several_named(name, list(shared)))
+        label, several = looked_up(name)
+        if several is not None:
+            raise SeveralSectionsError(several)
         return label
 
     return resolve

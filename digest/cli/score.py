@@ -52,12 +52,15 @@ def register(subparsers: Any) -> None:
 _BATCH = 500
 
 
-def score_lines(model: RelevanceModel, lines: Iterable[str | bytes | None]) -> Iterator[dict[str, Any] | BadLine]:
+def score_lines(
+    model: RelevanceModel, lines: Iterable[str | bytes | None], title_only: list[Any] | None = None
+) -> Iterator[dict[str, Any] | BadLine]:
     """One result per non-blank line, in order: the judgement as a JSON-ready dict, or what was wrong with the line
     (None: one too long to be read). Papers are judged in batches for speed; each against the stored thresholds
     alone, never against the file. A paper under both tiers that names a term of the topic is explained too (its
     sections and why, as `digest add` gives them): it is the paper a maintainer trying a change asks about. Lines
-    read as bytes are UTF-8 (a byte order mark before the first is not part of it)."""
+    read as bytes are UTF-8 (a byte order mark before the first is not part of it). `title_only` gathers the IDs of
+    the papers given no abstract (none, or another key's: "summary"), scored on their title alone."""
     batch: list[tuple[Any, PaperText]] = []
     try:
         for item in _read_lines(lines):
@@ -67,6 +70,8 @@ def score_lines(model: RelevanceModel, lines: Iterable[str | bytes | None]) -> I
                 yield item
                 continue
             batch.append(item)
+            if title_only is not None and not item[1].abstract.strip():
+                title_only.append(item[0])
             if len(batch) >= _BATCH:
                 yield from _judged(model, batch)
                 batch = []
@@ -203,8 +208,9 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     import json
 
     scored = relevant = bad = learnt = 0
+    title_only: list[Any] = []
     try:
-        for result in score_lines(model, split_at_breaks(lines_past_long(source))):
+        for result in score_lines(model, split_at_breaks(lines_past_long(source)), title_only):
             if isinstance(result, BadLine):
                 bad += 1
                 _report_bad_line(args.path, result, bad)
@@ -228,9 +234,20 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         if str(args.path) != "-":
             source.close()
     _print_summary(args, model, scored, relevant, (bad, learnt))
+    if title_only and not args.json:
+        print(f"note: {_no_abstract(title_only)}", file=sys.stderr)
     if settings_note:  # even with --json: these scores may not be the running service's
         print(f"note: {settings_note}", file=sys.stderr)
     return 1 if bad else 0
+
+
+def _no_abstract(ids: list[Any]) -> str:
+    """Papers given no abstract score on their title alone, far lower than a poll reading the abstract scores them."""
+    named = ", ".join(str(arxiv_id) for arxiv_id in ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return (
+        f"{counted(len(ids), 'paper')} had no abstract ({named}): scored on the title alone, lower than a poll "
+        'reading the abstract; give each its "abstract"'
+    )
 
 
 def _report_bad_line(path: Path, bad_line: BadLine, count: int) -> None:

@@ -20,7 +20,7 @@ from digest.discord.messages import PostReport
 from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.reacting import OwnReactions
 from digest.discord.retries import Retries
-from digest.discord.suggested import approvable, shown_text
+from digest.discord.suggested import approvable, legend_emojis, shown_text
 from digest.review.rules import SuggestedSection
 from digest.sizes import counted
 from digest.storage.db import Database
@@ -184,7 +184,8 @@ class Poster:
         """Whether Discord took the candidate's message; None when it refuses that message itself (400: AutoMod, a
         limit), which is marked so and not sent again before the bot's next start."""
         listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
-        embed = messages.candidate_embed(candidate, self.config.section_emojis, suggestion=listed)
+        emojis = await asyncio.to_thread(legend_emojis, self.database, self.config.section_emojis)
+        embed = messages.candidate_embed(candidate, emojis, suggestion=listed)
         before = candidate.discord_state
         self._asked = 0.0
         try:

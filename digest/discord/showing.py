@@ -18,7 +18,7 @@ from digest.discord.connection import NO_MENTIONS
 from digest.discord.decided import ShownDecisions, shown_now
 from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.retries import Retries
-from digest.discord.suggested import ShownSuggestions, approvable, shown_text
+from digest.discord.suggested import ShownSuggestions, approvable, legend_emojis, shown_text
 from digest.review.rules import SuggestedSection
 from digest.storage.db import Database
 from digest.storage.models import Candidate
@@ -103,9 +103,8 @@ class MessageEditor:
                 return
             if if_out_of_sync and _shows_as_held(candidate, listed, into):
                 return
-            text = messages.candidate_embed(
-                candidate, self.config.section_emojis, suggestion=listed, note=note, decided_into=into
-            )
+            emojis = await asyncio.to_thread(legend_emojis, self.database, self.config.section_emojis)
+            text = messages.candidate_embed(candidate, emojis, suggestion=listed, note=note, decided_into=into)
             embed = discord.Embed.from_dict(text)
             if shown is not None and shown.strip() == (embed.description or "").strip():
                 await self._keep_note(candidate, note, owed=False)

@@ -76,3 +76,18 @@ class ShownSuggestions:
         stale = [number for number, name, shown in rows if shown != self._shown.get(name or "")]
         self._decided = set(stale).difference(pending)
         return sorted(stale)
+
+
+def legend_emojis(database: Database, section_emojis: dict[str, str]) -> dict[str, str]:
+    """[discord.section_emojis] as a message's legend offers them: each section by the list's name for it now (a
+    heading renamed since: where its reaction approves), and one whose section the list no longer has left out (its
+    reaction approves nothing; `digest config check` names it)."""
+    from digest.awesome import store as liststore
+
+    offered: dict[str, str] = {}
+    with database.reading() as session:
+        for name, emoji in section_emojis.items():
+            section = liststore.resolve_section(session, name)
+            if section is not None:
+                offered.setdefault(liststore.label_of(session, section), emoji)
+    return offered

@@ -17,7 +17,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
-from digest.awesome.sectionnames import several_named
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.review.applying import (
@@ -253,11 +252,7 @@ class Reviewer:
             raise ReviewError(f"candidate {candidate.id} has no suggested section: name one")
         resolved = liststore.resolve_section(session, wanted)
         if resolved is None:
-            several = liststore.sections_called(session, wanted)
-            if len(several) > 1:  # a heading repeated in each year's block
-                raise ReviewError(several_named(wanted, several))
-            known = ", ".join(liststore.section_names(session))
-            raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
+            raise ReviewError(liststore.unknown_section(session, wanted))
         label = liststore.label_of(session, resolved)  # its name, told apart from others of that name
         here = holds_candidate(session, candidate, resolved)
         if candidate.status == APPROVED and candidate.decided_section == label and here:
