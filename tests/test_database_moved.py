@@ -68,3 +68,29 @@ def test_a_backup_copied_from_leaves_its_own_folder_alone(
     seen(capsys, tmp_path / "new", "database", "copy", "--from", str(backup))
     assert not (backups / "database.moved").exists() and (tmp_path / "new" / "database.moved").exists()
     assert seen(capsys, tmp_path / "new", "candidates")
+
+
+def test_the_way_back_into_the_data_folders_own_file_says_to_move_the_old_one_aside(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README's way back, DIGEST_DATABASE_URL unset "for the data folder's" file: that file is the one from before
+    the move, and the copy refused it as holding data, saying only to copy into a new, empty database."""
+    data = tmp_path / "data"
+    old_file = old_deployment(data)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", postgres_url)
+    seen(capsys, data, "database", "copy", "--from", str(old_file))
+    pending = json.loads(seen(capsys, data, "candidates", "--status", "pending", "--json"))[0]["arxiv_id"]
+    seen(capsys, data, "approve", pending)  # made on PostgreSQL
+    monkeypatch.delenv("DIGEST_DATABASE_URL")
+    decisions_before = decisions_in(old_file)
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "database", "copy", "--from", postgres_url]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and f"move {old_file} aside first" in error, error
+    assert decisions_in(old_file) == decisions_before  # left as it was
+    old_file.rename(old_file.with_name("digest.sqlite3.before-postgresql"))
+    seen(capsys, data, "database", "copy", "--from", postgres_url)
+    assert pending in seen(capsys, data, "candidates", "--status", "approved")  # the folder's file again, up to date
