@@ -102,15 +102,23 @@ def keep_replaced(
     other file that differs too. With `staged`, the copies are kept, and said so, when that is finished."""
     if previous == text.encode("utf-8"):
         return
-    if edited_since_written(path, previous):
+    # At start-up, a file no note says the service wrote (a folder from a release before the note) may be a hand edit.
+    unknown = always and _noted(path) is None
+    if edited_since_written(path, previous) or unknown:
         kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
         edits = path.with_name(f"{path.name}.edited")
         apart = _named_as(path, keep_generations(edits, previous, HAND_EDITS, held_by=path, staged=staged))
         _say(
             staged,
-            "list: %s was edited since the service last wrote it, and the edit is not in the database (edits "
-            "go through `digest list import`); written again from the database, the edited file kept as %s and "
-            "as %s (only the next hand edits move that one, up to .edited.%d)",
+            "list: %s "
+            + (
+                "did not match the database and nothing says the service wrote it (a data folder from an older "
+                "release), so it may hold an edit by hand that is not in the database"
+                if unknown
+                else "was edited since the service last wrote it, and the edit is not in the database"
+            )
+            + " (edits go through `digest list import`); written again from the database, the edited file kept as "
+            "%s and as %s (only the next hand edits move that one, up to .edited.%d)",
             path,
             kept,
             apart,

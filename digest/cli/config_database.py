@@ -23,6 +23,7 @@ def database_findings(settings: Settings, reached: bool, named_by: str) -> Datab
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     from digest.storage.failures import missing_driver, sqlite_file, unreadable_file, unwritable_file
+    from digest.storage.moved import moved_away
 
     found = DatabaseFindings()
     try:
@@ -32,6 +33,10 @@ def database_findings(settings: Settings, reached: bool, named_by: str) -> Datab
         return found
     except ImportError as exc:
         found.problems.append(f"database_url {missing_driver(settings.database_url, exc)}")
+        return found
+    moved = moved_away(settings.data_dir, settings.database_url)
+    if moved:  # every command would stop on it: the old copy is not looked at
+        found.problems.append(moved)
         return found
     database_file = sqlite_file(settings.database_url)
     if database_file is not None and not reached:

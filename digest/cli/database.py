@@ -56,6 +56,7 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.copy import CopyError, unreadable
     from digest.storage.datalock import DataLockError, lock_data_folder
     from digest.storage.db import DatabaseError, has_schema, open_database
+    from digest.storage.moved import record_move
 
     if isinstance(args.source, str):
         return _copy_from_url(args, context)
@@ -90,6 +91,10 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
             copied = _copy_into(source, target_url, lock)
         finally:
             source.dispose()
+        # A command on this data folder, or on the old one, left with the old database is refused (not on a
+        # backup's folder, though: one without a list.md).
+        old_folder = [source_file.parent] if (source_file.parent / "list.md").exists() else []
+        record_move([*old_folder, context.settings.data_dir], target_url)
     except (CopyError, DataLockError, DatabaseError) as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -147,6 +152,7 @@ def _copy_from_url(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.datalock import DataLock, DataLockError, lock_data_folder, lock_database
     from digest.storage.db import DatabaseError, has_schema, open_database
     from digest.storage.failures import shown_database_url
+    from digest.storage.moved import record_move
 
     shown = shown_database_url(args.source)
     if same_database(args.source, context.settings.database_url):
@@ -165,6 +171,7 @@ def _copy_from_url(args: argparse.Namespace, context: Context) -> int:
             copied = _copy_into(source, context.settings.database_url, lock)
         finally:
             source.dispose()
+        record_move([context.settings.data_dir], context.settings.database_url)
     except (CopyError, DataLockError, DatabaseError) as exc:
         raise CommandError(str(exc)) from None
     finally:

@@ -32,6 +32,7 @@ from digest.storage.folders import (
     write_refused,
 )
 from digest.storage.models import Candidate, ListMeta, Section
+from digest.storage.moved import refuse_moved
 from digest.storage.private import close_to_others, warn_open_to_others
 from digest.storage.state import TrainingDecision
 from digest.text import one_line
@@ -94,6 +95,7 @@ def check_data_folder(settings: Settings, *, writing: bool = True, creating: boo
         why = f"this user cannot enter {closed}: {refused}; {LET_IN}"
         raise ConfigError([f"the data folder {settings.data_dir} cannot be used: {why}"])
     if probe == settings.data_dir.resolve():
+        refuse_moved(probe, settings.database_url)  # `digest database copy` moved it: not the old copy
         # A database file it cannot read is said first, by the database's own line: reading it is what fails first.
         unwritable = write_refused(probe) if writing and not unreadable_file(settings.database_url) else None
         if unwritable is not None:

@@ -89,6 +89,15 @@ def _advance_sequences(connection: Connection) -> None:
             )
 
 
+def _aside(target: Database) -> str:
+    """For a SQLite file that holds data (the data folder's own, from before a move to PostgreSQL, when the way back
+    leaves DIGEST_DATABASE_URL unset): how to copy there all the same."""
+    url = target.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return ""
+    return f" (move {url.database} aside first, or set DIGEST_DATABASE_URL to a new file)"
+
+
 def copy_database(source: Database, target: Database) -> list[Copied]:
     """Every table of `source` into the empty `target`, in one transaction of the target; CopyError (one line) when
     the target holds data or a row does not fit it, and then nothing was written."""
@@ -102,6 +111,7 @@ def copy_database(source: Database, target: Database) -> list[Copied]:
                     + ", ".join(held[:4])
                     + (", ..." if len(held) > 4 else "")
                     + "): copy into a new, empty database"
+                    + _aside(target)
                 )
             for table in _tables():
                 count, blanked = 0, []

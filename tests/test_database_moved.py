@@ -1,0 +1,96 @@
+"""After `digest database copy` moved a data folder's deployment to another database, a command run on that folder
+without the new database named (DIGEST_DATABASE_URL left out of one shell or a cron job) is refused in one line: it
+used to read the old SQLite file still in the folder, decide on it, and write that stale list over list.md."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.test_database_copy import old_deployment, seen, target_url  # noqa: F401  (target_url: a fixture)
+
+
+def decisions_in(database_file: Path) -> int:
+    with sqlite3.connect(database_file) as connection:
+        return int(connection.execute("SELECT count(*) FROM decisions").fetchone()[0])
+
+
+def test_a_command_left_on_the_old_database_after_the_move_is_refused_and_changes_nothing(
+    tmp_path: Path,
+    target_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = tmp_path / "data"
+    old_file = old_deployment(data)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", target_url)
+    seen(capsys, data, "database", "copy", "--from", str(old_file))
+    pending = [row["arxiv_id"] for row in json.loads(seen(capsys, data, "candidates", "--status", "pending", "--json"))]
+    seen(capsys, data, "approve", pending[0])  # on the new database, as the service there would
+    listed = (data / "list.md").read_bytes()
+    assert pending[0].encode() in listed
+    decisions_before = decisions_in(old_file)
+
+    monkeypatch.delenv("DIGEST_DATABASE_URL")  # a shell (or cron job) without the new database named
+    for command in (["approve", pending[1]], ["candidates"], ["run", "--once"]):
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), *command]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and len(err.strip().splitlines()) == 1, err
+        assert "database copy" in err and "DIGEST_DATABASE_URL" in err and str(old_file) in err
+    assert (data / "list.md").read_bytes() == listed  # the new database's list stays in the folder
+    assert decisions_in(old_file) == decisions_before
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "config", "check"]) == 1
+    assert "DIGEST_DATABASE_URL" in capsys.readouterr().out
+
+    monkeypatch.setenv("DIGEST_DATABASE_URL", target_url)  # named again: the folder works as before
+    seen(capsys, data, "approve", pending[1])
+    assert pending[1].encode() in (data / "list.md").read_bytes()
+
+
+def test_a_backup_copied_from_leaves_its_own_folder_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backup file kept outside any data folder gets no note beside it; the data folder copied into does."""
+    old_file = old_deployment(tmp_path / "old")
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    backup = backups / "backup.sqlite3"
+    with sqlite3.connect(old_file) as source, sqlite3.connect(backup) as copy:
+        source.backup(copy)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    seen(capsys, tmp_path / "new", "database", "copy", "--from", str(backup))
+    assert not (backups / "database.moved").exists() and (tmp_path / "new" / "database.moved").exists()
+    assert seen(capsys, tmp_path / "new", "candidates")
+
+
+def test_the_way_back_into_the_data_folders_own_file_says_to_move_the_old_one_aside(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README's way back, DIGEST_DATABASE_URL unset "for the data folder's" file: that file is the one from before
+    the move, and the copy refused it as holding data, saying only to copy into a new, empty database."""
+    data = tmp_path / "data"
+    old_file = old_deployment(data)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", postgres_url)
+    seen(capsys, data, "database", "copy", "--from", str(old_file))
+    pending = json.loads(seen(capsys, data, "candidates", "--status", "pending", "--json"))[0]["arxiv_id"]
+    seen(capsys, data, "approve", pending)  # made on PostgreSQL
+    monkeypatch.delenv("DIGEST_DATABASE_URL")
+    decisions_before = decisions_in(old_file)
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "database", "copy", "--from", postgres_url]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and f"move {old_file} aside first" in error, error
+    assert decisions_in(old_file) == decisions_before  # left as it was
+    old_file.rename(old_file.with_name("digest.sqlite3.before-postgresql"))
+    seen(capsys, data, "database", "copy", "--from", postgres_url)
+    assert pending in seen(capsys, data, "candidates", "--status", "approved")  # the folder's file again, up to date
