@@ -7,58 +7,25 @@ import contextlib
 import io
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from digest.cli import main
-from digest.review.reviewer import Reviewer
-from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
+from tests.database_moving import ANN, old_deployment, seen, target_url  # noqa: F401  (target_url: a fixture)
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
-ANN = Actor("ann", None, "cli")
-
-
-def old_deployment(folder: Path, database_url: str | None = None) -> Path:
-    """A used data folder (its database a SQLite file, or `database_url`): the bundled list, candidates, an approval,
-    a rejection and an undo; the file."""
-    settings = make_settings(folder, environ={"DIGEST_DATABASE_URL": database_url} if database_url else None)
-    database = open_service_database(settings)
-    try:
-        ids = [insert_candidate(database, record) for record in real_papers()[:4]]
-        reviewer = Reviewer(database, settings)
-        reviewer.decide(ids[0], "approve", ANN, "Steering")
-        reviewer.decide(ids[1], "reject", Actor("bob", "42", "discord"))
-        reviewer.decide(ids[2], "reject", ANN)
-        reviewer.decide(ids[2], "revert", ANN)
-    finally:
-        database.dispose()
-    return folder / "digest.sqlite3"
-
-
-def seen(capsys: pytest.CaptureFixture[str], folder: Path, *args: str) -> str:
-    """What a maintainer reads from a command on that data folder."""
-    capsys.readouterr()
-    assert main(["--data-dir", str(folder), *args]) == 0
-    return capsys.readouterr().out
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def target_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'new.sqlite3'}"
-    else:
-        yield request.getfixturevalue("postgres_url")
-
 
 def test_everything_moves_and_the_new_database_carries_on(
-    tmp_path: Path, target_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    target_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     old_file = old_deployment(tmp_path / "old")
     before = {

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from tests.database_moving import old_deployment, seen, target_url  # noqa: F401  (target_url: a fixture)
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.test_database_copy import old_deployment, seen, target_url  # noqa: F401  (target_url: a fixture)
 
 
 def decisions_in(database_file: Path) -> int:

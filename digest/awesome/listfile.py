@@ -105,25 +105,7 @@ def keep_replaced(
     # At start-up, a file no note says the service wrote (a folder from a release before the note) may be a hand edit.
     unknown = always and _noted(path) is None
     if edited_since_written(path, previous) or unknown:
-        kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
-        edits = path.with_name(f"{path.name}.edited")
-        apart = _named_as(path, keep_generations(edits, previous, HAND_EDITS, held_by=path, staged=staged))
-        _say(
-            staged,
-            "list: %s "
-            + (
-                "did not match the database and nothing says the service wrote it (a data folder from an older "
-                "release), so it may hold an edit by hand that is not in the database"
-                if unknown
-                else "was edited since the service last wrote it, and the edit is not in the database"
-            )
-            + " (edits go through `digest list import`); written again from the database, the edited file kept as "
-            "%s and as %s (only the next hand edits move that one, up to .edited.%d)",
-            path,
-            kept,
-            apart,
-            HAND_EDITS,
-        )
+        _keep_hand_edit(path, previous, staged, unknown)
         return
     previous_text = previous.decode("utf-8", "replace")
     before = entry_count(previous_text)
@@ -150,6 +132,30 @@ def keep_replaced(
         return
     kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
     _say(staged, message, *said, kept)
+
+
+def _keep_hand_edit(path: Path, previous: bytes, staged: Staged | None, unknown: bool) -> None:
+    """A file edited by hand (or, `unknown`, one no note says the service wrote) is kept twice: in the rotation and
+    apart from it."""
+    kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
+    edits = path.with_name(f"{path.name}.edited")
+    apart = _named_as(path, keep_generations(edits, previous, HAND_EDITS, held_by=path, staged=staged))
+    _say(
+        staged,
+        "list: %s "
+        + (
+            "did not match the database and nothing says the service wrote it (a data folder from an older "
+            "release), so it may hold an edit by hand that is not in the database"
+            if unknown
+            else "was edited since the service last wrote it, and the edit is not in the database"
+        )
+        + " (edits go through `digest list import`); written again from the database, the edited file kept as "
+        "%s and as %s (only the next hand edits move that one, up to .edited.%d)",
+        path,
+        kept,
+        apart,
+        HAND_EDITS,
+    )
 
 
 def _say(staged: Staged | None, message: str, *args: object) -> None:
