@@ -12,24 +12,13 @@ from digest.arxiv.poll_pass import run_poll
 from digest.cli import main
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
+from tests.decision_files import decision_line, write_lines
 from tests.discord_bot import running
 from tests.fake_discord import FakeDiscord
 from tests.poller_feeds import RELEVANT, UNRELATED, feed, records
 from tests.web_server import SECRETS_ENV, running_site, sign_in
 
 EARLIER = "earlier verdict: approved into Probing (imported from good.jsonl by digest decisions import)"
-
-
-def verdicts_file(path: Path, approved: str, rejected: str) -> Path:
-    (approve,) = records(approved)
-    (reject,) = records(rejected)
-    lines = [
-        {"arxiv_id": approved, "title": approve["title"], "abstract": approve["abstract"], "decision": "approve"},
-        {"arxiv_id": rejected, "title": reject["title"], "abstract": reject["abstract"], "decision": "reject"},
-    ]
-    lines[0]["section"] = "probing"
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    return path
 
 
 @pytest.mark.asyncio
@@ -43,7 +32,9 @@ async def test_a_poll_knows_a_paper_rejected_earlier_and_offers_one_approved_ear
     config = fake.config_toml(post_cap=5) + '[arxiv]\ncontact = "maintainers@example.org"\n'
     settings = make_settings(data_dir, config, {**SECRETS_ENV, "DISCORD_TOKEN": "fake-token"})
     async with running_site(settings) as site:
-        path = verdicts_file(data_dir.parent / "good.jsonl", approved, rejected)
+        (approve,), (reject,) = records(approved), records(rejected)
+        lines = decision_line(approve, "approve", section="probing"), decision_line(reject, "reject")
+        path = write_lines(data_dir.parent / "good.jsonl", *lines)
         assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 0
         async with ArxivServer() as server:
             url = server.program("/rss/cs.CV", Reply(body=feed(*RELEVANT, approved)))
