@@ -7,7 +7,6 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from digest.review.rules import Actor
 from digest.storage.db import Database, open_database
 from digest.storage.state import TrainingDecision
 from tests.conftest import make_settings
+from tests.decision_files import decision_line, write_lines
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
@@ -33,16 +33,6 @@ def data_dir(data_dir: Path, database: Database) -> Path:
 
 def digest(data_dir: Path, *args: str) -> int:
     return main(["--data-dir", str(data_dir), *args])
-
-
-def decision_line(paper: dict[str, Any], decision: str, **fields: Any) -> str:
-    row = {"arxiv_id": paper["arxiv_id"], "title": paper["title"], "abstract": paper["abstract"], "decision": decision}
-    return json.dumps({**row, **fields})
-
-
-def write_lines(path: Path, *lines: str) -> Path:
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return path
 
 
 def stored(database: Database) -> dict[str, tuple[bool, str | None, str, str]]:

@@ -83,6 +83,37 @@ def test_score_command_reports_bad_lines_and_scores_the_rest(
     assert "Traceback" not in out.err
 
 
+def test_an_arxiv_id_no_paper_has_is_a_bad_line_and_the_rest_are_scored(
+    tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line `{"arxiv_id":"2501.1","title":"x"}` was scored without a word: an ID mistyped is told apart from every
+    paper the model learnt from (learnt_from false of a list paper). It is a bad line saying why; the others score."""
+    good = sample_papers()[:2]
+    lines = [
+        json.dumps(good[0]),
+        '{"arxiv_id":"2501.1","title":"x"}',
+        json.dumps({**good[1], "arxiv_id": "2501.0123"}),
+        json.dumps({**good[1], "arxiv_id": ""}),  # left empty: the text alone is scored, unsaid
+        json.dumps(good[1]),
+    ]
+    path = _write_lines(tmp_path / "papers.jsonl", lines)
+    status = main(["--data-dir", str(settings.data_dir), "score", str(path)])
+    out = capsys.readouterr()
+    assert status == 1
+    assert [json.loads(line)["arxiv_id"] for line in out.out.splitlines()] == [
+        good[0]["arxiv_id"],
+        "",
+        good[1]["arxiv_id"],
+    ]
+    assert [line for line in out.err.splitlines() if "skipped" in line] == [
+        f"{path}:2: skipped: arxiv_id 2501.1 is not an arXiv ID such as 2501.01234 or hep-th/9901001 (correct it, or "
+        "leave it out to score the text alone)",
+        f"{path}:3: skipped: arxiv_id 2501.0123 has 4 digits after the dot; arXiv gives IDs 5 from January 2015 on "
+        "(correct it, or leave it out to score the text alone)",
+    ]
+    assert "scored 3 papers: " in out.err and ", 2 bad lines" in out.err
+
+
 def test_score_command_reports_a_line_nested_too_deeply_or_with_a_number_too_long_and_scores_the_rest(
     tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

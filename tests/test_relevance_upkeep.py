@@ -203,7 +203,7 @@ def test_an_imported_verdict_on_a_paper_the_list_holds_leaves_the_list_standing_
     path.write_text(json.dumps(verdicts[0]) + "\n", encoding="utf-8")
     assert main([*options, "decisions", "import", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "1 of them is a paper the list holds: the list stands for it, and a reject is not learnt" in out
+    assert "1 of them is a reject of a paper the list holds: the list stands, and it is not learnt" in out
     after, _ = scored(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
     assert after == before
 

@@ -2,6 +2,7 @@
 
 A candidate row is never deleted, so it is the dedupe memory: a rejected paper never comes back, and a new
 version (`replace`, `replace-cross`) of a known paper brings its text to the row; a pending one is judged again on it.
+A verdict brought in by `digest decisions import` is an earlier decision too: a reject is known, an approve offered.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.entries import own_date
-from digest.relevance.types import PaperText
+from digest.relevance.training_store import earlier_verdicts
+from digest.relevance.types import PaperText, Tier
 from digest.storage.models import PENDING, Candidate, Decision, in_second_tier
 from digest.text import code_url_in
 from digest.titles import arxiv_abs_url, title_key
@@ -24,6 +26,7 @@ from digest.vocab import READER_SOURCE
 if TYPE_CHECKING:  # `digest candidates` lists rows; the poller, which stores them, has these imported already
     from digest.arxiv.parse import ArxivPaper
     from digest.relevance.types import Judgement
+    from digest.relevance.why import EarlierVerdict
 
 _IN_CHUNK = 500  # stay under every database's bound-parameter limit
 
@@ -177,6 +180,17 @@ def judged_as_published(paper: ArxivPaper, judgement: Judgement) -> Judgement:
     return judgement
 
 
+def with_earlier_verdict(judgement: Judgement, earlier: EarlierVerdict | None, *, withdrawn: bool) -> Judgement:
+    """The judgement with an imported verdict said on it. A paper approved earlier that the list does not hold is
+    offered for review whatever its score (unless withdrawn): the import does not change the list, a maintainer does."""
+    if earlier is None:
+        return judgement
+    why = replace(judgement.why, earlier=earlier)
+    if judgement.relevant or not earlier.approved or withdrawn:
+        return replace(judgement, why=why)
+    return replace(judgement, relevant=True, tier=Tier.REVIEW, why=why)
+
+
 def store_papers(
     session: Session,
     papers: Sequence[ArxivPaper],
@@ -189,18 +203,21 @@ def store_papers(
     """Dedupes one feed's papers and adds the relevant new ones as pending candidates (caller commits)."""
     counts = StoreCounts(entries=len(papers))
     known = known_candidates(session, (paper.arxiv_id for paper in papers))
+    earlier = earlier_verdicts(session, (paper.arxiv_id for paper in papers))
     for paper, model_judgement in zip(papers, judgements, strict=True):
         judgement = judged_as_published(paper, model_judgement)
         if judgement.relevant:
             counts.matched += 1
+        judgement = with_earlier_verdict(judgement, earlier.get(paper.arxiv_id), withdrawn=paper.withdrawn)
         candidate = known.get(paper.arxiv_id)
         if candidate is not None:
             counts.already_known += 1
             if _refresh_known(candidate, paper, judgement, source, now):
                 counts.updated += 1
             continue
-        if paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys:
-            counts.already_known += 1
+        rejected_earlier = judgement.why.earlier is not None and not judgement.why.earlier.approved
+        if paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys or rejected_earlier:
+            counts.already_known += 1  # a paper rejected earlier is not offered again, as one rejected in review
             continue
         if below_tiers(judgement):
             continue  # neither for review nor for the weekly digest's second tier

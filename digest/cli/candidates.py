@@ -10,11 +10,13 @@ from digest.text import one_line, readable_title
 
 if TYPE_CHECKING:
     from digest.review.rules import SuggestedSection
+    from digest.storage.models import Candidate
 
 
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
     from digest.arxiv.candidates import candidate_dict, list_candidates, second_tier_waiting
+    from digest.relevance.why import why_from_json
     from digest.review.suggestions import suggestions_now
     from digest.review.where_now import approved_where_now
 
@@ -33,6 +35,7 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
                 "suggested_sections_now": [_now(now.get(name)) for name in candidate.suggested_sections],
                 "decided_section": candidate.decided_section,
                 "decided_sections_now": where_now.get(candidate.id),
+                "earlier_verdict": _earlier(candidate),
             }
             for candidate in found
         ]
@@ -56,9 +59,20 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
             where += f" ({one_line(recorded)})"
         title = one_line(readable_title(str(row["title"]), str(row["arxiv_id"])))  # as the pages: not blank
         print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {title}")
+        earlier = why_from_json(candidate.why).earlier
+        if earlier is not None and row["status"] == "pending":
+            print(f"{'':>7}{one_line(earlier.line())}")  # what a maintainer decided before the poll found it
     if hidden:
         print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")
     return 0
+
+
+def _earlier(candidate: Candidate) -> dict[str, object] | None:
+    """The verdict brought in by `digest decisions import` before the paper was found, in `--json`; null for none."""
+    from digest.relevance.why import why_from_json
+
+    earlier = why_from_json(candidate.why).earlier
+    return earlier.to_json() if earlier else None
 
 
 def _approved_where(decided: str | None, held: list[str]) -> tuple[str | None, str | None]:

@@ -130,7 +130,7 @@ def _decision_dict(decision: ImportedDecision) -> dict[str, object]:
 
 
 def _print_summary(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> None:
-    replaced, listed, decided, overruled = counts
+    replaced, listed, listed_rejects, decided, overruled = counts
     summary = f"{counted(spool.count(), 'decision')} ({spool.count(approved=True)} approve, "
     summary += f"{spool.count(approved=False)} reject) from {source}"
     if dry_run:
@@ -147,11 +147,14 @@ def _print_summary(source: str, spool: Spool, counts: _Counts, dry_run: bool) ->
     if replaced:
         verb = "would replace" if dry_run else "replaced"
         print(f"  {replaced} of them {verb} an earlier imported verdict for the same paper")
-    if listed:
-        papers = "is a paper" if listed == 1 else "are papers"
+    if listed - listed_rejects:
+        approves = listed - listed_rejects
+        papers = "is an approve of a paper" if approves == 1 else "are approves of papers"
+        print(f"  {approves} of them {papers} the list holds: the list agrees, and {_it(approves)} learnt")
+    if listed_rejects:
+        papers = "is a reject of a paper" if listed_rejects == 1 else "are rejects of papers"
         print(
-            f"  {listed} of them {papers} the list holds: the list stands for {'it' if listed == 1 else 'them'}, "
-            "and a reject is not learnt"
+            f"  {listed_rejects} of them {papers} the list holds: the list stands, and {_it(listed_rejects)} not learnt"
         )
     if decided:
         papers = "is a paper" if decided == 1 else "are papers"
@@ -169,11 +172,16 @@ def _print_summary(source: str, spool: Spool, counts: _Counts, dry_run: bool) ->
 class _Counts(NamedTuple):
     replaced: int  # the papers that already have an imported decision
     listed: int  # the papers the list holds
+    listed_rejects: int  # of those, the ones the file rejects (not learnt: the list stands)
     decided: int  # the papers decided in review that the list does not hold
     overruled: int  # of those, the ones the review decided otherwise than the file (marked in the spool)
 
 
 _OVERRULED_SHOWN = 20  # papers named in the summary; --json names them all
+
+
+def _it(count: int) -> str:
+    return "it is" if count == 1 else "they are"
 
 
 def _in_review(decision: ImportedDecision) -> str:
@@ -189,24 +197,25 @@ def _check(context: Context, lines: Iterable[bytes], spool: Spool) -> tuple[list
     from digest.relevance import training_store
     from digest.relevance.training import check_lines
 
-    replaced = listed = decided = 0
+    replaced = listed = listed_rejects = decided = 0
     with context.database.reading() as session:
         spool.take(check_lines(lines, _resolver(session)))
         if spool.bad_count:
-            return (liststore.section_names(session) if spool.unknown_section else []), _Counts(0, 0, 0, 0)
+            return (liststore.section_names(session) if spool.unknown_section else []), _Counts(0, 0, 0, 0, 0)
         for chunk in spool.decisions():
             ids = [decision.arxiv_id for decision in chunk]
             in_list = training_store.listed_ids(session, ids)
             review = training_store.review_verdicts(session, ids)
             replaced += len(training_store.imported_ids(session, ids))
             listed += len(in_list)
+            listed_rejects += sum(1 for item in chunk if item.arxiv_id in in_list and not item.approved)
             decided += len(set(review) - in_list)
             spool.overrule(
                 item
                 for item in chunk
                 if item.arxiv_id not in in_list and review.get(item.arxiv_id, item.approved) != item.approved
             )
-    return [], _Counts(replaced, listed, decided, spool.overruled_count())
+    return [], _Counts(replaced, listed, listed_rejects, decided, spool.overruled_count())
 
 
 def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> dict[str, object]:
@@ -221,6 +230,7 @@ def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> 
         "reject": spool.count(approved=False),
         "replaced": counts.replaced,
         "in_list": counts.listed,
+        "in_list_rejected": counts.listed_rejects,
         "decided_in_review": counts.decided,
         "overruled_in_review": (
             {**_decision_dict(item), "in_review": _in_review(item)} for item in spool.each(overruled=True)

@@ -164,7 +164,25 @@ def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, Pape
         if not isinstance(categories, list) or not all(isinstance(category, str) for category in categories):
             yield BadLine(number, 'categories must be a list of strings, such as ["cs.CV", "cs.LG"]')
             continue
+        unknown = _arxiv_id_problem(row.get("arxiv_id"))
+        if unknown:
+            yield BadLine(number, unknown)
+            continue
         yield row.get("arxiv_id"), PaperText(title, abstract, tuple(categories))
+
+
+def _arxiv_id_problem(arxiv_id: Any) -> str | None:
+    """Why an arxiv_id given names no paper arXiv can have issued ('2501.1'), or None (one left out or empty is none):
+    scored unsaid, it was told apart from no paper the model learnt from."""
+    from digest.arxiv.references import parse_arxiv_reference, unissued_reason
+
+    if arxiv_id is None or (isinstance(arxiv_id, str) and not arxiv_id.strip()):
+        return None
+    if isinstance(arxiv_id, str) and parse_arxiv_reference(arxiv_id) is not None:
+        return None
+    unissued = unissued_reason(arxiv_id) if isinstance(arxiv_id, str) else None
+    problem = unissued or f"{one_line(str(arxiv_id))[:40]} is not an arXiv ID such as 2501.01234 or hep-th/9901001"
+    return f"arxiv_id {problem} (correct it, or leave it out to score the text alone)"
 
 
 def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:

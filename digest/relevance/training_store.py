@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.relevance.training import ImportedDecision
+from digest.relevance.why import EarlierVerdict
 from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper
 from digest.storage.state import TrainingDecision
 
@@ -44,6 +45,14 @@ def _stored(session: Session, arxiv_ids: Iterable[str], *, for_update: bool) -> 
 def imported_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
     """Which of these papers already have an imported decision (what an import would replace)."""
     return set(_stored(session, arxiv_ids, for_update=False))
+
+
+def earlier_verdicts(session: Session, arxiv_ids: Iterable[str]) -> dict[str, EarlierVerdict]:
+    """The imported verdicts on these papers, by arXiv ID: what a poll that meets them says of them."""
+    return {
+        arxiv_id: EarlierVerdict(row.approved, row.section, row.source)
+        for arxiv_id, row in _stored(session, arxiv_ids, for_update=False).items()
+    }
 
 
 def listed_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:

@@ -23,12 +23,31 @@ class Neighbour:
 
 
 @dataclass(frozen=True)
+class EarlierVerdict:
+    """A maintainer's verdict on the paper from before it was found, brought in by `digest decisions import`."""
+
+    approved: bool
+    section: str | None  # the section's label when it was imported
+    source: str  # the file's name
+
+    def line(self) -> str:
+        into = f" into {self.section}" if self.section else ""
+        verdict = "approved" if self.approved else "rejected"
+        return f"earlier verdict: {verdict}{into} (imported from {self.source} by digest decisions import)"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"decision": "approve" if self.approved else "reject", "section": self.section, "source": self.source}
+
+
+@dataclass(frozen=True)
 class Why:
     terms: tuple[str, ...] = ()  # keyword-rule terms found in the title or abstract
     parts: tuple[tuple[str, float], ...] = ()  # the score's largest contributions, most positive first
     nearest: tuple[Neighbour, ...] = field(default=())
+    earlier: EarlierVerdict | None = None  # an imported verdict on the paper (a poll offers an approved one)
 
     def to_json(self) -> dict[str, Any]:
+        earlier = {"earlier": self.earlier.to_json()} if self.earlier else {}
         return {
             "terms": list(self.terms),
             "parts": [[name, round(value, 3)] for name, value in self.parts],
@@ -36,6 +55,7 @@ class Why:
                 {"title": item.title, "section": item.section, "similarity": round(item.similarity, 3)}
                 for item in self.nearest
             ],
+            **earlier,
         }
 
     def lines(self, shown: int = 8) -> list[str]:
@@ -44,7 +64,7 @@ class Why:
         made one line without invisible characters, so no U+202E reverses it on the review page or in `digest
         score`. The stored `why` keeps the title as it is. The first `shown` terms are named, and how many more
         matched."""
-        found: list[str] = []
+        found: list[str] = [self.earlier.line()] if self.earlier else []
         if self.terms:
             more = len(self.terms) - shown
             found.append("matched: " + ", ".join(self.terms[:shown]) + (f" and {more} more" if more > 0 else ""))
@@ -80,4 +100,13 @@ def why_from_json(value: object) -> Why:
                     float(similarity) if isinstance(similarity, int | float) else 0.0,
                 )
             )
-    return Why(terms, tuple(parts), tuple(nearest))
+    return Why(terms, tuple(parts), tuple(nearest), _earlier_from_json(value.get("earlier")))
+
+
+def _earlier_from_json(value: object) -> EarlierVerdict | None:
+    if not isinstance(value, Mapping) or not isinstance(value.get("source"), str):
+        return None
+    section = value.get("section")
+    return EarlierVerdict(
+        value.get("decision") == "approve", section if isinstance(section, str) else None, value["source"]
+    )

@@ -1,0 +1,69 @@
+"""Verdicts brought in by `digest decisions import`, then a poll whose feed holds their papers: what /review, Discord
+and `digest candidates` offer a maintainer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digest.arxiv.poll_pass import run_poll
+from digest.cli import main
+from tests.arxiv_server import ArxivServer, FakeClock, Reply
+from tests.conftest import make_settings
+from tests.decision_files import decision_line, write_lines
+from tests.discord_bot import running
+from tests.fake_discord import FakeDiscord
+from tests.poller_feeds import RELEVANT, UNRELATED, feed, records
+from tests.web_server import SECRETS_ENV, running_site, sign_in
+
+EARLIER = "earlier verdict: approved into Probing (imported from good.jsonl by digest decisions import)"
+
+
+@pytest.mark.asyncio
+async def test_a_poll_knows_a_paper_rejected_earlier_and_offers_one_approved_earlier_saying_so(
+    data_dir: Path, fake: FakeDiscord, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest decisions import good.jsonl` (an approve of a paper not in the list, a reject), then a poll whose feed
+    holds both: each was posted to Discord and /review as a new candidate, with no word of the earlier verdict. The
+    rejected one is known now, as a paper rejected in review is; the approved one is offered with its verdict said."""
+    approved, rejected = UNRELATED[0], RELEVANT[0]
+    config = fake.config_toml(post_cap=5) + '[arxiv]\ncontact = "maintainers@example.org"\n'
+    settings = make_settings(data_dir, config, {**SECRETS_ENV, "DISCORD_TOKEN": "fake-token"})
+    async with running_site(settings) as site:
+        (approve,), (reject,) = records(approved), records(rejected)
+        lines = decision_line(approve, "approve", section="probing"), decision_line(reject, "reject")
+        path = write_lines(data_dir.parent / "good.jsonl", *lines)
+        assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 0
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=feed(*RELEVANT, approved)))
+            summary = await run_poll(settings, site.database, sources=[url], clock=FakeClock())
+        assert (summary.sources[0].new_candidates, summary.sources[0].already_known) == (3, 1)
+
+        await sign_in(site)
+        async with site.client.get("/review") as reply:
+            page = await reply.text()
+        assert EARLIER in page
+        assert records(approved)[0]["title"] in page and records(rejected)[0]["title"] not in page
+
+        async with running(settings, site.database) as bot:
+            assert (await bot.post_pending()).posted == 3
+        shown = {body["embeds"][0]["title"]: body["embeds"][0]["fields"] for body in fake.posted()}
+        assert records(rejected)[0]["title"] not in shown
+        why = {field["name"]: field["value"] for field in shown[records(approved)[0]["title"]]}["Why"]
+        assert why.splitlines()[0].replace("\\", "") == EARLIER  # as Discord shows its Markdown
+
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert rejected not in "\n".join(out)
+    (line,) = [number for number, text in enumerate(out) if f"  {approved} " in text]
+    assert out[line + 1].strip() == EARLIER
+    assert main(["--data-dir", str(data_dir), "candidates", "--json"]) == 0
+    earlier = {row["arxiv_id"]: row["earlier_verdict"] for row in json.loads(capsys.readouterr().out)}
+    assert earlier == {
+        approved: {"decision": "approve", "section": "Probing", "source": "good.jsonl"},
+        RELEVANT[1]: None,
+        RELEVANT[2]: None,
+    }
