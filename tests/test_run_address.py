@@ -104,3 +104,34 @@ def test_run_with_a_blank_host_is_refused_in_one_line(tmp_path: Path, host: str)
     assert done.stderr.splitlines()[-1].endswith(
         f"argument --host: {host!r} is no address: give the one to listen on, as 127.0.0.1 or 0.0.0.0"
     ), done.stderr
+
+
+def test_run_on_a_port_another_process_holds_stops_with_the_data_folder_as_it_was(tmp_path: Path) -> None:
+    """`digest run` on a taken port said "cannot listen" only after it had rewritten a list.md edited by hand (keeping
+    the edit as list.md.1 and list.md.edited.1) and upgraded the database: the address is bound before any of that,
+    and the start stops in one line with the folder's files as they were (the service's lock files apart: they name
+    the pid of the last service that took the folder)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    env.update(SECRETS)
+    data = tmp_path / "data"
+    made = subprocess.run(
+        [sys.executable, "-m", "digest", "--data-dir", str(data), "list", "export", "-o", str(tmp_path / "out.md")],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    with (data / "list.md").open("a", encoding="utf-8") as listing:
+        listing.write("\nA line a maintainer added by hand.\n")
+    locks = {"service.lock", ".digest.sqlite3.service.lock"}
+    before = {path.name: path.read_bytes() for path in data.iterdir() if path.name not in locks}
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        command = [sys.executable, "-m", "digest", "--data-dir", str(data), "run", "--port", str(port)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == [f"digest: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert {path.name: path.read_bytes() for path in data.iterdir() if path.name not in locks} == before

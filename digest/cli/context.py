@@ -56,6 +56,7 @@ class Context:
         if self._database is None:
             from digest.service.wiring import UnusableDataError, open_service_database
             from digest.storage.db import DatabaseError
+            from digest.storage.revisions import OlderSchemaError
 
             try:
                 self._database = open_service_database(
@@ -63,6 +64,8 @@ class Context:
                 )
             except UnusableDataError:
                 raise  # a folder refused as it stands: reading it read-only would meet the same
+            except OlderSchemaError as exc:  # a command that only reads, before the backup an upgrade wants
+                raise CommandError(str(exc)) from None
             except DatabaseError as exc:
                 self._database = self._read_only(exc)
         return self._database

@@ -1,5 +1,5 @@
 """The running service's features that can be off (the web server, the Discord bot, publishing, the weekly email): the
-web server's start, and the one line each says in the log, on or off, and for one that is off what switches it on."""
+web server, and the one line each says in the log, on or off, and for one that is off what switches it on."""
 
 from __future__ import annotations
 
@@ -12,28 +12,43 @@ from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.sizes import counted
 from digest.storage.db import Database
+from digest.web.listening import bind_web_address, close_all
 
 log = logging.getLogger("digest.service")
 
 
-async def serve_web(settings: Settings, database: Database, reviewer: Reviewer, started: float) -> Any:
-    """Starts the web server and says where it serves, and how long since `started` (time.monotonic()) it took;
-    returns its runner, for the stop."""
-    # The web server, the bot, publishing and the weekly mail are imported when switched on or due: a
-    # service without them keeps their libraries out of its memory (bench/bench_service.py).
-    from digest.web import app as web
+class WebServer:
+    """The service's web server. Its address is bound first, before the start writes anything (a port another process
+    holds stops it with the data folder as it was: listening.bind_web_address); it serves once the parts it shows are
+    up."""
 
-    app = web.create_web_app(settings, database, reviewer)
-    runner = await web.serve(app, settings.web.host, settings.web.port)
-    log.info(
-        "web: serving the list on %s/ (review at /review, public feed at /feeds/list.xml) in %.1f s",
-        settings.web.base_url,
-        time.monotonic() - started,
-    )
-    for warning in (settings.web.cleartext_warning, settings.web.unreachable_links):
-        if warning:
-            log.warning("web: %s", warning)
-    return runner
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sockets = bind_web_address(settings.web.host, settings.web.port)
+        self.runner: Any = None
+
+    async def serve(self, database: Database, reviewer: Reviewer, started: float) -> None:
+        """Serves on the bound address and says where, and how long since `started` (time.monotonic()) it took."""
+        # The web server, the bot, publishing and the weekly mail are imported when switched on or due: a
+        # service without them keeps their libraries out of its memory (bench/bench_service.py).
+        from digest.web import app as web
+
+        settings = self.settings
+        app = web.create_web_app(settings, database, reviewer)
+        self.runner = await web.serve(app, settings.web.host, settings.web.port, self.sockets)
+        log.info(
+            "web: serving the list on %s/ (review at /review, public feed at /feeds/list.xml) in %.1f s",
+            settings.web.base_url,
+            time.monotonic() - started,
+        )
+        for warning in (settings.web.cleartext_warning, settings.web.unreachable_links):
+            if warning:
+                log.warning("web: %s", warning)
+
+    async def close(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+        close_all(self.sockets)  # a start that stopped before serving still held the address
 
 
 def discord_is_off(settings: Settings) -> bool:

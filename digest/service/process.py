@@ -51,7 +51,7 @@ class Service:
         self.reviewer: Reviewer | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.bot: Any = None
-        self._web_runner: Any = None
+        self._web: features.WebServer | None = None
         self._poll_lock = asyncio.Lock()
         self._background: set[asyncio.Future[Any]] = set()  # a weekly send's thread too: a stop waits for them
         self._stopping = asyncio.Event()
@@ -73,6 +73,7 @@ class Service:
         if schedule:  # the scheduled service runs once per data folder; the one-shot commands run beside it
             check_data_folder(self.settings)  # a file, or none it can create: said as every command says it, exit 2
             self._data_lock = lock_data_folder(self.settings.data_dir)
+        self._web = features.WebServer(self.settings) if serve_web else None  # a taken port stops it before any write
         self.database = await asyncio.to_thread(open_service_database, self.settings)
         await asyncio.to_thread(remove_leftover_temporaries, self.settings.data_dir, self.settings.weekly_dir)
         if self._data_lock is not None:
@@ -87,8 +88,8 @@ class Service:
         self.reviewer.add_listener(self.model_refresher.on_decision)
         await self.model_refresher.start()
         jobs.attach(self)
-        if serve_web:
-            self._web_runner = await features.serve_web(self.settings, self.database, self.reviewer, started)
+        if self._web is not None:
+            await self._web.serve(self.database, self.reviewer, started)
         await self._start_bot()
         features.report_email(self.settings)
         if self.settings.arxiv.contact_warning:
@@ -103,7 +104,7 @@ class Service:
     async def _start_bot(self) -> None:
         if features.discord_is_off(self.settings):
             return
-        from digest.discord.bot import ReviewBot  # imported when switched on (see features.serve_web)
+        from digest.discord.bot import ReviewBot  # imported when switched on (see features.WebServer.serve)
 
         assert self.database is not None and self.reviewer is not None
         self.bot = ReviewBot(self.settings, self.database, self.reviewer)
@@ -112,7 +113,7 @@ class Service:
     async def _start_publisher(self) -> None:
         if features.publishing_is_off(self.settings):
             return
-        from digest.publish.runner import PublishRunner  # imported when switched on (see features.serve_web)
+        from digest.publish.runner import PublishRunner  # imported when switched on (see features.WebServer.serve)
 
         assert self.database is not None and self.reviewer is not None
         self.publisher = PublishRunner(self.database, self.settings, self.clock)
@@ -259,8 +260,8 @@ class Service:
         if self.bot is not None:
             await self.bot.close()
             log.info("discord: logged out")
-        if self._web_runner is not None:
-            await self._web_runner.cleanup()
+        if self._web is not None:
+            await self._web.close()
         jobs.attach(None)
         if self.database is not None:
             self.database.dispose()

@@ -136,13 +136,13 @@ def open_service_database(settings: Settings, *, restoring: bool = False, writin
 
     `restoring` (`digest list import`) opens a used folder's empty database too, without seeding it; a new folder is
     seeded as always (the import then reports what differs from the bundled list). `writing` False (a command that
-    only reads) lets a data folder this user cannot write through, for the database to be read as it stands."""
+    only reads) lets a data folder this user cannot write through, and refuses a database an older release made."""
     check_data_folder(settings, writing=writing)
     if not writing:
         warn_open_to_others(settings.data_dir)
     if not restoring:
         check_before_opening(settings)
-    database = open_database(settings.database_url)
+    database = open_database(settings.database_url, upgrading=writing)  # read before a backup: left as it is
     if restoring and signs_of_use(settings):
         return database
     # Seeded when the list is empty rather than when the schema was missing, so a first start that was cut off

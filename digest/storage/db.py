@@ -38,7 +38,7 @@ from digest.storage.failures import (
     unwritable_file,
 )
 from digest.storage.private import make_private
-from digest.storage.revisions import newer_schema, read_revisions
+from digest.storage.revisions import OlderSchemaError, newer_schema, older_schema, read_revisions
 
 log = logging.getLogger(__name__)
 
@@ -171,12 +171,15 @@ def schema_at_head(engine: Engine) -> bool:
     return heads is not None and _stored_revisions(engine) == heads
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, *, upgrading: bool = True) -> None:
     """Brings the schema to the newest migration (a new database is created from nothing). A database migrated by a
-    newer release (the code rolled back) is refused in one line: this release cannot know its schema."""
+    newer release (the code rolled back) is refused in one line: this release cannot know its schema. Not `upgrading`
+    (a command that only reads), one an older release made is refused too (OlderSchemaError), and left as it is."""
     if schema_at_head(engine):
         return
-    stored = _refuse_newer(engine)
+    stored, heads = _refuse_newer(engine), migration_heads()
+    if stored and heads and not upgrading:
+        raise OlderSchemaError(older_schema(stored, heads))
     applied = _upgrade(engine)
     if stored and applied:
         # An existing database, upgraded by this command: said once, whatever the command (a warning, so a command
@@ -268,10 +271,14 @@ def _refuse_other_encodings(engine: Engine, url: str) -> None:
 
 
 def open_database(
-    url: str, *, migrate_schema: bool = True, named_by: str = "--data-dir or DIGEST_DATABASE_URL"
+    url: str,
+    *,
+    migrate_schema: bool = True,
+    upgrading: bool = True,
+    named_by: str = "--data-dir or DIGEST_DATABASE_URL",
 ) -> Database:
-    """The database at `url`, upgraded to this release's schema unless told not to; `named_by` is what chose it, for
-    the refusal of another application's file."""
+    """The database at `url`, upgraded to this release's schema unless told not to (`upgrading` False: only a new one
+    is made, see migrate); `named_by` is what chose it, for the refusal of another application's file."""
     unreadable = unreadable_file(url)
     if unreadable:
         raise DatabaseError(unreadable)
@@ -283,8 +290,8 @@ def open_database(
     try:
         _refuse_other_encodings(engine, url)
         if migrate_schema:
-            migrate(engine)
-    except DatabaseError:
+            migrate(engine, upgrading=upgrading)
+    except (DatabaseError, OlderSchemaError):
         engine.dispose()
         raise
     except OperationalError as exc:

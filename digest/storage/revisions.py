@@ -32,3 +32,17 @@ def newer_schema(stored: set[str], heads: set[str]) -> str:
         f"the database is at schema revision {', '.join(sorted(stored))}, newer than this release knows "
         f"({', '.join(sorted(heads))}): run the release that upgraded it, or restore the backup taken before"
     )
+
+
+class OlderSchemaError(Exception):
+    """A command that only reads met a database an older release made: left as it is, said in one line."""
+
+
+def older_schema(stored: set[str], heads: set[str]) -> str:
+    """The one line a command that only reads says of a database an older release made, which it leaves as it is:
+    the backup the README asks for is taken before the upgrade, not after."""
+    return (
+        f"the database is at schema revision {', '.join(sorted(stored))}, from an older release (this one's is "
+        f"{', '.join(sorted(heads))}); a command that only reads leaves it so: back it up, then `digest run` (or a "
+        "command that writes) upgrades it"
+    )

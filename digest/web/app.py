@@ -8,6 +8,7 @@ adding) and suggest; what they share is in context.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -33,6 +34,7 @@ from digest.web import review_page as web_review_page
 from digest.web import suggest as web_suggest
 from digest.web.context import CONTEXT, FORM_LIMIT, SECURITY_HEADERS, WebContext, unreachable
 from digest.web.filters import PAGE_FILTERS
+from digest.web.listening import bind_web_address, close_all
 
 log = logging.getLogger(__name__)
 
@@ -146,16 +148,23 @@ def create_web_app(
     return app
 
 
-async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
-    """Starts serving `app`; stop it with `await runner.cleanup()`. Port 0 picks a free port (see bound_port)."""
+async def serve(
+    app: web.Application, host: str, port: int, sockets: list[socket.socket] | None = None
+) -> web.AppRunner:
+    """Starts serving `app` on `sockets` bound before (listening.bind_web_address), else on host:port, bound now; stop
+    it with `await runner.cleanup()`. Port 0 picks a free port (see bound_port)."""
+    bound = sockets if sockets is not None else bind_web_address(host, port)
     runner = web.AppRunner(app, access_log=None, logger=SERVER_LOG)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
     try:
-        await site.start()
-    except OSError as exc:
+        await runner.setup()
+        for sock in bound:
+            await web.SockSite(runner, sock).start()
+    except BaseException as exc:
         await runner.cleanup()
-        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        close_all(bound)
+        if isinstance(exc, OSError):  # another process listened there first, between the bind and now
+            raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        raise
     return runner
 
 
