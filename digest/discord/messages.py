@@ -1,4 +1,4 @@
-"""What the review bot says in Discord, as plain data: a candidate's embed, its reaction legend, the waiting notice.
+"""What the review bot says in Discord, as plain data: a candidate's embed, its reaction legend, its notes.
 
 Pure: no network, no database. Every piece of arXiv text is escaped for Discord Markdown and cut to Discord's limits.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from digest.relevance.why import why_from_json
@@ -194,9 +194,18 @@ def decision_line(candidate: Candidate, into: str | None = None) -> str | None:
     return None
 
 
+def matched_text(candidate: Candidate) -> str:
+    """The terms that matched, each once (those its `why` names too): the Matched field, so Why need not repeat them."""
+    return cut(
+        ", ".join(dict.fromkeys([*(candidate.matched or []), *why_from_json(candidate.why).terms])), KEYWORDS_LIMIT
+    )
+
+
 def why_text(candidate: Candidate) -> str:
-    """Why the model flagged it, one escaped line per reason; empty for older candidates that have no `why`."""
-    return "\n".join(cut(line, WHY_LINE_LIMIT) for line in why_from_json(candidate.why).lines()[:WHY_LINES])
+    """Why the model flagged it beyond the terms (the Matched field names them), one escaped line per reason; empty
+    for older candidates that have no `why`."""
+    lines = replace(why_from_json(candidate.why), terms=()).lines()
+    return "\n".join(cut(line, WHY_LINE_LIMIT) for line in lines[:WHY_LINES])
 
 
 def refusal_note(action: str, reason: str, section_emojis: Mapping[str, str]) -> str:
@@ -248,7 +257,7 @@ def candidate_embed(
     fields = [
         embed_field("Authors", authors_line(list(candidate.authors or []))),
         embed_field("Links", " · ".join(links)),
-        embed_field("Matched", cut(", ".join(candidate.matched or []), KEYWORDS_LIMIT)),
+        embed_field("Matched", matched_text(candidate)),
         *([] if is_blank(why) else [embed_field("Why", why)]),
         embed_field("Score", f"{candidate.score:.2f}", inline=True),
         embed_field("Suggested section", cut(suggested or "", 200), inline=True),
@@ -288,13 +297,3 @@ def embed_length(embed: Mapping[str, Any]) -> int:
     total += units(embed.get("footer", {}).get("text", ""))
     total += sum(units(field["name"]) + units(field["value"]) for field in embed.get("fields", []))
     return total
-
-
-def waiting_notice(waiting: int, base_url: str) -> str:
-    noun = "candidate waits" if waiting == 1 else "candidates wait"
-    return f"{waiting} more {noun} on the review page: {review_page(base_url)}"
-
-
-def review_page(base_url: str) -> str:
-    """Where the candidates the channel does not show wait for a maintainer."""
-    return f"{base_url.rstrip('/')}/review"

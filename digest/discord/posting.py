@@ -21,6 +21,7 @@ from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.reacting import OwnReactions
 from digest.discord.retries import Retries
 from digest.discord.suggested import approvable, legend_emojis, shown_text
+from digest.discord.waiting import review_page, waiting_notice
 from digest.review.rules import SuggestedSection
 from digest.sizes import counted
 from digest.storage.db import Database
@@ -149,7 +150,7 @@ class Poster:
     async def _notice_waiting(self, waiting: int) -> None:
         """Says in the channel how many candidates wait on the review page; owed again when the channel is held."""
         channel = self._channel()
-        notice = messages.waiting_notice(waiting, self.settings.web.base_url)
+        notice = waiting_notice(waiting, self.settings.web.base_url)
         self._notice_owed = False
         try:
             await channel.send(notice, allowed_mentions=NO_MENTIONS)
@@ -203,9 +204,9 @@ class Poster:
         except (discord.Forbidden, discord.NotFound) as exc:  # a deleted channel, a lost permission: not a blip
             await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=before)  # Discord said no
             self._refused = True
-            review_page = messages.review_page(self.settings.web.base_url)
+            page = review_page(self.settings.web.base_url)
             self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}; candidates wait on "
-                                   f"the review page: {review_page}")  # fmt: skip
+                                   f"the review page: {page}")  # fmt: skip
             return False
         except discord.HTTPException as exc:
             self._asked = asked_wait(exc)
