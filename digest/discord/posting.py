@@ -17,11 +17,12 @@ from digest.config import Settings
 from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.messages import PostReport
+from digest.discord.notice import HISTORY_LOOKED_AT, WaitingNotice
 from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.reacting import OwnReactions
 from digest.discord.retries import Retries
 from digest.discord.suggested import approvable, legend_emojis, shown_text
-from digest.discord.waiting import review_page, waiting_notice
+from digest.discord.waiting import review_page
 from digest.review.rules import SuggestedSection
 from digest.sizes import counted
 from digest.storage.db import Database
@@ -31,8 +32,6 @@ from digest.storage.models import PENDING, Candidate
 log = logging.getLogger("digest.discord")
 
 POSTING = "posting"  # the key of posting runs in the retries
-# How many of the channel's newest messages are looked through for a message a killed process sent but did not record.
-HISTORY_LOOKED_AT = 200
 
 
 class Poster:
@@ -68,6 +67,7 @@ class Poster:
         self._reactions = reactions
         self._asked = 0.0  # the seconds Discord asked the bot to wait, by the last post it failed
         self._notice_owed = False  # a run posted while the channel was held: the waiting notice goes out after
+        self._notice = WaitingNotice(settings, channel, own_id, holds)
         self._lock = asyncio.Lock()
         self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
 
@@ -129,7 +129,7 @@ class Poster:
                 self._retries.succeeded(POSTING)
             waiting = len(left) + unposted
             self._notice_owed = bool(waiting) and (bool(posted) or self._notice_owed)
-            if self._notice_owed and not held:
+            if (self._notice_owed or not waiting) and not held:
                 await self._notice_waiting(waiting)
             log.info("discord: posted %s, %d wait on the review page", counted(posted, "candidate"), waiting)
             return PostReport(posted, waiting, failed)
@@ -143,21 +143,16 @@ class Poster:
             waiting = await asyncio.to_thread(store.ids_to_post, self.database)
             if not self._notice_owed or waiting - self._offered:
                 return
-            self._notice_owed = False
-            if waiting:
-                await self._notice_waiting(len(waiting))
+            await self._notice_waiting(len(waiting))
 
     async def _notice_waiting(self, waiting: int) -> None:
-        """Says in the channel how many candidates wait on the review page; owed again when the channel is held."""
-        channel = self._channel()
-        notice = waiting_notice(waiting, self.settings.web.base_url)
+        """The channel's waiting notice says how many candidates wait on the review page; none when none do (an earlier
+        one taken down); owed again when the channel is held."""
         self._notice_owed = False
-        try:
-            await channel.send(notice, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            self._notice_owed = self._holds.hold(channel.id, exc, "could not post the waiting notice")
-            if not self._notice_owed:
-                log.warning("discord: could not post the waiting notice: %s", exc)
+        if waiting:
+            self._notice_owed = not await self._notice.say(waiting)
+        elif self._notice.may_stand:
+            await self._notice.take_down()
 
     async def settle_decided(self) -> None:
         """Candidates decided elsewhere while Discord failed their post, the next try being for pending ones only: a
@@ -270,8 +265,12 @@ class Poster:
     async def post_found(self) -> PostReport | None:
         """A posting run when candidates were found since the last one, by any process, and finding has stopped:
         no poll is running and nothing new came since the previous round (a backfill adds candidates page by
-        page). So each poll, wherever it ran, gets one run and its cap."""
-        unoffered = await asyncio.to_thread(store.ids_to_post, self.database) - self._offered
+        page). So each poll, wherever it ran, gets one run and its cap. Once nothing waits, the waiting notice goes."""
+        waiting = await asyncio.to_thread(store.ids_to_post, self.database)
+        if not waiting and self._notice.may_stand and not self._holds.left(self._channel().id):
+            async with self._lock:  # all decided (on the web, say): the notice is untrue
+                await self._notice_waiting(0)
+        unoffered = waiting - self._offered
         settled = unoffered == self._unoffered_before
         self._unoffered_before = unoffered
         if not unoffered or not settled or self._retries.waiting(POSTING):
