@@ -10,10 +10,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from digest.discord.legend import legend, shown_section
 from digest.relevance.why import why_from_json
 from digest.review.rules import SuggestedSection
 from digest.storage.models import APPROVED, REJECTED, Candidate
-from digest.text import blank_invisible, code_url_in, is_blank, readable_section, readable_title
+from digest.text import blank_invisible, code_url_in, is_blank, readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import APPROVE_EMOJI as APPROVE_EMOJI
 from digest.vocab import REJECT_EMOJI as REJECT_EMOJI
@@ -162,25 +163,6 @@ def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionCh
         if normalise_emoji(section_emoji) == wanted:
             return ReactionChoice("approve", section)
     return None
-
-
-def legend(
-    candidate: Candidate, section_emojis: Mapping[str, str], *, suggestion: SuggestedSection | None = None
-) -> str:
-    """What each reaction does; ✅ only when the suggested section is one the list has, named as the list names it now
-    (`suggestion`: where ✅ lands; without it, the candidate's suggested section as it is named)."""
-    into = candidate.suggested_section if suggestion is None else suggestion.label
-    # A list heading of characters that draw nothing names no section a reader can see: it is the suggested one.
-    shown = "the suggested section" if is_blank(into or "") else into
-    approve = [f"{APPROVE_EMOJI} approve into {shown}"]
-    parts = [*(approve if into else []), f"{REJECT_EMOJI} reject"]
-    parts.extend(f"{emoji} {shown_section(section)}" for section, emoji in section_emojis.items())
-    return " · ".join(parts)
-
-
-def shown_section(name: str) -> str:
-    """A section's name as a message shows it (digest.text.readable_section)."""
-    return readable_section(name)
 
 
 def decision_line(candidate: Candidate, into: str | None = None) -> str | None:

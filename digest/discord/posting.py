@@ -16,6 +16,7 @@ from digest.clock import utc_now
 from digest.config import Settings
 from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS
+from digest.discord.legend import section_legend
 from digest.discord.messages import PostReport
 from digest.discord.notice import HISTORY_LOOKED_AT, WaitingNotice
 from digest.discord.rate_limits import ChannelHolds, asked_wait
@@ -173,7 +174,7 @@ class Poster:
                     await asyncio.to_thread(store.update, self.database, candidate.id, discord_state="unposted")
                     continue
                 listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
-                await self._record(candidate, found, listed, shown=False)
+                await self._record(candidate, found, listed)
                 self.found.append((candidate.id, found.id))
 
     async def _post(self, candidate: Candidate) -> bool | None:
@@ -188,7 +189,7 @@ class Poster:
             if candidate.discord_state == store.SENDING:  # a process died while posting it: Discord may have it
                 found = await self._sent_before(candidate.id)
                 if found is not None:
-                    await self._record(candidate, found, listed, shown=False)
+                    await self._record(candidate, found, listed)
                     self.found.append((candidate.id, found.id))
                     return True
             # The intent first: a process killed once Discord has the message, before it is recorded, is caught above.
@@ -219,14 +220,16 @@ class Poster:
             return False
         self._refused = False
         self._trouble(POSTING, None)
-        await self._record(candidate, message, listed)
+        await self._record(candidate, message, listed, section_legend(emojis))
         return True
 
     async def _record(
-        self, candidate: Candidate, message: discord.Message, listed: SuggestedSection | None, *, shown: bool = True
+        self, candidate: Candidate, message: discord.Message, listed: SuggestedSection | None, legend: str | None = None
     ) -> None:
-        """Marked posted only now that Discord has accepted the message; `shown`: it shows the candidate as it stands
-        (else, one sent before the bot last stopped, it is edited to), its suggested section as `listed`."""
+        """Marked posted only now that Discord has accepted the message; `legend`: it shows the candidate as it stands,
+        its suggested section as `listed`, its section emojis so (else, None: one sent before the bot last stopped, it
+        is edited to)."""
+        shown = legend is not None
         await asyncio.to_thread(
             store.update,
             self.database,
@@ -240,6 +243,7 @@ class Poster:
             discord_shown_version=candidate.version if shown else None,
             discord_shown_suggestion=shown_text(listed) if shown else None,
             discord_offers_approve=approvable(listed) if shown and listed is not None else None,
+            discord_shown_legend=legend,
             discord_shown_section=None,  # a pending candidate's message: it went into no section
             discord_note=None,  # a message of its own: no note of the message it may replace (deleted, gone)
             discord_note_owed=False,
