@@ -1,5 +1,5 @@
 """The fake Discord's REST routes under /api/v10: every request recorded, the faults, holds and refusals a test set
-answered first, then messages created, read, paged and edited, reactions and members as Discord serves them."""
+answered first, then messages created, read, paged, edited and deleted, reactions and members as Discord serves them."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class RestMixin:
         app.router.add_get(f"{api}/channels/{{channel}}/messages", self._history)
         app.router.add_get(f"{api}/channels/{{channel}}/messages/{{message}}", self._get_message)
         app.router.add_patch(f"{api}/channels/{{channel}}/messages/{{message}}", self._edit_message)
+        app.router.add_delete(f"{api}/channels/{{channel}}/messages/{{message}}", self._delete_message)
         app.router.add_put(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}/@me", self._react)
         app.router.add_delete(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}/@me", self._unreact)
         app.router.add_get(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}", self._reactors)
@@ -208,6 +209,14 @@ class RestMixin:
         self.edited.set()
         await self._dispatch("MESSAGE_UPDATE", self._message_payload(message_id))  # Discord tells its author too
         return json_response(self._message_payload(message_id))
+
+    async def _delete_message(self, request: web.Request) -> web.StreamResponse:
+        """The bot deleting a message (its own needs no permission), told to the channel as a member's deletion is."""
+        message_id = self._known_message(request)
+        if message_id is None:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        await self.delete_message(message_id)
+        return web.Response(status=204)
 
     async def _react(self, request: web.Request) -> web.Response:
         message_id = self._known_message(request)

@@ -11,6 +11,7 @@ import pytest
 
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
+from digest.relevance.why import Why
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
@@ -141,3 +142,19 @@ async def test_without_a_token_the_bot_is_off_and_says_so(
         database.dispose()
     assert [r.getMessage() for r in caplog.records] == ["discord: off (DISCORD_TOKEN is not set)"]
     assert fake.received == [] and not bot.ready
+
+
+@pytest.mark.asyncio
+async def test_a_candidates_message_names_each_matched_term_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The "Matched" field said "sparse autoencoder, vision" and the "Why" field's first line said it again ("matched:
+    sparse autoencoder, vision"). The Matched field names the terms, each once; Why says what else pushed the score."""
+    why = Why(("sparse autoencoder", "vision"), (("keyword rules", 0.58),), ())
+    async with running(bot_settings, db) as bot:
+        _candidate, mid = await posted_candidate(fake, db, bot, 0, why=why.to_json())
+    fields = {field["name"]: field["value"] for field in fake.messages[mid]["embeds"][0]["fields"]}
+    assert fields["Matched"] == "sparse autoencoder, vision"
+    assert fields["Why"] == "pushed up by: keyword rules +0.58"
+    shown = "\n".join(fields.values())
+    assert shown.count("sparse autoencoder") == 1 and "matched:" not in shown

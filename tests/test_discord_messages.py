@@ -9,6 +9,7 @@ import feedparser
 
 from digest.config import DEFAULT_SECTION_EMOJIS
 from digest.discord import messages
+from digest.discord.waiting import waiting_notice
 from digest.review.rules import SuggestedSection
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate
 from tests.conftest import DATA_DIR
@@ -137,10 +138,10 @@ def test_reactions_map_to_decisions() -> None:
 
 
 def test_waiting_notice_points_at_the_review_page() -> None:
-    assert messages.waiting_notice(1, "https://digest.example/") == (
+    assert waiting_notice(1, "https://digest.example/") == (
         "1 more candidate waits on the review page: https://digest.example/review"
     )
-    assert messages.waiting_notice(3, "http://h:1").startswith("3 more candidates wait")
+    assert waiting_notice(3, "http://h:1").startswith("3 more candidates wait")
 
 
 def test_timestamps_are_not_needed_for_an_embed() -> None:

@@ -2,7 +2,7 @@
 edited: a heading renamed or taken out since (`digest list import`, a publish's pull of the list) left pending
 messages naming a section the list no longer has, and ✅'s hint wrong, until their next edit. Within a background
 round the messages whose suggestion the change touched now show it as the list has it, the bot's ✅ under them only
-while ✅ approves into a section; the others are not edited."""
+while ✅ approves into a section; the others only when their legend offers a section emoji otherwise, once."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def reaction_calls(fake: FakeDiscord, mid: int) -> int:
 
 
 @pytest.mark.asyncio
-async def test_a_renamed_section_edits_the_pending_messages_that_suggest_it_and_no_other(
+async def test_a_renamed_section_edits_the_pending_messages_that_suggest_it_and_the_others_legend_once(
     fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
 ) -> None:
     assert data_dir == bot_settings.data_dir  # the command line works on the bot's database
@@ -51,6 +51,8 @@ async def test_a_renamed_section_edits_the_pending_messages_that_suggest_it_and_
         imported(data_dir, tmp_path, steering_heading("Activation Steering"))
         await eventually(lambda: suggested_field(last_embed(fake, steering_mid)) == "Activation Steering", "renamed")
         assert "✅ approve into Activation Steering · ❌ reject" in last_embed(fake, steering_mid)["footer"]["text"]
+        renamed = "🕹️ Activation Steering · "
+        await eventually(lambda: renamed in last_embed(fake, other_mid)["footer"]["text"], "the other's legend")
 
         imported(data_dir, tmp_path, steering_heading(None))
         gone = "Steering (no longer a section of the list)"
@@ -60,8 +62,9 @@ async def test_a_renamed_section_edits_the_pending_messages_that_suggest_it_and_
         rounds = bot.sync_rounds
         await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
         assert edits(fake, steering_mid) == settled  # shown once, not again each round
-        assert edits(fake, other_mid) == untouched
+        assert edits(fake, other_mid) == untouched + 2  # its legend's 🕹️, renamed then gone: once each
         assert suggested_field(last_embed(fake, other_mid)) == "Sparse Autoencoder"
+        assert "🕹️" not in last_embed(fake, other_mid)["footer"]["text"]
     assert row(db, steering).status == "pending"
 
 
@@ -85,15 +88,17 @@ async def test_a_heading_repeated_while_the_bot_was_down_is_shown_at_its_next_st
         rounds = bot.sync_rounds
         await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
     assert fake.reactors(probing_mid, "❌") == [BOT_ID] and not fake.reactors(probing_mid, "✅")
-    assert edits(fake, other_mid) == untouched and reaction_calls(fake, other_mid) == unreacted
+    assert edits(fake, other_mid) == untouched + 1  # its legend's 🔍, which approves into no one section now
+    assert "🔍" not in last_embed(fake, other_mid)["footer"]["text"] and reaction_calls(fake, other_mid) == unreacted
 
 
 @pytest.mark.asyncio
-async def test_after_the_upgrade_only_messages_of_a_section_renamed_before_it_are_edited(
+async def test_after_the_upgrade_only_messages_showing_a_section_renamed_before_it_are_edited(
     fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
 ) -> None:
-    """Messages posted by the release before have no record of what they show of their suggestion: they are taken to
-    show it as the model named it, so the first start edits only those the list names otherwise now."""
+    """Messages posted by the release before have no record of what they show of their suggestion or legend: they are
+    taken to show them as the model and the config named them, so the first start edits only those the list names
+    otherwise now (here each one's legend offers 🕹️ Steering), once."""
     async with running(bot_settings, db) as bot:
         _steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
         _other, other_mid = await posted_candidate(fake, db, bot, 1)
@@ -108,7 +113,8 @@ async def test_after_the_upgrade_only_messages_of_a_section_renamed_before_it_ar
             await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
     finally:
         upgraded.dispose()
-    assert edits(fake, other_mid) == untouched
+    assert edits(fake, other_mid) == untouched + 1
+    assert "🕹️ Activation Steering · " in last_embed(fake, other_mid)["footer"]["text"]
 
 
 @pytest.mark.asyncio
@@ -261,3 +267,23 @@ async def test_the_legend_offers_each_section_emoji_by_the_lists_name_now_and_no
             legend = last_embed(fake, mid)["footer"]["text"]
             assert "🕹️ Activation Steering · " in legend and "🔍 Probing · " in legend
             assert "🧪" not in legend and "Causal Tracing" not in legend
+
+
+@pytest.mark.asyncio
+async def test_a_pending_message_the_rename_did_not_edit_offers_its_emojis_by_the_lists_names_now(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    """After "Steering" and "Causal Tracing" were renamed by `digest list import`, a pending message suggesting neither
+    (not edited for its suggestion) still offered "🕹️ Steering" and "🧪 Causal Tracing", whose reaction was refused on
+    it. Its legend follows the list, in one edit, not one each round."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        _other, mid = await posted_candidate(fake, db, bot, 1)  # Sparse Autoencoder: no heading of it changes
+        assert "🕹️ Steering · " in last_embed(fake, mid)["footer"]["text"]
+        before = edits(fake, mid)
+        imported(data_dir, tmp_path, activation_headings)
+        await eventually(lambda: "🕹️ Activation Steering · " in last_embed(fake, mid)["footer"]["text"], "the legend")
+        rounds = bot.sync_rounds
+        await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+    legend = last_embed(fake, mid)["footer"]["text"]
+    assert "🧪" not in legend and "Causal Tracing" not in legend and "🔍 Probing · " in legend
+    assert suggested_field(last_embed(fake, mid)) == "Sparse Autoencoder" and edits(fake, mid) == before + 1

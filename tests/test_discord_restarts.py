@@ -5,11 +5,14 @@ acting on at once. The real discord.py client against the fake Discord on 127.0.
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
+from digest.cli import main
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.service.wiring import open_service_database
@@ -27,7 +30,8 @@ from tests.discord_bot import (
     row,
     running,
 )
-from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
+from tests.factories import insert_candidate, real_papers
+from tests.fake_discord import CHANNEL_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 
 
 def a_month_ago(database: Database) -> None:
@@ -230,3 +234,45 @@ async def test_a_reaction_made_while_the_gateway_session_expired_is_acted_on_onc
     assert sum(frame.get("op") == 2 for frame in fake.frames) == identified + 1  # it identified anew
     assert row(db, candidate_id).status == "approved" and decision_count(db) == 1
     assert list_md(bot_settings).count(f"](https://arxiv.org/abs/{row(db, candidate_id).arxiv_id}) (") == 1
+
+
+def standing_notices(fake: FakeDiscord) -> list[str]:
+    """The channel's messages that are text alone (the candidates' are embeds): the notices of candidates waiting."""
+    return [message["content"] for message in fake.messages.values() if message.get("content")]
+
+
+@pytest.mark.asyncio
+async def test_the_waiting_notice_a_restart_made_untrue_is_taken_down(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`digest run` posted three of seven candidates and said "4 more candidates wait on the review page"; restarted,
+    it posted the rest, logged "posted 1 candidate, 0 wait", and the notice stayed up saying 4 wait. The channel holds
+    one notice, the one true now, and none once nothing waits."""
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:7])]
+    page = f"{bot_settings.web.base_url.rstrip('/')}/review"
+    async with running(bot_settings, db) as bot:
+        assert (await bot.post_pending()).waiting == 4
+    assert standing_notices(fake) == [f"4 more candidates wait on the review page: {page}"]
+    async with running(bot_settings, db, sync_interval=0.05) as bot:  # the restart posts what waits, up to the cap
+        await eventually(lambda: row(db, ids[5]).discord_state == "posted", "three more posted")
+        await eventually(lambda: standing_notices(fake) == [f"1 more candidate waits on the review page: {page}"], "1")
+    caplog.set_level(logging.INFO, logger="digest.discord")
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        await eventually(lambda: "discord: posted 1 candidate, 0 wait on the review page" in caplog.text, "the last")
+        await eventually(lambda: standing_notices(fake) == [], "the notice taken down")
+        await rounds(bot, 3)
+    assert len(fake.posted()) == 7 and row(db, ids[6]).discord_state == "posted"
+
+
+@pytest.mark.asyncio
+async def test_the_waiting_notice_is_taken_down_once_what_waited_is_decided_elsewhere(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path
+) -> None:
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:4])]
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        assert (await bot.post_pending()).waiting == 1 and len(standing_notices(fake)) == 1
+        assert main(["--data-dir", str(data_dir), "reject", str(ids[3])]) == 0  # on the command line (or the web)
+        await eventually(lambda: standing_notices(fake) == [], "the notice taken down")
+        await rounds(bot, 3)
+    history = [r for r in fake.requests("GET") if r.path.endswith(f"/channels/{CHANNEL_ID}/messages")]
+    assert len(fake.posted()) == 3 and len(history) == 1  # looked for the earlier notice once, not each round

@@ -131,9 +131,12 @@ async def test_only_the_first_tier_reaches_discord_the_review_page_and_the_candi
     why_fields = {
         url: [field["value"] for field in embed["fields"] if field["name"] == "Why"] for url, embed in embeds.items()
     }
-    assert why_fields[f"https://arxiv.org/abs/{FIRST['arxiv_id']}"] == [
-        "\n".join(discord_messages.escape(line) for line in WHY.lines())
-    ]
+    assert (
+        why_fields[f"https://arxiv.org/abs/{FIRST['arxiv_id']}"]
+        == [  # its terms in the Matched field alone
+            "\n".join(discord_messages.escape(line) for line in WHY.lines()[1:])
+        ]
+    )
     assert why_fields[f"https://arxiv.org/abs/{real_papers()[3]['arxiv_id']}"] == []  # an older row: nothing extra
 
     await sign_in(site)
@@ -238,8 +241,10 @@ def test_a_long_hostile_why_stays_inert_and_within_discords_limits() -> None:
     embed = discord_messages.candidate_embed(candidate, {})
     value = next(field["value"] for field in embed["fields"] if field["name"] == "Why")
     assert len(value) <= discord_messages.FIELD_LIMIT and discord_messages.embed_length(embed) <= 6000
-    assert value.count("\n") == len(why.lines()) - 1 and value.endswith("…")
-    assert "@everyone" not in value and "](https://evil" not in value and "**" not in value
+    assert value.count("\n") == len(why.lines()) - 2 and value.endswith("…")  # its terms: the Matched field's
+    matched = next(field["value"] for field in embed["fields"] if field["name"] == "Matched")
+    for shown in (value, matched):
+        assert "@everyone" not in shown and "](https://evil" not in shown and "**" not in shown
 
 
 @pytest.mark.asyncio

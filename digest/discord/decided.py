@@ -5,42 +5,45 @@ years: they are looked at again only when the list's headings, or the list impor
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, load_only
 
 from digest.awesome.importer import list_meta
 from digest.awesome.labelled import labelled_sections
-from digest.discord.suggested import SectionRows, headings
+from digest.discord.suggested import EDITS_PER_ROUND, SectionRows, headings, offered_emojis
 from digest.review.rules import SuggestedSection
 from digest.review.suggestions import suggestions_among
 from digest.review.where_now import decided_where_now
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate
 
-# Each round reads at most this many approved messages, and asks for at most this many edits (Discord limits edits),
-# going on from there at the next round.
+# Each round reads at most this many approved messages (and asks for at most EDITS_PER_ROUND edits), going on from
+# there at the next round.
 ROWS_PER_ROUND = 500
-EDITS_PER_ROUND = 20
 
 
-def shown_now(database: Database, candidate_id: int) -> tuple[Candidate | None, SuggestedSection | None, str | None]:
+def shown_now(
+    database: Database, candidate_id: int, section_emojis: Mapping[str, str]
+) -> tuple[Candidate | None, SuggestedSection | None, str | None, dict[str, str]]:
     """What a candidate's message shows, as the list has it now, read in one session, the list's sections once: the
-    candidate, its suggested section (store.suggestion_now), and the section an approved one went into
-    (where_now.decided_where_now, as the review page's card says it; None for one not approved)."""
+    candidate, its suggested section (store.suggestion_now), the section an approved one went into
+    (where_now.decided_where_now, as the review page's card says it; None for one not approved), and the section
+    emojis its legend offers (suggested.offered_emojis)."""
     with database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
         if candidate is None:
-            return None, None, None
+            return None, None, None, {}
         labelled = labelled_sections(session)
         suggested = candidate.suggested_section
         suggestion = suggestions_among(labelled, [suggested]).get(suggested) if suggested else None
         into = None
         if candidate.status == APPROVED and candidate.decided_section:
             into = decided_where_now(session, [candidate], labelled)[candidate.id]
+        offered = offered_emojis(labelled, section_emojis)
         session.expunge_all()
-    return candidate, suggestion, into
+    return candidate, suggestion, into, offered
 
 
 def _listed(session: Session) -> tuple[SectionRows, str | None]:

@@ -1,4 +1,4 @@
-"""What the review bot says in Discord, as plain data: a candidate's embed, its reaction legend, the waiting notice.
+"""What the review bot says in Discord, as plain data: a candidate's embed, its reaction legend, its notes.
 
 Pure: no network, no database. Every piece of arXiv text is escaped for Discord Markdown and cut to Discord's limits.
 """
@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from digest.discord.legend import legend, shown_section
 from digest.relevance.why import why_from_json
 from digest.review.rules import SuggestedSection
 from digest.storage.models import APPROVED, REJECTED, Candidate
-from digest.text import blank_invisible, code_url_in, is_blank, readable_section, readable_title
+from digest.text import blank_invisible, code_url_in, is_blank, readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import APPROVE_EMOJI as APPROVE_EMOJI
 from digest.vocab import REJECT_EMOJI as REJECT_EMOJI
@@ -164,25 +165,6 @@ def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionCh
     return None
 
 
-def legend(
-    candidate: Candidate, section_emojis: Mapping[str, str], *, suggestion: SuggestedSection | None = None
-) -> str:
-    """What each reaction does; ✅ only when the suggested section is one the list has, named as the list names it now
-    (`suggestion`: where ✅ lands; without it, the candidate's suggested section as it is named)."""
-    into = candidate.suggested_section if suggestion is None else suggestion.label
-    # A list heading of characters that draw nothing names no section a reader can see: it is the suggested one.
-    shown = "the suggested section" if is_blank(into or "") else into
-    approve = [f"{APPROVE_EMOJI} approve into {shown}"]
-    parts = [*(approve if into else []), f"{REJECT_EMOJI} reject"]
-    parts.extend(f"{emoji} {shown_section(section)}" for section, emoji in section_emojis.items())
-    return " · ".join(parts)
-
-
-def shown_section(name: str) -> str:
-    """A section's name as a message shows it (digest.text.readable_section)."""
-    return readable_section(name)
-
-
 def decision_line(candidate: Candidate, into: str | None = None) -> str | None:
     """Who decided; for an approval, where: `into` (the list's name for it now), else the name the decision recorded."""
     who = cut(candidate.decided_by or "a maintainer", 100)
@@ -194,9 +176,18 @@ def decision_line(candidate: Candidate, into: str | None = None) -> str | None:
     return None
 
 
+def matched_text(candidate: Candidate) -> str:
+    """The terms that matched, each once (those its `why` names too): the Matched field, so Why need not repeat them."""
+    return cut(
+        ", ".join(dict.fromkeys([*(candidate.matched or []), *why_from_json(candidate.why).terms])), KEYWORDS_LIMIT
+    )
+
+
 def why_text(candidate: Candidate) -> str:
-    """Why the model flagged it, one escaped line per reason; empty for older candidates that have no `why`."""
-    return "\n".join(cut(line, WHY_LINE_LIMIT) for line in why_from_json(candidate.why).lines()[:WHY_LINES])
+    """Why the model flagged it beyond the terms (the Matched field names them), one escaped line per reason; empty
+    for older candidates that have no `why`."""
+    lines = replace(why_from_json(candidate.why), terms=()).lines()
+    return "\n".join(cut(line, WHY_LINE_LIMIT) for line in lines[:WHY_LINES])
 
 
 def refusal_note(action: str, reason: str, section_emojis: Mapping[str, str]) -> str:
@@ -248,7 +239,7 @@ def candidate_embed(
     fields = [
         embed_field("Authors", authors_line(list(candidate.authors or []))),
         embed_field("Links", " · ".join(links)),
-        embed_field("Matched", cut(", ".join(candidate.matched or []), KEYWORDS_LIMIT)),
+        embed_field("Matched", matched_text(candidate)),
         *([] if is_blank(why) else [embed_field("Why", why)]),
         embed_field("Score", f"{candidate.score:.2f}", inline=True),
         embed_field("Suggested section", cut(suggested or "", 200), inline=True),
@@ -288,13 +279,3 @@ def embed_length(embed: Mapping[str, Any]) -> int:
     total += units(embed.get("footer", {}).get("text", ""))
     total += sum(units(field["name"]) + units(field["value"]) for field in embed.get("fields", []))
     return total
-
-
-def waiting_notice(waiting: int, base_url: str) -> str:
-    noun = "candidate waits" if waiting == 1 else "candidates wait"
-    return f"{waiting} more {noun} on the review page: {review_page(base_url)}"
-
-
-def review_page(base_url: str) -> str:
-    """Where the candidates the channel does not show wait for a maintainer."""
-    return f"{base_url.rstrip('/')}/review"

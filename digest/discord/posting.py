@@ -16,11 +16,14 @@ from digest.clock import utc_now
 from digest.config import Settings
 from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS
+from digest.discord.legend import section_legend
 from digest.discord.messages import PostReport
+from digest.discord.notice import HISTORY_LOOKED_AT, WaitingNotice
 from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.reacting import OwnReactions
 from digest.discord.retries import Retries
 from digest.discord.suggested import approvable, legend_emojis, shown_text
+from digest.discord.waiting import review_page
 from digest.review.rules import SuggestedSection
 from digest.sizes import counted
 from digest.storage.db import Database
@@ -30,8 +33,6 @@ from digest.storage.models import PENDING, Candidate
 log = logging.getLogger("digest.discord")
 
 POSTING = "posting"  # the key of posting runs in the retries
-# How many of the channel's newest messages are looked through for a message a killed process sent but did not record.
-HISTORY_LOOKED_AT = 200
 
 
 class Poster:
@@ -67,6 +68,7 @@ class Poster:
         self._reactions = reactions
         self._asked = 0.0  # the seconds Discord asked the bot to wait, by the last post it failed
         self._notice_owed = False  # a run posted while the channel was held: the waiting notice goes out after
+        self._notice = WaitingNotice(settings, channel, own_id, holds)
         self._lock = asyncio.Lock()
         self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
 
@@ -128,7 +130,7 @@ class Poster:
                 self._retries.succeeded(POSTING)
             waiting = len(left) + unposted
             self._notice_owed = bool(waiting) and (bool(posted) or self._notice_owed)
-            if self._notice_owed and not held:
+            if (self._notice_owed or not waiting) and not held:
                 await self._notice_waiting(waiting)
             log.info("discord: posted %s, %d wait on the review page", counted(posted, "candidate"), waiting)
             return PostReport(posted, waiting, failed)
@@ -142,21 +144,16 @@ class Poster:
             waiting = await asyncio.to_thread(store.ids_to_post, self.database)
             if not self._notice_owed or waiting - self._offered:
                 return
-            self._notice_owed = False
-            if waiting:
-                await self._notice_waiting(len(waiting))
+            await self._notice_waiting(len(waiting))
 
     async def _notice_waiting(self, waiting: int) -> None:
-        """Says in the channel how many candidates wait on the review page; owed again when the channel is held."""
-        channel = self._channel()
-        notice = messages.waiting_notice(waiting, self.settings.web.base_url)
+        """The channel's waiting notice says how many candidates wait on the review page; none when none do (an earlier
+        one taken down); owed again when the channel is held."""
         self._notice_owed = False
-        try:
-            await channel.send(notice, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            self._notice_owed = self._holds.hold(channel.id, exc, "could not post the waiting notice")
-            if not self._notice_owed:
-                log.warning("discord: could not post the waiting notice: %s", exc)
+        if waiting:
+            self._notice_owed = not await self._notice.say(waiting)
+        elif self._notice.may_stand:
+            await self._notice.take_down()
 
     async def settle_decided(self) -> None:
         """Candidates decided elsewhere while Discord failed their post, the next try being for pending ones only: a
@@ -177,7 +174,7 @@ class Poster:
                     await asyncio.to_thread(store.update, self.database, candidate.id, discord_state="unposted")
                     continue
                 listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
-                await self._record(candidate, found, listed, shown=False)
+                await self._record(candidate, found, listed)
                 self.found.append((candidate.id, found.id))
 
     async def _post(self, candidate: Candidate) -> bool | None:
@@ -192,7 +189,7 @@ class Poster:
             if candidate.discord_state == store.SENDING:  # a process died while posting it: Discord may have it
                 found = await self._sent_before(candidate.id)
                 if found is not None:
-                    await self._record(candidate, found, listed, shown=False)
+                    await self._record(candidate, found, listed)
                     self.found.append((candidate.id, found.id))
                     return True
             # The intent first: a process killed once Discord has the message, before it is recorded, is caught above.
@@ -203,9 +200,9 @@ class Poster:
         except (discord.Forbidden, discord.NotFound) as exc:  # a deleted channel, a lost permission: not a blip
             await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=before)  # Discord said no
             self._refused = True
-            review_page = messages.review_page(self.settings.web.base_url)
+            page = review_page(self.settings.web.base_url)
             self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}; candidates wait on "
-                                   f"the review page: {review_page}")  # fmt: skip
+                                   f"the review page: {page}")  # fmt: skip
             return False
         except discord.HTTPException as exc:
             self._asked = asked_wait(exc)
@@ -223,14 +220,16 @@ class Poster:
             return False
         self._refused = False
         self._trouble(POSTING, None)
-        await self._record(candidate, message, listed)
+        await self._record(candidate, message, listed, section_legend(emojis))
         return True
 
     async def _record(
-        self, candidate: Candidate, message: discord.Message, listed: SuggestedSection | None, *, shown: bool = True
+        self, candidate: Candidate, message: discord.Message, listed: SuggestedSection | None, legend: str | None = None
     ) -> None:
-        """Marked posted only now that Discord has accepted the message; `shown`: it shows the candidate as it stands
-        (else, one sent before the bot last stopped, it is edited to), its suggested section as `listed`."""
+        """Marked posted only now that Discord has accepted the message; `legend`: it shows the candidate as it stands,
+        its suggested section as `listed`, its section emojis so (else, None: one sent before the bot last stopped, it
+        is edited to)."""
+        shown = legend is not None
         await asyncio.to_thread(
             store.update,
             self.database,
@@ -244,6 +243,7 @@ class Poster:
             discord_shown_version=candidate.version if shown else None,
             discord_shown_suggestion=shown_text(listed) if shown else None,
             discord_offers_approve=approvable(listed) if shown and listed is not None else None,
+            discord_shown_legend=legend,
             discord_shown_section=None,  # a pending candidate's message: it went into no section
             discord_note=None,  # a message of its own: no note of the message it may replace (deleted, gone)
             discord_note_owed=False,
@@ -269,8 +269,12 @@ class Poster:
     async def post_found(self) -> PostReport | None:
         """A posting run when candidates were found since the last one, by any process, and finding has stopped:
         no poll is running and nothing new came since the previous round (a backfill adds candidates page by
-        page). So each poll, wherever it ran, gets one run and its cap."""
-        unoffered = await asyncio.to_thread(store.ids_to_post, self.database) - self._offered
+        page). So each poll, wherever it ran, gets one run and its cap. Once nothing waits, the waiting notice goes."""
+        waiting = await asyncio.to_thread(store.ids_to_post, self.database)
+        if not waiting and self._notice.may_stand and not self._holds.left(self._channel().id):
+            async with self._lock:  # all decided (on the web, say): the notice is untrue
+                await self._notice_waiting(0)
+        unoffered = waiting - self._offered
         settled = unoffered == self._unoffered_before
         self._unoffered_before = unoffered
         if not unoffered or not settled or self._retries.waiting(POSTING):

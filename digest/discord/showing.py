@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 
 import discord
@@ -16,9 +16,10 @@ from digest.config import DiscordSettings
 from digest.discord import messages, notes, store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.decided import ShownDecisions, shown_now
+from digest.discord.legend import section_legend
 from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.retries import Retries
-from digest.discord.suggested import ShownSuggestions, approvable, legend_emojis, shown_text
+from digest.discord.suggested import ShownLegends, ShownSuggestions, approvable, legend_shown, shown_text
 from digest.review.rules import SuggestedSection
 from digest.storage.db import Database
 from digest.storage.models import Candidate
@@ -26,12 +27,15 @@ from digest.storage.models import Candidate
 log = logging.getLogger("digest.discord")
 
 
-def _shows_as_held(candidate: Candidate, suggestion: SuggestedSection | None, into: str | None) -> bool:
+def _shows_as_held(
+    candidate: Candidate, suggestion: SuggestedSection | None, into: str | None, legend: str, emojis: Mapping[str, str]
+) -> bool:
     """Whether the candidate's message shows the status, decision and version its row holds (store.out_of_sync), and
-    its suggested section and the one it went into as the list has them now (`suggestion`, `into`;
-    ShownSuggestions.stale, ShownDecisions.stale)."""
+    its suggested section, the one it went into and the section `legend` as the list has them now (`suggestion`,
+    `into`; ShownSuggestions.stale, ShownDecisions.stale, ShownLegends.stale; `emojis`: [discord.section_emojis])."""
     return bool(
-        candidate.discord_shown_status is not None
+        legend_shown(candidate.discord_shown_legend, emojis) == legend
+        and candidate.discord_shown_status is not None
         and candidate.discord_shown_status == candidate.status
         and candidate.discord_shown_decided_at == candidate.decided_at
         and candidate.discord_shown_version == candidate.version
@@ -74,6 +78,7 @@ class MessageEditor:
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
         self._suggestions = ShownSuggestions()
         self._decisions = ShownDecisions()
+        self._legends = ShownLegends(config.section_emojis)
         self._unremoved: Retries[int] = Retries(retry_after, clock=clock)  # the bot's ✅ Discord failed to take off
         # (candidate, message) whose message offers ✅ again: the bot catches up on it as a restart would, so that a
         # maintainer's ✅ refused while the suggested section was not one section of the list decides now.
@@ -98,13 +103,14 @@ class MessageEditor:
         list) holds, once the lock is held: an embed put back with its note meanwhile (restore) is not edited again
         without it."""
         async with self._lock:
-            candidate, listed, into = await asyncio.to_thread(shown_now, self.database, candidate_id)
+            emojis = self.config.section_emojis
+            candidate, listed, into, offered = await asyncio.to_thread(shown_now, self.database, candidate_id, emojis)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
-            if if_out_of_sync and _shows_as_held(candidate, listed, into):
+            legend = section_legend(offered)
+            if if_out_of_sync and _shows_as_held(candidate, listed, into, legend, emojis):
                 return
-            emojis = await asyncio.to_thread(legend_emojis, self.database, self.config.section_emojis)
-            text = messages.candidate_embed(candidate, emojis, suggestion=listed, note=note, decided_into=into)
+            text = messages.candidate_embed(candidate, offered, suggestion=listed, note=note, decided_into=into)
             embed = discord.Embed.from_dict(text)
             if shown is not None and shown.strip() == (embed.description or "").strip():
                 await self._keep_note(candidate, note, owed=False)
@@ -134,7 +140,8 @@ class MessageEditor:
                                     discord_shown_version=candidate.version,
                                     discord_shown_suggestion=shown_text(listed), discord_shown_section=into,
                                     discord_offers_approve=approvable(listed) if listed is not None else None,
-                                    discord_note=note, discord_note_owed=False)  # fmt: skip
+                                    discord_shown_legend=legend, discord_note=note,
+                                    discord_note_owed=False)  # fmt: skip
 
     async def _edit(
         self, channel_id: int, message_id: int, embed: discord.Embed, message: discord.Message | None
@@ -257,15 +264,17 @@ class MessageEditor:
 
     async def sync(self) -> None:
         """Edits messages decided in another process (the CLI) since, notes owed, pending messages whose suggested
-        section the list names otherwise now, and approved ones whose section it names otherwise; those Discord failed
-        to edit wait their back-off, those it forbids the next start. Takes off the bot's ✅ Discord failed to take off,
-        once its back-off has passed."""
+        section (or a section emoji of whose legend) the list names otherwise now, and approved ones whose section it
+        names otherwise; those Discord failed to edit wait their back-off, those it forbids the next start. Takes off
+        the bot's ✅ Discord failed to take off, once its back-off has passed."""
         for candidate_id, note in await asyncio.to_thread(notes.owed, self.database):
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
                 await self.show(candidate_id, note=note)
         out_of_sync = await asyncio.to_thread(store.out_of_sync, self.database)
         stale = set(await asyncio.to_thread(self._suggestions.stale, self.database))
         stale.update(await asyncio.to_thread(self._decisions.stale, self.database, set(self._uneditable)))
+        skipped = self._uneditable.union(self._retries.waiting_keys())
+        stale.update(await asyncio.to_thread(self._legends.stale, self.database, skipped))
         stale.difference_update(out_of_sync)
         for candidate_id in [*out_of_sync, *sorted(stale)]:
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):

@@ -1,20 +1,27 @@
 """What each posted candidate's message shows of its suggested section, held against the list's sections now: a heading
 renamed, taken out or repeated since (`digest list import`, a publish's pull of the list, a start that reads the list
 again) edits the pending messages whose suggestion it changes, and the decided ones it offers ✅ again (a maintainer's
-✅ refused meanwhile then decides), and no other (Discord limits edits)."""
+✅ refused meanwhile then decides), and the pending ones whose legend offers a section emoji otherwise, and no other
+(Discord limits edits)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, select
+from collections.abc import Collection, Mapping, Sequence
+
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from digest.awesome.labelled import labelled_sections
+from digest.discord.legend import section_legend
 from digest.review.rules import SuggestedSection
 from digest.review.suggestions import suggestions_among
 from digest.storage.db import Database
 from digest.storage.models import PENDING, Candidate, Section
 
 SectionRows = tuple[tuple[str, str, int, str], ...]
+# Each round asks for at most this many edits of messages the list's headings changed (Discord limits edits), going on
+# from there at the next round.
+EDITS_PER_ROUND = 20
 
 
 def approvable(suggestion: SuggestedSection | None) -> bool:
@@ -78,16 +85,58 @@ class ShownSuggestions:
         return sorted(stale)
 
 
-def legend_emojis(database: Database, section_emojis: dict[str, str]) -> dict[str, str]:
+def offered_emojis(labelled: Sequence[tuple[Section, str]], section_emojis: Mapping[str, str]) -> dict[str, str]:
     """[discord.section_emojis] as a message's legend offers them: each section by the list's name for it now (a
-    heading renamed since: where its reaction approves), and one whose section the list no longer has left out (its
-    reaction approves nothing; `digest config check` names it)."""
-    from digest.awesome import store as liststore
-
+    heading renamed since: where its reaction approves), and one whose section the list no longer has (or has twice)
+    left out (its reaction approves nothing; `digest config check` names it). `labelled`: the list's sections, read."""
+    found = suggestions_among(labelled, section_emojis)
     offered: dict[str, str] = {}
-    with database.reading() as session:
-        for name, emoji in section_emojis.items():
-            section = liststore.resolve_section(session, name)
-            if section is not None:
-                offered.setdefault(liststore.label_of(session, section), emoji)
+    for name, emoji in section_emojis.items():
+        if (label := found[name].label) is not None:
+            offered.setdefault(label, emoji)
     return offered
+
+
+def legend_emojis(database: Database, section_emojis: Mapping[str, str]) -> dict[str, str]:
+    """`offered_emojis`, the list's sections read."""
+    with database.reading() as session:
+        return offered_emojis(labelled_sections(session), section_emojis)
+
+
+def legend_shown(recorded: str | None, section_emojis: Mapping[str, str]) -> str:
+    """The section legend a message shows (`Candidate.discord_shown_legend`); one posted by the release before, which
+    recorded none, offers each emoji by the config's name."""
+    return section_legend(section_emojis) if recorded is None else recorded
+
+
+class ShownLegends:
+    """Each background round: the pending messages whose legend offers the section emojis otherwise than the list now
+    (a heading renamed or taken out since), at most EDITS_PER_ROUND of them (Discord limits edits); the legend is
+    worked out again only when the list's headings changed."""
+
+    def __init__(self, section_emojis: Mapping[str, str]) -> None:
+        self._section_emojis = section_emojis
+        self._sections: SectionRows | None = None
+        self._legend = ""
+
+    def stale(self, database: Database, skipped: Collection[int] = ()) -> list[int]:
+        """Those pending messages, but `skipped` (Discord forbids their edit, or it waits its back-off)."""
+        with database.reading() as session:
+            sections = headings(session)
+            if sections != self._sections:
+                offered = offered_emojis(labelled_sections(session), self._section_emojis)
+                self._sections, self._legend = sections, section_legend(offered)
+            before = legend_shown(None, self._section_emojis)  # what a message of the release before offers
+            query = (
+                select(Candidate.id)
+                .where(
+                    Candidate.status == PENDING,
+                    Candidate.discord_state == "posted",
+                    Candidate.discord_message_id.is_not(None),
+                    func.coalesce(Candidate.discord_shown_legend, before) != self._legend,
+                    Candidate.id.not_in(list(skipped)),
+                )
+                .order_by(Candidate.id)
+                .limit(EDITS_PER_ROUND)
+            )
+            return list(session.scalars(query))

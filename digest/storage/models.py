@@ -191,6 +191,9 @@ class Candidate(Base):
     # posted or edited it: a decided message offering none is edited once the list offers one (discord/suggested.py).
     # None: not recorded (a message not shown as its row holds yet, or one without a suggestion).
     discord_offers_approve: Mapped[bool | None] = mapped_column(Boolean)
+    # The section emojis the message's legend offers, as shown (legend.section_legend): a heading renamed or taken out
+    # since edits the pending messages offering otherwise. None: posted by a release before (the config's names).
+    discord_shown_legend: Mapped[str | None] = mapped_column(Text)
     # The section an approved candidate's message says it went into, by the list's name then: a heading renamed since
     # edits the messages naming it (discord/decided.py). None for a message of a candidate not approved.
     discord_shown_section: Mapped[str | None] = mapped_column(String(200))
