@@ -130,3 +130,30 @@ async def test_a_pending_paper_a_new_version_puts_below_both_tiers_is_in_no_tier
     assert paper not in listed, listed
     assert main([*digest, "candidates"]) == 0
     assert "in the second tier" not in capsys.readouterr().out
+
+
+@pytest.mark.asyncio
+async def test_the_polls_log_line_counts_a_known_second_tier_paper_apart_from_the_matched_ones(
+    settings: Settings, database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A maintainer read "3 matched, 4 already known, 0 new candidates" at `digest run`: "already known" counted a
+    second-tier paper the day's feed held again, so it outnumbered "matched". Known papers are now counted by tier."""
+    import logging
+
+    from digest.arxiv.poll_pass import run_poll
+    from tests.arxiv_server import FakeClock
+    from tests.feedbuild import build_rss
+    from tests.poller_feeds import MONDAY, RELEVANT, UNRELATED, records
+
+    just_under = records(UNRELATED[0], title="Probing vision-language models")  # scored in the second tier
+    path = tmp_path / "cs.CV.xml"
+    path.write_bytes(build_rss("cs.CV", [*records(*RELEVANT), *just_under, *records(*UNRELATED[1:])], MONDAY))
+    await run_poll(settings, database, sources=[str(path)], clock=FakeClock())
+    with caplog.at_level(logging.INFO, logger="digest.arxiv"):
+        await run_poll(settings, database, sources=[str(path)], clock=FakeClock())
+    lines = [record.getMessage() for record in caplog.records if "fetched" in record.getMessage()]
+    assert lines == [
+        f"poll {path}: fetched, 7 entries, 3 matched (3 already known, 0 new candidates), "
+        "1 for the weekly digest's second tier (1 already known, 0 new)"
+    ], lines
+
