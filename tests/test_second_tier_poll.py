@@ -157,3 +157,26 @@ async def test_the_polls_log_line_counts_a_known_second_tier_paper_apart_from_th
         "1 for the weekly digest's second tier (1 already known, 0 new)"
     ], lines
 
+
+def test_the_maintainers_weekly_counts_the_weeks_new_candidates_as_the_review_queue_does(
+    settings: Settings, database: Database, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The maintainers' edition said "New candidates found on arXiv: 2" beside "1 candidate is waiting": the 2 counted
+    a paper of the second tier, which waits for no one. The week's count is now of those for review, with the second
+    tier said apart."""
+    seen = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # in 2026-W48
+    when = {"first_seen_at": seen, "updated_at": seen, "suggested_section": SECTION}
+    insert_candidate(database, FIRST, score=1.7, relevant=True, **when)
+    insert_candidate(database, SECOND, score=0.93, relevant=False, **when)
+
+    assert (
+        main(["--data-dir", str(data_dir), "weekly", "--week", "2026-W48", "--edition", "maintainers", "--dry-run"])
+        == 0
+    )
+    weekly = capsys.readouterr().out
+    assert "1 candidate is waiting for a maintainer" in weekly, weekly
+    found = next(line for line in weekly.splitlines() if line.startswith("- New candidates found on arXiv"))
+    assert (
+        found
+        == "- New candidates found on arXiv: **1** for review, and 1 just under the review threshold (the second tier)"
+    )
