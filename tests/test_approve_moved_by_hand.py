@@ -77,3 +77,6 @@ def test_approving_a_paper_moved_by_hand_into_another_section_says_from_where_to
         assert ARXIV_ID in section_of(readme, target) and ARXIV_ID not in section_of(readme, "Probing")
     out = approved_again(tmp_path, capsys, candidate_id, "--section", target)  # the record followed
     assert out == f"candidate {candidate_id} ({ARXIV_ID}): already approved into {target}"
+    capsys.readouterr()
+    assert cli(tmp_path, "history") == 0  # the move's decision says it, as its answer did; the one after moved nothing
+    assert f"approved into {target} (moved from Probing) by " in capsys.readouterr().out.splitlines()[-2]

@@ -208,7 +208,7 @@ def test_counts_of_one_read_in_the_singular(data_dir: Path, tmp_path: Path, caps
     feed.write_bytes(build_rss("cs.CV", load_records()[:1], date(2026, 4, 27)))
     assert main(["--data-dir", str(data_dir), "poll", "--source", str(feed)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"{feed}: fetched, 1 entry, 1 matched, 0 already known, 1 new candidate",
+        f"{feed}: fetched, 1 entry, 1 matched (0 already known, 1 new candidate)",
         "poll ok: 1 source (1 fetched), 1 new candidate",
     ]
 

@@ -181,3 +181,26 @@ async def test_a_refused_address_of_a_maintainers_page_leads_back_to_that_page(s
             page = await reply.text()
         assert reply.status in (400, 404), path
         assert f'<a href="{back}">{label}</a>' in page, (path, page)
+
+
+@pytest.mark.asyncio
+async def test_an_approval_that_moved_the_paper_says_the_move_in_the_history(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest approve 17 --section Steering` of a paper approved into Attention answered "moved from Attention (...) to
+    Steering", but `digest history` and /history said only "approved into Steering". They now say the move too."""
+    from digest.cli import main
+
+    candidate = insert_candidate(site.database, real_papers()[0])
+    site.reviewer.decide(candidate, "approve", Actor(name="ann", id="1", channel="discord"), "Attention")
+    moved = site.reviewer.decide(candidate, "approve", Actor(name="bob", id=None, channel="cli"), "Steering")
+    assert moved.message.startswith("moved from Attention (approved there by ann via discord"), moved.message
+
+    assert main(["--data-dir", str(site.settings.data_dir), "history"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "approved into Attention by ann via discord:" in lines[0] and "moved" not in lines[0]
+    assert "approved into Steering (moved from Attention) by bob via cli:" in lines[1], lines
+    await sign_in(site)
+    async with site.client.get("/history") as reply:
+        rows = (await reply.text()).split('<tr class="decision">')[1:]
+    assert "approved into Steering (moved from Attention)" in rows[0] and "bob" in rows[0]

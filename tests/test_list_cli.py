@@ -338,7 +338,7 @@ def test_headings_within_the_length_limit_import_alike_on_either_database(
     edited.write_text(text, encoding="utf-8")
     capsys.readouterr()
     assert run(data_dir, "import", str(edited)) == 0, capsys.readouterr().err
-    assert "in 13 sections: 7 added, 7 moved" in capsys.readouterr().out
+    assert "in 13 sections: 7 added, 0 moved, 0 removed, 1 section renamed" in capsys.readouterr().out
     assert run(data_dir, "export") == 0
     assert capsys.readouterr().out == text
 

@@ -39,7 +39,7 @@ def test_poll_and_candidates_commands(tmp_path: Path, capsys: pytest.CaptureFixt
     assert sorted(summary["sources"][0]["new"]) == sorted(RELEVANT)  # what to decide, for a script
     assert main(["--data-dir", data_dir, "poll", "--source", str(path)]) == 0
     out = capsys.readouterr().out
-    assert f"{path}: fetched, 7 entries" in out and "3 already known, 0 new candidates" in out
+    assert f"{path}: fetched, 7 entries" in out and "3 matched (3 already known, 0 new candidates)" in out
     assert main(["--data-dir", data_dir, "candidates", "--status", "pending", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert sorted(row["arxiv_id"] for row in rows) == sorted(RELEVANT)

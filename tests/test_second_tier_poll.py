@@ -130,3 +130,53 @@ async def test_a_pending_paper_a_new_version_puts_below_both_tiers_is_in_no_tier
     assert paper not in listed, listed
     assert main([*digest, "candidates"]) == 0
     assert "in the second tier" not in capsys.readouterr().out
+
+
+@pytest.mark.asyncio
+async def test_the_polls_log_line_counts_a_known_second_tier_paper_apart_from_the_matched_ones(
+    settings: Settings, database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A maintainer read "3 matched, 4 already known, 0 new candidates" at `digest run`: "already known" counted a
+    second-tier paper the day's feed held again, so it outnumbered "matched". Known papers are now counted by tier."""
+    import logging
+
+    from digest.arxiv.poll_pass import run_poll
+    from tests.arxiv_server import FakeClock
+    from tests.feedbuild import build_rss
+    from tests.poller_feeds import MONDAY, RELEVANT, UNRELATED, records
+
+    just_under = records(UNRELATED[0], title="Probing vision-language models")  # scored in the second tier
+    path = tmp_path / "cs.CV.xml"
+    path.write_bytes(build_rss("cs.CV", [*records(*RELEVANT), *just_under, *records(*UNRELATED[1:])], MONDAY))
+    await run_poll(settings, database, sources=[str(path)], clock=FakeClock())
+    with caplog.at_level(logging.INFO, logger="digest.arxiv"):
+        await run_poll(settings, database, sources=[str(path)], clock=FakeClock())
+    lines = [record.getMessage() for record in caplog.records if "fetched" in record.getMessage()]
+    assert lines == [
+        f"poll {path}: fetched, 7 entries, 3 matched (3 already known, 0 new candidates), "
+        "1 for the weekly digest's second tier (1 already known, 0 new)"
+    ], lines
+
+
+def test_the_maintainers_weekly_counts_the_weeks_new_candidates_as_the_review_queue_does(
+    settings: Settings, database: Database, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The maintainers' edition said "New candidates found on arXiv: 2" beside "1 candidate is waiting": the 2 counted
+    a paper of the second tier, which waits for no one. The week's count is now of those for review, with the second
+    tier said apart."""
+    seen = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # in 2026-W48
+    when = {"first_seen_at": seen, "updated_at": seen, "suggested_section": SECTION}
+    insert_candidate(database, FIRST, score=1.7, relevant=True, **when)
+    insert_candidate(database, SECOND, score=0.93, relevant=False, **when)
+
+    assert (
+        main(["--data-dir", str(data_dir), "weekly", "--week", "2026-W48", "--edition", "maintainers", "--dry-run"])
+        == 0
+    )
+    weekly = capsys.readouterr().out
+    assert "1 candidate is waiting for a maintainer" in weekly, weekly
+    found = next(line for line in weekly.splitlines() if line.startswith("- New candidates found on arXiv"))
+    assert (
+        found
+        == "- New candidates found on arXiv: **1** for review, and 1 just under the review threshold (the second tier)"
+    )

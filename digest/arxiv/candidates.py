@@ -42,11 +42,12 @@ class ListKeys:
 @dataclass
 class StoreCounts:
     entries: int = 0
-    matched: int = 0
-    already_known: int = 0
+    matched: int = 0  # judged for review: already_known + new_candidates
+    already_known: int = 0  # matched papers a candidate or the list already holds
     new_candidates: int = 0
     updated: int = 0  # known candidates a new version (replacement) brought new text to
     second_tier: int = 0  # new papers just under the review threshold, kept for the weekly digest only
+    second_tier_known: int = 0  # papers just under the review threshold a candidate or the list already holds
     new_ids: list[str] = field(default_factory=list)
 
 
@@ -210,14 +211,17 @@ def store_papers(
             counts.matched += 1
         judgement = with_earlier_verdict(judgement, earlier.get(paper.arxiv_id), withdrawn=paper.withdrawn)
         candidate = known.get(paper.arxiv_id)
-        if candidate is not None:
-            counts.already_known += 1
-            if _refresh_known(candidate, paper, judgement, source, now):
-                counts.updated += 1
-            continue
+        listed = paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys
+        # A paper rejected earlier (an imported verdict) is not offered again, as one rejected in review is not.
         rejected_earlier = judgement.why.earlier is not None and not judgement.why.earlier.approved
-        if paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys or rejected_earlier:
-            counts.already_known += 1  # a paper rejected earlier is not offered again, as one rejected in review
+        if candidate is not None or listed or rejected_earlier:
+            # Counted apart by tier, so a known second-tier paper does not make "already known" outnumber "matched"
+            if judgement.relevant:
+                counts.already_known += 1
+            elif not below_tiers(judgement):
+                counts.second_tier_known += 1
+            if candidate is not None and _refresh_known(candidate, paper, judgement, source, now):
+                counts.updated += 1
             continue
         if below_tiers(judgement):
             continue  # neither for review nor for the weekly digest's second tier

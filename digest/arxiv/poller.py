@@ -56,6 +56,7 @@ class SourceReport:
     updated: int = 0
     problems: list[str] = field(default_factory=list)
     second_tier: int = 0  # new papers just under the review threshold: the weekly digest's "Worth a look"
+    second_tier_known: int = 0  # papers just under it the database held already (not in already_known: not matched)
     new: list[str] = field(default_factory=list)  # the arXiv IDs of the new candidates, for scripts (--json)
     cut_off: int = 0  # the answer was cut off: what followed was not read (fetched whole at the retry)
     missed: str = ""  # the announcement days since the last feed read whose feeds were never read, in one clause
@@ -70,11 +71,12 @@ class SourceReport:
     def line(self) -> str:
         if self.outcome == FETCHED:
             text = (
-                f"fetched, {counted(self.entries, 'entry', 'entries')}, {self.matched} matched, "
-                f"{self.already_known} already known, {counted(self.new_candidates, 'new candidate')}"
+                f"fetched, {counted(self.entries, 'entry', 'entries')}, {self.matched} matched "
+                f"({self.already_known} already known, {counted(self.new_candidates, 'new candidate')})"
             )
-            if self.second_tier:
-                text += f", {self.second_tier} for the weekly digest's second tier"
+            if self.second_tier or self.second_tier_known:
+                text += (f", {self.second_tier + self.second_tier_known} for the weekly digest's second tier "
+                         f"({self.second_tier_known} already known, {self.second_tier} new)")  # fmt: skip
             if self.updated:
                 text += f", {counted(self.updated, 'new version')}"
             if self.problems:
@@ -268,6 +270,7 @@ def _store_outcome(
                 report.entries, report.matched = counts.entries, counts.matched
                 report.already_known, report.new_candidates = counts.already_known, counts.new_candidates
                 report.updated, report.second_tier, report.new = counts.updated, counts.second_tier, counts.new_ids
+                report.second_tier_known = counts.second_tier_known
                 if stream is not None:
                     from digest.relevance.stream import record_stream  # see TYPE_CHECKING above
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from digest.awesome.import_report import REMOVAL_LIMIT as REMOVAL_LIMIT
+from digest.awesome.import_report import ImportReport as ImportReport
+from digest.awesome.import_report import removes_too_many as removes_too_many
+from digest.awesome.import_report import renames
 from digest.awesome.matching import (
     SectionKeys,
     matched_sections,
@@ -30,28 +33,6 @@ from digest.titles import distinct_feed_keys, title_key
 
 PAPER_KIND = {"surveys": "survey", "blog": "blog", "tool": "tool"}
 SHOWN = ("title", "arxiv_id", "url", "code_url", "other_urls")  # a paper's fields its feed item shows
-
-
-@dataclass
-class ImportReport:
-    entries_total: int
-    sections_total: int  # the sections holding entries, as the list page counts them (not text-only headings)
-    added: list[dict[str, Any]] = field(default_factory=list)
-    moved: list[dict[str, Any]] = field(default_factory=list)
-    removed: list[dict[str, Any]] = field(default_factory=list)
-    edited: list[dict[str, Any]] = field(default_factory=list)  # kept in place, their lines changed
-    changed: bool = False
-    papers_total: int = 0
-    arxiv_ids_total: int = 0
-
-
-# `digest list import` removes more entries than this only with --force: importing the wrong file once removed 71.
-REMOVAL_LIMIT = 5
-
-
-def removes_too_many(report: ImportReport) -> bool:
-    """Whether the import removes more entries (moves not counted) than an edit by hand plausibly does."""
-    return len(report.removed) > REMOVAL_LIMIT
 
 
 def _snapshot_parsed(parsed: ParsedList, fields: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
@@ -164,13 +145,9 @@ def import_markdown(
     for index, gone in enumerate(old_sections):
         if index not in matches:
             session.delete(gone)
-    removed = [
-        {"section": name, "title": entry.paper.title, "line": None}
-        for places in old_places.values()
-        for name, entry in places
-        if entry.id not in kept
-    ]
-    report.added, report.moved, report.removed = pair_moves(added, removed)
+    removed, held = _left(old_places, kept)
+    report.added, moved, report.removed = pair_moves(added, removed)
+    report.moved, report.renamed = renames(moved, removed, held, {s.name for s in parsed.sections})
     _store_meta(session, parsed, source=source, now=now, data=data)
     session.flush()
     return report
@@ -213,6 +190,17 @@ def _places_of(sections: Iterable[Section]) -> dict[str, list[tuple[str, Entry]]
         for entry in section.entries:
             places[entry.paper.title_key].append((section.name, entry))
     return places
+
+
+def _left(old_places: dict[str, list[tuple[str, Entry]]], kept: set[int]) -> tuple[list[dict[str, Any]], set[str]]:
+    """The entries that left their section (removed, or moved), and the headings that held entries before."""
+    removed = [
+        {"section": name, "title": entry.paper.title, "line": None}
+        for places in old_places.values()
+        for name, entry in places
+        if entry.id not in kept
+    ]
+    return removed, {name for places in old_places.values() for name, _ in places}
 
 
 def _matched_sections(

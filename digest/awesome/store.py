@@ -28,6 +28,7 @@ from digest.awesome.placement import (
 from digest.awesome.removal import remove_paper_entry
 from digest.awesome.rendering import render_markdown
 from digest.config import Settings
+from digest.sizes import counted
 from digest.storage.files import Staged, held_for_writing
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_id_from_url, linked_arxiv_ids
@@ -62,9 +63,11 @@ __all__ = [
 
 def import_counts(report: ImportReport) -> str:
     """What an import did, counted: '0 added, 1 moved, 2 removed', and how many entries it changed in place (edited
-    by hand, none added, moved or removed) when it changed any: nothing else would say an edit went in."""
+    by hand, none added, moved or removed) when it changed any: nothing else would say an edit went in; and the
+    headings renamed with all their entries (their entries are not counted as moved)."""
     edited = f", {len(report.edited)} edited" if report.edited else ""
-    return f"{len(report.added)} added, {len(report.moved)} moved, {len(report.removed)} removed{edited}"
+    renamed = f", {counted(len(report.renamed), 'section')} renamed" if report.renamed else ""
+    return f"{len(report.added)} added, {len(report.moved)} moved, {len(report.removed)} removed{edited}{renamed}"
 
 
 @dataclass

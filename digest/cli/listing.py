@@ -215,6 +215,9 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
     )
     from digest.text import one_line  # the file's headings and titles may hold terminal escapes: none is printed
 
+    for item in report.renamed:
+        kept = counted(item["entries"], "entry", "entries")
+        print(f"  ~ section {one_line(item['from'])} renamed to {one_line(item['to'])} (its {kept} kept)")
     for item in report.added:
         print(f"  + {one_line(item['section'])}: {one_line(item['title'])} (line {item['line']})")
     for item in report.moved:

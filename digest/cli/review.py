@@ -182,6 +182,7 @@ def handle_history(args: argparse.Namespace, context: Context) -> int:
                     "title": title,
                     "action": decision.action,
                     "section": decision.section,
+                    "moved_from": decision.moved_from,  # an approval that moved the paper: the section(s) it left
                     "actor": decision.actor,
                     "actor_id": decision.actor_id,
                     "channel": decision.channel,

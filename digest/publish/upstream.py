@@ -53,6 +53,9 @@ def import_upstream(
         return liststore.render_markdown(session, templates_dir)
     log.info("publish: brought back edits from %s: %s", source, liststore.import_counts(report))
     # Headings and titles written upstream are one inert line each, as titles from arXiv are.
+    for item in report.renamed:  # a heading renamed with all its entries: one line, not a move of each
+        renamed = (one_line(item["from"] or ""), one_line(item["to"] or ""), item["entries"])
+        log.info("publish:   ~ section %s renamed to %s (its %s entries kept)", *renamed)
     for item in report.added:
         section, title = one_line(item["section"] or ""), one_line(item["title"] or "")
         log.info("publish:   + %s: %s (line %s)", section, title, item["line"])
@@ -73,7 +76,8 @@ def brought_clause(report: ImportReport) -> str:
     """What an upstream edit brings into the list here, as one clause of a dry run's line: the counts, and the first
     entries added, moved or removed."""
     counts = liststore.import_counts(report)
-    items = [f"+ {one_line(item['section'] or '')}: {one_line(item['title'] or '')}" for item in report.added]
+    items = [f"~ section {one_line(item['from'])} renamed to {one_line(item['to'])}" for item in report.renamed]
+    items += [f"+ {one_line(item['section'] or '')}: {one_line(item['title'] or '')}" for item in report.added]
     items += [f"~ {one_line(item['to'] or '')}: {one_line(item['title'] or '')}" for item in report.moved]
     items += [f"- {one_line(item['section'] or '')}: {one_line(item['title'] or '')}" for item in report.removed]
     items += [f"* {one_line(item['section'] or '')}: {one_line(item['title'] or '')}" for item in report.edited]

@@ -46,6 +46,7 @@ def decision_history(
 
 
 def action_words(decision: Decision) -> str:
-    """'approved into Probing', 'rejected', 'back to pending'."""
+    """'approved into Probing', 'approved into Steering (moved from Attention)', 'rejected', 'back to pending'."""
     what = {"approve": "approved", "reject": "rejected", "revert": "back to pending"}.get(decision.action)
-    return (what or decision.action) + (f" into {decision.section}" if decision.section else "")
+    moved = f" (moved from {decision.moved_from})" if decision.moved_from and decision.applied else ""
+    return (what or decision.action) + (f" into {decision.section}" if decision.section else "") + moved

@@ -147,12 +147,14 @@ class Reviewer:
             # A link, the review page or a Discord message showed a pending candidate, not the list: a section chosen
             # there asks for no second copy of a paper a maintainer has listed since (`copies`).
             outcome = kept or self._apply(session, candidate, action, actor, section, now, copies and not only_pending)
+            moved_from = None  # the history says a move, as the answer does
             if by_hand is not None and kept is None and outcome.changed:  # from where to where
-                outcome = replace(outcome, message=by_hand.moved(outcome))
+                outcome, moved_from = replace(outcome, message=by_hand.moved(outcome)), by_hand.now
             elif before is not None and kept is None:  # the one who decides second is told whose decision came first
                 into = outcome.section if action == Action.APPROVE and listed else None  # moved: from where to where
                 outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor, into))
-            session.add(_decision(candidate.id, action, actor, outcome, now))
+                moved_from = before.left_for(outcome.changed, into)
+            session.add(_decision(candidate.id, action, actor, outcome, now, moved_from))
         if outcome.changed:
             self.regenerate_markdown()
         log.info(
@@ -279,9 +281,11 @@ class NotAllowedError(ReviewError):
     """A decision whose condition no longer held when it was to be made (an undo after someone else decided)."""
 
 
-def _decision(candidate_id: int, action: str, actor: Actor, outcome: Outcome, now: datetime) -> Decision:
-    """The record of one decision, applied or not."""
+def _decision(
+    candidate_id: int, action: str, actor: Actor, outcome: Outcome, now: datetime, moved_from: str | None = None
+) -> Decision:
+    """The record of one decision, applied or not; `moved_from`: the section(s) an approval moved the paper out of."""
     section = outcome.section if action == Action.APPROVE else None
     return Decision(candidate_id=candidate_id, action=action, section=section, actor=actor.name[:200],
                     actor_id=actor.id, channel=actor.channel, at=now, applied=outcome.changed,
-                    command=actor.command)  # fmt: skip
+                    command=actor.command, moved_from=moved_from[:200] if moved_from else None)  # fmt: skip

@@ -67,12 +67,19 @@ class Standing:
         Steering to Probing', 'moved from Steering (approved there by ann via discord on ...) to Probing'.
         """
         mine = (self.by, self.channel) == (actor.name, actor.channel)
-        if changed and into and self.status == Status.APPROVED and self.section and into != self.section:
+        left = self.left_for(changed, into)
+        if left:
             made = "" if mine or not self.made() else f" (approved there {self.made()})"
-            return f"moved from {self.section}{made} to {into}"
+            return f"moved from {left}{made} to {into}"
         if self.status == Status.PENDING or mine:
             return message
         return f"{message}; it was {self.describe()}" if changed else f"{message} {self.made()}".strip()
+
+    def left_for(self, changed: bool, into: str | None) -> str | None:
+        """The section an approval `into` another one moved the paper out of (the history says it); None otherwise."""
+        if changed and into and self.status == Status.APPROVED and self.section and into != self.section:
+            return self.section
+        return None
 
     def stands_over(self, action: str, section: str | None) -> str:
         """Why a Discord reaction changed nothing: this decision, made through another channel, stands; and the

@@ -237,6 +237,8 @@ class Decision(Base):
     # "add": made by Discord's /add, not by a reaction; "": recorded before schema 0015, which could be either; "add?":
     # one of those that the bot, catching up, found no reaction for and kept (read as an /add's from then on)
     command: Mapped[str | None] = mapped_column(String(32))
+    # An approval that moved an approved paper into another section: the section(s) it left (None before schema 0029)
+    moved_from: Mapped[str | None] = mapped_column(String(200))
 
 
 class DiscordReaction(Base):

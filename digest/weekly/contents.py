@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import TemplateError
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
@@ -200,11 +200,15 @@ def week_stats(session: Session, start: datetime, end: datetime, *, added_this_w
     def decided(status: str) -> int:
         return count(Candidate.status == status, Candidate.decided_at >= start, Candidate.decided_at < end)
 
+    seen = and_(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
+
     return DigestStats(
         papers_in_list=list_size(session, end),
         entries_in_list=entry_count(session, end),
         added_this_week=added_this_week,
-        candidates_seen=count(Candidate.first_seen_at >= start, Candidate.first_seen_at < end),
+        # Those for review, as "waiting for a maintainer" counts them; the second tier is counted apart
+        candidates_seen=count(seen, Candidate.relevant.is_(True)),
+        second_tier_seen=count(seen, Candidate.relevant.is_(False), Candidate.below_tiers.is_(False)),
         candidates_approved=decided(APPROVED),
         candidates_rejected=decided(REJECTED),
     )

@@ -55,6 +55,7 @@ class DigestStats:
     candidates_approved: int
     candidates_rejected: int
     entries_in_list: int  # the list page's second count: a paper in two sections is two entries
+    second_tier_seen: int = 0  # first seen this week just under the review threshold: not in candidates_seen
 
     @property
     def candidates_decided(self) -> int:

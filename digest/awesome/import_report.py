@@ -1,0 +1,50 @@
+"""What an import of the list's Markdown reports: the entries added, moved, removed and edited, and a heading renamed
+with all its entries said once, as a rename, not as a move of each entry. Pure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ImportReport:
+    entries_total: int
+    sections_total: int  # the sections holding entries, as the list page counts them (not text-only headings)
+    added: list[dict[str, Any]] = field(default_factory=list)
+    moved: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    edited: list[dict[str, Any]] = field(default_factory=list)  # kept in place, their lines changed
+    changed: bool = False
+    papers_total: int = 0
+    arxiv_ids_total: int = 0
+    renamed: list[dict[str, Any]] = field(default_factory=list)  # headings renamed, all their entries kept: `renames`
+
+
+# `digest list import` removes more entries than this only with --force: importing the wrong file once removed 71.
+REMOVAL_LIMIT = 5
+
+
+def removes_too_many(report: ImportReport) -> bool:
+    """Whether the import removes more entries (moves not counted) than an edit by hand plausibly does."""
+    return len(report.removed) > REMOVAL_LIMIT
+
+
+def renames(
+    moved: list[dict[str, Any]], left: list[dict[str, Any]], held: Collection[str], listed: Collection[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(the moves that are not part of a rename, the renamed headings as {"from", "to", "entries"}). A heading the
+    list no longer has, every entry of which moved under one heading that held none before, was renamed. `left`: each
+    entry that left its heading, moved ones too (all of a heading the list no longer has); `held`: the headings that
+    held entries before the import; `listed`: the list's headings now."""
+    leaving = Counter(item["section"] for item in left)
+    pairs = Counter((item["from"], item["to"]) for item in moved)
+    renamed = [
+        {"from": old, "to": new, "entries": count}
+        for (old, new), count in pairs.items()
+        if old not in listed and new not in held and count == leaving[old]
+    ]
+    whole = {(item["from"], item["to"]) for item in renamed}
+    return [item for item in moved if (item["from"], item["to"]) not in whole], renamed
