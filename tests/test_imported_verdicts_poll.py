@@ -67,3 +67,44 @@ async def test_a_poll_knows_a_paper_rejected_earlier_and_offers_one_approved_ear
         RELEVANT[1]: None,
         RELEVANT[2]: None,
     }
+
+
+@pytest.mark.asyncio
+async def test_an_import_marks_the_candidates_already_pending_and_leaves_them_for_a_maintainer(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A poll found three papers, then `digest decisions import` brought verdicts on two of them (an approve, a
+    reject): their cards said nothing of it, while a poll after the import would have said it. The import now says
+    how many pending candidates it concerns; their cards show the earlier verdict; both stay pending (the import
+    decides nothing in review: a maintainer does, one click away)."""
+    approved, rejected, untouched = RELEVANT
+    settings = make_settings(data_dir, '[arxiv]\ncontact = "maintainers@example.org"\n', SECRETS_ENV)
+    async with running_site(settings) as site:
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=feed(*RELEVANT)))
+            summary = await run_poll(settings, site.database, sources=[url], clock=FakeClock())
+        assert summary.sources[0].new_candidates == 3
+        (approve,), (reject,) = records(approved), records(rejected)
+        lines = decision_line(approve, "approve", section="probing"), decision_line(reject, "reject")
+        path = write_lines(data_dir.parent / "good.jsonl", *lines)
+        capsys.readouterr()
+        assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 0
+        said = [line for line in capsys.readouterr().out.splitlines() if "pending in review" in line]
+        assert [line.strip() for line in said] == [
+            "2 of them are candidates pending in review (digest candidates), 1 rejected in the file: their cards "
+            "show the earlier verdict, and a maintainer decides them there"
+        ]
+
+        await sign_in(site)
+        async with site.client.get("/review") as reply:
+            page = await reply.text()
+        assert EARLIER in page and EARLIER.replace("approved into Probing", "rejected") in page
+        assert records(untouched)[0]["title"] in page
+
+    assert main(["--data-dir", str(data_dir), "candidates", "--json"]) == 0
+    rows = {row["arxiv_id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert {arxiv_id: (row["status"], row["earlier_verdict"]) for arxiv_id, row in rows.items()} == {
+        approved: ("pending", {"decision": "approve", "section": "Probing", "source": "good.jsonl"}),
+        rejected: ("pending", {"decision": "reject", "section": None, "source": "good.jsonl"}),
+        untouched: ("pending", None),
+    }

@@ -130,7 +130,7 @@ def _decision_dict(decision: ImportedDecision) -> dict[str, object]:
 
 
 def _print_summary(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> None:
-    replaced, listed, listed_rejects, decided, overruled = counts
+    replaced, listed, listed_rejects, decided, overruled, pending, pending_rejects = counts
     summary = f"{counted(spool.count(), 'decision')} ({spool.count(approved=True)} approve, "
     summary += f"{spool.count(approved=False)} reject) from {source}"
     if dry_run:
@@ -167,6 +167,14 @@ def _print_summary(source: str, spool: Spool, counts: _Counts, dry_run: bool) ->
         print(f"    {item.arxiv_id} (line {item.line_number}): {where}")
     if overruled > _OVERRULED_SHOWN:
         print(f"    and {overruled - _OVERRULED_SHOWN} more decided otherwise in review (--json names them all)")
+    if pending:
+        one = pending == 1
+        papers, cards = ("is a candidate", "its card") if one else ("are candidates", "their cards")
+        shows = "would show" if dry_run else "shows" if one else "show"
+        print(
+            f"  {pending} of them {papers} pending in review (digest candidates), {pending_rejects} rejected in the "
+            f"file: {cards} {shows} the earlier verdict, and a maintainer decides {'it' if one else 'them'} there"
+        )
 
 
 class _Counts(NamedTuple):
@@ -175,6 +183,8 @@ class _Counts(NamedTuple):
     listed_rejects: int  # of those, the ones the file rejects (not learnt: the list stands)
     decided: int  # the papers decided in review that the list does not hold
     overruled: int  # of those, the ones the review decided otherwise than the file (marked in the spool)
+    pending: int = 0  # the papers a pending candidate holds: its card shows the verdict, a maintainer decides
+    pending_rejects: int = 0  # of those, the ones the file rejects (still pending)
 
 
 _OVERRULED_SHOWN = 20  # papers named in the summary; --json names them all
@@ -197,7 +207,7 @@ def _check(context: Context, lines: Iterable[bytes], spool: Spool) -> tuple[list
     from digest.relevance import training_store
     from digest.relevance.training import check_lines
 
-    replaced = listed = listed_rejects = decided = 0
+    replaced = listed = listed_rejects = decided = pending = pending_rejects = 0
     with context.database.reading() as session:
         spool.take(check_lines(lines, _resolver(session)))
         if spool.bad_count:
@@ -210,12 +220,16 @@ def _check(context: Context, lines: Iterable[bytes], spool: Spool) -> tuple[list
             listed += len(in_list)
             listed_rejects += sum(1 for item in chunk if item.arxiv_id in in_list and not item.approved)
             decided += len(set(review) - in_list)
+            waiting = training_store.pending_candidates(session, ids)
+            pending += len(waiting)
+            pending_rejects += sum(1 for item in chunk if item.arxiv_id in waiting and not item.approved)
             spool.overrule(
                 item
                 for item in chunk
                 if item.arxiv_id not in in_list and review.get(item.arxiv_id, item.approved) != item.approved
             )
-    return [], _Counts(replaced, listed, listed_rejects, decided, spool.overruled_count())
+    overruled = spool.overruled_count()
+    return [], _Counts(replaced, listed, listed_rejects, decided, overruled, pending, pending_rejects)
 
 
 def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> dict[str, object]:
@@ -232,6 +246,8 @@ def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> 
         "in_list": counts.listed,
         "in_list_rejected": counts.listed_rejects,
         "decided_in_review": counts.decided,
+        "pending_in_review": counts.pending,
+        "pending_in_review_rejected": counts.pending_rejects,
         "overruled_in_review": (
             {**_decision_dict(item), "in_review": _in_review(item)} for item in spool.each(overruled=True)
         ),
@@ -268,12 +284,13 @@ def _store(context: Context, spool: Spool, file_name: str) -> int:
     """The spooled decisions written in one transaction, a chunk at a time; how many replaced an earlier import."""
     from datetime import UTC, datetime
 
-    from digest.relevance.training_store import store_decisions
+    from digest.relevance.training_store import mark_pending, store_decisions
 
     now = datetime.now(UTC)
     replaced = 0
     with context.database.transaction() as session:
         for chunk in spool.decisions():
             replaced += store_decisions(session, chunk, file_name, now).replaced
+            mark_pending(session, chunk, file_name)  # their cards say it; they stay pending for a maintainer
             session.expunge_all()  # flushed: the rows written need not stay in memory until the commit
     return replaced

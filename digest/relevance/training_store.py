@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from digest.relevance.training import ImportedDecision
 from digest.relevance.why import EarlierVerdict
-from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper
+from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper
 from digest.storage.state import TrainingDecision
 
 SOURCE_MAX = 1000  # TrainingDecision.source is String(1000): PostgreSQL refuses longer strings
@@ -97,3 +97,26 @@ def list_decisions(session: Session) -> list[TrainingDecision]:
     """Every imported decision, the most recently imported first (one import's papers by arXiv ID)."""
     query = select(TrainingDecision).order_by(TrainingDecision.imported_at.desc(), TrainingDecision.arxiv_id)
     return list(session.scalars(query))
+
+
+def pending_candidates(session: Session, arxiv_ids: Iterable[str]) -> dict[str, Candidate]:
+    """The pending candidates of these papers, by arXiv ID: an import brings their cards its verdict."""
+    found: dict[str, Candidate] = {}
+    for chunk in _chunks(sorted(set(arxiv_ids))):
+        query = select(Candidate).where(Candidate.arxiv_id.in_(chunk), Candidate.status == PENDING)
+        found.update((candidate.arxiv_id, candidate) for candidate in session.scalars(query))
+    return found
+
+
+def mark_pending(session: Session, decisions: Sequence[ImportedDecision], source: str) -> int:
+    """Each pending candidate of these papers shows the imported verdict on its card (/review, Discord, `digest
+    candidates`), as a poll that met the paper after the import would say it; it stays pending: a maintainer decides
+    it, the import does not (a reject too: it is not a decision in review). Returns how many were marked."""
+    pending = pending_candidates(session, (decision.arxiv_id for decision in decisions))
+    for decision in decisions:
+        candidate = pending.get(decision.arxiv_id)
+        if candidate is not None:
+            earlier = EarlierVerdict(decision.approved, decision.section, source[:SOURCE_MAX])
+            candidate.why = {**(candidate.why or {}), "earlier": earlier.to_json()}
+    session.flush()
+    return len(pending)
