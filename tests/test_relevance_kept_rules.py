@@ -148,3 +148,37 @@ def test_another_configs_rules_are_never_what_the_service_falls_back_to(
     )
     after, _ = scored(options, real_papers(), tmp_path, capsys)
     assert after == before  # judged by the service's own last good rules, not the other folder's
+
+
+def test_the_last_good_rules_kept_by_the_release_before_are_adopted_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The release before kept the service's last good rules in data/rules.last-good.toml; this one reads
+    rules.last-good.<key>.toml only, so a rules.toml broken before the first poll with good rules since the upgrade
+    failed every poll, the old copy there unread. It is now taken once as the copy of the settings' feeds folder, and
+    said in one line; the old file is left as it was."""
+    feeds = _feeds(tmp_path, "feeds")
+    data_dir = tmp_path / "data"
+    settings = make_settings(data_dir, f'feeds_dir = "{feeds}"\n')
+    options = ["--config", str(settings.config_path), "--data-dir", str(data_dir)]
+    before, _ = scored(options, real_papers(), tmp_path, capsys)
+    flagged = sorted(str(row["arxiv_id"]) for row in before if row["tier"] is not None)
+    rules = feeds / "rules.toml"
+    for kept in data_dir.glob("rules.last-good.*.toml"):  # the data folder as the release before left it
+        kept.unlink()
+    earlier = data_dir / "rules.last-good.toml"
+    earlier.write_bytes(rules.read_bytes())
+
+    _broken(rules)
+    feed = tmp_path / "cs.CV.xml"
+    feed.write_bytes(build_rss("cs.CV", real_papers(), date(2025, 6, 2)))
+    assert main([*options, "poll", "--source", str(feed), "--json"]) == 0
+    out = capsys.readouterr()
+    assert sorted(json.loads(out.out)["sources"][0]["new"]) == flagged
+    [said] = [line for line in out.err.splitlines() if "kept by the release before" in line]
+    assert f"took {earlier}, kept by the release before, as the last good rules of {rules}" in said
+    [kept] = data_dir.glob("rules.last-good.*.toml")
+    assert kept.read_bytes().endswith(earlier.read_bytes()) and earlier.is_file()  # adopted, the old file left
+
+    after, err = scored(options, real_papers(), tmp_path, capsys)
+    assert after == before and "kept by the release before" not in err

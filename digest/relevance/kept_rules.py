@@ -18,8 +18,10 @@ from digest.text import shown_name
 log = logging.getLogger(__name__)
 
 LAST_GOOD_RULES = "rules.last-good.{key}.toml"
+EARLIER_LAST_GOOD_RULES = "rules.last-good.toml"  # the release before kept one copy, of the service's feeds folder
 _rules_problem: str | None = None
 _unwritable: set[str] = set()
+_said_adopted: set[str] = set()
 
 
 def last_good_rules(settings: Settings) -> tuple[Path, bytes]:
@@ -42,6 +44,27 @@ def _kept_rules(path: Path, header: bytes) -> bytes:
     return kept[len(header) :]
 
 
+def _adopted(settings: Settings, kept: Path, header: bytes, source: str) -> bytes:
+    """The last good rules the release before kept (data/rules.last-good.toml, one file, of the feeds folder the
+    service ran with), taken once as those of the settings' feeds folder: while the data folder keeps no copy of any
+    folder's rules yet, that is the service's own, and without it a rules.toml broken before the first poll with good
+    rules since the upgrade had nothing to fall back on. Raises OSError or RulesError when there is nothing to adopt."""
+    earlier = settings.data_dir / EARLIER_LAST_GOOD_RULES
+    if any(settings.data_dir.glob(LAST_GOOD_RULES.format(key="*"))):
+        raise RulesError(f"{earlier} is not read: the data folder keeps its rules by feeds folder now")
+    good = earlier.read_bytes()
+    parse_rules(good, source)
+    try:
+        if keeping_files():
+            write_atomic_bytes(kept, header, good)  # from now on the copy of this folder; the old file is left as is
+    except OSError:
+        pass  # used all the same; a data folder that cannot be written is said when good rules are to be kept
+    if str(kept) not in _said_adopted:
+        log.warning("relevance: took %s, kept by the release before, as the last good rules of %s", earlier, source)
+    _said_adopted.add(str(kept))
+    return good
+
+
 def usable_rules(settings: Settings) -> bytes:
     """The rules file's bytes; when they cannot be used (a maintainer's typo), the last rules that could, kept in the
     data folder, with one log line and /healthz naming the file and the line: a poll that failed instead would leave
@@ -54,7 +77,7 @@ def usable_rules(settings: Settings) -> bytes:
         parse_rules(data, source)  # cached by the bytes: the same rules cost nothing the next time
     except RulesError as exc:
         try:
-            good = _kept_rules(kept, header)
+            good = _kept_rules(kept, header) if kept.exists() else _adopted(settings, kept, header, source)
             parse_rules(good, source)
         except (OSError, RulesError):
             raise exc from None
