@@ -32,6 +32,10 @@ class Channel(StrEnum):
 
 
 SHARED_MAINTAINER = "web maintainer"  # who the web's single DIGEST_ADMIN_TOKEN signs in (a named token has no space)
+# Who a pending candidate is recorded as approved by when the list's text brought its paper in (review/listed.py): a
+# `digest list import`, or a publish pulling the repository's file. Each says how already: no channel after it.
+LIST_IMPORT = "list import"
+PUBLISH_PULL = "publish pull"
 
 
 def link_actor(channel: Channel) -> str:
@@ -43,6 +47,7 @@ def through(actor: str, channel: str) -> str:
     """The channel as said after who decided, ' via discord'; nothing after a name that says it already, an approval
     link's ('feed approval link via feed') or the shared web sign-in's ('web maintainer via web')."""
     says_it = actor == f"{channel} approval link" or (channel == Channel.WEB and actor == SHARED_MAINTAINER)
+    says_it = says_it or actor in (LIST_IMPORT, PUBLISH_PULL)
     return "" if says_it else f" via {channel}"
 
 

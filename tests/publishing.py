@@ -5,6 +5,8 @@ by hand (bytes as written, a section renamed); a HOME with a given ~/.gitconfig.
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,3 +76,19 @@ def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) ->
     (home / ".gitconfig").write_text(gitconfig)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+
+
+def back_up(settings: Settings, backup: Path) -> None:
+    """The database copied as README's "Backing up" says, with the service running (sqlite3's backup)."""
+    live, copy = sqlite3.connect(settings.data_dir / "digest.sqlite3"), sqlite3.connect(backup)
+    try:
+        live.backup(copy)
+    finally:
+        live.close(), copy.close()
+
+
+def restore(settings: Settings, backup: Path) -> None:
+    """The backup put back as README says, the service stopped: its write-ahead log removed, the file copied over."""
+    for suffix in ("-wal", "-shm"):
+        (settings.data_dir / f"digest.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, settings.data_dir / "digest.sqlite3")

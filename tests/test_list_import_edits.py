@@ -9,6 +9,8 @@ import pytest
 
 from digest.cli import main
 from digest.resources import seed_list_path
+from tests.factories import real_papers
+from tests.test_discord_cli import with_candidates
 
 SEED = seed_list_path().read_bytes()
 
@@ -34,3 +36,26 @@ def test_an_edit_of_entries_in_place_is_named_in_the_answer_and_dry_run(
         assert f"* Sparse Autoencoder: {title} (line {line_of[b'SAE-V (ICML)']})" in out, out
         assert f"(line {line_of[b'Oct. 29']})" in out
     assert (data_dir / "list.md").read_bytes() == edited
+
+
+def test_a_paper_added_by_hand_is_no_longer_pending_once_imported(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer listed a pending candidate's paper by hand and imported the list: the candidate stayed pending,
+    offered for review and rejectable while the list kept it. It is recorded as approved into the section holding it
+    (the history saying by the list import), as a publish's pull does to one it brings back; the answer says so."""
+    paper = real_papers()[0]
+    _, (candidate_id,) = with_candidates(data_dir, [paper])
+    probing = b"+ **Probing MLLMs** [Probing Multimodal Large Language Models"
+    at = SEED.index(probing)
+    entry = f"+ **Hand-added** [{paper['title']}](https://arxiv.org/abs/{paper['arxiv_id']}) (Jan. 7, 2025)\n".encode()
+    edited_list = tmp_path / "list.md"
+    edited_list.write_bytes(SEED[:at] + entry + SEED[at:])
+    assert main(["--data-dir", str(data_dir), "list", "import", str(edited_list)]) == 0
+    out = capsys.readouterr().out
+    assert "1 added, 0 moved, 0 removed" in out, out
+    assert f"candidate {candidate_id} ({paper['arxiv_id']}) is in the list now (Probing): no longer pending" in out
+    assert main(["--data-dir", str(data_dir), "candidates", "--status", "pending"]) == 0
+    assert paper["arxiv_id"] not in capsys.readouterr().out
+    assert main(["--data-dir", str(data_dir), "history"]) == 0
+    assert "approved into Probing by list import:" in capsys.readouterr().out

@@ -145,17 +145,20 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome.importer import REMOVAL_LIMIT, removes_too_many
     from digest.awesome.parse import ListFormatError
     from digest.cli.list_placing import put_in_place, staged_list
+    from digest.clock import utc_now
     from digest.progress import ProgressBar
+    from digest.review.listed import LIST_IMPORT, settle_listed
     from digest.storage.files import Staged, held_for_writing
 
     data, shown = read_list_file(args.path), shown_source(args.path)
     database, scratch = _database_to_import_into(args.dry_run, context)
     bar = ProgressBar("import", sys.stderr)
-    discarded, written, staged = None, None, Staged()
+    discarded, written, staged, settled = None, None, Staged(), []
     try:
         with contextlib.ExitStack() as placing:  # list.md's lock, from its writing aside until it is in place
             with database.transaction(exclusive=True) as session:  # after, or before, another's decision
                 report = liststore.import_markdown(session, data, source=shown, progress=bar.update)
+                settled = settle_listed(session, utc_now(), LIST_IMPORT) if report.changed else []
                 if args.dry_run or (removes_too_many(report) and not args.force):
                     raise _RolledBackError(report)  # rolls the whole import back
                 if report.changed:  # written aside before the commit: a disk too full for it fails the import whole
@@ -186,7 +189,11 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
                 file=sys.stderr,
             )
         return status
-    return report_import(args, report, written, dry_run=False)
+    status = report_import(args, report, written, dry_run=False)
+    if not args.json:
+        for item in settled:
+            print(f"  {item.line()}")
+    return status
 
 
 def report_import(args: argparse.Namespace, report: ImportReport, written: Path | None, *, dry_run: bool) -> int:

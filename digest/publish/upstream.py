@@ -15,6 +15,7 @@ from digest.awesome.importer import ImportReport
 from digest.awesome.parse import ListFormatError
 from digest.publish.history import PublishBlockedError
 from digest.publish.rules import one_line, removes_most
+from digest.review.listed import PUBLISH_PULL, settle_listed
 
 log = logging.getLogger("digest.publish")
 
@@ -66,6 +67,8 @@ def import_upstream(
         log.info("publish:   - %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
     for item in report.edited:
         log.info("publish:   * %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
+    for settled in settle_listed(session, now, PUBLISH_PULL):  # as `digest list import` does
+        log.info("publish:   %s", settled.line())
     return liststore.render_markdown(session, templates_dir)
 
 
