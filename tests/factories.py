@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.models import PENDING, Candidate
 from digest.titles import title_key
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, make_settings
 
 SEEN_AT = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
@@ -48,3 +50,15 @@ def insert_candidate(database: Database, record: dict[str, Any], **overrides: An
         session.add(candidate)
         session.flush()
         return candidate.id
+
+
+def with_candidates(data_dir: Path, papers: list[dict[str, Any]]) -> tuple[Settings, list[int]]:
+    """The data folder's settings, and the papers stored in it as pending candidates (their ids, in order)."""
+    from digest.service.wiring import open_service_database
+
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        return settings, [insert_candidate(database, paper) for paper in papers]
+    finally:
+        database.dispose()

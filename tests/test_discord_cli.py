@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from digest.cli import main
-from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate, Decision
-from tests.conftest import make_settings
-from tests.factories import insert_candidate, real_papers
-
-
-def with_candidates(data_dir: Path, papers: list[dict[str, Any]]) -> tuple[Settings, list[int]]:
-    """The data folder's settings, and the papers stored in it as pending candidates (their ids, in order)."""
-    settings = make_settings(data_dir)
-    database = open_service_database(settings)
-    try:
-        return settings, [insert_candidate(database, paper) for paper in papers]
-    finally:
-        database.dispose()
+from tests.factories import real_papers, with_candidates
 
 
 def test_approve_into_a_named_section_and_reject(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,7 @@ import pytest
 
 from digest.cli import main
 from digest.resources import seed_list_path
-from tests.factories import real_papers
-from tests.test_discord_cli import with_candidates
+from tests.factories import real_papers, with_candidates
 
 SEED = seed_list_path().read_bytes()
 
