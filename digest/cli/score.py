@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import CommandError, Context, input_argument, refuse_non_file, shown_source, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
-from digest.sizes import counted
+from digest.sizes import counted, few_named
 from digest.text import one_line
 
 if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
@@ -261,7 +261,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
 
 def _no_abstract(ids: list[Any]) -> str:
     """Papers given no abstract score on their title alone, far lower than a poll reading the abstract scores them."""
-    named = ", ".join(str(arxiv_id) for arxiv_id in ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    named = few_named([str(arxiv_id) for arxiv_id in ids])
     return (
         f"{counted(len(ids), 'paper')} had no abstract ({named}): scored on the title alone, lower than a poll "
         'reading the abstract; give each its "abstract"'
