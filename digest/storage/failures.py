@@ -115,12 +115,9 @@ def full_disk(url: str, reason: str = "") -> str:
     if path is None:
         return ""
     folder = path.resolve().parent
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
-        return ""
-    if free < FULL_DISK_BYTES:
-        return f" (the disk holding {folder} is full: {shown_size(free)} free)"
+    free, full = _room_left(folder)
+    if free is None or full:
+        return full
     if "disk is full" not in reason or resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
         return ""
     if free < ROOMY_DISK_BYTES:
@@ -136,13 +133,20 @@ def full_disk(url: str, reason: str = "") -> str:
 def no_room(folder: Path) -> str:
     """For a file in `folder` that could not be written for want of room (ENOSPC): the disk holding it, as full_disk
     names a database's (a failed write gives its room back, so "full" is said only of a disk that still is)."""
+    free, full = _room_left(folder)
+    if free is None or full:
+        return full
+    return f" (the disk holding {folder} has no room for what had to be written: {shown_size(free)} free now)"
+
+
+def _room_left(folder: Path) -> tuple[int | None, str]:
+    """What is free on the disk holding `folder` (None: it cannot be told), and the words for a disk that is full now
+    ("" otherwise): a failed write gives its room back, so "full" is said only of a disk that still is."""
     try:
         free = shutil.disk_usage(folder).free
     except OSError:
-        return ""
-    if free < FULL_DISK_BYTES:
-        return f" (the disk holding {folder} is full: {shown_size(free)} free)"
-    return f" (the disk holding {folder} has no room for what had to be written: {shown_size(free)} free now)"
+        return None, ""
+    return free, f" (the disk holding {folder} is full: {shown_size(free)} free)" if free < FULL_DISK_BYTES else ""
 
 
 def read_only_folder(url: str) -> str:
