@@ -244,3 +244,28 @@ def test_an_approval_under_a_details_summary_line_is_shown_as_a_link(own_list: A
     html_text = "".join(t.content for t in MarkdownIt().parse(after) if t.type == "html_block")
     assert record["arxiv_id"] not in html_text  # was: shown as raw text, no link
     assert after.index("<summary>Older") < after.index(record["arxiv_id"]) < after.index("Beta paper")
+
+
+# 16. A numbered list writing no dates, its older work folded under '<details><summary>Older work</summary>' after its
+# shown entries (anomaly-detection lists do so), in Windows line ends: a new paper went last, into the fold, numbered
+# on from the folded list ("2." under "Older work (before 2018)"), so readers never saw it.
+FOLDED_UNDATED = (
+    "# Awesome X\r\n\r\n## Explainable\r\n\r\n"
+    "1. **Alpha paper.** *A. Author.* ICLR 2022. [[paper](https://arxiv.org/abs/2201.00001)]\r\n\r\n"
+    "<details>\r\n<summary>Older work (before 2018)</summary>\r\n\r\n"
+    "1. **Beta paper.** *B. Author.* ICDM 2011. [[paper](https://arxiv.org/abs/1109.0001)]\r\n\r\n"
+    "</details>\r\n\r\n## Applications\r\n\r\n"
+    "1. **Gamma paper.** *C. Author.* KDD 2020. [[paper](https://arxiv.org/abs/2002.00003)]\r\n"
+)
+
+
+def test_an_approval_into_an_undated_section_goes_above_its_folded_older_work(own_list: Any) -> None:
+    settings, database = own_list(FOLDED_UNDATED.encode("utf-8"))
+    record = paper_dated(4, "2026-04-20")
+    approve(database, settings, record, "Explainable")
+    after = markdown(database, settings)
+    entry = f"2. [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})\r\n\r\n"
+    shown, fold = FOLDED_UNDATED.split("<details>")
+    assert after == shown + entry + "<details>" + fold  # was: under "Older work", after Beta paper
+    with database.transaction() as session:  # the list as written now reads back as it is
+        assert liststore.import_markdown(session, after.encode("utf-8"), source="x.md", now=NOW).changed is False

@@ -18,6 +18,7 @@ from digest.awesome.blocks import ends_in_html_block
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.entrystyle import ListHabits, entries_habits, in_section_style
 from digest.awesome.entrystyle import date_text as entry_date_text
+from digest.awesome.folded import shown_index, take_fold
 from digest.awesome.importer import PAPER_KIND
 from digest.awesome.labelled import labelled_sections
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
@@ -108,13 +109,15 @@ def add_paper_entry(
     ).all()
     date_text = entry_date_text(published, written) if habits.dates else None  # as the section, else the list, does
     index = _dated_index(list(section.entries), published)
+    shown = published is None or not any(entry.date_text for entry in section.entries)  # no date puts it in a fold
+    index = shown_index(section.intro_raw, [entry.raw for entry in section.entries], index) if shown else index
     lines = _moved_lines(moved, section, index)
     if lines is not None and moved is not None:
         short_name, date_text = moved.short_name, moved.date_text
     else:
         lines = _entry_lines(templates_dir, section, index, short_name, clean_title, arxiv_id, link, date_text, code,
                              habits.arxiv_badges)  # fmt: skip
-    return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, index, now)
+    return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, index, now, shown=shown)
 
 
 def _habits(session: Session, section: Section) -> ListHabits:
@@ -215,12 +218,16 @@ def _insert_entry(
     arxiv_id: str | None,
     index: int,
     now: datetime,
+    shown: bool = False,
 ) -> Entry:
     """The entry goes in at `index`, its date's place (_dated_index); positions are renumbered."""
     date_text = date_text if date_text and date_text in lines else None  # a row of a table may not show it
     entries = list(section.entries)
     raws = [entry.raw for entry in entries]
     bullets = raws or list(session.scalars(select(Entry.raw).join(Entry.section).order_by(*IN_LIST_ORDER)))
+    folded = ""  # going in above a '<details>' fold, it takes the lines opening it from the entry above
+    if shown and (fold := take_fold(section.intro_raw, raws, index)) is not None:
+        entries[index - 1].raw, folded, raws = fold[0], fold[1], raws[:index]  # numbered on from the shown ones
     lines = in_section_style(lines, raws, index, line_end=_line_end(section), bullets=bullets)
     prefix, tail = "", _separator(section, is_row(lines))
     last = entries[-1].raw if entries else section.intro_raw  # the text the entry goes after, at the section's end
@@ -233,7 +240,7 @@ def _insert_entry(
     entry = Entry(
         paper=paper,
         position=index,
-        raw=prefix + lines + tail,
+        raw=prefix + lines + tail + folded,
         short_name=short_name,
         date_text=date_text,
         badge_arxiv_id=arxiv_id,
