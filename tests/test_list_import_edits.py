@@ -58,3 +58,27 @@ def test_a_paper_added_by_hand_is_no_longer_pending_once_imported(
     assert paper["arxiv_id"] not in capsys.readouterr().out
     assert main(["--data-dir", str(data_dir), "history"]) == 0
     assert "approved into Probing by list import:" in capsys.readouterr().out
+
+
+def test_an_entry_of_a_megabyte_is_named_in_one_short_line(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hand-edited list with one entry whose title ran to a megabyte (a paste gone wrong, or a hostile edit) was
+    answered with that whole megabyte on the '+' line, dry run and import alike. The line names it cut as a poll cuts
+    an arXiv title; the list keeps the entry as written."""
+    title = "sparse autoencoder features " * 40_000
+    probing = b"+ **Probing MLLMs** [Probing Multimodal Large Language Models"
+    at = SEED.index(probing)
+    entry = f"+ [{title.strip()}](https://arxiv.org/abs/2609.94003) (Jan. 7, 2025)\n".encode()
+    edited = SEED[:at] + entry + SEED[at:]
+    edited_list = tmp_path / "list.md"
+    edited_list.write_bytes(edited)
+    line = SEED[:at].count(b"\n") + 1
+    for dry_run in (["--dry-run"], []):
+        assert main(["--data-dir", str(data_dir), "list", "import", str(edited_list), *dry_run]) == 0
+        out = capsys.readouterr().out
+        added = [said for said in out.splitlines() if said.startswith("  + ")]
+        assert len(added) == 1 and len(added[0]) < 400, added[0][:500]
+        assert added[0].startswith("  + Probing: sparse autoencoder features sparse"), added[0][:100]
+        assert added[0].endswith(f"… (line {line})"), added[0][-100:]
+    assert (data_dir / "list.md").read_bytes() == edited

@@ -220,22 +220,27 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
         f"{shown_source(args.path)}: {verb} {summary}: {liststore.import_counts(report)}"
         + (" (dry run: nothing was changed)" if dry_run else "")
     )
-    from digest.text import one_line  # the file's headings and titles may hold terminal escapes: none is printed
-
     for item in report.renamed:
         kept = counted(item["entries"], "entry", "entries")
-        print(f"  ~ section {one_line(item['from'])} renamed to {one_line(item['to'])} (its {kept} kept)")
+        print(f"  ~ section {_shown(item['from'])} renamed to {_shown(item['to'])} (its {kept} kept)")
     for item in report.added:
-        print(f"  + {one_line(item['section'])}: {one_line(item['title'])} (line {item['line']})")
+        print(f"  + {_shown(item['section'])}: {_shown(item['title'])} (line {item['line']})")
     for item in report.moved:
-        print(
-            f"  ~ {one_line(item['from'])} -> {one_line(item['to'])}: {one_line(item['title'])} (line {item['line']})"
-        )
+        print(f"  ~ {_shown(item['from'])} -> {_shown(item['to'])}: {_shown(item['title'])} (line {item['line']})")
     for item in report.removed:
-        print(f"  - {one_line(item['section'])}: {one_line(item['title'])}")
+        print(f"  - {_shown(item['section'])}: {_shown(item['title'])}")
     for item in report.edited:
-        print(f"  * {one_line(item['section'])}: {one_line(item['title'])} (line {item['line']})")
+        print(f"  * {_shown(item['section'])}: {_shown(item['title'])} (line {item['line']})")
     return 0
+
+
+def _shown(text: str) -> str:
+    """A heading or title of the imported file as one line of the answer: no terminal escape (the file may hold
+    them), and cut as a poll cuts an arXiv title, so that one entry of megabytes is not printed whole."""
+    from digest.arxiv.entries import TITLE_MAX, shortened
+    from digest.text import one_line
+
+    return shortened(one_line(text), TITLE_MAX)
 
 
 def handle_lint(args: argparse.Namespace, context: Context) -> int:
