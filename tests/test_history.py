@@ -4,6 +4,7 @@ shows for an approved paper."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
+from digest.clock import utc_now
 from digest.config import Settings
+from digest.review.history import action_words
+from digest.review.queries import latest_decision
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
@@ -127,6 +131,34 @@ def test_history_shows_who_decided_what_when_through_which_channel_into_which_se
         cli(data_dir, "history", "--since", "last week")
     assert stopped.value.code == 2
     assert capsys.readouterr().err.endswith("argument --since: 'last week' is not a date like 2025-01-31\n")
+
+
+def test_history_ends_on_the_decision_that_stands_when_two_processes_decide_at_once(
+    data_dir: Path, made: tuple[Settings, Database, list[int]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bob's `digest reject` read the time, then waited for the write lock while the service committed Ann's approval
+    of the same paper: his reject came second and stands. `digest history` listed the two by the times read, his
+    reject first and her approval last, so the audit log said the paper is in the list when it is not."""
+    settings, database, (first, _, _) = made
+    service, ann = Reviewer(database, settings), []
+
+    def time_read_then_ann_decides() -> datetime:
+        read = utc_now()
+        ann.append(threading.Thread(target=service.decide, args=(first, "approve", ANN, "Probing")))
+        ann[0].start()
+        ann[0].join(1)  # she commits first, unless this decision holds the lock already
+        return read
+
+    Reviewer(database, settings, clock=time_read_then_ann_decides).decide(first, "reject", Actor("bob", None, "cli"))
+    ann[0].join()
+
+    with database.reading() as session:
+        stands = latest_decision(session, first)
+        assert stands is not None
+        said = f"{action_words(stands)} by {stands.actor} via {stands.channel}: "
+    assert cli(data_dir, "history") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and said in lines[-1], lines
 
 
 def test_candidates_shows_the_section_a_paper_was_approved_into(

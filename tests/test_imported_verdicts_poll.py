@@ -3,13 +3,16 @@ and `digest candidates` offer a maintainer."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from digest.arxiv.poll_pass import run_poll
 from digest.cli import main
+from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.decision_files import decision_line, write_lines
@@ -108,3 +111,42 @@ async def test_an_import_marks_the_candidates_already_pending_and_leaves_them_fo
         rejected: ("pending", {"decision": "reject", "section": None, "source": "good.jsonl"}),
         untouched: ("pending", None),
     }
+
+
+def test_an_import_says_the_candidates_a_poll_stored_while_it_read_the_file(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`digest decisions import` checked its file while no candidate held its papers; a poll beside it stored two of
+    them (one the file rejects) before the import wrote. Their cards showed the file's verdicts, but the import's
+    summary said nothing of them: the maintainer was not told that a paper the file rejects waits in review. It says
+    what its write met."""
+    import digest.cli.decisions as decisions_command
+
+    approved, rejected, _ = RELEVANT
+    settings = make_settings(data_dir, '[arxiv]\ncontact = "maintainers@example.org"\n')
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 0  # the data folder made, no candidate yet
+    (approve,), (reject,) = records(approved), records(rejected)
+    path = write_lines(
+        data_dir.parent / "good.jsonl", decision_line(approve, "approve"), decision_line(reject, "reject")
+    )
+    polled = data_dir.parent / "cs.CV.xml"
+    polled.write_bytes(feed(approved, rejected))
+    store = decisions_command._store
+
+    def a_poll_first(*args: Any) -> Any:
+        database = open_service_database(settings)
+        try:
+            summary = asyncio.run(run_poll(settings, database, sources=[str(polled)], clock=FakeClock()))
+        finally:
+            database.dispose()
+        assert summary.sources[0].new_candidates == 2
+        return store(*args)
+
+    monkeypatch.setattr(decisions_command, "_store", a_poll_first)
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 0
+    said = [line.strip() for line in capsys.readouterr().out.splitlines() if "pending in review" in line]
+    assert said == [
+        "2 of them are candidates pending in review (digest candidates), 1 rejected in the file: their cards show the "
+        "earlier verdict, and a maintainer decides them there"
+    ]

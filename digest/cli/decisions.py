@@ -269,8 +269,8 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
             return _report_bad_lines(source, spool, sections, args.json)
         if not spool.count():
             raise CommandError(f"{source}: no decisions in the file; nothing was imported")
-        if not args.dry_run:
-            counts = counts._replace(replaced=_store(context, spool, STDIN if source == STDIN else args.path.name))
+        if not args.dry_run:  # what the write met: a poll may have stored some of the papers since the check
+            counts = counts._replace(**_store(context, spool, STDIN if source == STDIN else args.path.name))
         if args.json:
             print_json_streamed(_summary_json(source, spool, counts, args.dry_run))
         else:
@@ -280,17 +280,20 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         spool.close()
 
 
-def _store(context: Context, spool: Spool, file_name: str) -> int:
-    """The spooled decisions written in one transaction, a chunk at a time; how many replaced an earlier import."""
+def _store(context: Context, spool: Spool, file_name: str) -> dict[str, int]:
+    """The spooled decisions written in one transaction, a chunk at a time: how many replaced an earlier import, and
+    how many pending candidates (and of those, rejected in the file) now show their verdict."""
     from datetime import UTC, datetime
 
     from digest.relevance.training_store import mark_pending, store_decisions
 
     now = datetime.now(UTC)
-    replaced = 0
+    replaced = pending = pending_rejects = 0
     with context.database.transaction() as session:
         for chunk in spool.decisions():
             replaced += store_decisions(session, chunk, file_name, now).replaced
-            mark_pending(session, chunk, file_name)  # their cards say it; they stay pending for a maintainer
+            marked = mark_pending(session, chunk, file_name)  # their cards say it; they stay pending for a maintainer
+            pending += len(marked)
+            pending_rejects += sum(1 for item in chunk if item.arxiv_id in marked and not item.approved)
             session.expunge_all()  # flushed: the rows written need not stay in memory until the commit
-    return replaced
+    return {"replaced": replaced, "pending": pending, "pending_rejects": pending_rejects}

@@ -108,10 +108,10 @@ def pending_candidates(session: Session, arxiv_ids: Iterable[str]) -> dict[str, 
     return found
 
 
-def mark_pending(session: Session, decisions: Sequence[ImportedDecision], source: str) -> int:
+def mark_pending(session: Session, decisions: Sequence[ImportedDecision], source: str) -> set[str]:
     """Each pending candidate of these papers shows the imported verdict on its card (/review, Discord, `digest
     candidates`), as a poll that met the paper after the import would say it; it stays pending: a maintainer decides
-    it, the import does not (a reject too: it is not a decision in review). Returns how many were marked."""
+    it, the import does not (a reject too: it is not a decision in review). Returns the arXiv IDs marked."""
     pending = pending_candidates(session, (decision.arxiv_id for decision in decisions))
     for decision in decisions:
         candidate = pending.get(decision.arxiv_id)
@@ -119,4 +119,4 @@ def mark_pending(session: Session, decisions: Sequence[ImportedDecision], source
             earlier = EarlierVerdict(decision.approved, decision.section, source[:SOURCE_MAX])
             candidate.why = {**(candidate.why or {}), "earlier": earlier.to_json()}
     session.flush()
-    return len(pending)
+    return set(pending)

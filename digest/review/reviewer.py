@@ -121,10 +121,10 @@ class Reviewer:
         superseded: bool = False,
         copies: bool = True,
     ) -> Outcome:
-        now = self.clock()
         # Exclusive: a decision renumbers its section's entries from what it reads, so on PostgreSQL too another
         # process's decision waits for this one whole (two entries at one place, or a crash on an entry taken out).
         with self.database.transaction(exclusive=True) as session:
+            now = self.clock()  # under the lock: a decision that waited for another's is dated after it
             # Locked until the decision commits (PostgreSQL; SQLite's transaction holds the write lock already).
             candidate = session.get(Candidate, candidate_id, with_for_update=True)
             if candidate is None:
