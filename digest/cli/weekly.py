@@ -106,7 +106,7 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
 def handle(args: argparse.Namespace, context: Context) -> int:
     from datetime import UTC, datetime
 
-    from digest.weekly.contents import compose_email, write_markdown
+    from digest.weekly.contents import compose_email, kept_markdown, write_markdown
     from digest.weekly.mailer import MailError
     from digest.weekly.rendering import render
 
@@ -135,6 +135,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
             sys.stdout.write(render(shown, settings.templates_dir, "digest.md.j2"))
         else:
             for digest in digests:
+                if (kept := kept_markdown(digest, settings)) is not None:
+                    print(f"{week}: kept {kept}: its second tier, forgotten 8 weeks after, would be lost")
+                    continue
                 try:
                     path = write_markdown(digest, settings)
                 except OSError as exc:

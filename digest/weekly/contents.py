@@ -16,6 +16,7 @@ from jinja2 import TemplateError
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from digest.arxiv.candidates import SECOND_TIER_KEPT
 from digest.clock import as_utc
 from digest.config import Settings
 from digest.review.queries import pending_candidates, pending_count
@@ -85,6 +86,8 @@ def load_digest(
         edition=edition,
         second_tier_total=worth_total or 0,
         links_expire_at=expires if any(paper.approve_url or paper.approve_each for paper in worth) else None,
+        # A poll forgets a second-tier paper nobody touched SECOND_TIER_KEPT after it was first seen.
+        second_tier_forgotten=start < as_utc(now or datetime.now(UTC)) - SECOND_TIER_KEPT,
     )
 
 
@@ -229,6 +232,13 @@ def list_size(session: Session, end: datetime) -> int:
 def entry_count(session: Session, end: datetime) -> int:
     entries = select(func.count()).select_from(Entry).join(Paper, Entry.paper_id == Paper.id)
     return session.scalar(entries.where(_listed_by(end))) or 0
+
+
+def kept_markdown(digest: WeeklyDigestData, settings: Settings) -> Path | None:
+    """The maintainers' file of a week whose second tier the polls have since forgotten, when one is written: kept as
+    it is, since written again it would lose its "Worth a look" and the count of that tier."""
+    target = settings.weekly_dir / markdown_name(digest.week, digest.edition)
+    return target if digest.second_tier_forgotten and target.exists() else None
 
 
 def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:

@@ -113,6 +113,7 @@ class WeeklyDigestData:
     more_url: str | None = None
     review_url: str | None = None  # the maintainers' email: the review page, where the waiting candidates are decided
     links_expire_at: datetime | None = None  # when the second tier's approval links stop working (they are emailed)
+    second_tier_forgotten: bool = False  # the maintainers' edition of a week whose second tier polls have forgotten
 
     def without_approval_links(self, *, emailed: bool = True) -> WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
@@ -155,6 +156,7 @@ def build_digest(
     edition: Edition = "maintainers",
     second_tier_total: int = 0,
     links_expire_at: datetime | None = None,
+    second_tier_forgotten: bool = False,
 ) -> WeeklyDigestData:
     """Groups the week's papers by section in the list's order (unknown sections last), oldest first within one."""
     rank = {name: index for index, name in enumerate(section_order)}
@@ -189,7 +191,8 @@ def build_digest(
     digest = WeeklyDigestData(
         week, single_line(list_title), sections, pending_count, top, stats, worth, edition, False, second_tier_total
     )
-    return replace(digest, links_expire_at=expiry)
+    forgotten = second_tier_forgotten and edition == "maintainers"
+    return replace(digest, links_expire_at=expiry, second_tier_forgotten=forgotten)
 
 
 def pending_item(paper: PendingPaper) -> PendingItem:

@@ -33,7 +33,7 @@ from digest.weekly.catchup import (
     owe_editions,
     unsent_retry_at,
 )
-from digest.weekly.contents import load_digest, write_markdown
+from digest.weekly.contents import kept_markdown, load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
 from digest.weekly.ledger import forget_weeks_ahead
 from digest.weekly.mailer import Stop
@@ -105,9 +105,12 @@ def write_editions(settings: Settings, database: Database, week: IsoWeek, now: d
     for edition in EDITIONS:
         try:
             with database.reading() as session:
-                paths[edition] = write_markdown(
-                    load_digest(session, settings, week, now=now, edition=edition), settings
-                )
+                digest = load_digest(session, settings, week, now=now, edition=edition)
+            if (kept := kept_markdown(digest, settings)) is not None:
+                paths[edition] = kept
+                log.info("weekly %s: kept %s: its second tier, forgotten since, would be lost", week, kept)
+                continue
+            paths[edition] = write_markdown(digest, settings)
             log.info("weekly %s: wrote %s", week, paths[edition])
         except OSError as exc:
             log.error("weekly %s: cannot write the %s' Markdown in %s: %s", week, edition, settings.weekly_dir, exc)
