@@ -18,10 +18,11 @@ from digest.awesome.blocks import ends_in_html_block
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.entrystyle import ListHabits, entries_habits, in_section_style
 from digest.awesome.entrystyle import date_text as entry_date_text
-from digest.awesome.folded import shown_index, take_fold
+from digest.awesome.folded import take_fold
 from digest.awesome.importer import PAPER_KIND
 from digest.awesome.labelled import labelled_sections
-from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
+from digest.awesome.new_place import new_entry_place
+from digest.awesome.parse import ListFormatError, split_lines
 from digest.awesome.rendering import list_definitions, list_environment
 from digest.awesome.sectionnames import match_section
 from digest.awesome.tables import empty_cell, is_row, table_of, table_row
@@ -108,9 +109,7 @@ def add_paper_entry(
         select(Entry.date_text).where(Entry.date_text.is_not(None)).join(Entry.section).order_by(*IN_LIST_ORDER)
     ).all()
     date_text = entry_date_text(published, written) if habits.dates else None  # as the section, else the list, does
-    index = _dated_index(list(section.entries), published)
-    shown = published is None or not any(entry.date_text for entry in section.entries)  # no date puts it in a fold
-    index = shown_index(section.intro_raw, [entry.raw for entry in section.entries], index) if shown else index
+    index, shown = new_entry_place(section, published)
     lines = _moved_lines(moved, section, index)
     if lines is not None and moved is not None:
         short_name, date_text = moved.short_name, moved.date_text
@@ -272,21 +271,6 @@ def _line_end(section: Section) -> str:
         text = "".join(session.scalars(select(Section.intro_raw)))
     ends = Counter(line[len(line.rstrip("\r\n")) :] for line in split_lines(text))
     return max(("\n", "\r\n", "\r"), key=lambda end: ends[end])
-
-
-def _dated_index(entries: list[Entry], published: date | None) -> int:
-    """Where a paper published then goes among the entries, in the section's own order (parse.oldest_first): newest
-    first, 0 when undated, else above the first older dated entry, else at the end; oldest first, at the end when
-    undated, else above the first newer dated entry."""
-    dates = [parse_date(entry.date_text) if entry.date_text else None for entry in entries]
-    ascending = oldest_first(dates)
-    if published is None:
-        return len(entries) if ascending else 0
-    wanted = (published.year, published.month, published.day)
-    for position, other in enumerate(dates):  # an entry dated by its year alone is the start of that year's group
-        if other is not None and (other > wanted if ascending else other < wanted):
-            return position
-    return len(entries)
 
 
 def sections_called(session: Session, name: str) -> list[str]:
