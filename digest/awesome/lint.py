@@ -22,6 +22,7 @@ from digest.awesome.parse import (
     ParsedSection,
     date_order,
     decode_list,
+    not_a_list,
     oldest_first,
     parse_list,
     repair_mojibake,
@@ -251,9 +252,7 @@ def _holds_mojibake(line: str) -> bool:
 def lint_text(text: str) -> list[Finding]:
     parsed = parse_list(text)
     if not any(section.entries for section in parsed.sections):
-        return [
-            Finding(1, ERROR, "not-a-list", "not an awesome list: no heading is followed by '+ [Title](url)' entries")
-        ]
+        return [Finding(1, ERROR, "not-a-list", not_a_list(text))]
     found = _document_findings(parsed, text)
     for earlier, section, earlier_label, label in repeated_headings(parsed.sections):
         message = f"heading {section.name!r} repeats the one on line {earlier.line}: approvals and decisions name them"

@@ -234,9 +234,14 @@ def _opens_sub_entries(shaped: Shaped, index: int, end: int) -> bool:
 
 
 def _own_marker(shapes: list[LineShape], hidden: list[bool]) -> str:
-    """The bullet most of the list's entries are written with ('+' when none is)."""
-    markers = Counter(shape.entry_marker for shape, is_hidden in zip(shapes, hidden, strict=True) if not is_hidden)
+    """The bullet most of the list's entries are written with ('+' when none is); an item written authors first counts
+    only in a list with no item that links its title first."""
+    shown = [shape for shape, is_hidden in zip(shapes, hidden, strict=True) if not is_hidden]
+    markers = Counter(shape.entry_marker for shape in shown)
     markers.pop(None, None)
+    if not markers:  # a list whose entries are all written authors or title first, the paper linked after
+        markers = Counter(shape.authored_marker for shape in shown)
+        markers.pop(None, None)
     return str(markers.most_common(1)[0][0]) if markers else "+"
 
 
@@ -250,10 +255,23 @@ def _holds_no_text(body: list[str], hidden: list[bool]) -> bool:
 
 def parse_bytes(data: bytes, source: str) -> ParsedList:
     """Decodes and parses; refuses what is not an awesome list (no section holds a linked entry)."""
-    parsed = parse_list(decode_list(data, source))
+    text = decode_list(data, source)
+    parsed = parse_list(text)
     if not any(section.entries for section in parsed.sections):
-        raise ListFormatError(f"{source}: not an awesome list: no heading is followed by '+ [Title](url)' entries")
+        raise ListFormatError(f"{source}: {not_a_list(text)}")
     return parsed
+
+
+def not_a_list(text: str) -> str:
+    """Why `text`, in which no heading is followed by an entry, is no awesome list: the entry layouts read, written
+    with the bullet most of its list items linking off the page have (its own: '*', '1.'; else any item's, else '+')."""
+    lines = split_lines(text)
+    shapes = [read_shape(line) for line, hidden in zip(lines, hidden_lines(lines), strict=True) if not hidden]
+    shown = [shape for shape in shapes if shape.marker is not None]
+    items = Counter(shape.marker for shape in shown if shape.links_out) or Counter(shape.marker for shape in shown)
+    bullet = str(items.most_common(1)[0][0]) if items else "+"
+    layouts = f"'{bullet} [Title](url)' or '{bullet} Authors. **Title**. [paper](url)'"
+    return f"not an awesome list: no heading is followed by entries such as {layouts}"
 
 
 SECTION_NAME_MAX = 200  # models.Section.name is String(200)

@@ -12,6 +12,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 # Which list item is an entry, and the patterns a line is read with, live in shapes.py; importable from here as before.
+from digest.awesome.authored import authored_title, paper_link
 from digest.awesome.blocks import shown_text
 from digest.awesome.shapes import BADGE as BADGE
 from digest.awesome.shapes import ENTRY_START as ENTRY_START
@@ -252,16 +253,25 @@ def parse_entry(lines: list[str], first_line: int, shapes: Sequence[LineShape] |
         for badge in shape.badges:
             take_badge(entry, badge)
     plain_head = without_badges(head)
-    title_link = LINK.search(plain_head)
+    title_link = first = LINK.search(plain_head)
+    authored = shapes[0].authored  # '* Ying et al. **Title**. 2019. [OpenReview](url)': the paper linked after
+    if title_link and (authored or (short and _LABEL.match(title_link["text"].strip()))):
+        title_link = paper_link(plain_head, list(LINK.finditer(plain_head))) or title_link  # not its [Code]
     if title_link:
         entry.title_markdown = title_link["text"]
-        bold = short or _BOLD_BEFORE.search(plain_head[: title_link.start()])
-        if bold and _LABEL.match(title_link["text"].strip()):
+        bold = short or _BOLD_BEFORE.search(plain_head[: first.start() if first else 0])
+        if bold and _LABEL.match(entry.title_markdown.strip()):
             entry.title_markdown, entry.short_name = bold["short"].strip(), None
+        if authored:
+            entry.title_markdown = authored_title(plain_head[: title_link.start()]) or entry.title_markdown
         entry.title = " ".join(unescape(entry.title_markdown).split())
         entry.url = link_target(title_link)
         entry.date_text = date_after(plain_head[title_link.end() :])
         entry.date_parts = parse_date(entry.date_text) if entry.date_text is not None else None
     for index, shape in enumerate(shapes):
-        entry.other_links.extend(link_target(m) for m in shape.links[1 if index == 0 and title_link else 0 :])
+        links = list(shape.links)
+        if index == 0 and title_link:  # the title link is the entry's url, not one of its other links
+            taken = next((m for m in links if m.group(0) == title_link.group(0)), links[0] if links else None)
+            links = [m for m in links if m is not taken]
+        entry.other_links.extend(link_target(m) for m in links)
     return entry

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from digest.awesome.authored import is_authored
 from digest.titles import arxiv_id_from_url
 
 # A list item's start: a bullet, or a number of an ordered list ('1. [Title](url)').
@@ -74,6 +75,8 @@ class LineShape(NamedTuple):
     raw_link: bool  # whether the line as written (badges and all) holds a link
     wraps: bool  # an item whose title link may be wrapped onto the lines under it (item_head reads on)
     task: bool = False  # a task list's item ('- [ ] [Title](url)') whose title link leads off the page
+    authored: bool = False  # an item written authors or title first, its paper linked after (authored.py): an entry
+    # when its marker is the list's own
 
     def is_entry(self, own_marker: str) -> bool:
         """is_entry_line of this line."""
@@ -81,14 +84,21 @@ class LineShape(NamedTuple):
             return False
         if self.titled is not None:
             return self.titled
-        return self.marker == own_marker and self.decorated
+        return self.marker == own_marker and (self.decorated or self.authored)
 
     @property
     def entry_marker(self) -> str | None:
-        """The marker kind of an item that links somewhere and reads as an entry when its marker is the list's own."""
-        if self.marker is None or not self.links_out:
+        """The marker kind of an item that links somewhere and reads as an entry when its marker is the list's own
+        (not one written authors first: a list of those is told by `authored_marker`, its bullet only where no item
+        links its title first)."""
+        if self.marker is None or not self.links_out or self.authored:
             return None
         return self.marker if self.is_entry(self.marker) else None
+
+    @property
+    def authored_marker(self) -> str | None:
+        """The marker kind of an item written authors or title first, its paper linked after."""
+        return self.marker if self.authored else None
 
 
 def read_shape(line: str) -> LineShape:
@@ -120,7 +130,10 @@ def read_shape(line: str) -> LineShape:
         wraps = LINK.search(without_badges(after)) is None
     links_out = _LINK_OPENING.search(line) is not None
     marker = marker_kind(head["marker"])
-    return LineShape(plain, links, badges, marker, titled, decorated, links_out, raw_link, wraps, task)
+    authored = False
+    if titled is None and not decorated and links and (plain_head := ENTRY_HEAD.match(plain)):
+        authored = is_authored(plain, links, plain_head.end())
+    return LineShape(plain, links, badges, marker, titled, decorated, links_out, raw_link, wraps, task, authored)
 
 
 def read_shapes(lines: Sequence[str]) -> list[LineShape]:
