@@ -5,11 +5,15 @@ list, in their list's style, never the bundled list's."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 from pathlib import Path
 
+from digest.config import load_settings
 from tests.arxiv_server import ArxivServer, Reply
 from tests.newlist import Project, make_project, rag_api_answer, rag_feed, rag_records
+from tests.web_pages import card, review
+from tests.web_server import SECRETS_ENV, running_site, sign_in
 
 SARA = next(record for record in rag_records() if record["arxiv_id"] == "2507.05633")
 
@@ -62,6 +66,31 @@ def test_the_first_poll_from_the_shell_learns_the_new_list_from_its_own_papers(t
     assert "stand in for the list" not in log
     sara = next(line for line in candidates.splitlines() if SARA["arxiv_id"] in line)
     assert "[Reranking & Context Compression]" in sara
+
+
+def test_a_list_whose_abstracts_are_unknown_is_suggested_the_sections_its_hints_name(tmp_path: Path) -> None:
+    """With arXiv's API out of reach no abstract of their list's papers is known, and the section hints were read only
+    for sections holding a paper with one: SARA ("... with Context Compression", their hint "compress*") showed
+    "[no section]" in `digest candidates`, as every candidate did. A section of the list is now ranked from its
+    entries' titles and its hints: the same section in `digest candidates`, `digest score` and the review page."""
+    project = make_project(tmp_path)  # the API at a closed port: no abstract is fetched
+    asyncio.run(_serve_and_poll(project))
+    shown = project.digest("candidates", "--status", "pending").stdout
+    by_id = {line.split()[3]: line for line in shown.splitlines() if " pending " in line}
+    assert "[Reranking & Context Compression] SARA" in by_id[SARA["arxiv_id"]], shown
+    assert "[Graph RAG] RouteRAG" in by_id["2512.09487"], shown
+    papers = project.root / "sara.jsonl"
+    papers.write_text(json.dumps({key: SARA[key] for key in ("arxiv_id", "title", "abstract")}) + "\n", "utf-8")
+    scored = project.digest("score", "--json", str(papers))
+    assert json.loads(scored.stdout)["section"] == "Reranking & Context Compression", scored.stdout + scored.stderr
+
+    async def review_card() -> str:
+        settings = load_settings(project.config, environ=dict(SECRETS_ENV), load_dotenv_file=False)
+        async with running_site(settings) as site:
+            await sign_in(site)
+            return card(await review(site), int(by_id[SARA["arxiv_id"]].split()[0]))
+
+    assert 'title="Approve into Reranking &amp; Context Compression"' in asyncio.run(review_card())
 
 
 def test_config_check_names_section_hints_for_sections_the_list_lacks(tmp_path: Path) -> None:

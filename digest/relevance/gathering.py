@@ -55,6 +55,13 @@ def _labels(session: Session) -> dict[int, tuple[str, str]]:
 
 
 def list_examples(session: Session) -> list[LabeledPaper]:
+    """The list's papers whose abstract is known: what the model learns from (and what the benches measure)."""
+    return [paper for paper in list_papers(session) if paper.abstract]
+
+
+def list_papers(session: Session) -> list[LabeledPaper]:
+    """Every paper of the list with its sections; the abstract empty where none is known (arXiv out of reach, an entry
+    linking a DOI): such a paper's title still tells the section ranker what its section holds."""
     sections: dict[int, list[str]] = {}
     labels = _labels(session)
     rows = session.execute(
@@ -84,8 +91,7 @@ def list_examples(session: Session) -> list[LabeledPaper]:
                 by_id if by_id is not None and same_title(paper.title_key, title_key(by_id[0])) else None
             )
             abstract = bundled_row[1] if bundled_row else ""
-        if abstract:
-            examples.append(LabeledPaper(paper.arxiv_id, paper.title, abstract, tuple(sections[paper.id])))
+        examples.append(LabeledPaper(paper.arxiv_id, paper.title, abstract, tuple(sections[paper.id])))
     return examples
 
 

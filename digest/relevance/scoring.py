@@ -225,8 +225,12 @@ def build_model(
     weighting: Weighting = DEFAULT_WEIGHTING,
 ) -> RelevanceModel:
     """Learns from the list's papers and the maintainers' decisions; the thresholds are fitted on the shipped
-    sample of the stream (model_for_database re-fits them on the papers the polls saw)."""
+    sample of the stream (model_for_database re-fits them on the papers the polls saw). A list paper whose abstract
+    is unknown (empty) is learnt from no further than its section: its title, for a section no paper with an abstract
+    is in, beside the section's hints."""
     vectors = word_vectors()
+    title_only = [paper for paper in examples if not paper.abstract.strip()]
+    examples = [paper for paper in examples if paper.abstract.strip()]
     positives = positive_examples(examples, feedback)
     background = shipped(rules, "train")
     # A background paper that names both sides of the topic may well belong: it is no negative example.
@@ -256,7 +260,9 @@ def build_model(
         ),
         weighting,
     )
-    ranker = SectionRanker(rules, positive.words, [paper.sections for paper in positives])
+    titled = encode(rules, vectors, [PaperText(paper.title, "") for paper in title_only]).words
+    labels = [paper.sections for paper in positives]
+    ranker = SectionRanker(rules, positive.words, labels, titled, [paper.sections for paper in title_only])
     held_out = {paper.arxiv_id: float(raw) for paper, raw in zip(positives, learned.held_out_positives, strict=True)}
     decided = [item.arxiv_id for item in rejections]
     held_out.update(zip(decided, map(float, learned.held_out_rejected), strict=True))

@@ -1,5 +1,6 @@
 """Which section a paper belongs in: learned from the list's entries and the approvals by section (the closeness
-to each section's papers and to its nearest papers) plus the section hints of the rules. Pure.
+to each section's papers and to its nearest papers; a section none of whose abstracts is known, its entries' titles)
+plus the section hints of the rules. Pure.
 """
 
 from __future__ import annotations
@@ -32,14 +33,31 @@ def _hint_index(hints: tuple[TermSet, ...]) -> TermIndex:
 
 
 class SectionRanker:
-    def __init__(self, rules: Rules, words: sparse.csr_matrix, labels: Sequence[Sequence[str]]) -> None:
+    def __init__(
+        self,
+        rules: Rules,
+        words: sparse.csr_matrix,
+        labels: Sequence[Sequence[str]],
+        titled: sparse.csr_matrix | None = None,
+        titled_labels: Sequence[Sequence[str]] = (),
+    ) -> None:
+        """`words` and `labels`: the positives' (`labels` aligned with the model's closeness to them). `titled` and
+        `titled_labels`: the titles alone of the list's papers whose abstract is unknown, read for the sections no
+        positive is in only (a list whose abstracts arXiv never gave still has its sections, and its hints for them)."""
         self.sections: list[str] = []
         for names in labels:
             self.sections.extend(name for name in names if name not in self.sections)
         self.labels = [tuple(names) for names in labels]
+        learnt = set(self.sections)
+        by_title = [tuple(name for name in names if name not in learnt) for names in titled_labels]
+        for names in by_title:
+            self.sections.extend(name for name in names if name not in self.sections)
+        if titled is not None and titled.shape[0]:
+            words = sparse.vstack([words, titled], format="csr")
+        every = [*self.labels, *by_title]
         rows = []
         for name in self.sections:
-            members = [index for index, names in enumerate(labels) if name in names]
+            members = [index for index, names in enumerate(every) if name in names]
             centroid = np.asarray(words[members].sum(axis=0)).ravel()
             norm = np.linalg.norm(centroid)
             rows.append(centroid / norm if norm else centroid)

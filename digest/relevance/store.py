@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from digest.config import Settings
 from digest.relevance import scoring
 from digest.relevance.cache_files import keeping_files, read_sealed, write_sealed
-from digest.relevance.gathering import feedback_examples, list_examples
+from digest.relevance.gathering import feedback_examples, list_papers
 from digest.relevance.kept_rules import usable_rules
 from digest.relevance.rules import RULES_FILE
 from digest.relevance.scoring import RelevanceModel
@@ -58,7 +58,7 @@ def clear_model_cache() -> None:
 def _model_inputs(session: Session, settings: Settings) -> _ModelKey:
     return (
         usable_rules(settings),
-        tuple(list_examples(session)),
+        tuple(list_papers(session)),
         tuple(feedback_examples(session)),
         budget_of(settings),
     )
