@@ -190,3 +190,22 @@ def test_history_help_names_every_channel_a_decision_comes_through(
     assert leaving.value.code == 0
     shown = " ".join(capsys.readouterr().out.split())
     assert [channel.value for channel in Channel if channel.value not in shown] == []
+
+
+def test_history_since_a_day_keeps_a_decision_made_after_midnight_on_a_clock_behind(
+    data_dir: Path, made: tuple[Settings, Database, list[int]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ann approves just after midnight; Bob, on a host whose clock is behind, rejects "before midnight": his rejection
+    stands, yet `digest history --since` that day left it out and ended on Ann's approval, and `digest history` put it
+    first. Expected: both, in the order they were made, Bob's last (with the time each was recorded at)."""
+    settings, database, (first, _, _) = made
+    times = iter((datetime(2026, 11, 25, 0, 10, tzinfo=UTC), datetime(2026, 11, 24, 23, 50, tzinfo=UTC)))
+    reviewer = Reviewer(database, settings, clock=lambda: next(times))
+    reviewer.decide(first, "approve", ANN, "Probing")
+    reviewer.decide(first, "reject", Actor(name="bob", id=None, channel="cli"))
+
+    for since in ((), ("--since", "2026-11-25")):
+        assert cli(data_dir, "history", *since) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert [line[:20] for line in lines] == ["2026-11-25 00:10 UTC", "2026-11-24 23:50 UTC"], since
+        assert "approved into Probing by ann" in lines[0] and "rejected by bob via cli" in lines[1], since

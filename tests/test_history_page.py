@@ -204,3 +204,38 @@ async def test_an_approval_that_moved_the_paper_says_the_move_in_the_history(
     async with site.client.get("/history") as reply:
         rows = (await reply.text()).split('<tr class="decision">')[1:]
     assert "approved into Steering (moved from Attention)" in rows[0] and "bob" in rows[0]
+
+
+@pytest.mark.asyncio
+async def test_history_ends_on_the_decision_that_stands_when_the_clock_went_back(
+    site: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ann approves; the clock is stepped back half an hour (NTP, a second host behind) and Bob rejects: Bob's
+    rejection stands, but `digest history` ended on Ann's approval and /history put it on top, as if it stood.
+    Expected: a candidate's decisions in the order they were made, page after page; across candidates, by time."""
+    from datetime import timedelta
+
+    from digest.cli import main
+
+    monkeypatch.setattr("digest.web.maintainer.HISTORY_ROWS", 1)
+    first, second = (insert_candidate(site.database, record) for record in real_papers()[:2])
+    site.reviewer.decide(first, "approve", Actor(name="ann", id="1", channel="discord"), "Steering")
+    site.clock.step(-timedelta(minutes=30))
+    site.reviewer.decide(first, "reject", Actor(name="bob", id=None, channel="cli"))
+    site.reviewer.decide(second, "reject", Actor(name="cyd", id=None, channel="cli"))  # half an hour "before" ann
+    assert site.status_of(first) == "rejected"
+
+    assert main(["--data-dir", str(site.settings.data_dir), "history"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" by ")[1].split()[0] for line in lines] == ["cyd", "ann", "bob"], lines
+    assert "rejected by bob via cli" in lines[-1]
+    await sign_in(site)
+    seen: list[str] = []
+    address: str | None = "/history"
+    while address is not None:
+        async with site.client.get(address) as reply:
+            body = await reply.text()
+        seen += [row.split("<td>")[4].split("</td>")[0] for row in body.split('<tr class="decision">')[1:]]
+        older = body.split('id="older" href="')
+        address = older[1].split('"')[0].replace("&amp;", "&") if len(older) > 1 else None
+    assert seen == ["bob", "ann", "cyd"]  # newest first, each once: the one that stands on top

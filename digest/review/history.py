@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from digest.record_ids import MAX_RECORD_ID
 from digest.storage.models import Candidate, Decision
@@ -13,6 +13,20 @@ from digest.storage.models import Candidate, Decision
 
 class UnknownDecisionError(LookupError):
     """A page of the history was asked to start after a decision that does not exist."""
+
+
+def _listed_at() -> ColumnElement[datetime]:
+    """Where a decision falls in the history: its time, or that of an earlier decision on its candidate when that is
+    later. Which decision stands is the last made (the highest id, under the candidate's lock), not the latest clock:
+    a decision made on a host whose clock is behind, or in the same second, is still listed after the one it
+    overturned, so that a candidate's history ends on the decision that stands. Shown times stay as recorded."""
+    earlier = aliased(Decision)
+    return (
+        select(func.max(earlier.at))
+        .where(earlier.candidate_id == Decision.candidate_id, earlier.id <= Decision.id)
+        .correlate(Decision)
+        .scalar_subquery()
+    )
 
 
 def decision_history(
@@ -24,22 +38,24 @@ def decision_history(
     older_than: int | None = None,
 ) -> list[tuple[Decision, str, str]]:
     """Each decision from `since` (00:00 UTC) on, oldest first unless `newest_first`, with its candidate's arXiv id
-    and title. `older_than` (a decision's id) keeps those listed after it, newest first: the next page."""
+    and title. `older_than` (a decision's id) keeps those listed after it, newest first: the next page. The order is
+    time, then id, with a candidate's decisions always in the order they were made (`_listed_at`)."""
+    listed_at = _listed_at()
     query = select(Decision, Candidate.arxiv_id, Candidate.title).join(Candidate, Candidate.id == Decision.candidate_id)
     if older_than is not None:
         if not 0 < older_than <= MAX_RECORD_ID:  # no row has it; PostgreSQL would refuse to compare it (32-bit ids)
             raise UnknownDecisionError(older_than)
-        at = session.scalar(select(Decision.at).where(Decision.id == older_than))
+        at = session.scalar(select(listed_at).select_from(Decision).where(Decision.id == older_than))
         if at is None:
             raise UnknownDecisionError(older_than)
         # The history's own order (time, then id), so that a page starts exactly where the one before ended.
-        query = query.where(or_(Decision.at < at, and_(Decision.at == at, Decision.id < older_than)))
+        query = query.where(or_(listed_at < at, and_(listed_at == at, Decision.id < older_than)))
     if newest_first:
-        query = query.order_by(Decision.at.desc(), Decision.id.desc())
+        query = query.order_by(listed_at.desc(), Decision.id.desc())
     else:
-        query = query.order_by(Decision.at, Decision.id)
-    if since is not None:
-        query = query.where(Decision.at >= datetime.combine(since, time(), UTC))
+        query = query.order_by(listed_at, Decision.id)
+    if since is not None:  # by the same time as the order: a decision listed after one shown is shown too
+        query = query.where(listed_at >= datetime.combine(since, time(), UTC))
     if limit is not None:
         query = query.limit(limit)
     return [(decision, arxiv_id, title) for decision, arxiv_id, title in session.execute(query)]
