@@ -1,5 +1,6 @@
 """What an import of the list's Markdown reports: the entries added, moved, removed and edited, and a heading renamed
-with all its entries said once, as a rename, not as a move of each entry. Pure."""
+with all its entries said once, as a rename, not as a move of each entry, and the links within the list it leaves
+reaching no heading. Pure."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
+
+from digest.awesome.lint import Finding
 
 
 @dataclass
@@ -21,6 +24,7 @@ class ImportReport:
     papers_total: int = 0
     arxiv_ids_total: int = 0
     renamed: list[dict[str, Any]] = field(default_factory=list)  # headings renamed, all their entries kept: `renames`
+    broken_links: list[dict[str, Any]] = field(default_factory=list)  # `links_broken`, as {"line", "link", "message"}
 
 
 # `digest list import` removes more entries than this only with --force: importing the wrong file once removed 71.
@@ -48,3 +52,20 @@ def renames(
     ]
     whole = {(item["from"], item["to"]) for item in renamed}
     return [item for item in moved if (item["from"], item["to"]) not in whole], renamed
+
+
+def _broken_link(finding: Finding) -> str:
+    """The link a broken-anchor finding names ("link #-steering reaches no heading; ...")."""
+    return finding.message.removeprefix("link ").partition(" reaches no heading")[0]
+
+
+def links_broken(before: list[Finding], after: list[Finding]) -> list[dict[str, Any]]:
+    """The links within the list that lint (`after`, the imported file's findings) finds reaching no heading and did
+    not find so in the list held before the import (`before`): a heading renamed by hand, its table of contents link
+    left as it was. As {"line" (the imported file's), "link", "message" (lint's, with the fix)}."""
+    known = {_broken_link(finding) for finding in before if finding.code == "broken-anchor"}
+    return [
+        {"line": finding.line, "link": _broken_link(finding), "message": finding.message}
+        for finding in after
+        if finding.code == "broken-anchor" and _broken_link(finding) not in known
+    ]

@@ -144,6 +144,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome import store as liststore
     from digest.awesome.importer import REMOVAL_LIMIT, removes_too_many
     from digest.awesome.parse import ListFormatError
+    from digest.cli.list_links import note_broken_links
     from digest.cli.list_placing import put_in_place, staged_list
     from digest.clock import utc_now
     from digest.progress import ProgressBar
@@ -157,7 +158,9 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     try:
         with contextlib.ExitStack() as placing:  # list.md's lock, from its writing aside until it is in place
             with database.transaction(exclusive=True) as session:  # after, or before, another's decision
+                held = liststore.render_markdown(session, context.settings.templates_dir)  # to lint it as it was
                 report = liststore.import_markdown(session, data, source=shown, progress=bar.update)
+                note_broken_links(report, held, data, shown)
                 settled = settle_listed(session, utc_now(), LIST_IMPORT) if report.changed else []
                 if args.dry_run or (removes_too_many(report) and not args.force):
                     raise _RolledBackError(report)  # rolls the whole import back
@@ -231,6 +234,10 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
         print(f"  - {_shown(item['section'])}: {_shown(item['title'])}")
     for item in report.edited:
         print(f"  * {_shown(item['section'])}: {_shown(item['title'])} (line {item['line']})")
+    from digest.cli.list_links import broken_link_lines
+
+    for line in broken_link_lines(report, dry_run=dry_run):
+        print(line)
     return 0
 
 

@@ -1,0 +1,36 @@
+"""`digest list import` saying the links within the list it leaves reaching no heading (a heading renamed by hand,
+its table of contents link left as it was), which `digest list lint` then counts as errors: still imported, the
+maintainer's text being theirs, each said on a line of its own with its fix."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from digest.awesome.importer import ImportReport
+
+
+def note_broken_links(report: ImportReport, held: str, data: bytes, source: str) -> None:
+    """Notes in `report` the links of the imported file (`data`) reaching no heading that the list held before the
+    import (`held`, as rendered) had whole; a list the import left unchanged has none to note."""
+    if not report.changed:
+        return
+    from digest.awesome.import_report import links_broken
+    from digest.awesome.lint import lint_bytes, lint_text
+
+    report.broken_links = links_broken(lint_text(held), lint_bytes(data, source))
+
+
+def broken_link_lines(report: ImportReport, *, dry_run: bool) -> list[str]:
+    """One line per link the import leaves reaching no heading: its line in the file, the link and lint's fix."""
+    from digest.text import one_line  # the link is the file's text: no terminal escape is printed
+
+    when = "before importing" if dry_run else "and import the file again"
+    lines = []
+    for item in report.broken_links:
+        step = item["message"].partition("; ")[2]
+        lines.append(
+            f"  ! line {item['line']}: link {one_line(item['link'])} reaches no heading now; {step} {when}"
+            " (`digest list lint` counts it an error)"
+        )
+    return lines
