@@ -148,6 +148,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.clock import utc_now
     from digest.progress import ProgressBar
     from digest.review.listed import LIST_IMPORT, settle_listed
+    from digest.review.taken_out import TakenOut, approved_listed, note_taken_out
     from digest.storage.files import Staged, held_for_writing
 
     data, shown = read_list_file(args.path), shown_source(args.path)
@@ -157,8 +158,10 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     try:
         with contextlib.ExitStack() as placing:  # list.md's lock, from its writing aside until it is in place
             with database.transaction(exclusive=True) as session:  # after, or before, another's decision
+                listed = approved_listed(session)  # an approved paper the file takes out: its approval again says so
                 report = liststore.import_markdown(session, data, source=shown, progress=bar.update)
                 settled = settle_listed(session, utc_now(), LIST_IMPORT) if report.changed else []
+                note_taken_out(session, listed, TakenOut(utc_now(), None, "`digest list import`"))
                 if args.dry_run or (removes_too_many(report) and not args.force):
                     raise _RolledBackError(report)  # rolls the whole import back
                 if report.changed:  # written aside before the commit: a disk too full for it fails the import whole
