@@ -149,6 +149,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.clock import utc_now
     from digest.progress import ProgressBar
     from digest.review.listed import LIST_IMPORT, settle_listed
+    from digest.review.taken_out import TakenOut, approved_listed, note_taken_out
     from digest.storage.files import Staged, held_for_writing
 
     data, shown = read_list_file(args.path), shown_source(args.path)
@@ -159,9 +160,11 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         with contextlib.ExitStack() as placing:  # list.md's lock, from its writing aside until it is in place
             with database.transaction(exclusive=True) as session:  # after, or before, another's decision
                 held = liststore.render_markdown(session, context.settings.templates_dir)  # to lint it as it was
+                listed = approved_listed(session)  # an approved paper the file takes out: its approval again says so
                 report = liststore.import_markdown(session, data, source=shown, progress=bar.update)
                 note_broken_links(report, held, data, shown)
                 settled = settle_listed(session, utc_now(), LIST_IMPORT) if report.changed else []
+                note_taken_out(session, listed, TakenOut(utc_now(), None, "`digest list import`"))
                 if args.dry_run or (removes_too_many(report) and not args.force):
                     raise _RolledBackError(report)  # rolls the whole import back
                 if report.changed:  # written aside before the commit: a disk too full for it fails the import whole

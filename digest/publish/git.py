@@ -228,6 +228,11 @@ class GitClone:
         records = done.stdout.decode("utf-8", "replace").split("\0") if done.returncode == 0 else []
         return [(record[:40], record[41:]) for record in records if len(record) >= 40]
 
+    def log(self, *args: str) -> str:
+        """What `git log` with `args` (options, commits) says of the list file's history; '' when it fails."""
+        done = self._run("log", *args, "--", self.settings.path, check=False)
+        return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+
     def mode_of(self, commit: str) -> str:
         """The list file's mode at `commit` (120000 a symbolic link, 040000 a folder), "" when absent."""
         listed = self._run("ls-tree", "-z", commit, "--", self.settings.path, check=False).stdout.decode()

@@ -11,7 +11,8 @@ import posixpath
 from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError, parse_list
 from digest.publish.git import GitClone, GitError
-from digest.publish.rules import finding_line, new_errors, one_line
+from digest.publish.results import Merged
+from digest.publish.rules import finding_line, new_errors, one_line, trailer_decisions
 from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.state import PublishState
@@ -201,3 +202,17 @@ def check_upstream(source: str, path: str, base: str, theirs: str, *, first: boo
             f"{source} upstream has {counted(len(found), 'new lint error')}: {lines[0]}; fix it in the repository",
             lines,
         )
+
+
+def pushed_before(git: GitClone, head: str | None, synced: str | None, merged: Merged) -> str | None:
+    """This service's commit of the pending decisions at or under the branch's head: a publish stopped (killed)
+    after its push and before it was recorded, maybe with a maintainer's commit on top since; without this the
+    push would never show as published. Known by the trailer naming the decisions it holds, not by its author
+    (a maintainer may commit under the same name)."""
+    if head is None or head == synced or not merged.decided:
+        return None
+    for commit, message in git.messages_since(synced, head):
+        if trailer_decisions(message) == merged.upto:
+            log.info("publish: %s already holds the pending decisions (a publish stopped after its push)", commit)
+            return commit
+    return None

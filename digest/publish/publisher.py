@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from digest.publish.history import (
     check_is_a_file,
     check_upstream,
     decoded,
+    pushed_before,
     synced_commit,
 )
 from digest.publish.replay import conflict_line, replayed
@@ -45,13 +47,14 @@ from digest.publish.rules import (
     commit_message,
     doubles_entries,
     sections_left,
-    trailer_decisions,
     unified_diff,
     with_trailer,
 )
 from digest.publish.scratch import scratch_clone, scratch_failure
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
+from digest.publish.taken_out import hand_deletions, kept_lines, kept_out
 from digest.publish.upstream import UpstreamHeldError, import_upstream
+from digest.review.taken_out import Finder
 from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
@@ -165,7 +168,7 @@ class Publisher:
         diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
         if merged.final == merged.theirs:
             if not dry_run:
-                self._synced(merged, head, published=self._pushed_before(head, synced, merged))
+                self._synced(merged, head, published=pushed_before(self.git, head, synced, merged))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date{merged.brought}", head)
         if dry_run or self.pulling_only:  # the list here differs and waits for the next decision's publish
             return self._not_pushed(merged, diff, dry_run)
@@ -175,25 +178,13 @@ class Publisher:
         log.info(
             "publish: pushed %s to %s: %s", commit[:12], self.settings.publish.branch, merged.message.splitlines()[0]
         )
-        return PublishResult(PUBLISHED, f"published {commit[:12]}: {merged.message.splitlines()[0]}", commit, diff)
+        line = f"published {commit[:12]}: {merged.message.splitlines()[0]}{merged.brought}"
+        return PublishResult(PUBLISHED, line, commit, diff)
 
     def _not_pushed(self, merged: Merged, diff: str, dry_run: bool) -> PublishResult:
         if dry_run:
             return PublishResult(PUBLISHED, merged.message.splitlines()[0] + merged.brought, None, diff)
         return PublishResult(UNCHANGED, f"{self.settings.publish.path} pulled; nothing pending to push", merged.head)
-
-    def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> str | None:
-        """This service's commit of the pending decisions at or under the branch's head: a publish stopped (killed)
-        after its push and before it was recorded, maybe with a maintainer's commit on top since; without this the
-        push would never show as published. Known by the trailer naming the decisions it holds, not by its author
-        (a maintainer may commit under the same name)."""
-        if head is None or head == synced or not merged.decided:
-            return None
-        for commit, message in self.git.messages_since(synced, head):
-            if trailer_decisions(message) == merged.upto:
-                log.info("publish: %s already holds the pending decisions (a publish stopped after its push)", commit)
-                return commit
-        return None
 
     def _upstream(self, head: str | None, synced: str | None) -> bytes | None:
         """The list file at `head`; a file gone since the last sync stops publishing (renamed or deleted there)."""
@@ -236,19 +227,22 @@ class Publisher:
         ours = liststore.render_markdown(session, self.settings.templates_dir)
         merge_base = base_text if base_text is not None else ours
         theirs = self._decode(upstream) if upstream is not None else None
-        imported, brought = False, list[str]()
+        imported, brought, kept = False, list[str](), list[str]()
         if theirs is None or theirs == merge_base:
             final = ours
         else:
             check_upstream(self.source, self.settings.publish.path, merge_base, theirs, first=base_text is None)
             final = self._combine(session, ours, merge_base, theirs, decided)
+            if base_text is not None:  # an entry taken out by hand there that a pending change would put back
+                final, kept = kept_out(session, (merge_base, theirs, final), decided, *self._finding(head))
+                brought += [f"; {clause}" for clause in kept]
             if final != ours and dry_run:  # imported to hold as the real run would, then rolled back
                 self._import(session, final, head, said=brought)
             elif final != ours:
                 final, imported = self._import(session, final, head), True
         if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
-        message = commit_message(changes(decided, theirs or "", final), first=theirs is None)
+        message = commit_message(changes(decided, theirs or "", final), first=theirs is None) + kept_lines(kept)
         return Merged(head, theirs or "", final, upto, message, imported, len(decided), "".join(brought))
 
     def _peek_state(self, session: Session) -> tuple[str | None, int]:
@@ -287,7 +281,12 @@ class Publisher:
     def _import(self, session: Session, text: str, head: str | None, *, said: list[str] | None = None) -> str:
         source, accepting = f"{self.source}@{(head or '')[:12]}", self.accepting_removals
         now, templates = self.clock(), self.settings.templates_dir
-        return import_upstream(session, text, source, now, templates, accepting_removals=accepting, said=said)
+        return import_upstream(
+            session, text, source, now, templates, accepting_removals=accepting, said=said, found=self._finding(head)[2]
+        )
+
+    def _finding(self, head: str | None) -> tuple[Path, datetime, Finder]:
+        return self.settings.templates_dir, self.clock(), hand_deletions(self.git, head)
 
     def _synced(self, merged: Merged, commit: str | None, *, published: str | None) -> None:
         """The sync recorded at `commit`; `published` names the service's commit of the decisions, if one was."""

@@ -16,6 +16,7 @@ from digest.awesome.parse import ListFormatError
 from digest.publish.history import PublishBlockedError
 from digest.publish.rules import one_line, removes_most
 from digest.review.listed import PUBLISH_PULL, settle_listed
+from digest.review.taken_out import Finder, TakenOut, approved_listed, note_taken_out
 
 log = logging.getLogger("digest.publish")
 
@@ -33,11 +34,14 @@ def import_upstream(
     *,
     accepting_removals: bool,
     said: list[str] | None = None,
+    found: Finder | None = None,
 ) -> str:
     """Imports the merged text into the database and returns the list rendered from it; raises PublishBlockedError
     when it cannot be imported, UpstreamHeldError (nothing written) when it removes most of the list unasked.
     `said`: a dry run's import (rolled back), which logs nothing of what it brought but adds to `said` one clause
-    saying it (its line read "up to date" while the real run then removed entries from the list here)."""
+    saying it (its line read "up to date" while the real run then removed entries from the list here). An approved
+    paper whose last entry it takes out is noted so, by whom `found` says (review/taken_out.py)."""
+    listed = approved_listed(session)
     try:
         report = liststore.import_markdown(session, text.encode("utf-8"), source=source, now=now)
     except ListFormatError as exc:
@@ -69,6 +73,7 @@ def import_upstream(
         log.info("publish:   * %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
     for settled in settle_listed(session, now, PUBLISH_PULL):  # as `digest list import` does
         log.info("publish:   %s", settled.line())
+    note_taken_out(session, listed, TakenOut(now, None, f"an edit in {source}"), found)
     return liststore.render_markdown(session, templates_dir)
 
 

@@ -41,6 +41,7 @@ from digest.review.rules import (
     ReviewError,
     UnknownCandidateError,
 )
+from digest.review.taken_out import undone_deletion
 from digest.review.where_now import approved_where_now
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
@@ -154,6 +155,7 @@ class Reviewer:
                 into = outcome.section if action == Action.APPROVE and listed else None  # moved: from where to where
                 outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor, into))
                 moved_from = before.left_for(outcome.changed, into)
+            outcome = undone_deletion(candidate, action, outcome)  # a paper a maintainer took out by hand: said once
             session.add(_decision(candidate.id, action, actor, outcome, now, moved_from))
         if outcome.changed:
             self.regenerate_markdown()

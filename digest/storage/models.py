@@ -32,8 +32,7 @@ from sqlalchemy.types import TypeDecorator
 
 from digest.vocab import Status
 
-# Candidate statuses.
-# Plain strings in the columns; their one home is vocab.Status.
+# Candidate statuses: plain strings in the columns; their one home is vocab.Status.
 PENDING, APPROVED, REJECTED = Status.PENDING.value, Status.APPROVED.value, Status.REJECTED.value
 CANDIDATE_STATUSES = (PENDING, APPROVED, REJECTED)
 
@@ -205,6 +204,10 @@ class Candidate(Base):
     why: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # A reader's note from /suggest (the candidate's source feed then says "suggested by a reader").
     reader_note: Mapped[str | None] = mapped_column(Text)
+    # An approved paper taken out of the list by hand since: when, who (None: unknown), how ("commit 1a2b3c4d5e6f").
+    taken_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    taken_out_by: Mapped[str | None] = mapped_column(String(200))
+    taken_out_in: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         Index("ix_candidates_status_score", "status", "score"),
@@ -268,8 +271,7 @@ class DiscordOwedMessage(Base):
 
 class DiscordHeldReaction(Base):
     """A live reaction whose deciding waits for Discord to say who made it, with the id of the candidate's last decision
-    when it came: one older than the decision that stands when it is decided does not overturn it, after a restart too.
-    """
+    when it came: one older than the decision that stands when it is decided does not overturn it, restarted too."""
 
     __tablename__ = "discord_held_reactions"
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
