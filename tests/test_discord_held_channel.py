@@ -119,7 +119,8 @@ async def test_an_edit_reads_the_database_in_one_session(
     """Each edit of an approved candidate's message read the database in three sessions besides its write (the
     candidate, its suggested section as the list has it, the section it went into now), the list's sections three
     times: 4 connections and 7 SELECTs an edit. Now one session reads the three, the sections once: 2 connections (the
-    read, the write) and 4 SELECTs (the candidate, the sections, the papers' entries; the write's own)."""
+    read, the write) and 5 SELECTs (the candidate, the sections, the papers' entries, the decision that stands, whose
+    channel the message names when it is not Discord; the write's own)."""
     async with running(bot_settings, db) as bot:
         candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
         statements: list[str] = []
@@ -130,4 +131,4 @@ async def test_an_edit_reads_the_database_in_one_session(
     print(f"one edit: {len(statements)} statements in {len(checkouts)} connections:", *statements, sep="\n")
     assert "a note" in last_embed(fake, mid)["description"]
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(checkouts) == 2 and len(reads) == 4, statements
+    assert len(checkouts) == 2 and len(reads) == 5, statements

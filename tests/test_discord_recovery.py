@@ -175,7 +175,9 @@ async def test_a_decision_elsewhere_that_keeps_the_status_is_shown_on_the_messag
         shell = Reviewer(db, bot_settings)  # another process
         shell.decide(moved, "approve", Actor("cli-bob", None, "cli"), "Steering")
         await eventually(
-            lambda: last_embed(fake, moved_message)["description"].startswith("**Approved by cli-bob into Steering**"),
+            lambda: last_embed(fake, moved_message)["description"].startswith(
+                "**Approved by cli-bob via cli into Steering**"
+            ),
             "the move shown",
         )
         redone, redone_message = await posted_candidate(fake, db, bot, 1)
@@ -184,7 +186,7 @@ async def test_a_decision_elsewhere_that_keeps_the_status_is_shown_on_the_messag
         shell.decide(redone, "revert", Actor("cli-bob", None, "cli"))
         shell.decide(redone, "reject", Actor("cli-cyd", None, "cli"))
         await eventually(
-            lambda: last_embed(fake, redone_message)["description"].startswith("**Rejected by cli-cyd**"),
+            lambda: last_embed(fake, redone_message)["description"].startswith("**Rejected by cli-cyd via cli**"),
             "the later rejection shown",
         )
 

@@ -6,35 +6,47 @@ years: they are looked at again only when the list's headings, or the list impor
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, load_only
 
 from digest.awesome.importer import list_meta
 from digest.awesome.labelled import labelled_sections
+from digest.discord.standing import MadeElsewhere
 from digest.discord.suggested import EDITS_PER_ROUND, SectionRows, headings, offered_emojis
+from digest.review.queries import latest_decision
 from digest.review.rules import SuggestedSection
 from digest.review.suggestions import suggestions_among
 from digest.review.where_now import decided_where_now
 from digest.storage.db import Database
-from digest.storage.models import APPROVED, Candidate
+from digest.storage.models import APPROVED, PENDING, Candidate, Decision, DiscordReaction
+from digest.vocab import Action, Channel
 
 # Each round reads at most this many approved messages (and asks for at most EDITS_PER_ROUND edits), going on from
 # there at the next round.
 ROWS_PER_ROUND = 500
 
 
-def shown_now(
-    database: Database, candidate_id: int, section_emojis: Mapping[str, str]
-) -> tuple[Candidate | None, SuggestedSection | None, str | None, dict[str, str]]:
+class Shown(NamedTuple):
+    """What a candidate's message shows (`shown_now`)."""
+
+    candidate: Candidate | None
+    suggestion: SuggestedSection | None
+    into: str | None
+    offered: dict[str, str]
+    elsewhere: MadeElsewhere | None
+
+
+def shown_now(database: Database, candidate_id: int, section_emojis: Mapping[str, str]) -> Shown:
     """What a candidate's message shows, as the list has it now, read in one session, the list's sections once: the
     candidate, its suggested section (store.suggestion_now), the section an approved one went into
-    (where_now.decided_where_now, as the review page's card says it; None for one not approved), and the section
-    emojis its legend offers (suggested.offered_emojis)."""
+    (where_now.decided_where_now, as the review page's card says it; None for one not approved), the section
+    emojis its legend offers (suggested.offered_emojis), and the decision made outside Discord that stands."""
     with database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
         if candidate is None:
-            return None, None, None, {}
+            return Shown(None, None, None, {}, None)
         labelled = labelled_sections(session)
         suggested = candidate.suggested_section
         suggestion = suggestions_among(labelled, [suggested]).get(suggested) if suggested else None
@@ -42,8 +54,30 @@ def shown_now(
         if candidate.status == APPROVED and candidate.decided_section:
             into = decided_where_now(session, [candidate], labelled)[candidate.id]
         offered = offered_emojis(labelled, section_emojis)
+        elsewhere = made_elsewhere(session, candidate)
         session.expunge_all()
-    return candidate, suggestion, into, offered
+    return Shown(candidate, suggestion, into, offered, elsewhere)
+
+
+def made_elsewhere(session: Session, candidate: Candidate) -> MadeElsewhere | None:
+    """The decision that made the candidate's status (for a pending one, its return to pending) when made outside
+    Discord, with the maintainers' reactions the bot saw on the message before it (each 'ann ✅'): still there, they
+    decide nothing."""
+    latest = latest_decision(session, candidate.id)
+    if latest is None or latest.channel == Channel.DISCORD:
+        return None
+    if candidate.status == PENDING and latest.action != Action.REVERT:
+        return None
+    names = {d.actor_id: d.actor for d in session.scalars(select(Decision).where(
+        Decision.candidate_id == candidate.id, Decision.channel == Channel.DISCORD).order_by(Decision.id))}  # fmt: skip
+    seen = session.scalars(
+        select(DiscordReaction)
+        .where(DiscordReaction.candidate_id == candidate.id, DiscordReaction.counted.is_(True))
+        .where(DiscordReaction.seen_at <= latest.at)
+        .order_by(DiscordReaction.seen_at)
+    )
+    overruled = tuple(f"{names.get(r.user_id, 'a maintainer')} {r.emoji}" for r in seen)
+    return MadeElsewhere(latest.actor, latest.channel, latest.at, overruled)
 
 
 def _listed(session: Session) -> tuple[SectionRows, str | None]:

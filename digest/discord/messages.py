@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from digest.discord.legend import legend, shown_section
+from digest.discord.standing import MadeElsewhere
 from digest.relevance.why import why_from_json
 from digest.review.rules import SuggestedSection
 from digest.storage.models import APPROVED, REJECTED, Candidate
@@ -165,15 +166,27 @@ def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionCh
     return None
 
 
-def decision_line(candidate: Candidate, into: str | None = None) -> str | None:
-    """Who decided; for an approval, where: `into` (the list's name for it now), else the name the decision recorded."""
-    who = cut(candidate.decided_by or "a maintainer", 100)
+def decision_line(candidate: Candidate, into: str | None = None, elsewhere: MadeElsewhere | None = None) -> str | None:
+    """Who decided, and through which channel when not through Discord; for an approval, where: `into` (the list's name
+    for it now), else the name the decision recorded. A return to pending made elsewhere says who and when."""
+    who = cut(elsewhere.who() if elsewhere else candidate.decided_by or "a maintainer", 100)
     if candidate.status == APPROVED:
         section = shown_section(named) if (named := into or candidate.decided_section) else "?"
         return f"**Approved by {who} into {cut(section, 200)}**"
     if candidate.status == REJECTED:
         return f"**Rejected by {who}**"
-    return None
+    return f"**Returned to pending by {who} on {elsewhere.when()}**" if elsewhere else None
+
+
+def overruled_line(candidate: Candidate, elsewhere: MadeElsewhere | None) -> str | None:
+    """Whose reactions, still on the message, the decision made elsewhere overruled; and, back to pending, that they
+    decide again only once taken off and added again (Discord ignores a reaction added twice)."""
+    if elsewhere is None or not elsewhere.overruled:
+        return None
+    names = cut(", ".join(elsewhere.overruled), 200)
+    if candidate.status in (APPROVED, REJECTED):
+        return f"⚠️ Reactions from before it ({names}) were overruled and decide nothing"
+    return f"⚠️ Reactions from before it ({names}) no longer count: to decide here, take yours off and react again"
 
 
 def matched_text(candidate: Candidate) -> str:
@@ -220,15 +233,18 @@ def candidate_embed(
     suggestion: SuggestedSection | None = None,
     note: str | None = None,
     decided_into: str | None = None,
+    elsewhere: MadeElsewhere | None = None,
 ) -> dict[str, Any]:
     """The review message's embed as Discord's JSON; its colour and first line show the candidate's status, `note` (a
-    `refusal_note`) why a reaction changed nothing; `suggestion`, `decided_into`: as the list names them now."""
+    `refusal_note`) why a reaction changed nothing; `suggestion`, `decided_into`: as the list names them now;
+    `elsewhere`: the decision that stands, or the return to pending, when made outside Discord."""
     abs_url = arxiv_abs_url(candidate.arxiv_id)
     links = [f"[PDF](https://arxiv.org/pdf/{candidate.arxiv_id})"]
     code_url = code_url_for(candidate)
     if code_url:
         links.append(f"[Code]({code_url})")
-    decided = "\n".join(line for line in (note, decision_line(candidate, decided_into)) if line) or None
+    lines = (note, decision_line(candidate, decided_into, elsewhere), overruled_line(candidate, elsewhere))
+    decided = "\n".join(line for line in lines if line) or None
     abstract = cut(candidate.abstract or "", ABSTRACT_LIMIT) or "*(no abstract)*"
     description = f"{decided}\n\n{abstract}" if decided else abstract
     colour = {APPROVED: COLOUR_APPROVED, REJECTED: COLOUR_REJECTED}.get(candidate.status, COLOUR_PENDING)

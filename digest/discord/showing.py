@@ -104,13 +104,16 @@ class MessageEditor:
         without it."""
         async with self._lock:
             emojis = self.config.section_emojis
-            candidate, listed, into, offered = await asyncio.to_thread(shown_now, self.database, candidate_id, emojis)
+            shown_as = await asyncio.to_thread(shown_now, self.database, candidate_id, emojis)
+            candidate, listed, into, offered, elsewhere = shown_as
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
             legend = section_legend(offered)
             if if_out_of_sync and _shows_as_held(candidate, listed, into, legend, emojis):
                 return
-            text = messages.candidate_embed(candidate, offered, suggestion=listed, note=note, decided_into=into)
+            text = messages.candidate_embed(
+                candidate, offered, suggestion=listed, note=note, decided_into=into, elsewhere=elsewhere
+            )
             embed = discord.Embed.from_dict(text)
             if shown is not None and shown.strip() == (embed.description or "").strip():
                 await self._keep_note(candidate, note, owed=False)
