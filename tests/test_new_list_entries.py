@@ -62,6 +62,11 @@ AUTHORS_FIRST = """\
 * Park et al. **Reliable Graph-RAG for Codebases**. *ICSE*, 2026. [arXiv](https://arxiv.org/abs/2601.08773)
 """
 
+# A section of one entry, the list's entries written with no blank line between them.
+ONE_ENTRY = AUTHORS_FIRST.replace(
+    "* Park et al. **Reliable Graph-RAG for Codebases**. *ICSE*, 2026. [arXiv](https://arxiv.org/abs/2601.08773)\n", ""
+)
+
 
 def _feed() -> bytes:
     """The day's cs.CL feed: unrelated real papers, and the three with their authors (and SARA's code) given."""
@@ -101,8 +106,13 @@ async def _poll(project: Project) -> None:
                 f"* Guo et al. **{ROUTE['title']}**. 2026. [arXiv](https://arxiv.org/abs/2512.09487)\n",
             ],
         ),
+        (  # was: a blank line after it, a section of one entry telling no habit of its own
+            ONE_ENTRY,
+            [(ROUTE, "graph rag")],
+            [f"* Guo et al. **{ROUTE['title']}**. 2026. [arXiv](https://arxiv.org/abs/2512.09487)\n"],
+        ),
     ],
-    ids=["title-first", "authors-first"],
+    ids=["title-first", "authors-first", "one-entry-section"],
 )
 def test_an_approved_paper_is_written_title_or_authors_first_as_its_section_is(
     tmp_path: Path, readme: str, approvals: list[tuple[dict[str, str], str]], lines: list[str]

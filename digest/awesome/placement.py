@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import select
@@ -49,10 +50,16 @@ def resolve_section(session: Session, name: str) -> Section | None:
 
 
 def _separator(section: Section, row: bool) -> str:
-    """The blank lines this section puts between its entries (the most common ones; one blank line by default), none
-    after a `row` of a table."""
+    """The blank lines this section puts between its entries (the most common ones; in a section of one entry, the
+    list's; one blank line by default), none after a `row` of a table."""
+    if row:
+        return ""
     tails = Counter(trailing_blank_lines(e.raw) for e in section.entries[:-1] if not is_row(e.raw))
-    return "" if row else tails.most_common(1)[0][0] if tails else _line_end(section)
+    if not tails and (session := object_session(section)) is not None:
+        rows = session.execute(select(Entry.section_id, Entry.raw).join(Entry.section).order_by(*IN_LIST_ORDER)).all()
+        between = [raw for (at, raw), (then, _) in pairwise(rows) if at == then]  # not the last of its section
+        tails = Counter(trailing_blank_lines(raw) for raw in between if not is_row(raw))
+    return tails.most_common(1)[0][0] if tails else _line_end(section)
 
 
 def add_paper_entry(
