@@ -75,9 +75,10 @@ class Project:
         return subprocess.run([*command, *args], cwd=self.root, env=env, capture_output=True, text=True, check=False)
 
 
-def make_project(root: Path, api_url: str = "http://127.0.0.1:9/api/query") -> Project:
+def make_project(root: Path, api_url: str = "http://127.0.0.1:9/api/query", readme: str | None = None) -> Project:
+    """Their project folder and list repository; `readme`, their list as written (else rag_list's)."""
     remote = make_remote(root)
-    (remote.work / "README.md").write_text(rag_list(), encoding="utf-8")
+    (remote.work / "README.md").write_text(rag_list() if readme is None else readme, encoding="utf-8")
     git(remote.work, "add", "README.md")
     git(remote.work, "commit", "--quiet", "-m", "Awesome RAG papers")
     git(remote.work, "push", "--quiet", "origin", "HEAD:main")

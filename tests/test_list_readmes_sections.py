@@ -264,7 +264,8 @@ def test_an_approval_into_an_undated_section_goes_above_its_folded_older_work(ow
     record = paper_dated(4, "2026-04-20")
     approve(database, settings, record, "Explainable")
     after = markdown(database, settings)
-    entry = f"2. [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})\r\n\r\n"
+    # written as its neighbours are (was: '2. [Title](url)'): no authors known, no venue, as the list names none for one
+    entry = f"2. **{record['title']}.** 2026. [[paper](https://arxiv.org/abs/{record['arxiv_id']})]\r\n\r\n"
     shown, fold = FOLDED_UNDATED.split("<details>")
     assert after == shown + entry + "<details>" + fold  # was: under "Older work", after Beta paper
     with database.transaction() as session:  # the list as written now reads back as it is

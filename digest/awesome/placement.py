@@ -1,35 +1,34 @@
 """Placing a paper in the list: the paper section a name means, the new entry (its paper found or made, its Markdown
-from `list/entry.md.j2`) put at its date's place in the section's order (newest first, or oldest first where the
-maintainers keep it so), in the section's own line ends. Taking one out is removal.py's."""
+written as its neighbours are: new_entry.py) put at its date's place in the section's order (newest first, or oldest
+first where the maintainers keep it so), in the section's own line ends. Taking one out is removal.py's."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from digest import resources
 from digest.awesome.blank_lines import trailing_blank_lines
 from digest.awesome.blocks import ends_in_html_block
-from digest.awesome.entry import escape_text, render_entry_fields, safe_url
+from digest.awesome.entry import safe_url
 from digest.awesome.entrystyle import ListHabits, entries_habits, in_section_style
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.folded import take_fold
 from digest.awesome.importer import PAPER_KIND
 from digest.awesome.labelled import labelled_sections
+from digest.awesome.new_entry import IN_LIST_ORDER, entry_lines, list_raws
 from digest.awesome.new_place import new_entry_place
 from digest.awesome.parse import ListFormatError, split_lines
-from digest.awesome.rendering import list_definitions, list_environment
+from digest.awesome.rendering import list_definitions
 from digest.awesome.sectionnames import match_section
-from digest.awesome.tables import empty_cell, is_row, table_of, table_row
+from digest.awesome.tables import is_row, table_of
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
-
-IN_LIST_ORDER = (Section.position, Entry.position)  # a tie of two styles goes to the first, not to any row read first
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,16 @@ def resolve_section(session: Session, name: str) -> Section | None:
 
 
 def _separator(section: Section, row: bool) -> str:
-    """The blank lines this section puts between its entries (the most common ones; one blank line by default), none
-    after a `row` of a table."""
+    """The blank lines this section puts between its entries (the most common ones; in a section of one entry, the
+    list's; one blank line by default), none after a `row` of a table."""
+    if row:
+        return ""
     tails = Counter(trailing_blank_lines(e.raw) for e in section.entries[:-1] if not is_row(e.raw))
-    return "" if row else tails.most_common(1)[0][0] if tails else _line_end(section)
+    if not tails and (session := object_session(section)) is not None:
+        rows = session.execute(select(Entry.section_id, Entry.raw).join(Entry.section).order_by(*IN_LIST_ORDER)).all()
+        between = [raw for (at, raw), (then, _) in pairwise(rows) if at == then]  # not the last of its section
+        tails = Counter(trailing_blank_lines(raw) for raw in between if not is_row(raw))
+    return tails.most_common(1)[0][0] if tails else _line_end(section)
 
 
 def add_paper_entry(
@@ -114,8 +119,8 @@ def add_paper_entry(
     if lines is not None and moved is not None:
         short_name, date_text = moved.short_name, moved.date_text
     else:
-        lines = _entry_lines(templates_dir, section, index, short_name, clean_title, arxiv_id, link, date_text, code,
-                             habits.arxiv_badges)  # fmt: skip
+        lines = entry_lines(templates_dir, section, index, short_name, clean_title, arxiv_id, link, date_text, code,
+                             habits.arxiv_badges, paper.authors or authors, published)  # fmt: skip
     return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, index, now, shown=shown)
 
 
@@ -173,40 +178,6 @@ def _moved_lines(moved: WrittenEntry | None, section: Section, index: int) -> st
     return "".join(line.removeprefix(indent) for line in split_lines(text))
 
 
-def _entry_lines(
-    templates_dir: Path | None,
-    section: Section,
-    index: int,
-    short_name: str | None,
-    clean_title: str,
-    arxiv_id: str | None,
-    link: str,
-    date_text: str | None,
-    code: str | None,
-    badge: bool = True,
-) -> str:
-    """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one, and
-    the arXiv badge line does too where the list's entries carry one (`badge`). Going in at `index` into a table
-    (tables.table_of), a row of that table, in its columns."""
-    arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
-    raws = [entry.raw for entry in section.entries]
-    header = table_of(section.intro_raw, raws, index, list_definitions(section))
-    if header is not None:
-        title = escape_text(clean_title)
-        dated = sum(entry.date_text is not None for entry in section.entries) * 2 > len(raws)
-        return table_row(header, title=title, url=arxiv_link or link, arxiv_url=arxiv_link, date_text=date_text,
-                         code_url=code, dated_titles=dated, empty=empty_cell(raws))  # fmt: skip
-    return render_entry_fields(
-        list_environment(str(templates_dir or resources.templates_dir())),
-        short_name=escape_text(short_name) if short_name else None,
-        title=escape_text(clean_title),
-        url=arxiv_link or link,
-        date_text=date_text,
-        arxiv_url=arxiv_link if badge else None,
-        code_url=code,
-    )
-
-
 def _insert_entry(
     session: Session,
     section: Section,
@@ -223,7 +194,7 @@ def _insert_entry(
     date_text = date_text if date_text and date_text in lines else None  # a row of a table may not show it
     entries = list(section.entries)
     raws = [entry.raw for entry in entries]
-    bullets = raws or list(session.scalars(select(Entry.raw).join(Entry.section).order_by(*IN_LIST_ORDER)))
+    bullets = raws or list_raws(section)
     folded = ""  # going in above a '<details>' fold, it takes the lines opening it from the entry above
     if shown and (fold := take_fold(section.intro_raw, raws, index)) is not None:
         entries[index - 1].raw, folded, raws = fold[0], fold[1], raws[:index]  # numbered on from the shown ones
