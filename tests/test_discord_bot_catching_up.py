@@ -58,8 +58,8 @@ async def test_a_decision_made_elsewhere_edits_the_message(
         assert "Rejected by web-ann" in last_embed(fake, first_mid)["description"]
         # The CLI, another process: only the database changes; the bot notices on its next check.
         Reviewer(db, bot_settings).decide(second, "approve", Actor("cli-bob", None, "cli"), "Steering")
-        await eventually(lambda: "Approved by cli-bob via cli into Steering" in last_embed(fake, second_mid)["description"],
-                         "CLI decision shown")  # fmt: skip
+        shown = "Approved by cli-bob via cli into Steering"
+        await eventually(lambda: shown in last_embed(fake, second_mid)["description"], "CLI decision shown")
         # The bot records what the message shows right after Discord accepted the edit.
         await eventually(lambda: row(db, second).discord_shown_status == "approved", "shown status recorded")
     assert row(db, second).discord_shown_status == "approved"
