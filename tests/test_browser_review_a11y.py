@@ -1,6 +1,7 @@
 """The review page for a maintainer with a keyboard and a screen reader, on a 360 px phone in real Chromium: after a
-decision the page's title (read out as the page loads, unlike a status line already on it) says what was done, and the
-control the keyboard is on is ringed plainly enough to be seen, on the green Approve buttons too, light and dark."""
+decision the page's title (read out as the page loads, unlike a status line already on it) says what was done, the
+control the keyboard is on is ringed plainly enough to be seen (on the green Approve buttons too, light and dark),
+and a wrong admin token brings the keyboard back to the field, which the error describes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.browser_review import add_candidates, open_review
 from tests.chromium import CHROMIUM
-from tests.web_server import Site
+from tests.web_server import SECRETS_ENV, Site
 
 PHONE = {"width": 360, "height": 740}
 
@@ -75,3 +76,27 @@ async def test_the_keyboard_focus_is_ringed_plainly_on_every_control(site: Site,
             faint.append(f"{control}: {width}px at {contrast:.1f}:1")
     assert faint == []
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_wrong_token_by_keyboard_comes_back_in_the_field_described_by_the_error(
+    site: Site, browser: Any
+) -> None:
+    context = await browser.new_context(base_url=site.base, viewport=PHONE)
+    page = await context.new_page()
+    await page.goto("/review")
+    await page.get_by_label("Admin token").focus()
+    await page.keyboard.type("not-the-token-at-all")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#error")
+    # Where the keyboard is now, and what a screen reader says there: the field, with the error as its description.
+    focused = await page.evaluate(
+        "(() => { const f = document.activeElement; return [f.id, (f.getAttribute('aria-describedby') || '')"
+        ".split(' ').map((id) => document.getElementById(id)).filter(Boolean)"
+        ".map((e) => e.textContent).join(' ')]; })()"
+    )
+    assert focused[0] == "token" and "not the admin token" in focused[1]
+    await page.keyboard.type(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#count")
+    await context.close()
