@@ -38,8 +38,8 @@ def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
         ) from None
     if not take_lock(handle, f"{who} (pid {os.getpid()}), started at {now:%Y-%m-%d %H:%M:%S} UTC\n"):
         raise PollBusyError(
-            f"{_holder(path)} is polling this data folder; nothing was polled (one poll at a time keeps arXiv's "
-            "requests 3 s apart): wait for it to end"
+            f"{lock_holder(path, 'another poll')} is polling this data folder; nothing was polled (one poll at a time "
+            "keeps arXiv's requests 3 s apart): wait for it to end"
         )
     try:
         yield
@@ -63,9 +63,10 @@ def poll_lock_free(data_dir: Path) -> bool:
     return True
 
 
-def _holder(path: Path) -> str:
+def lock_holder(path: Path, unnamed: str) -> str:
+    """The holder a lock file's note names (its first line), or `unnamed` when it names none readable."""
     try:
         line = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[0]
     except (OSError, IndexError):
         line = ""
-    return line[:200] if line.isprintable() and line else "another poll"
+    return line[:200] if line.isprintable() and line else unnamed

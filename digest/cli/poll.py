@@ -232,13 +232,20 @@ def handle_backfill(args: argparse.Namespace, context: Context) -> int:
     import asyncio
 
     from digest.arxiv.backfill import backfill
+    from digest.arxiv.backfill_lock import BackfillRunningError, backfilling_alone
     from digest.cli.logs import setup_logging
+    from digest.clock import utc_now
 
     settings = context.settings
     setup_logging(settings.log_level, settings.log_format)
-    report = asyncio.run(
-        backfill(settings, context.database, args.since, page_size=args.page_size, progress=sys.stderr)
-    )
+    database = context.database  # first: its checks say what is wrong with the data folder
+    try:  # a second backfill beside this one would ask arXiv for the same pages again
+        with backfilling_alone(settings.data_dir, utc_now()):
+            report = asyncio.run(
+                backfill(settings, database, args.since, page_size=args.page_size, progress=sys.stderr)
+            )
+    except BackfillRunningError as exc:
+        raise CommandError(str(exc)) from None
     if args.json:
         print_json(vars(report))
     else:
