@@ -84,3 +84,7 @@ def normalise_emoji(emoji: str) -> str:
     """Discord may send an emoji with or without the variation selector, and a hand in any skin tone; compare
     without them."""
     return _EMOJI_VARIANTS.sub("", emoji)
+
+
+# The `extra` key of the one INFO line a quiet `digest run --once` (one poll, for cron) still shows: its outcome.
+OUTCOME_LINE = "outcome_line"

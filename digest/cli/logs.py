@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from digest.text import blank_invisible
+from digest.vocab import OUTCOME_LINE
 
 _QUIET = {
     "discord": logging.WARNING,
@@ -23,6 +24,14 @@ class _DropVoiceNotices(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "voice will NOT be supported" not in record.getMessage()
+
+
+class OnlyOutcome(logging.Filter):
+    """`digest run --once` is one poll for cron, whose mail carries what a run writes: a quiet poll's start-up lines
+    (what is on and off, where the secrets are) came every weekday. It keeps warnings, errors and the outcome line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or bool(getattr(record, OUTCOME_LINE, False))
 
 
 def shown_message(record: logging.LogRecord) -> str:
@@ -75,9 +84,13 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def setup_logging(level: str = "INFO", fmt: str = "text", stream: TextIO | None = None) -> None:
+def setup_logging(
+    level: str = "INFO", fmt: str = "text", stream: TextIO | None = None, *, outcome_only: bool = False
+) -> None:
     handler: logging.StreamHandler = logging.StreamHandler(stream) if stream else _StderrHandler()  # type: ignore[type-arg]
     handler.addFilter(_DropVoiceNotices())
+    if outcome_only and logging.getLevelName(level) >= logging.INFO:  # log_level = "DEBUG" still shows everything
+        handler.addFilter(OnlyOutcome())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -64,7 +64,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.upgrade import migrate_in_child_process
 
     settings = with_address(context.settings, args.host, args.port)
-    setup_logging(settings.log_level, settings.log_format)
+    setup_logging(settings.log_level, settings.log_format, outcome_only=args.once)
     train_in_child_process()
     migrate_in_child_process()
     try:

@@ -25,7 +25,7 @@ from digest.config import Settings
 from digest.service.schedule import schedule_late_poll, schedule_poll_after_busy
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
-from digest.vocab import PollOutcome
+from digest.vocab import OUTCOME_LINE, PollOutcome
 
 log = logging.getLogger("digest.service")
 
@@ -66,7 +66,7 @@ async def run_poll_pass(
         return None
     finally:
         STOP_WAITING.reset(token)
-    log.info("poll: %s", summary)
+    log.info("poll: %s", summary, extra={OUTCOME_LINE: True})  # the line `run --once` shows of a quiet poll
     if not stopping.is_set():  # a full collection (seconds on a busy machine) would only delay the stop
         heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
     health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
