@@ -100,3 +100,30 @@ async def test_a_wrong_token_by_keyboard_comes_back_in_the_field_described_by_th
     await page.keyboard.press("Enter")
     await page.wait_for_selector("#count")
     await context.close()
+
+
+@pytest.mark.asyncio
+async def test_the_single_key_shortcuts_can_be_turned_off_and_stay_off(site: Site, browser: Any) -> None:
+    first, second, _ = add_candidates(site)
+    page = await open_review(browser, site, PHONE, ready="article.candidate")
+    keys = page.get_by_role("checkbox", name="Single-key shortcuts")
+    assert await keys.is_checked()
+    await keys.focus()
+    await page.keyboard.press(" ")
+    assert not await keys.is_checked() and not await page.locator("#keys").is_visible()
+    await page.reload()  # a new page keeps the choice: the box is still clear and the keys still do nothing
+    await page.wait_for_selector("article.candidate")
+    assert not await keys.is_checked()
+    await page.locator(f"#candidate-{first}").focus()
+    for key in ("j", "a", "r", "u"):  # a speech user's "a", "ray", "you" ... said near the page
+        await page.keyboard.press(key)
+    await page.wait_for_timeout(300)
+    assert (site.status_of(first), site.status_of(second)) == ("pending", "pending")
+    assert await page.locator(f"#candidate-{first}").get_attribute("aria-current") == "true"
+    assert await page.locator("p.notice").count() == 0
+    await keys.check()  # and back on, the keys work again
+    await page.locator(f"#candidate-{first}").focus()
+    await page.keyboard.press("a")
+    await page.wait_for_selector("#undo")
+    assert site.status_of(first) == "approved"
+    await page.context.close()
