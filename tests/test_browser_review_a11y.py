@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser_review import add_candidates, open_review
+from tests.browser_review import DESKTOP, add_candidates, open_review
 from tests.chromium import CHROMIUM
+from tests.factories import real_papers
 from tests.web_server import SECRETS_ENV, Site
 
 PHONE = {"width": 360, "height": 740}
@@ -126,4 +127,24 @@ async def test_the_single_key_shortcuts_can_be_turned_off_and_stay_off(site: Sit
     await page.keyboard.press("a")
     await page.wait_for_selector("#undo")
     assert site.status_of(first) == "approved"
+    await page.context.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP])
+async def test_the_first_tab_offers_to_skip_to_the_first_candidate(
+    site: Site, browser: Any, viewport: dict[str, int]
+) -> None:
+    first, _, _ = add_candidates(site)
+    page = await open_review(browser, site, viewport, ready="article.candidate")
+    skip = page.locator("a.skip")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "Skip to the first candidate"
+    assert (await skip.bounding_box())["width"] > 100  # seen while it has the focus, out of sight otherwise
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.activeElement.id") == f"candidate-{first}"
+    await page.keyboard.press("Tab")  # the next stop is the first card's arXiv link
+    where = "[document.activeElement.closest('article')?.id, document.activeElement.textContent]"
+    assert await page.evaluate(where) == [f"candidate-{first}", f"arXiv:{real_papers()[0]['arxiv_id']}"]
+    assert (await skip.bounding_box())["width"] <= 1
     await page.context.close()
