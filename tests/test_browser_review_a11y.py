@@ -148,3 +148,36 @@ async def test_the_first_tab_offers_to_skip_to_the_first_candidate(
     assert await page.evaluate(where) == [f"candidate-{first}", f"arXiv:{real_papers()[0]['arxiv_id']}"]
     assert (await skip.bounding_box())["width"] <= 1
     await page.context.close()
+
+
+async def spoken_at_focus(page: Any) -> tuple[str, str]:
+    """The role and accessible name Chromium gives a screen reader for the control with the focus (its own tree)."""
+    devtools = await page.context.new_cdp_session(page)
+    document = await devtools.send("DOM.getDocument")
+    focused = await devtools.send("DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": ":focus"})
+    nodes = (await devtools.send("Accessibility.getPartialAXTree", {"nodeId": focused["nodeId"]}))["nodes"]
+    mine = next(node for node in nodes if not node.get("ignored") and node.get("backendDOMNodeId"))
+    await devtools.detach()
+    return mine["role"]["value"], mine["name"]["value"]
+
+
+@pytest.mark.asyncio
+async def test_the_abstract_toggle_is_named_shortly_and_its_text_read_once_opened(site: Site, browser: Any) -> None:
+    first, _, _ = add_candidates(site)
+    paper = real_papers()[0]
+    page = await open_review(browser, site, PHONE, ready="article.candidate")
+    await page.locator(f"#candidate-{first} details.abstract summary").focus()
+    role, name = await spoken_at_focus(page)  # what a screen reader says on reaching it while tabbing
+    assert (
+        role == "DisclosureTriangle"
+        and name.startswith("Abstract of ")
+        and paper["title"][:20] in name
+        and len(name) <= 64
+    )
+    assert paper["abstract"][:40] not in name
+    await page.keyboard.press("Enter")
+    abstract = page.locator(f"#candidate-{first} details.abstract")
+    assert await abstract.get_by_role("paragraph").filter(has_text=paper["abstract"][:40]).is_visible()
+    tree = await page.locator(f"#candidate-{first}").aria_snapshot()
+    assert paper["abstract"][20:70] in tree  # opened (past the marked words), the text is there to be read
+    await page.context.close()
