@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser_review import add_candidates, open_review
+from tests.browser_review import DESKTOP, add_candidates, open_review
 from tests.chromium import CHROMIUM
+from tests.factories import real_papers
 from tests.web_server import SECRETS_ENV, Site
 
 PHONE = {"width": 360, "height": 740}
@@ -100,3 +101,83 @@ async def test_a_wrong_token_by_keyboard_comes_back_in_the_field_described_by_th
     await page.keyboard.press("Enter")
     await page.wait_for_selector("#count")
     await context.close()
+
+
+@pytest.mark.asyncio
+async def test_the_single_key_shortcuts_can_be_turned_off_and_stay_off(site: Site, browser: Any) -> None:
+    first, second, _ = add_candidates(site)
+    page = await open_review(browser, site, PHONE, ready="article.candidate")
+    keys = page.get_by_role("checkbox", name="Single-key shortcuts")
+    assert await keys.is_checked()
+    await keys.focus()
+    await page.keyboard.press(" ")
+    assert not await keys.is_checked() and not await page.locator("#keys").is_visible()
+    await page.reload()  # a new page keeps the choice: the box is still clear and the keys still do nothing
+    await page.wait_for_selector("article.candidate")
+    assert not await keys.is_checked()
+    await page.locator(f"#candidate-{first}").focus()
+    for key in ("j", "a", "r", "u"):  # a speech user's "a", "ray", "you" ... said near the page
+        await page.keyboard.press(key)
+    await page.wait_for_timeout(300)
+    assert (site.status_of(first), site.status_of(second)) == ("pending", "pending")
+    assert await page.locator(f"#candidate-{first}").get_attribute("aria-current") == "true"
+    assert await page.locator("p.notice").count() == 0
+    await keys.check()  # and back on, the keys work again
+    await page.locator(f"#candidate-{first}").focus()
+    await page.keyboard.press("a")
+    await page.wait_for_selector("#undo")
+    assert site.status_of(first) == "approved"
+    await page.context.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP])
+async def test_the_first_tab_offers_to_skip_to_the_first_candidate(
+    site: Site, browser: Any, viewport: dict[str, int]
+) -> None:
+    first, _, _ = add_candidates(site)
+    page = await open_review(browser, site, viewport, ready="article.candidate")
+    skip = page.locator("a.skip")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "Skip to the first candidate"
+    assert (await skip.bounding_box())["width"] > 100  # seen while it has the focus, out of sight otherwise
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.activeElement.id") == f"candidate-{first}"
+    await page.keyboard.press("Tab")  # the next stop is the first card's arXiv link
+    where = "[document.activeElement.closest('article')?.id, document.activeElement.textContent]"
+    assert await page.evaluate(where) == [f"candidate-{first}", f"arXiv:{real_papers()[0]['arxiv_id']}"]
+    assert (await skip.bounding_box())["width"] <= 1
+    await page.context.close()
+
+
+async def spoken_at_focus(page: Any) -> tuple[str, str]:
+    """The role and accessible name Chromium gives a screen reader for the control with the focus (its own tree)."""
+    devtools = await page.context.new_cdp_session(page)
+    document = await devtools.send("DOM.getDocument")
+    focused = await devtools.send("DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": ":focus"})
+    nodes = (await devtools.send("Accessibility.getPartialAXTree", {"nodeId": focused["nodeId"]}))["nodes"]
+    mine = next(node for node in nodes if not node.get("ignored") and node.get("backendDOMNodeId"))
+    await devtools.detach()
+    return mine["role"]["value"], mine["name"]["value"]
+
+
+@pytest.mark.asyncio
+async def test_the_abstract_toggle_is_named_shortly_and_its_text_read_once_opened(site: Site, browser: Any) -> None:
+    first, _, _ = add_candidates(site)
+    paper = real_papers()[0]
+    page = await open_review(browser, site, PHONE, ready="article.candidate")
+    await page.locator(f"#candidate-{first} details.abstract summary").focus()
+    role, name = await spoken_at_focus(page)  # what a screen reader says on reaching it while tabbing
+    assert (
+        role == "DisclosureTriangle"
+        and name.startswith("Abstract of ")
+        and paper["title"][:20] in name
+        and len(name) <= 64
+    )
+    assert paper["abstract"][:40] not in name
+    await page.keyboard.press("Enter")
+    abstract = page.locator(f"#candidate-{first} details.abstract")
+    assert await abstract.get_by_role("paragraph").filter(has_text=paper["abstract"][:40]).is_visible()
+    tree = await page.locator(f"#candidate-{first}").aria_snapshot()
+    assert paper["abstract"][20:70] in tree  # opened (past the marked words), the text is there to be read
+    await page.context.close()

@@ -49,8 +49,25 @@
   document.addEventListener("focusin", follow);
   document.addEventListener("click", follow);
 
+  // The keys can be turned off (a word a speech user says must not approve or reject): the choice is kept in this
+  // browser, and the list of keys is hidden while they are off, so nothing promises what does nothing.
+  var toggle = document.getElementById("keys-on");
+  var keysOn = remembered() !== "off";
+  function remembered() {
+    try { return window.localStorage.getItem("review-shortcuts"); } catch (error) { return null; }
+  }
+  function switchKeys(on) {
+    keysOn = on;
+    if (toggle) { toggle.checked = on; }
+    var list = document.getElementById("keys");
+    if (list) { list.hidden = !on; }
+    try { window.localStorage.setItem("review-shortcuts", on ? "on" : "off"); } catch (error) { /* kept for this page only */ }
+  }
+  if (toggle) { toggle.addEventListener("change", function () { switchKeys(toggle.checked); }); }
+  switchKeys(keysOn);
+
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) { return; }
+    if (!keysOn || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) { return; }
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName))) { return; }
     var card = cards[current];
