@@ -61,8 +61,9 @@ async def backfill(
                 break
         else:
             report.done = True
+        told_to_stop = fetcher.stop is not None and fetcher.stop.is_set()  # the caller says so, as it was told
     bar.close()
-    if report.stopped:
+    if report.stopped and not told_to_stop:
         log.warning("backfill stopped at %s: %s (run it again to resume)", report.stopped_at(), report.stopped)
     return report
 
