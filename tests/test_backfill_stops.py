@@ -78,3 +78,40 @@ async def test_a_backfill_told_to_stop_says_where_it_got_and_how_to_resume(tmp_p
     assert last.endswith(f"backfill --since {month}-01 --page-size 10` resumes it there"), last
     assert asked_again == ["20"]
     assert "backfill done: 10 papers read" in again_log.read_text(encoding="utf-8")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("refusal", "retries", "why"),
+    [
+        (Reply(status=429, retry_after="3600"), 1, "HTTP 429, asked to retry after 3600 s; giving up for now"),
+        (Reply(status=503), 0, "HTTP 503 after 1 attempt"),
+        (
+            Reply(body=b"<html><body><h1>Service down</h1></body></html>", content_type="text/html"),
+            0,
+            "an HTML page, not a feed",
+        ),
+    ],
+)
+async def test_a_backfill_arxiv_refused_says_why_once_without_the_query_url(
+    tmp_path: Path, refusal: Reply, retries: int, why: str
+) -> None:
+    """After a 429, a 503 or an HTML error page the whole percent-encoded query URL (some 250 characters) was printed
+    in the log's warning and again in the command's last line. The page asked for (its month and place), what arXiv
+    answered and when to run it again are said once, in words; the URL is left to the log at DEBUG."""
+    async with ArxivServer() as arxiv:
+        url = arxiv.program("/api/query", _page("s0_m10_bc5a6c384fe9"), refusal)
+        config = _config(tmp_path, url)
+        config.write_text(config.read_text(encoding="utf-8").replace("max_retries = 0", f"max_retries = {retries}"))
+        running, log = await start_backfill(tmp_path, config, "refused")
+        status = await asyncio.wait_for(running.wait(), 120)
+    said = log.read_text(encoding="utf-8")
+    month = f"{datetime.now(UTC):%Y-%m}"
+    assert status == 1, said
+    assert "search_query" not in said and "%3A" not in said, said
+    [line] = [line for line in said.splitlines() if why in line]
+    assert line.startswith(f"backfill stopped at 10 of 30 in {month}-01 to "), said
+    resume = "run the same command again after " if refusal.retry_after else "run the same command again to resume"
+    assert f"{why}; {resume}" in line, line
+    assert line.endswith(" UTC to resume") if refusal.retry_after else line.endswith(resume), line
+    assert "backfill stopped at 10 of 30" in said.split(line)[0], said  # the summary says where, not why again

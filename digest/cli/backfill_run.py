@@ -48,8 +48,10 @@ def handle_backfill(args: argparse.Namespace, context: Context) -> int:
         )
         if report.by_day:
             print(f"backfill: read a day at a time (over 30,000 papers): {', '.join(report.by_day)}")
-        if report.stopped:
-            print(f"backfill: {report.stopped}; run the same command again to resume", file=sys.stderr)
+        if report.stopped:  # why, once: the place in words, not the API query's URL (the log has it, at DEBUG)
+            after = f" after {report.resume_after} UTC" if report.resume_after else ""
+            again = f"run the same command again{after} to resume"
+            print(f"backfill stopped at {report.stopped_at()}: {report.stopped}; {again}", file=sys.stderr)
     return 0 if report.done else 1
 
 
