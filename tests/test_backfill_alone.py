@@ -19,7 +19,9 @@ from tests.conftest import ROOT
 PAGE = ARXIV_DATA / "api" / "api_new_arxiv.py_q_testing_s0_m10_bc5a6c384fe9_http200.xml"
 
 
-async def _backfill(tmp_path: Path, config: Path, name: str) -> tuple[asyncio.subprocess.Process, Path]:
+async def start_backfill(tmp_path: Path, config: Path, name: str) -> tuple[asyncio.subprocess.Process, Path]:
+    """`digest backfill` since the first of this month, 10 papers a page, in its own process; standard output and
+    error both go to the log file it returns."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
     environment["PYTHONPATH"] = str(ROOT)
     since = f"{datetime.now(UTC):%Y-%m}-01"  # this month: one window, one page
@@ -48,13 +50,13 @@ async def test_a_second_backfill_refuses_while_one_reads(tmp_path: Path) -> None
             f'[arxiv]\nsources = ["http://127.0.0.1:9/rss/cs.CL"]\napi_url = "{url}"\nmin_interval_seconds = 0\n',
             encoding="utf-8",
         )
-        first, first_log = await _backfill(tmp_path, config, "first")
+        first, first_log = await start_backfill(tmp_path, config, "first")
         deadline = time.monotonic() + 120
         while not arxiv.requests_to("/api/query"):
             assert first.returncode is None, first_log.read_text(encoding="utf-8")
             assert time.monotonic() < deadline, "the first backfill did not ask arXiv"
             await asyncio.sleep(0.1)
-        second, second_log = await _backfill(tmp_path, config, "second")
+        second, second_log = await start_backfill(tmp_path, config, "second")
         try:  # the refusal comes at once; a second backfill would wait its turn behind the first's request
             status: int | None = await asyncio.wait_for(asyncio.shield(second.wait()), 30)
         except TimeoutError:

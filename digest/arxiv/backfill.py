@@ -12,6 +12,7 @@ from typing import TextIO
 from digest.arxiv.api import fetch_answer, query_url
 from digest.arxiv.backfill_pages import EMPTY_BEFORE_END, BackfillReport, save_report_place, take_page
 from digest.arxiv.backfill_places import mark_done, save_place, saved_place
+from digest.arxiv.fetch_types import minute_after
 from digest.arxiv.fetcher import Fetcher, FetchError, FetchStoppedError, pause
 from digest.arxiv.parse import ParsedFeed
 from digest.arxiv.windows import API_RESULT_LIMIT, DEFAULT_CATEGORIES, Window, month_windows, watched_categories
@@ -61,9 +62,7 @@ async def backfill(
                 break
         else:
             report.done = True
-    bar.close()
-    if report.stopped:
-        log.warning("backfill stopped at %s: %s (run it again to resume)", report.stopped_at(), report.stopped)
+    bar.close()  # a stop is the caller's to say, once: report.stopped
     return report
 
 
@@ -107,7 +106,11 @@ class _Run:
             try:
                 parsed = await fetch_answer(self.fetcher, url)
             except FetchError as exc:
-                report.stopped = str(exc)
+                report.stopped = _without(url, str(exc))
+                log.debug("backfill: %s: %s", url, report.stopped)  # the query in full, for whoever debugs it
+                if exc.retry_at is not None:  # a Retry-After longer than the fetcher waits: when to run it again
+                    now = self.clock.now()
+                    report.resume_after = minute_after(now, (exc.retry_at - now).total_seconds())
                 return False
             short = await take_page(self.database, self.model, report, parsed, source, self.clock, self.bar, size)
             if not parsed.items_read and report.next_start == stalled_at:  # asked again as often as by the run
@@ -190,6 +193,12 @@ class _Run:
         self.report.query, self.report.window, self.report.done = window.query(self.categories), label, True
         await asyncio.to_thread(save_report_place, self.database, self.report, self.clock.now())
         return True
+
+
+def _without(url: str, message: str) -> str:
+    """A fetch's one line without the query's URL it starts with: some 250 percent-encoded characters the stop's
+    place (its window and result) says in words."""
+    return message.removeprefix(f"{url}: ")
 
 
 def _over_limit(report: BackfillReport, limit: int) -> bool:

@@ -34,7 +34,8 @@ class BackfillReport:
     next_start: int = 0  # in that window
     total: int | None = None  # that window's totalResults
     done: bool = False
-    stopped: str | None = None  # why it stopped before the end (resume by running it again)
+    stopped: str | None = None  # why it stopped before the end, in words (resume by running it again)
+    resume_after: str | None = None  # when arXiv asked (a Retry-After) not to be asked before, in UTC: '10:17'
     window: str = ""  # that window's dates
     windows: int = 0  # the date windows asked this run (done ones are skipped)
     by_day: list[str] = field(default_factory=list)  # windows over the API's 30,000 results, read a day at a time

@@ -27,13 +27,16 @@ class FetchError(Exception):
         busy_host: str | None = None,
         unresolved: bool = False,
         unusable: str | None = None,
+        retry_at: datetime | None = None,
     ) -> None:
-        """`unusable`: with `unreachable_host`, why no request reaches it (its TLS), as a source skipped says."""
+        """`unusable`: with `unreachable_host`, why no request reaches it (its TLS), as a source skipped says.
+        `retry_at`: when the host asked (a Retry-After longer than the fetcher waits) to be asked again."""
         super().__init__(" ".join(message.split())[:500])
         self.unreachable_host = unreachable_host
         self.busy_host = busy_host
         self.unresolved = unresolved
         self.unusable = unusable
+        self.retry_at = retry_at
 
     def host_left_alone(self) -> tuple[str, str] | None:
         """The host no later request of this pass should ask, and why (as a source skipped for it says), if any."""

@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -159,7 +160,8 @@ class Fetcher:
                 break
             if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
                 reason = f"{last_problem}, asked to retry after {wait_words(delay)}"
-                raise FetchError(f"{source}: {reason}; giving up for now", busy_host=busy_host)
+                retry_at = self.clock.now() + timedelta(seconds=delay)
+                raise FetchError(f"{source}: {reason}; giving up for now", busy_host=busy_host, retry_at=retry_at)
             wait = max(backoff, delay or 0.0)
             log.info("fetch %s: %s; retrying in %.0f s (%d/%d)", source, last_problem, wait, attempt + 1, attempts - 1)
             try:

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from digest.cli.backfill_run import DEFAULT_PAGE_SIZE, handle_backfill
 from digest.cli.candidates import handle_candidates
 from digest.cli.context import CommandError, Context, iso_date, print_json, shown_value, whole_number
-from digest.sizes import counted
 from digest.vocab import PollOutcome
 
 if TYPE_CHECKING:
@@ -65,7 +65,12 @@ def register(subparsers: Any) -> None:
     backfill.add_argument(
         "--since", required=True, type=backfill_since, metavar="YYYY-MM-DD", help="the first submission day to read"
     )
-    backfill.add_argument("--page-size", type=page_size, default=100, help="papers per API request (default: 100)")
+    backfill.add_argument(
+        "--page-size",
+        type=page_size,
+        default=DEFAULT_PAGE_SIZE,
+        help=f"papers per API request (default: {DEFAULT_PAGE_SIZE})",
+    )
     backfill.add_argument("--json", action="store_true", help="print the result as JSON")
     backfill.set_defaults(handler=handle_backfill)
 
@@ -226,37 +231,3 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
             print(report.line())
         print(f"poll {summary}")
     return 0 if summary.outcome == PollOutcome.OK else 1
-
-
-def handle_backfill(args: argparse.Namespace, context: Context) -> int:
-    import asyncio
-
-    from digest.arxiv.backfill import backfill
-    from digest.arxiv.backfill_lock import BackfillRunningError, backfilling_alone
-    from digest.cli.logs import setup_logging
-    from digest.clock import utc_now
-
-    settings = context.settings
-    setup_logging(settings.log_level, settings.log_format)
-    database = context.database  # first: its checks say what is wrong with the data folder
-    try:  # a second backfill beside this one would ask arXiv for the same pages again
-        with backfilling_alone(settings.data_dir, utc_now()):
-            report = asyncio.run(
-                backfill(settings, database, args.since, page_size=args.page_size, progress=sys.stderr)
-            )
-    except BackfillRunningError as exc:
-        raise CommandError(str(exc)) from None
-    if args.json:
-        print_json(vars(report))
-    else:
-        state = "done" if report.done else f"stopped at {report.stopped_at()}"
-        print(
-            f"backfill {state}: {counted(report.entries, 'paper')} read, {report.matched} matched, "
-            f"{report.already_known} already known, {counted(report.new_candidates, 'new candidate')}"
-            f" ({counted(report.windows, 'date window')} asked: arXiv's API gives at most 30,000 results a query)"
-        )
-        if report.by_day:
-            print(f"backfill: read a day at a time (over 30,000 papers): {', '.join(report.by_day)}")
-        if report.stopped:
-            print(f"backfill: {report.stopped}; run the same command again to resume", file=sys.stderr)
-    return 0 if report.done else 1
