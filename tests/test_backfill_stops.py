@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, Reply
-from tests.test_backfill_alone import start_backfill
+from tests.backfilling import start_backfill
 
 
 def _page(name: str) -> Reply:

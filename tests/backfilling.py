@@ -1,0 +1,27 @@
+"""`digest backfill` started as a user starts it, in its own process, for the backfill tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+async def start_backfill(tmp_path: Path, config: Path, name: str) -> tuple[asyncio.subprocess.Process, Path]:
+    """`digest backfill` since the first of this month, 10 papers a page, in its own process; standard output and
+    error both go to the log file it returns."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(ROOT)
+    since = f"{datetime.now(UTC):%Y-%m}-01"  # this month: one window, one page
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data")]
+    log = tmp_path / f"{name}.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            *command, "backfill", "--since", since, "--page-size", "10", cwd=tmp_path, env=environment,
+            stdout=output, stderr=output,
+        )  # fmt: skip
+    return process, log
