@@ -60,7 +60,8 @@ def test_moving_a_paper_someone_else_approved_names_whose_approval_put_it_there(
 def test_approving_again_a_paper_taken_out_of_the_list_by_hand_moves_nothing_it_says(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Its entry taken out of the list by hand since: the approval puts it back, and says so, not "moved from"."""
+    """Its entry taken out of the list by hand since: the approval puts it back, and says so (who took it out, when),
+    not "moved from"."""
     candidate_id = one_candidate(data_dir)
     approve(data_dir, capsys, candidate_id, FROM)
 
@@ -68,8 +69,10 @@ def test_approving_again_a_paper_taken_out_of_the_list_by_hand_moves_nothing_it_
         return "\n".join(line for line in markdown.split("\n") if ARXIV_ID not in line)
 
     imported(data_dir, tmp_path, without)
-    assert (
-        approve(data_dir, capsys, candidate_id, "Probing")
-        == f"candidate {candidate_id} ({ARXIV_ID}): approved into Probing"
+    said = approve(data_dir, capsys, candidate_id, "Probing")
+    assert said.startswith(
+        f"candidate {candidate_id} ({ARXIV_ID}): approved into Probing; a maintainer had taken it out of the list by "
+        "hand on "
     )
+    assert said.endswith(" UTC (`digest list import`)") and "\n" not in said
     assert ARXIV_ID in section_of(list_md(make_settings(data_dir)), "Probing")
