@@ -27,8 +27,9 @@ class _DropVoiceNotices(logging.Filter):
 
 
 class OnlyOutcome(logging.Filter):
-    """`digest run --once` is one poll for cron, whose mail carries what a run writes: a quiet poll's start-up lines
-    (what is on and off, where the secrets are) came every weekday. It keeps warnings, errors and the outcome line."""
+    """`digest run --once` and `digest poll` are the polls for cron, whose mail carries what a run writes: a quiet
+    poll's start-up lines (what is on and off, where the secrets are) and each feed's line came every weekday. It keeps
+    warnings, errors and the outcome line (`digest poll` prints its report itself)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.WARNING or bool(getattr(record, OUTCOME_LINE, False))

@@ -1,0 +1,62 @@
+"""What cron mails a maintainer: a command run from a crontab (no HOME, no terminal, PATH and LANG alone) writes on a
+quiet success its outcome alone, and on stderr nothing but warnings and errors. The service run in the foreground or
+under systemd keeps its log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.arxiv_server import ArxivServer
+from tests.conftest import ROOT
+
+RSS = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
+# What cron gives a job (`env -i PATH=/usr/bin:/bin LANG=C`), and where the checkout under test is.
+CRON = {"PATH": "/usr/bin:/bin", "LANG": "C", "PYTHONPATH": str(ROOT)}
+
+
+def as_cron(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "digest", *arguments]
+    return subprocess.run(
+        command, cwd=cwd, env=CRON, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def polling(tmp_path: Path, sources: list[str]) -> list[str]:
+    """The options of a data folder polling `sources` (one try each, no arXiv API): its config written."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[arxiv]\ncontact = "m@example.net"\nsources = {json.dumps(sources)}\nmin_interval_seconds = 0\n'
+        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
+        encoding="utf-8",
+    )
+    return ["--config", str(config), "--data-dir", str(tmp_path / "data")]
+
+
+@pytest.mark.asyncio
+async def test_a_quiet_poll_from_cron_writes_its_report_alone(tmp_path: Path) -> None:
+    """`digest poll` from cron wrote, besides its report on stdout, an INFO line per feed on stderr (the same words
+    again), so every weekday's mail held them twice. Now stderr holds warnings and errors alone, `--json` the JSON."""
+    async with ArxivServer() as arxiv:
+        sources = [arxiv.serve_file(path, RSS) for path in ("/rss/cs.CL", "/rss/cs.LG")]
+        options = polling(tmp_path, sources)
+        report = [f"{source}: fetched, 3 entries, 0 matched (0 already known, 0 new candidates)" for source in sources]
+        report.append("poll ok: 2 sources (2 fetched), 0 new candidates")
+        for _ in range(2):  # the first poll of a data folder, and a weekday's
+            done = await asyncio.to_thread(as_cron, tmp_path, *options, "poll")
+            assert (done.returncode, done.stderr, done.stdout.splitlines()) == (0, "", report), done.stderr
+
+        done = await asyncio.to_thread(as_cron, tmp_path, *options, "poll", "--json")
+        assert (done.returncode, done.stderr, json.loads(done.stdout)["outcome"]) == (0, "", "ok"), done.stderr
+
+        missing = arxiv.url("/rss/missing")
+        done = await asyncio.to_thread(as_cron, tmp_path, *options, "poll", "--source", sources[0], missing)
+    lines = done.stderr.splitlines()
+    assert done.returncode == 1 and len(lines) == 1, lines  # a feed that fails still says why
+    assert " WARNING " in lines[0] and missing in lines[0], lines
+    assert done.stdout.splitlines()[-1].startswith("poll partial: "), done.stdout
