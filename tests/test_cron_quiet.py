@@ -5,6 +5,7 @@ under systemd keeps its log."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import subprocess
 import sys
@@ -12,8 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from digest.cli.logs import setup_logging
+from digest.config import Settings
+from digest.storage.db import Database
 from tests.arxiv_server import ArxivServer
 from tests.conftest import ROOT
+from tests.git_remote import Remote
+from tests.publishing import approve, services
+from tests.publishing import db as db  # the fixtures
+from tests.publishing import remote as remote
+from tests.publishing import st as st
 
 RSS = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
 # What cron gives a job (`env -i PATH=/usr/bin:/bin LANG=C`), and where the checkout under test is.
@@ -60,3 +69,22 @@ async def test_a_quiet_poll_from_cron_writes_its_report_alone(tmp_path: Path) ->
     assert done.returncode == 1 and len(lines) == 1, lines  # a feed that fails still says why
     assert " WARNING " in lines[0] and missing in lines[0], lines
     assert done.stdout.splitlines()[-1].startswith("poll partial: "), done.stdout
+
+
+def test_a_publish_from_cron_says_what_it_pushed_once(
+    tmp_path: Path, remote: Remote, st: Settings, db: Database
+) -> None:
+    """`digest publish` from cron said what it pushed twice: "published <commit>: ..." on stdout and "publish: pushed
+    <commit> to main: ..." on stderr. Now the stdout line alone; the service's log keeps its line."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    done = as_cron(tmp_path, "--config", str(tmp_path / "data-config.toml"), "--data-dir", str(st.data_dir), "publish")
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    [line] = done.stdout.splitlines()
+    assert line.startswith(f"published {remote.head()[:12]}: "), line
+
+    log = io.StringIO()
+    setup_logging(stream=log)  # as `digest run` logs, in the foreground or under systemd
+    approve(db, reviewer, 1)
+    publisher.publish()
+    assert f"INFO    digest.publish: publish: pushed {remote.head()[:12]} to main: Add 1 paper: " in log.getvalue()

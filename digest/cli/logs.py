@@ -35,6 +35,14 @@ class OnlyOutcome(logging.Filter):
         return record.levelno >= logging.WARNING or bool(getattr(record, OUTCOME_LINE, False))
 
 
+class _OutcomePrinted(logging.Filter):
+    """A command that prints its outcome on stdout (`digest publish`): the outcome's log line said it again, two lines
+    in each cron mail. Warnings and errors stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not getattr(record, OUTCOME_LINE, False)
+
+
 def shown_message(record: logging.LogRecord) -> str:
     """A record's message as the log shows it. Messages carry text from outside (titles, headings, feed and remote
     errors): a line break there would forge a record of its own, a U+202E reverse the rest of the line, an ESC
@@ -86,12 +94,20 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def setup_logging(
-    level: str = "INFO", fmt: str = "text", stream: TextIO | None = None, *, outcome_only: bool = False
+    level: str = "INFO",
+    fmt: str = "text",
+    stream: TextIO | None = None,
+    *,
+    outcome_only: bool = False,
+    outcome_printed: bool = False,
 ) -> None:
     handler: logging.StreamHandler = logging.StreamHandler(stream) if stream else _StderrHandler()  # type: ignore[type-arg]
     handler.addFilter(_DropVoiceNotices())
-    if outcome_only and logging.getLevelName(level) >= logging.INFO:  # log_level = "DEBUG" still shows everything
-        handler.addFilter(OnlyOutcome())
+    if logging.getLevelName(level) >= logging.INFO:  # log_level = "DEBUG" still shows everything
+        if outcome_only:
+            handler.addFilter(OnlyOutcome())
+        if outcome_printed:
+            handler.addFilter(_OutcomePrinted())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
