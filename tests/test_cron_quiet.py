@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from tests.publishing import approve, services
 from tests.publishing import db as db  # the fixtures
 from tests.publishing import remote as remote
 from tests.publishing import st as st
+from tests.smtp_server import free_port
 
 RSS = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
 # What cron gives a job (`env -i PATH=/usr/bin:/bin LANG=C`), and where the checkout under test is.
@@ -88,3 +91,38 @@ def test_a_publish_from_cron_says_what_it_pushed_once(
     approve(db, reviewer, 1)
     publisher.publish()
     assert f"INFO    digest.publish: publish: pushed {remote.head()[:12]} to main: Add 1 paper: " in log.getvalue()
+
+
+def started_and_stopped(tmp_path: Path) -> list[str]:
+    """What `digest run` (the port a free one) logs from its start to a SIGTERM once it is ready."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[arxiv]\ncontact = "m@example.net"\n[web]\nport = {free_port()}\n', encoding="utf-8")
+    log = tmp_path / "service.log"
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"]
+    with log.open("wb") as output:
+        service = subprocess.Popen(command, cwd=tmp_path, env=CRON, stdin=subprocess.DEVNULL, stderr=output)
+    try:
+        deadline = time.monotonic() + 120
+        while "digest.service: ready" not in log.read_text(encoding="utf-8", errors="replace"):
+            assert service.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=60) == 0, log.read_text(encoding="utf-8")
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+    return log.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_service_says_once_where_its_secrets_are(tmp_path: Path) -> None:
+    """`digest run` logged "using DIGEST_SECRET_KEY, ... from data/secrets.json" twice at every start (and after
+    "generated ... and stored them in data/secrets.json" on the first): once for the service, once for its web pages.
+    Now one line says it; the rest of the service's log is as it was."""
+    for said in ("WARNING digest.config.secretstore: generated ", "INFO    digest.config.secretstore: using "):
+        lines = started_and_stopped(tmp_path)  # the first start of a data folder, then every later one
+        secrets = [line for line in lines if "secrets.json" in line]
+        assert len(secrets) == 1 and said in secrets[0], lines
+        assert any(" INFO    digest.service: web: serving the list on " in line for line in lines), lines
+        assert lines[-1].endswith(" INFO    digest.service: stopped"), lines
