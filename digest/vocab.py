@@ -86,5 +86,6 @@ def normalise_emoji(emoji: str) -> str:
     return _EMOJI_VARIANTS.sub("", emoji)
 
 
-# The `extra` key of the one INFO line a quiet `digest run --once` (one poll, for cron) still shows: its outcome.
+# The `extra` key of a job's outcome line in the log: the one INFO line a quiet `digest run --once` (one poll, for
+# cron) still shows, and the one `digest publish` leaves out (it prints the outcome itself).
 OUTCOME_LINE = "outcome_line"

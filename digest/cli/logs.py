@@ -27,11 +27,20 @@ class _DropVoiceNotices(logging.Filter):
 
 
 class OnlyOutcome(logging.Filter):
-    """`digest run --once` is one poll for cron, whose mail carries what a run writes: a quiet poll's start-up lines
-    (what is on and off, where the secrets are) came every weekday. It keeps warnings, errors and the outcome line."""
+    """`digest run --once` and `digest poll` are the polls for cron, whose mail carries what a run writes: a quiet
+    poll's start-up lines (what is on and off, where the secrets are) and each feed's line came every weekday. It keeps
+    warnings, errors and the outcome line (`digest poll` prints its report itself)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.WARNING or bool(getattr(record, OUTCOME_LINE, False))
+
+
+class _OutcomePrinted(logging.Filter):
+    """A command that prints its outcome on stdout (`digest publish`): the outcome's log line said it again, two lines
+    in each cron mail. Warnings and errors stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not getattr(record, OUTCOME_LINE, False)
 
 
 def shown_message(record: logging.LogRecord) -> str:
@@ -85,12 +94,20 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def setup_logging(
-    level: str = "INFO", fmt: str = "text", stream: TextIO | None = None, *, outcome_only: bool = False
+    level: str = "INFO",
+    fmt: str = "text",
+    stream: TextIO | None = None,
+    *,
+    outcome_only: bool = False,
+    outcome_printed: bool = False,
 ) -> None:
     handler: logging.StreamHandler = logging.StreamHandler(stream) if stream else _StderrHandler()  # type: ignore[type-arg]
     handler.addFilter(_DropVoiceNotices())
-    if outcome_only and logging.getLevelName(level) >= logging.INFO:  # log_level = "DEBUG" still shows everything
-        handler.addFilter(OnlyOutcome())
+    if logging.getLevelName(level) >= logging.INFO:  # log_level = "DEBUG" still shows everything
+        if outcome_only:
+            handler.addFilter(OnlyOutcome())
+        if outcome_printed:
+            handler.addFilter(_OutcomePrinted())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -206,7 +206,8 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
 
     settings = context.settings
     _polite_sources(settings, args.source or [])
-    setup_logging(settings.log_level, settings.log_format)
+    # The report is the command's output: the poller's line for each feed, said again on stderr, doubled cron's mail.
+    setup_logging(settings.log_level, settings.log_format, outcome_only=True)
     from sqlalchemy.exc import SQLAlchemyError
 
     from digest.storage.failures import failure_line

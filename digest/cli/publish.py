@@ -64,7 +64,8 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
     from digest.publish.results import BLOCKED, FAILED
 
     # The publisher logs each finding, and a real run its failure, as the service's log shows them: said once here.
-    setup_logging(context.settings.log_level, context.settings.log_format)
+    # What it pushed is printed below, not logged too.
+    setup_logging(context.settings.log_level, context.settings.log_format, outcome_printed=True)
     database, scratch = _database_for(args.dry_run, context)
     publisher = publisher_for(database, context.settings)
     try:

@@ -60,6 +60,7 @@ from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.storage.files import held_for_writing
 from digest.storage.state import PublishState
+from digest.vocab import OUTCOME_LINE
 
 log = logging.getLogger("digest.publish")
 
@@ -175,10 +176,9 @@ class Publisher:
         commit = self.git.commit(head, merged.final.encode("utf-8"), with_trailer(merged.message, merged.upto))
         self.git.push(commit)
         self._synced(merged, commit, published=commit)
-        log.info(
-            "publish: pushed %s to %s: %s", commit[:12], self.settings.publish.branch, merged.message.splitlines()[0]
-        )
-        line = f"published {commit[:12]}: {merged.message.splitlines()[0]}{merged.brought}"
+        subject, branch = merged.message.splitlines()[0], self.settings.publish.branch
+        log.info("publish: pushed %s to %s: %s", commit[:12], branch, subject, extra={OUTCOME_LINE: True})
+        line = f"published {commit[:12]}: {subject}{merged.brought}"
         return PublishResult(PUBLISHED, line, commit, diff)
 
     def _not_pushed(self, merged: Merged, diff: str, dry_run: bool) -> PublishResult:

@@ -36,6 +36,7 @@ from digest.publish.store import decided_for, state_row
 from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.state import PublishState
+from digest.vocab import OUTCOME_LINE
 
 log = logging.getLogger("digest.publish")
 
@@ -98,7 +99,8 @@ class PullRequestPublisher(Publisher):
         if left_behind is not None:
             self._close_left_behind(left_behind, branch, number)
         self._synced_pull(merged, head, (number, where, merged.final), commit)
-        log.info("publish: pushed %s to %s; pull request #%d: %s", commit[:12], where, number, title)
+        pushed = "publish: pushed %s to %s; pull request #%d: %s"
+        log.info(pushed, commit[:12], where, number, title, extra={OUTCOME_LINE: True})
         return PublishResult(PUBLISHED, f"published {commit[:12]} in pull request #{number}: {title}", commit, diff)
 
     def _left_behind(self, synced: str | None, head: str) -> bool:

@@ -23,17 +23,17 @@ class WebServer:
     up."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
         self.sockets = bind_web_address(settings.web.host, settings.web.port)
         self.runner: Any = None
 
-    async def serve(self, database: Database, reviewer: Reviewer, started: float) -> None:
-        """Serves on the bound address and says where, and how long since `started` (time.monotonic()) it took."""
+    async def serve(self, settings: Settings, database: Database, reviewer: Reviewer, started: float) -> None:
+        """Serves on the bound address and says where, and how long since `started` (time.monotonic()) it took.
+        `settings`: the service's, with the secrets it read (or generated) at start: without them the pages read the
+        secrets file again, and the log said where the secrets are twice."""
         # The web server, the bot, publishing and the weekly mail are imported when switched on or due: a
         # service without them keeps their libraries out of its memory (bench/bench_service.py).
         from digest.web import app as web
 
-        settings = self.settings
         app = web.create_web_app(settings, database, reviewer)
         self.runner = await web.serve(app, settings.web.host, settings.web.port, self.sockets)
         log.info(

@@ -89,7 +89,7 @@ class Service:
         await self.model_refresher.start()
         jobs.attach(self)
         if self._web is not None:
-            await self._web.serve(self.database, self.reviewer, started)
+            await self._web.serve(self.settings, self.database, self.reviewer, started)
         await self._start_bot()
         features.report_email(self.settings)
         if self.settings.arxiv.contact_warning:

@@ -1,0 +1,128 @@
+"""What cron mails a maintainer: a command run from a crontab (no HOME, no terminal, PATH and LANG alone) writes on a
+quiet success its outcome alone, and on stderr nothing but warnings and errors. The service run in the foreground or
+under systemd keeps its log."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from digest.cli.logs import setup_logging
+from digest.config import Settings
+from digest.storage.db import Database
+from tests.arxiv_server import ArxivServer
+from tests.conftest import ROOT
+from tests.git_remote import Remote
+from tests.publishing import approve, services
+from tests.publishing import db as db  # the fixtures
+from tests.publishing import remote as remote
+from tests.publishing import st as st
+from tests.smtp_server import free_port
+
+RSS = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
+# What cron gives a job (`env -i PATH=/usr/bin:/bin LANG=C`), and where the checkout under test is.
+CRON = {"PATH": "/usr/bin:/bin", "LANG": "C", "PYTHONPATH": str(ROOT)}
+
+
+def as_cron(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "digest", *arguments]
+    return subprocess.run(
+        command, cwd=cwd, env=CRON, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def polling(tmp_path: Path, sources: list[str]) -> list[str]:
+    """The options of a data folder polling `sources` (one try each, no arXiv API): its config written."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[arxiv]\ncontact = "m@example.net"\nsources = {json.dumps(sources)}\nmin_interval_seconds = 0\n'
+        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
+        encoding="utf-8",
+    )
+    return ["--config", str(config), "--data-dir", str(tmp_path / "data")]
+
+
+@pytest.mark.asyncio
+async def test_a_quiet_poll_from_cron_writes_its_report_alone(tmp_path: Path) -> None:
+    """`digest poll` from cron wrote, besides its report on stdout, an INFO line per feed on stderr (the same words
+    again), so every weekday's mail held them twice. Now stderr holds warnings and errors alone, `--json` the JSON."""
+    async with ArxivServer() as arxiv:
+        sources = [arxiv.serve_file(path, RSS) for path in ("/rss/cs.CL", "/rss/cs.LG")]
+        options = polling(tmp_path, sources)
+        report = [f"{source}: fetched, 3 entries, 0 matched (0 already known, 0 new candidates)" for source in sources]
+        report.append("poll ok: 2 sources (2 fetched), 0 new candidates")
+        for _ in range(2):  # the first poll of a data folder, and a weekday's
+            done = await asyncio.to_thread(as_cron, tmp_path, *options, "poll")
+            assert (done.returncode, done.stderr, done.stdout.splitlines()) == (0, "", report), done.stderr
+
+        done = await asyncio.to_thread(as_cron, tmp_path, *options, "poll", "--json")
+        assert (done.returncode, done.stderr, json.loads(done.stdout)["outcome"]) == (0, "", "ok"), done.stderr
+
+        missing = arxiv.url("/rss/missing")
+        done = await asyncio.to_thread(as_cron, tmp_path, *options, "poll", "--source", sources[0], missing)
+    lines = done.stderr.splitlines()
+    assert done.returncode == 1 and len(lines) == 1, lines  # a feed that fails still says why
+    assert " WARNING " in lines[0] and missing in lines[0], lines
+    assert done.stdout.splitlines()[-1].startswith("poll partial: "), done.stdout
+
+
+def test_a_publish_from_cron_says_what_it_pushed_once(
+    tmp_path: Path, remote: Remote, st: Settings, db: Database
+) -> None:
+    """`digest publish` from cron said what it pushed twice: "published <commit>: ..." on stdout and "publish: pushed
+    <commit> to main: ..." on stderr. Now the stdout line alone; the service's log keeps its line."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    done = as_cron(tmp_path, "--config", str(tmp_path / "data-config.toml"), "--data-dir", str(st.data_dir), "publish")
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    [line] = done.stdout.splitlines()
+    assert line.startswith(f"published {remote.head()[:12]}: "), line
+
+    log = io.StringIO()
+    setup_logging(stream=log)  # as `digest run` logs, in the foreground or under systemd
+    approve(db, reviewer, 1)
+    publisher.publish()
+    assert f"INFO    digest.publish: publish: pushed {remote.head()[:12]} to main: Add 1 paper: " in log.getvalue()
+
+
+def started_and_stopped(tmp_path: Path) -> list[str]:
+    """What `digest run` (the port a free one) logs from its start to a SIGTERM once it is ready."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[arxiv]\ncontact = "m@example.net"\n[web]\nport = {free_port()}\n', encoding="utf-8")
+    log = tmp_path / "service.log"
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"]
+    with log.open("wb") as output:
+        service = subprocess.Popen(command, cwd=tmp_path, env=CRON, stdin=subprocess.DEVNULL, stderr=output)
+    try:
+        deadline = time.monotonic() + 120
+        while "digest.service: ready" not in log.read_text(encoding="utf-8", errors="replace"):
+            assert service.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=60) == 0, log.read_text(encoding="utf-8")
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+    return log.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_service_says_once_where_its_secrets_are(tmp_path: Path) -> None:
+    """`digest run` logged "using DIGEST_SECRET_KEY, ... from data/secrets.json" twice at every start (and after
+    "generated ... and stored them in data/secrets.json" on the first): once for the service, once for its web pages.
+    Now one line says it; the rest of the service's log is as it was."""
+    for said in ("WARNING digest.config.secretstore: generated ", "INFO    digest.config.secretstore: using "):
+        lines = started_and_stopped(tmp_path)  # the first start of a data folder, then every later one
+        secrets = [line for line in lines if "secrets.json" in line]
+        assert len(secrets) == 1 and said in secrets[0], lines
+        assert any(" INFO    digest.service: web: serving the list on " in line for line in lines), lines
+        assert lines[-1].endswith(" INFO    digest.service: stopped"), lines
