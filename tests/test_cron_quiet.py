@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import pty
 import signal
 import subprocess
 import sys
@@ -72,6 +74,44 @@ async def test_a_quiet_poll_from_cron_writes_its_report_alone(tmp_path: Path) ->
     assert done.returncode == 1 and len(lines) == 1, lines  # a feed that fails still says why
     assert " WARNING " in lines[0] and missing in lines[0], lines
     assert done.stdout.splitlines()[-1].startswith("poll partial: "), done.stdout
+
+
+@pytest.mark.asyncio
+async def test_a_poll_run_at_a_terminal_still_shows_its_log(tmp_path: Path) -> None:
+    """Quiet for cron, not for a person: `digest poll` typed at a terminal still logs each feed as it comes (and the
+    waits between tries, which would otherwise be a silent pause)."""
+    async with ArxivServer() as arxiv:
+        sources = [arxiv.serve_file(path, RSS) for path in ("/rss/cs.CL", "/rss/cs.LG")]
+        options = polling(tmp_path, sources)
+        done, shown = await asyncio.to_thread(at_terminal, tmp_path, *options, "poll")
+    assert done.returncode == 0, shown
+    logged = [line for line in shown.splitlines() if " INFO " in line]
+    assert [any(source in line for line in logged) for source in sources] == [True, True], shown
+
+
+def at_terminal(cwd: Path, *arguments: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """The command with its standard error on a terminal (a pseudo-terminal), as a person runs it: what it wrote
+    there."""
+    leader, follower = pty.openpty()
+    try:
+        command = [sys.executable, "-m", "digest", *arguments]
+        done = subprocess.run(
+            command, cwd=cwd, env=CRON, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, text=True,
+            timeout=180, check=False,
+        )  # fmt: skip
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end closed: all is read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    return done, shown.decode("utf-8", "replace")
 
 
 def test_a_publish_from_cron_says_what_it_pushed_once(

@@ -29,7 +29,8 @@ class _DropVoiceNotices(logging.Filter):
 class OnlyOutcome(logging.Filter):
     """`digest run --once` and `digest poll` are the polls for cron, whose mail carries what a run writes: a quiet
     poll's start-up lines (what is on and off, where the secrets are) and each feed's line came every weekday. It keeps
-    warnings, errors and the outcome line (`digest poll` prints its report itself)."""
+    warnings, errors and the outcome line (`digest poll` prints its report itself); not on a terminal, where a person
+    watches each feed and each wait as they come."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.WARNING or bool(getattr(record, OUTCOME_LINE, False))
@@ -93,6 +94,14 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+def _on_terminal(stream: TextIO | None) -> bool:
+    """Whether the log goes to a terminal (a person at it), not to cron's mail or a file."""
+    try:
+        return (stream or sys.stderr).isatty()
+    except (AttributeError, ValueError):  # closed, or a stream that is no file
+        return False
+
+
 def setup_logging(
     level: str = "INFO",
     fmt: str = "text",
@@ -104,7 +113,7 @@ def setup_logging(
     handler: logging.StreamHandler = logging.StreamHandler(stream) if stream else _StderrHandler()  # type: ignore[type-arg]
     handler.addFilter(_DropVoiceNotices())
     if logging.getLevelName(level) >= logging.INFO:  # log_level = "DEBUG" still shows everything
-        if outcome_only:
+        if outcome_only and not _on_terminal(stream):  # a person watching sees the waits and each feed as they come
             handler.addFilter(OnlyOutcome())
         if outcome_printed:
             handler.addFilter(_OutcomePrinted())
