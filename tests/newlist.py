@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 from tests.feedbuild import DATA_DIR, build_rss, load_records
 from tests.git_remote import Remote, git, make_remote
+from tests.terminal import at_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,10 +70,19 @@ class Project:
 
     def digest(self, *args: str) -> subprocess.CompletedProcess[str]:
         """`digest --config config.toml ARGS`, run as the maintainer runs it, from their project folder."""
+        return subprocess.run(self._command(*args), cwd=self.root, env=self._env(), capture_output=True, text=True,
+                              check=False)  # fmt: skip
+
+    def digest_at_terminal(self, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+        """The same typed at a terminal: the command, and what it wrote there (its log; quiet off a terminal)."""
+        return at_terminal(self._command(*args), self.root, self._env())
+
+    def _command(self, *args: str) -> list[str]:
         python = ROOT / ".venv" / "bin" / "python"
-        command = [str(python if python.exists() else sys.executable), "-m", "digest", "--config", "config.toml"]
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.root), "PYTHONPATH": str(ROOT)}
-        return subprocess.run([*command, *args], cwd=self.root, env=env, capture_output=True, text=True, check=False)
+        return [str(python if python.exists() else sys.executable), "-m", "digest", "--config", "config.toml", *args]
+
+    def _env(self) -> dict[str, str]:
+        return {"PATH": "/usr/bin:/bin", "HOME": str(self.root), "PYTHONPATH": str(ROOT)}
 
 
 def make_project(root: Path, api_url: str = "http://127.0.0.1:9/api/query", readme: str | None = None) -> Project:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
-import pty
 import signal
 import subprocess
 import sys
@@ -28,6 +26,7 @@ from tests.publishing import db as db  # the fixtures
 from tests.publishing import remote as remote
 from tests.publishing import st as st
 from tests.smtp_server import free_port
+from tests.terminal import at_terminal
 
 RSS = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
 # What cron gives a job (`env -i PATH=/usr/bin:/bin LANG=C`), and where the checkout under test is.
@@ -83,35 +82,11 @@ async def test_a_poll_run_at_a_terminal_still_shows_its_log(tmp_path: Path) -> N
     async with ArxivServer() as arxiv:
         sources = [arxiv.serve_file(path, RSS) for path in ("/rss/cs.CL", "/rss/cs.LG")]
         options = polling(tmp_path, sources)
-        done, shown = await asyncio.to_thread(at_terminal, tmp_path, *options, "poll")
+        command = [sys.executable, "-m", "digest", *options, "poll"]
+        done, shown = await asyncio.to_thread(at_terminal, command, tmp_path, CRON)
     assert done.returncode == 0, shown
     logged = [line for line in shown.splitlines() if " INFO " in line]
     assert [any(source in line for line in logged) for source in sources] == [True, True], shown
-
-
-def at_terminal(cwd: Path, *arguments: str) -> tuple[subprocess.CompletedProcess[str], str]:
-    """The command with its standard error on a terminal (a pseudo-terminal), as a person runs it: what it wrote
-    there."""
-    leader, follower = pty.openpty()
-    try:
-        command = [sys.executable, "-m", "digest", *arguments]
-        done = subprocess.run(
-            command, cwd=cwd, env=CRON, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, text=True,
-            timeout=180, check=False,
-        )  # fmt: skip
-        os.close(follower)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal's other end closed: all is read
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(leader)
-    return done, shown.decode("utf-8", "replace")
 
 
 def test_a_publish_from_cron_says_what_it_pushed_once(

@@ -36,7 +36,9 @@ async def wait_for_commits(remote: Remote, count: int, seconds: float = 20.0) ->
 @pytest.mark.asyncio
 async def test_decisions_within_the_batch_window_make_one_commit(tmp_path: Path) -> None:
     remote = make_remote(tmp_path)
-    settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=3.0))
+    # A window wide enough that three decisions made at once fall in it on a loaded machine too (at 3 s a CI run under
+    # load pushed the first two alone: each approval writes the list and its history before the next).
+    settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=8.0))
     database = open_service_database(settings)
     runner = PublishRunner(database, settings)
     reviewer = Reviewer(database, settings)
@@ -47,8 +49,8 @@ async def test_decisions_within_the_batch_window_make_one_commit(tmp_path: Path)
         for candidate_id in ids:
             await reviewer.decide_async(candidate_id, "approve", BOB)
             await asyncio.sleep(0.05)
-        await wait_for_commits(remote, 2)
-        await asyncio.sleep(3.5)  # a second batch would have been pushed by now
+        await wait_for_commits(remote, 2, seconds=60.0)
+        await asyncio.sleep(8.5)  # a second batch would have been pushed by now
     finally:
         await runner.stop()
         database.dispose()
