@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from digest.arxiv.poll_lock import lock_holder
-from digest.storage.private import open_lock, take_lock
+from digest.arxiv.poll_lock import holding_alone, lock_holder
 
 BACKFILL_LOCK_NAME = "backfill.lock"
 
@@ -25,21 +24,18 @@ def backfilling_alone(data_dir: Path, now: datetime) -> Iterator[None]:
     """Holds the backfill lock of `data_dir` while the body reads, or raises BackfillRunningError naming the backfill
     that does."""
     path = data_dir / BACKFILL_LOCK_NAME
-    try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle = open_lock(path)
-    except OSError as exc:  # a data folder made read-only since the database was opened
-        raise BackfillRunningError(
-            f"cannot open the backfill lock {path} ({exc.strerror}): make the data folder writable for this user; "
+    with holding_alone(
+        data_dir,
+        BACKFILL_LOCK_NAME,
+        f"digest backfill (pid {os.getpid()}), started at {now:%Y-%m-%d %H:%M:%S} UTC\n",
+        lambda reason: BackfillRunningError(
+            f"cannot open the backfill lock {path} ({reason}): make the data folder writable for this user; "
             "nothing was asked"
-        ) from None
-    if not take_lock(handle, f"digest backfill (pid {os.getpid()}), started at {now:%Y-%m-%d %H:%M:%S} UTC\n"):
-        raise BackfillRunningError(
+        ),
+        lambda: BackfillRunningError(
             f"{lock_holder(path, 'another backfill')} is reading arXiv for this data folder (a second backfill would "
             "ask arXiv for its pages again); nothing was asked: wait for it to end, or stop it and run this again to "
             "go on"
-        )
-    try:
+        ),
+    ):
         yield
-    finally:
-        os.close(handle)  # closing the descriptor releases the flock

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -24,27 +24,44 @@ class PollBusyError(PollRunningError):
 
 
 @contextlib.contextmanager
-def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
-    """Holds the poll lock of `data_dir` while the body polls, or raises PollRunningError naming the poll that does.
-    `who` ("digest poll", "the service") and `now` are written into the lock for the next one to read."""
-    path = data_dir / POLL_LOCK_NAME
+def holding_alone(
+    data_dir: Path, name: str, note: str, unopenable: Callable[[str], Exception], busy: Callable[[], Exception]
+) -> Iterator[None]:
+    """Holds the lock file `name` of `data_dir` (a flock naming its holder with `note`) while the body runs. Raises
+    `unopenable(reason)` when the lock cannot be opened (a data folder made read-only since the database was opened),
+    `busy()` when another process holds it (lock_holder names it)."""
     try:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle = open_lock(path)
-    except OSError as exc:  # a data folder made read-only since the database was opened
-        raise PollRunningError(
-            f"cannot open the poll lock {path} ({exc.strerror}): make the data folder writable for this user; "
-            "nothing was polled"
-        ) from None
-    if not take_lock(handle, f"{who} (pid {os.getpid()}), started at {now:%Y-%m-%d %H:%M:%S} UTC\n"):
-        raise PollBusyError(
-            f"{lock_holder(path, 'another poll')} is polling this data folder; nothing was polled (one poll at a time "
-            "keeps arXiv's requests 3 s apart): wait for it to end"
-        )
+        handle = open_lock(data_dir / name)
+    except OSError as exc:
+        raise unopenable(exc.strerror or str(exc)) from None
+    if not take_lock(handle, note):
+        raise busy()
     try:
         yield
     finally:
         os.close(handle)  # closing the descriptor releases the flock
+
+
+@contextlib.contextmanager
+def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
+    """Holds the poll lock of `data_dir` while the body polls, or raises PollRunningError naming the poll that does.
+    `who` ("digest poll", "the service") and `now` are written into the lock for the next one to read."""
+    path = data_dir / POLL_LOCK_NAME
+    with holding_alone(
+        data_dir,
+        POLL_LOCK_NAME,
+        f"{who} (pid {os.getpid()}), started at {now:%Y-%m-%d %H:%M:%S} UTC\n",
+        lambda reason: PollRunningError(
+            f"cannot open the poll lock {path} ({reason}): make the data folder writable for this user; "
+            "nothing was polled"
+        ),
+        lambda: PollBusyError(
+            f"{lock_holder(path, 'another poll')} is polling this data folder; nothing was polled (one poll at a time "
+            "keeps arXiv's requests 3 s apart): wait for it to end"
+        ),
+    ):
+        yield
 
 
 def poll_lock_free(data_dir: Path) -> bool:
