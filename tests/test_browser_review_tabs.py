@@ -44,17 +44,38 @@ async def test_a_page_from_an_earlier_session_leads_back_to_the_queue_not_to_a_r
     await page.context.close()
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("2501.0123", "no ID arXiv can have issued: 2501.0123"),
+        ("https://arxiv.org/abs/2411.16198", "2411.16198 is already in the list"),  # in the seed list
+    ],
+)
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
 @pytest.mark.asyncio
-async def test_a_refused_paper_in_add_a_paper_leads_back_to_the_queue(site: Site, browser: Any) -> None:
-    """A maintainer filtering the queue types a mistyped ID into 'Add a paper': the 'Not added' page is right, but its
-    only link is 'Back to the list', the PUBLIC list; the review page and its filters are a retyped URL away."""
+async def test_a_refused_paper_in_add_a_paper_is_kept_in_its_field_with_the_reason_beside_it(
+    site: Site, browser: Any, typed: str, said: str, script: bool
+) -> None:
+    """A maintainer filtering the queue types an ID into 'Add a paper' and it is refused (mistyped, already listed):
+    a 'Not added' page of its own said why, but what was typed was gone, and so was the queue: its link back led to
+    an empty field, with the keyboard at the top of the page. Now the queue comes back as it was, the field holding
+    the typed text and its section, the reason beside it as an alert, and the focus in the field."""
     add_candidates(site)
-    page = await open_review(browser, site, path="/review?min=1")
-    await page.get_by_label("Add a paper").fill("2501.0123")
+    page = await open_review(browser, site, path="/review?min=1", java_script_enabled=script)
+    await page.get_by_label("Add a paper").fill(typed)
+    await page.locator("#add-paper select[name=section]").select_option("Probing")
     await page.get_by_role("button", name="Add and approve").click()
     await page.wait_for_load_state()
-    assert "no ID arXiv can have issued: 2501.0123" in await page.locator("main p.error").inner_text()
-    assert on_the_queue(await back_link(page), min="1"), await back_link(page)
+    field = page.get_by_label("Add a paper")
+    assert await field.input_value() == typed
+    assert await page.locator("#add-paper select[name=section]").input_value() == "Probing"
+    assert said in await page.get_by_role("alert").inner_text()
+    assert await field.evaluate("f => f === document.activeElement")
+    described = await field.evaluate("f => document.getElementById(f.getAttribute('aria-describedby')).textContent")
+    assert said in described and await field.get_attribute("aria-invalid") == "true"
+    # The queue the form was on, its filters kept.
+    assert await page.get_by_label("Score from").input_value() == "1"
+    assert await page.locator("article.candidate").count() == 3
     await page.context.close()
 
 

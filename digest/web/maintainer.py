@@ -15,12 +15,21 @@ from digest.arxiv import additions as paper_add
 from digest.review import handpicked
 from digest.review.history import UnknownDecisionError, action_words, decision_history
 from digest.review.rules import Actor
+from digest.review.signing import SessionClaim
 from digest.storage.models import Decision
 from digest.web.context import WebContext, context_of, not_written, refuse, render
 from digest.web.review import checked_form, current_session
 from digest.web.review_actions import back_to_review, posted_section
-from digest.web.review_filters import HISTORY, history_query, parse_older_than, parse_since, review_address
-from digest.web.review_page import web_actor
+from digest.web.review_filters import (
+    HISTORY,
+    carried_add,
+    history_query,
+    parse_older_than,
+    parse_since,
+    posted_filter,
+    review_address,
+)
+from digest.web.review_page import queue_page, web_actor
 from digest.web.signin import signin_page
 
 HISTORY_PAGE = "/history"  # where a refused address of the history page leads back to (its newest decisions)
@@ -88,15 +97,26 @@ async def review_add(request: web.Request) -> web.Response:
     back = review_address(form.get("filters", ""))  # a refusal leads back to the queue the form was on
     arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
     if arxiv_id is None:
-        return refuse(request, 400, "Not added", paper_add.reference_refused(form.get("paper", "")), back)
+        return await add_refused(request, claim, form, 400, paper_add.reference_refused(form.get("paper", "")))
     section = posted_section(form)
     try:
         candidate_id = await added_candidate(context, arxiv_id, section, web_actor(claim))
     except paper_add.AddError as exc:
-        return refuse(request, exc.status, "Not added", str(exc), back)
+        return await add_refused(request, claim, form, exc.status, str(exc))
     except SQLAlchemyError as exc:  # rolled back; a paper stored before the approval failed waits in the queue
         return not_written(request, exc, back, "Not added to the list")
     return back_to_review(form, decided=candidate_id)
+
+
+async def add_refused(
+    request: web.Request, claim: SessionClaim, form: dict[str, str], status: int, reason: str
+) -> web.Response:
+    """The queue the form was on again, Add a paper holding what was typed and the reason beside it (a page of its
+    own lost the typing, and the way back was a link to press)."""
+    chosen = posted_filter(form.get("filters", ""))
+    typed = carried_add({**form, "into": form.get("section", "")})
+    csrf = form["csrf"]  # checked_form found it this session's token
+    return await queue_page(request, csrf, claim, chosen, {}, typed, add_refused=reason, status=status)
 
 
 async def added_candidate(context: WebContext, arxiv_id: str, section: str | None, actor: Actor) -> int:

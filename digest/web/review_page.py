@@ -219,6 +219,25 @@ async def review_page(request: web.Request) -> web.Response:
         notice = parse_notice(request.query)
     except FilterError as exc:
         return refuse(request, 400, "Bad request", str(exc), "/review")  # the page afresh: the filters were refused
+    csrf = csrf_token(context.secret_key, session_value)
+    adding = carried_add(request.query)  # Add a paper as it was when a sign-in interrupted it
+    return await queue_page(request, csrf, claim, chosen, notice, adding)
+
+
+async def queue_page(
+    request: web.Request,
+    csrf: str,
+    claim: SessionClaim,
+    chosen: ReviewFilter,
+    notice: dict[str, int],
+    adding: dict[str, str],
+    *,
+    add_refused: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    """The queue as `chosen` filters it, with the notice's line; a refused Add a paper (`add_refused`, answered with
+    `status`) shows again as it was typed, its reason beside it."""
+    context = context_of(request)
     # A refused decision or undo comes back naming its candidate, whose standing the notice then tells.
     refused = next((name for name in ("already", "not_undone") if name in notice), None)
     decided_id = notice.get("decided", notice[refused] if refused is not None else None)
@@ -234,6 +253,7 @@ async def review_page(request: web.Request) -> web.Response:
     response = render(
         request,
         "review.html",
+        status=status,
         view=view,
         candidates=view.candidates,
         sections=view.sections,
@@ -244,11 +264,12 @@ async def review_page(request: web.Request) -> web.Response:
         skipped=notice.get("skipped"),
         chosen=chosen,
         filters=chosen.query_string(),
-        adding=carried_add(request.query),  # Add a paper as it was when a sign-in interrupted it
+        adding=adding,
+        add_refused=add_refused,
         quick={key: offered[:3] for key, offered in view.suggested.items()},
         suggested=view.suggested,
         highlighted=highlighted,
-        csrf=csrf_token(context.secret_key, session_value),
+        csrf=csrf,
         signed_in_as=web_actor(claim).name,
         why_lines=why_lines(view.candidates),
         undo_minutes=UNDO_MINUTES,
