@@ -84,3 +84,24 @@ async def test_the_decided_are_paged_newest_first(site: Site, browser: Any) -> N
     rest = await shown_ids(page)
     assert len(first) == 200 and sorted(first + rest) == sorted(ids) and not set(first) & set(rest)
     assert first + rest == newest
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
+@pytest.mark.asyncio
+async def test_the_next_page_starts_the_keyboard_at_its_first_card(site: Site, browser: Any, script: bool) -> None:
+    """A keyboard user followed 'Older: the next page' and landed on nothing: the focus was on no element, so the next
+    Tab went to the header's first link, a hundred stops from the cards. The next page now starts at its first card,
+    and Tab goes on to that card's first button."""
+    long_queue(site)
+    order = page_order(site)
+    page = await open_review(browser, site, DESKTOP, ready="article.candidate", java_script_enabled=script)
+    await page.locator("#older").focus()
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/review?*after=*")
+    await page.wait_for_load_state()
+    focused = await page.evaluate("() => document.activeElement && document.activeElement.id")
+    assert focused == f"candidate-{order[200]}", focused
+    await page.keyboard.press("Tab")
+    within = await page.evaluate("() => document.activeElement.closest('article.candidate')?.id")
+    assert within == f"candidate-{order[200]}", within
+    await page.context.close()
