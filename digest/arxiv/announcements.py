@@ -10,6 +10,8 @@ from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from digest.titles import arxiv_id_month
+
 ARXIV_ZONE = ZoneInfo("America/New_York")
 # arXiv announces at 20:00 the evening before the day its feed is dated: a weekday whose feed still holds nothing of
 # its own by this hour had no announcement (a holiday the calendar here does not know), not a late one.
@@ -115,3 +117,29 @@ def not_yet_announced(feed: datetime | None, now: datetime, extra: Collection[da
     if dated >= today or not is_announcement_day(today, extra):
         return ""
     return f"the feed is still {dated:%A %Y-%m-%d}'s: {today:%A}'s announcement has not come yet (arXiv is late)"
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def found_as(announce_type: str | None, arxiv_id: str) -> str | None:
+    """What a maintainer is told of a candidate first found as a new version (`replace`, `replace-cross`) of a paper
+    the service never saw: it may be new to them, but it is not new on arXiv. None for a paper found as announced."""
+    if announce_type not in ("replace", "replace-cross"):
+        return None
+    issued = arxiv_id_month(arxiv_id)
+    since = f" from {_MONTHS[issued[1] - 1]} {issued[0]}" if issued else ""
+    return f"Found as a new version of an older paper{since}: not new on arXiv."

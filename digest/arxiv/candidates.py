@@ -258,6 +258,7 @@ def candidate_dict(candidate: Candidate) -> dict[str, object]:
         "id": candidate.id,
         "arxiv_id": candidate.arxiv_id,
         "version": candidate.version,
+        "announce_type": candidate.announce_type,  # as first found: `replace` is a new version of an older paper
         "title": candidate.title,
         "status": candidate.status,
         "score": candidate.score,

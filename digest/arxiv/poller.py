@@ -1,8 +1,6 @@
-"""One pass over the arXiv sources: fetch, tell a quiet day from a broken answer, judge, dedupe, store.
-
-Each source is one transaction; a broken answer changes nothing but the source's failure count, so it is
-retried later and never marks papers as seen. `run_poll` is what the scheduler and `digest poll` call.
-"""
+"""One pass over the arXiv sources: fetch, tell a quiet day from a broken answer, judge, dedupe, store. Each source is
+one transaction; a broken answer changes nothing but the source's failure count, so it is retried later and never
+marks papers as seen. `run_poll` is what the scheduler and `digest poll` call."""
 
 from __future__ import annotations
 
@@ -24,6 +22,7 @@ from digest.arxiv.fetch_types import FetchResult, source_line
 from digest.arxiv.fetcher import is_url
 from digest.arxiv.outcomes import BROKEN, ERROR, FAILED_OUTCOMES, FETCHED, NOT_MODIFIED, classify, sane_feed_date
 from digest.arxiv.parse import ParsedFeed, parse_feed
+from digest.arxiv.withdrawn import withdrawn_clause, withdrawn_in_list
 from digest.config import FeedsError, Settings, read_feed_sources
 from digest.sizes import counted
 from digest.storage.db import Database
@@ -62,6 +61,7 @@ class SourceReport:
     missed: str = ""  # the announcement days since the last feed read whose feeds were never read, in one clause
     awaiting: bool = False  # a feed read before, read again on an announcement day without that day's announcement
     left: int = 0  # an API query's results past the page read (a poll reads the newest max_results only)
+    withdrawn: list[str] = field(default_factory=list)  # papers in the list that arXiv announced withdrawn
 
     @property
     def failed(self) -> bool:
@@ -86,7 +86,7 @@ class SourceReport:
                          "an [[api]] query: raise it, up to 2,000, or narrow the query)")  # fmt: skip
             if self.cut_off:
                 text += "; the answer is cut off, so the rest of the feed is missing: asked again at the retry"
-            return f"{self.source}: {text}{self.missed}"
+            return f"{self.source}: {text}{withdrawn_clause(self.withdrawn)}{self.missed}"
         detail = self.message.removeprefix(f"{self.source}: ")  # a fetcher's message names the source already
         return f"{self.source}: {self.outcome}" + (f" ({detail})" if detail else "") + self.missed
 
@@ -264,9 +264,9 @@ def _store_outcome(
         with database.transaction(exclusive=True) as session:
             state = _state(session, source)
             if parsed is not None:
-                counts = store_papers(
-                    session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session)
-                )
+                keys = list_keys(session)
+                report.withdrawn = withdrawn_in_list(session, parsed.papers, keys)
+                counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=keys)
                 report.entries, report.matched = counts.entries, counts.matched
                 report.already_known, report.new_candidates = counts.already_known, counts.new_candidates
                 report.updated, report.second_tier, report.new = counts.updated, counts.second_tier, counts.new_ids
@@ -289,7 +289,7 @@ def _store_outcome(
         report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
         record_failure(database, report, now)
         return report
-    log.log(logging.WARNING if report.missed else logging.INFO, "poll %s", report.line())
+    log.log(logging.WARNING if report.missed or report.withdrawn else logging.INFO, "poll %s", report.line())
     return report
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
+    from digest.arxiv.announcements import found_as
     from digest.arxiv.candidates import candidate_dict, list_candidates, second_tier_waiting
     from digest.relevance.why import why_from_json
     from digest.review.suggestions import suggestions_now
@@ -59,6 +60,9 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
             where += f" ({one_line(recorded)})"
         title = one_line(readable_title(str(row["title"]), str(row["arxiv_id"])))  # as the pages: not blank
         print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {title}")
+        older = found_as(candidate.announce_type, candidate.arxiv_id)
+        if older:
+            print(f"{'':>7}{older}")  # a new version of a paper the polls never saw: maybe new to you, not to arXiv
         earlier = why_from_json(candidate.why).earlier
         if earlier is not None and row["status"] == "pending":
             print(f"{'':>7}{one_line(earlier.line())}")  # what a maintainer decided before the poll found it

@@ -1,0 +1,35 @@
+"""Papers in the list that arXiv announces withdrawn: the poll says so, since the list goes on linking them (and the
+public feed on showing them) until a maintainer takes them out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from digest.arxiv.candidates import ListKeys, known_candidates
+from digest.storage.models import APPROVED
+
+if TYPE_CHECKING:
+    from digest.arxiv.parse import ArxivPaper
+
+
+def withdrawn_in_list(session: Session, papers: Sequence[ArxivPaper], keys: ListKeys) -> list[str]:
+    """One line for each paper of `papers` that the list holds and whose version announced is withdrawn."""
+    gone = list({paper.arxiv_id: paper for paper in papers if paper.withdrawn and paper.arxiv_id in keys.arxiv_ids})
+    found = known_candidates(session, gone) if gone else {}
+    lines = []
+    for arxiv_id in gone:
+        candidate = found.get(arxiv_id)
+        if candidate is not None and candidate.status == APPROVED:
+            how = f"digest reject {candidate.id} takes it out"
+        else:
+            how = "take it out of list.md and run digest list import"
+        lines.append(f"{arxiv_id} is in the list, but arXiv says it was withdrawn: {how}")
+    return lines
+
+
+def withdrawn_clause(lines: Sequence[str]) -> str:
+    """What the poll's line for a feed adds of them."""
+    return "".join(f"; {line}" for line in lines)

@@ -1,0 +1,50 @@
+"""A paper in the list that arXiv announces withdrawn (a `replace` whose abstract says "This paper has been
+withdrawn"): `digest poll` says so, naming how to take it out, for a paper approved into the list and for one the
+list held from the start. Feeds in arXiv's RSS format (tests/feedbuild.py) from real papers, by `digest poll --source`
+over a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from tests.arxiv_answers import WITHDRAWN
+from tests.feedbuild import build_rss, load_records
+
+APPROVED = "2505.16146"  # Steering LVLMs via Sparse Autoencoder: approved into the list
+SEEDED = "2501.16496"  # Open Problems in Mechanistic Interpretability: in the bundled list
+
+
+def _poll(data_dir: Path, path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["--data-dir", str(data_dir), "poll", "--source", str(path)]) == 0
+    return capsys.readouterr().out
+
+
+def test_a_withdrawn_version_of_a_paper_in_the_list_is_named_by_the_poll(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both papers stayed in the list, and the poll said only "1 new version": no one was told the list links a
+    paper its authors withdrew."""
+    paper = next(r for r in load_records("review_papers.jsonl") if r["arxiv_id"] == APPROVED)
+    seeded = {"arxiv_id": SEEDED, "title": "Open Problems in Mechanistic Interpretability", "abstract": WITHDRAWN}
+    monday, tuesday = tmp_path / "monday.xml", tmp_path / "tuesday.xml"
+    monday.write_bytes(build_rss("cs.CV", [dict(paper, announce_type="new")], date(2026, 11, 30)))
+    withdrawn = [dict(paper, announce_type="replace", version=2, abstract=WITHDRAWN)]
+    withdrawn.append(dict(seeded, announce_type="replace", version=3))
+    tuesday.write_bytes(build_rss("cs.CV", withdrawn, date(2026, 12, 1)))
+    assert "monday.xml: fetched, 1 entry, 1 matched" in _poll(data_dir, monday, capsys)
+    assert main(["--data-dir", str(data_dir), "approve", APPROVED]) == 0
+    assert "approved into" in capsys.readouterr().out
+    said = _poll(data_dir, tuesday, capsys)
+    assert f"{APPROVED} is in the list, but arXiv says it was withdrawn: digest reject 1 takes it out" in said
+    assert (
+        f"{SEEDED} is in the list, but arXiv says it was withdrawn: take it out of list.md and run digest list import"
+    ) in said
+    assert "arXiv says it was withdrawn" not in _poll(data_dir, monday, capsys)  # an earlier day's feed: nothing
+    assert main(["--data-dir", str(data_dir), "poll", "--json", "--source", str(tuesday)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [line.split(" ")[0] for line in report["sources"][0]["withdrawn"]] == [APPROVED, SEEDED]
