@@ -87,3 +87,19 @@ async def test_tex_accents_in_a_title_and_names_are_shown_as_the_letters_arxiv_s
         items = feedparser.parse(await reply.read()).entries
     item = next(item for item in items if PAPER in item.link)
     assert item.title == shown and [a["name"] for a in item.authors] == ["José García", "Łukasz Čech"]
+
+
+@pytest.mark.asyncio
+async def test_a_title_written_decomposed_or_with_zero_width_spaces_is_found_as_it_reads(
+    site: Site, tmp_path: Path
+) -> None:
+    """A title "Cafe\\u0301 Zero\\u200bShot Probing" (an e and a combining acute; a zero-width space, as text copied
+    from a PDF or a web page carries them) reads "Café ZeroShot Probing" on every page, but a search of the list
+    page for "Café" or "ZeroShot" found nothing, and the list's Markdown kept the invisible character in the word."""
+    title = "Cafe\u0301 Zero\u200bShot Probing of Attention Heads in Vision-Language Models\ufeff"
+    await poll_and_approve(site, tmp_path, title, ["Zoe\u0308 Mu\u0308ller", "Ann\u2060Bee"])
+    for search in ("Café", "ZeroShot", "Zoë Müller", "AnnBee"):
+        page = await list_page(site, search)
+        assert f"arxiv.org/abs/{PAPER}" in page, search
+    line = next(line for line in site.settings.list_markdown_path.read_text("utf-8").splitlines() if PAPER in line)
+    assert "[Café ZeroShot Probing of Attention Heads in Vision-Language Models]" in line, ascii(line)

@@ -15,7 +15,7 @@ from typing import Any
 from digest.arxiv.accents import tex_accents_as_letters
 from digest.arxiv.papers import ArxivPaper
 from digest.arxiv.references import parse_arxiv_reference
-from digest.text import blank_invisible
+from digest.text import blank_invisible, composed
 from digest.titles import arxiv_id_month, split_arxiv_id
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
@@ -77,8 +77,9 @@ def clean_text(value: Any) -> str:
 
 
 def shown_text(value: Any) -> str:
-    """A title or an author's name as arXiv's pages show it: `clean_text`, its TeX accents the letters they make."""
-    return tex_accents_as_letters(clean_text(value))
+    """A title or an author's name as arXiv's pages show it: `clean_text`, its TeX accents the letters they make, in
+    one spelling (`composed`) so a search for what a reader sees finds it."""
+    return composed(tex_accents_as_letters(clean_text(value))).strip()
 
 
 def shortened(text: str, limit: int) -> str:
@@ -177,7 +178,7 @@ def parse_entry(
     title = shown_text(get(entry, "title"))
     if not title:
         return None, f"{entry_label(entry, index)}: no title; skipped"
-    abstract = tex_accents_as_letters((raw_abstract[prefix.end() :] if prefix else raw_abstract).strip())
+    abstract = composed(tex_accents_as_letters(raw_abstract[prefix.end() :] if prefix else raw_abstract)).strip()
     title, abstract, cut = _cut_fields(title, abstract)
     given = get(entry, "published_parsed")
     published = date_of(given)
