@@ -100,6 +100,21 @@ def shown_name(name: object) -> str:
     return repr(text) if any(not char.isprintable() for char in text) else text
 
 
+# Characters in a word that join or split nothing a reader sees: the zero-width space, the word joiner and the byte
+# order mark (a zero-width no-break space). A title from a PDF or a web page carries them: "Zero\u200bShot" reads
+# "ZeroShot", but a search for that misses it. The joiners (U+200C in a Persian name, U+200D in an emoji) do change
+# what is drawn: they stay.
+_IN_WORD_NOTHING = re.compile("[\u200b\u2060\ufeff]")
+
+
+def composed(text: str) -> str:
+    """Text from outside as one spelling of what it shows: Unicode's composed form (an e and a combining acute are é,
+    as a reader types it) without the zero-width characters that draw and join nothing (_IN_WORD_NOTHING)."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _IN_WORD_NOTHING.sub("", text))
+
+
 def one_line(text: str) -> str:
     """Invisible characters blanked and every run of white space one space, trimmed."""
     return " ".join(blank_invisible(text).split())

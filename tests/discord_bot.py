@@ -109,6 +109,8 @@ async def approved_by_ann(fake: FakeDiscord, db: Database, bot: ReviewBot, index
     candidate_id, mid = await posted_candidate(fake, db, bot, index)
     await fake.react(mid, MAINTAINER, "✅")
     await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved and shown")
+    # The edit is seen before the bot has noted it in the row (its last step): a test starting now must not meet it.
+    await eventually(lambda: row(db, candidate_id).discord_shown_status == "approved", "the edit noted as shown")
     return candidate_id, mid
 
 

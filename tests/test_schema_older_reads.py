@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from sqlalchemy import Engine, text
 
+import digest.storage.db as db
 from digest.storage.db import alembic_config, create_database_engine, migration_heads
 from tests.data_folders import run
+from tests.schema_versions import database_at
 
 OLDER = "0012"  # an older release's schema (as tests/test_schema_upgrades.py downgrades it)
 NEWEST = ", ".join(sorted(migration_heads() or ["?"]))
@@ -59,3 +62,29 @@ def test_a_reading_command_on_an_older_schema_leaves_it_and_says_so_in_one_line(
     assert run(data_dir, "list", "import", str(data_dir / "list.md")) == 0  # a command that writes upgrades it
     assert _revision(path) == [NEWEST]
     assert run(data_dir, *arguments) == 0
+
+
+def test_a_reading_command_that_finds_the_schema_made_meanwhile_opens_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`digest candidates` started together with another command on a new database: it found no schema, then read the
+    revision again as the other committed its upgrade, and refused the database made meanwhile as "from an older
+    release (this one's is 0030)" (a window test_commands_started_together_after_an_upgrade_all_run[postgresql-None]
+    can meet under load). It opens the database."""
+    url = f"sqlite:///{tmp_path / 'digest.sqlite3'}"
+    first_look = db.schema_at_head
+
+    def the_other_upgrades_meanwhile(engine: Engine) -> bool:
+        at_head = first_look(engine)  # nothing there yet
+        monkeypatch.setattr(db, "schema_at_head", first_look)
+        database_at("head", url)  # the other process's upgrade, committed before this one reads again
+        return at_head
+
+    monkeypatch.setattr(db, "schema_at_head", the_other_upgrades_meanwhile)
+    database = db.open_database(url, upgrading=False)
+    try:
+        with database.reading() as session:
+            stored = set(session.scalars(text("SELECT version_num FROM alembic_version")))
+    finally:
+        database.dispose()
+    assert stored == migration_heads()

@@ -12,9 +12,10 @@ import xml.sax
 from datetime import UTC, datetime
 from typing import Any
 
+from digest.arxiv.accents import tex_accents_as_letters
 from digest.arxiv.papers import ArxivPaper
 from digest.arxiv.references import parse_arxiv_reference
-from digest.text import blank_invisible
+from digest.text import blank_invisible, composed
 from digest.titles import arxiv_id_month, split_arxiv_id
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
@@ -75,6 +76,12 @@ def clean_text(value: Any) -> str:
     return _SPACES.sub(" ", blank_invisible(str(value or ""), keep_line_breaks=True)).strip()
 
 
+def shown_text(value: Any) -> str:
+    """A title or an author's name as arXiv's pages show it: `clean_text`, its TeX accents the letters they make, in
+    one spelling (`composed`) so a search for what a reader sees finds it."""
+    return composed(tex_accents_as_letters(clean_text(value))).strip()
+
+
 def shortened(text: str, limit: int) -> str:
     """The text, or its start cut at a space (when one is near) with an ellipsis, `limit` characters at most."""
     if len(text) <= limit:
@@ -132,7 +139,7 @@ def _authors(entry: Any, loose: bool) -> list[str]:
         # the name is the text arXiv wrote either way.
         text = html.unescape(str(name)) if loose else str(name)
         # The RSS feeds put every author in one dc:creator, separated by commas.
-        names.extend(part for part in (clean_text(p) for p in text.split(",")) if part)
+        names.extend(part for part in (shown_text(p) for p in text.split(",")) if part)
     return names
 
 
@@ -168,10 +175,10 @@ def parse_entry(
         announced = _arxiv_id_in(named[1:2])
         if not isinstance(announced, str) and announced[0] == arxiv_id:
             version = announced[1]
-    title = clean_text(get(entry, "title"))
+    title = shown_text(get(entry, "title"))
     if not title:
         return None, f"{entry_label(entry, index)}: no title; skipped"
-    abstract = (raw_abstract[prefix.end() :] if prefix else raw_abstract).strip()
+    abstract = composed(tex_accents_as_letters(raw_abstract[prefix.end() :] if prefix else raw_abstract)).strip()
     title, abstract, cut = _cut_fields(title, abstract)
     given = get(entry, "published_parsed")
     published = date_of(given)

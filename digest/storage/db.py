@@ -178,18 +178,17 @@ def migrate(engine: Engine, *, upgrading: bool = True) -> None:
     if schema_at_head(engine):
         return
     stored, heads = _refuse_newer(engine), migration_heads()
+    if stored and stored == heads:  # made (or upgraded) meanwhile by a process started together: not an older one
+        return
     if stored and heads and not upgrading:
         raise OlderSchemaError(older_schema(stored, heads))
     applied = _upgrade(engine)
     if stored and applied:
         # An existing database, upgraded by this command: said once, whatever the command (a warning, so a command
         # that logs nothing else shows it too), since the backup taken before is what a step back would need.
-        log.warning(
-            "database: upgraded from schema revision %s to %s; keep the backup taken before the upgrade until "
-            "this release has run (an older release refuses the database now)",
-            ", ".join(sorted(stored)),
-            applied[-1],
-        )
+        log.warning("database: upgraded from schema revision %s to %s; keep the backup taken before the upgrade until "
+                    "this release has run (an older release refuses the database now)", ", ".join(sorted(stored)),
+                    applied[-1])  # fmt: skip
 
 
 def _refuse_newer(engine: Engine) -> set[str] | None:
