@@ -63,3 +63,34 @@ def test_a_link_already_reaching_no_heading_is_not_said_again_and_json_names_the
     assert main(["--data-dir", str(data_dir), "list", "import", "--json", str(back)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [(item["line"], item["link"]) for item in report["broken_links"]] == [(34, "#logit-lens")], report
+
+
+MISMATCH = "title links arXiv 2504.13763 but the arXiv badge links 2501.16496; link the paper's own ID in both"
+
+
+def test_an_import_names_each_lint_error_the_file_brings_and_none_that_were_there_before(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = seeded(data_dir)  # the bundled list: 8 errors already (a title linking one ID, its badge another, ...)
+    badge = "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2504.13763)"
+    text = listing.read_text(encoding="utf-8")
+    at = text.index(badge)  # the first entry of 2504.13763, its badge now linking another paper's ID
+    edited = tmp_path / "edited.md"
+    edited.write_text(text[:at] + badge.replace("2504.13763", "2501.16496") + text[at + len(badge) :], "utf-8")
+    line = text[:at].count("\n") + 1
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "list", "import", "--dry-run", str(edited)]) == 0
+    said = [entry for entry in capsys.readouterr().out.splitlines() if entry.startswith("  ! ")]
+    assert len(said) == 1 and said[0].startswith(f"  ! line {line - 1}: new error: {MISMATCH} "), said  # was: none
+    assert said[0].endswith(" [badge-mismatch]"), said
+
+    assert main(["--data-dir", str(data_dir), "list", "import", str(edited)]) == 0
+    out = capsys.readouterr().out
+    assert f"{MISMATCH} " in out and "2411.16198" not in out and "already in" not in out, out  # old ones unsaid
+    assert main(["--data-dir", str(data_dir), "list", "lint"]) == 1
+    assert f"database:{line - 1}: error: {MISMATCH} " in capsys.readouterr().out
+    # Imported again, the error it brought is no longer new: nothing is said of it.
+    edited.write_text(edited.read_text(encoding="utf-8").replace("(Apr. 23, 2025)", "(Apr. 24, 2025)", 1), "utf-8")
+    assert main(["--data-dir", str(data_dir), "list", "import", str(edited)]) == 0
+    out = capsys.readouterr().out
+    assert "1 edited" in out and "  ! " not in out, out

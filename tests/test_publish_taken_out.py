@@ -107,3 +107,44 @@ def test_approving_a_paper_taken_out_by_a_list_import_says_when(
     out = said(capsys, tmp_path, "approve", str(candidate))
     assert "approved into Sparse Autoencoder; a maintainer had taken it out of the list by hand on " in out, out
     assert "(`digest list import`)" in out, out
+
+
+def test_approving_again_a_paper_taken_out_upstream_puts_it_back_where_it_was_approved(
+    remote: Remote, st: Settings, db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, candidate, (arxiv_id, _) = published_approval(db, st)
+    said(capsys, tmp_path, "approve", str(candidate), "--section", "Probing")  # not its suggested section
+    said(capsys, tmp_path, "publish")
+    taken_out_by_carol(remote, arxiv_id)
+    said(capsys, tmp_path, "publish")  # the hand deletion brought in
+    assert arxiv_id not in list_md(st)
+    out = said(capsys, tmp_path, "approve", str(candidate))
+    assert out.startswith(f"candidate {candidate} ({arxiv_id}): approved into Probing"), out  # was: Sparse Autoencoder
+    assert "the section it was approved into before" in out, out
+    assert arxiv_id in section_of(list_md(st), "Probing")
+    assert arxiv_id not in section_of(list_md(st), "Sparse Autoencoder")
+    said(capsys, tmp_path, "publish")
+    assert arxiv_id in section_of(remote.readme(), "Probing")
+
+
+def test_the_history_says_an_approval_a_publish_left_out_is_not_in_the_list(
+    remote: Remote, st: Settings, db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, candidate, (arxiv_id, _) = published_approval(db, st)  # ann's, into Sparse Autoencoder
+    commit = taken_out_by_carol(remote, arxiv_id)
+    said(capsys, tmp_path, "approve", str(candidate), "--section", "Probing")  # made meanwhile, here
+    said(capsys, tmp_path, "publish")  # it leaves the approval out: Carol's deletion stands
+    assert arxiv_id not in remote.readme()
+    history = said_history(capsys, tmp_path)
+    assert "approved into Probing (moved from Sparse Autoencoder)" in history[-1], history
+    assert "not in the list: Carol had taken it out of the list by hand on " in history[-1], history  # was: no word
+    assert f" UTC (commit {commit})" in history[-1], history
+    assert "not in the list" not in history[0], history  # ann's approval no longer stands
+    said(capsys, tmp_path, "approve", str(candidate))  # put back on purpose
+    assert not any("not in the list" in line for line in said_history(capsys, tmp_path))
+
+
+def said_history(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> list[str]:
+    capsys.readouterr()
+    assert cli(tmp_path, "history") == 0
+    return capsys.readouterr().out.strip().split("\n")

@@ -1,15 +1,16 @@
 """What an import of the list's Markdown reports: the entries added, moved, removed and edited, and a heading renamed
 with all its entries said once, as a rename, not as a move of each entry, and the links within the list it leaves
-reaching no heading. Pure."""
+reaching no heading and the other lint errors the file brings (those the list had already left unsaid). Pure."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from digest.awesome.lint import Finding
+from digest.awesome.lint import ERROR, Finding
 
 
 @dataclass
@@ -25,6 +26,7 @@ class ImportReport:
     arxiv_ids_total: int = 0
     renamed: list[dict[str, Any]] = field(default_factory=list)  # headings renamed, all their entries kept: `renames`
     broken_links: list[dict[str, Any]] = field(default_factory=list)  # `links_broken`, as {"line", "link", "message"}
+    lint_errors: list[dict[str, Any]] = field(default_factory=list)  # `errors_brought`, as {"line", "code", "message"}
 
 
 # `digest list import` removes more entries than this only with --force: importing the wrong file once removed 71.
@@ -69,3 +71,27 @@ def links_broken(before: list[Finding], after: list[Finding]) -> list[dict[str, 
         for finding in after
         if finding.code == "broken-anchor" and _broken_link(finding) not in known
     ]
+
+
+_LINE = re.compile(r"\bline \d+\b")
+
+
+def _known_as(finding: Finding) -> tuple[str, str]:
+    """A finding told apart from others wherever its lines moved ('already in Blog (line 70)': the line left out)."""
+    return finding.code, _LINE.sub("line", finding.message)
+
+
+def errors_brought(before: list[Finding], after: list[Finding]) -> list[dict[str, Any]]:
+    """The lint errors of the imported file (`after`) that the list held before the import (`before`) did not have,
+    each as often as it had it: an entry's badge edited to link another paper. Links reaching no heading are
+    `links_broken`'s. As {"line" (the imported file's), "code", "message"}."""
+    known = Counter(_known_as(finding) for finding in before if finding.severity == ERROR)
+    brought = []
+    for finding in after:
+        if finding.severity != ERROR or finding.code == "broken-anchor":
+            continue
+        if known[_known_as(finding)] > 0:
+            known[_known_as(finding)] -= 1
+            continue
+        brought.append({"line": finding.line, "code": finding.code, "message": finding.message})
+    return brought

@@ -1,6 +1,6 @@
 """`digest list import` saying the links within the list it leaves reaching no heading (a heading renamed by hand,
-its table of contents link left as it was), which `digest list lint` then counts as errors: still imported, the
-maintainer's text being theirs, each said on a line of its own with its fix."""
+its table of contents link left as it was), and the other lint errors the file brings, which `digest list lint` then
+counts: still imported, the maintainer's text being theirs, each said on a line of its own (a link with its fix)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from digest.awesome.importer import ImportReport
 
+LINT_ERRORS_SAID = 10  # a file with many more (the wrong one imported) is counted, not printed whole
+
 
 def note_broken_links(report: ImportReport, held: str, data: bytes, source: str) -> None:
     """Notes in `report` the links of the imported file (`data`) reaching no heading that the list held before the
     import (`held`, as rendered) had whole; a list the import left unchanged has none to note."""
     if not report.changed:
         return
-    from digest.awesome.import_report import links_broken
+    from digest.awesome.import_report import errors_brought, links_broken
     from digest.awesome.lint import lint_bytes, lint_text
 
-    report.broken_links = links_broken(lint_text(held), lint_bytes(data, source))
+    before, after = lint_text(held), lint_bytes(data, source)
+    report.broken_links = links_broken(before, after)
+    report.lint_errors = errors_brought(before, after)
 
 
-def broken_link_lines(report: ImportReport, *, dry_run: bool) -> list[str]:
-    """One line per link the import leaves reaching no heading: its line in the file, the link and lint's fix."""
+def broken_link_lines(report: ImportReport, *, dry_run: bool, path: str) -> list[str]:
+    """One line per link the import leaves reaching no heading: its line in the file, the link and lint's fix; then one
+    per other lint error the file brings (`LINT_ERRORS_SAID` at most, the rest counted: `digest list lint` on `path`
+    names them)."""
     from digest.text import one_line  # the link is the file's text: no terminal escape is printed
 
     when = "before importing" if dry_run else "and import the file again"
@@ -33,4 +39,9 @@ def broken_link_lines(report: ImportReport, *, dry_run: bool) -> list[str]:
             f"  ! line {item['line']}: link {one_line(item['link'])} reaches no heading now; {step} {when}"
             " (`digest list lint` counts it an error)"
         )
+    for item in report.lint_errors[:LINT_ERRORS_SAID]:
+        lines.append(f"  ! line {item['line']}: new error: {one_line(item['message'])} [{item['code']}]")
+    if (rest := len(report.lint_errors) - LINT_ERRORS_SAID) > 0:
+        more = "1 more new error" if rest == 1 else f"{rest} more new errors"
+        lines.append(f"  ! and {more}: `digest list lint {path}` names them")
     return lines

@@ -239,7 +239,7 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
         print(f"  * {_shown(item['section'])}: {_shown(item['title'])} (line {item['line']})")
     from digest.cli.list_links import broken_link_lines
 
-    for line in broken_link_lines(report, dry_run=dry_run):
+    for line in broken_link_lines(report, dry_run=dry_run, path=shown_path(args.path)):
         print(line)
     return 0
 

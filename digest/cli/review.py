@@ -54,7 +54,8 @@ def register(subparsers: Any) -> None:
         help="the audit log: who decided what, when, through which channel, into which section",
         description=f"Every decision on a candidate, oldest first, from any channel ({', '.join(Channel)}: feed and "
         "email are the private feed's and the maintainers' weekly email's approve links); a decision that changed "
-        "nothing (approving twice) is marked so.",
+        "nothing (approving twice) is marked so, and an approval that stands while a maintainer has taken its paper "
+        "out of the list by hand says who and when.",
     )
     history.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="only decisions from this day (UTC) on")
     history.add_argument("--json", action="store_true", help="print JSON")
@@ -155,11 +156,13 @@ def _candidates_of(context: Context, arxiv_ids: list[str]) -> dict[str, int]:
         return {arxiv_id: candidate.id for arxiv_id, candidate in known_candidates(session, arxiv_ids).items()}
 
 
-def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
+def history_line(decision: Decision, arxiv_id: str, title: str, left_out: str | None = None) -> str:
+    """One decision; `left_out`: why the list lacks the paper of the approval that stands (taken out by hand)."""
     from digest.review.history import action_words
 
     what = one_line(action_words(decision))  # its section is a heading of the list, as its maintainer wrote it
     unchanged = "" if decision.applied else " (changed nothing)"
+    unchanged += f" ({one_line(left_out)})" if left_out else ""
     return (
         f"{decision.at:%Y-%m-%d %H:%M} UTC  {decision.candidate_id:>5} {arxiv_id:<12} {what} by "
         f"{decided_by(decision.actor, decision.channel)}{unchanged}: {one_line(readable_title(title, arxiv_id))}"
@@ -168,10 +171,11 @@ def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
 
 def handle_history(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
-    from digest.review.history import decision_history
+    from digest.review.history import decision_history, left_out
 
     with context.database.reading() as session:
         rows = decision_history(session, args.since)
+        out_of_list = left_out(session)
     if args.json:
         print_json(
             [
@@ -187,6 +191,7 @@ def handle_history(args: argparse.Namespace, context: Context) -> int:
                     "actor_id": decision.actor_id,
                     "channel": decision.channel,
                     "applied": decision.applied,
+                    "not_in_list": out_of_list.get(decision.id),  # an approval that stands, its paper taken out
                 }
                 for decision, arxiv_id, title in rows
             ]
@@ -195,5 +200,5 @@ def handle_history(args: argparse.Namespace, context: Context) -> int:
     if not rows:
         print("no decisions" + (f" since {args.since}" if args.since else ""))
     for decision, arxiv_id, title in rows:
-        print(history_line(decision, arxiv_id, title))
+        print(history_line(decision, arxiv_id, title, out_of_list.get(decision.id)))
     return 0

@@ -149,6 +149,27 @@ def outcome_of(
     )
 
 
+def approved_before(
+    session: Session, candidate: Candidate, action: str, section: str | None, listed: bool
+) -> tuple[str | None, str]:
+    """Where an approval naming no section puts back a paper approved before that the list no longer holds (taken out
+    by hand): the section it was approved into, while the list has it (its label), else its suggested one (None); and
+    what the answer adds to say so ('' when that is the suggested section anyway). Any other decision: `section`, ''."""
+    if action != Action.APPROVE or section is not None or candidate.status != APPROVED or listed:
+        return section, ""
+    earlier, suggested = candidate.decided_section, candidate.suggested_section
+    resolved = liststore.resolve_section(session, earlier) if earlier else None
+    if resolved is None:
+        gone = f"its suggested section: {earlier}, which it was approved into before, is no longer in the list"
+        return None, gone if earlier else ""
+    label = liststore.label_of(session, resolved)
+    wanted = liststore.resolve_section(session, suggested) if suggested else None
+    if wanted is not None and liststore.label_of(session, wanted) == label:
+        return None, ""
+    not_suggested = f", not its suggested {suggested}" if suggested else ""
+    return label, f"the section it was approved into before{not_suggested}"
+
+
 def asked_label(session: Session, candidate: Candidate, action: str, section: str | None) -> str | None:
     """The section a decision not applied asked for, recorded as asked, so catching up knows the reaction as seen."""
     if action != Action.APPROVE:

@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from digest.record_ids import MAX_RECORD_ID
-from digest.storage.models import Candidate, Decision
+from digest.review.taken_out import taken_out_clause
+from digest.storage.models import APPROVED, Candidate, Decision
 
 
 class UnknownDecisionError(LookupError):
@@ -66,3 +67,26 @@ def action_words(decision: Decision) -> str:
     what = {"approve": "approved", "reject": "rejected", "revert": "back to pending"}.get(decision.action)
     moved = f" (moved from {decision.moved_from})" if decision.moved_from and decision.applied else ""
     return (what or decision.action) + (f" into {decision.section}" if decision.section else "") + moved
+
+
+def left_out(session: Session) -> dict[int, str]:
+    """The approvals that stand while the list no longer holds their paper, a maintainer having taken it out by hand
+    (noted on the candidate: a publish kept the deletion and left the approval out, or brought it in), by decision id:
+    'not in the list: Carol had taken it out of the list by hand on ... (commit 1a2b3c4d5e6f)'."""
+    noted = {
+        candidate.id: candidate
+        for candidate in session.scalars(
+            select(Candidate).where(Candidate.status == APPROVED, Candidate.taken_out_at.is_not(None))
+        )
+    }
+    if not noted:
+        return {}
+    standing = session.execute(  # the decision that stands: the newest applied one (queries.latest_decision)
+        select(Decision.candidate_id, func.max(Decision.id))
+        .where(Decision.candidate_id.in_(list(noted)), Decision.applied.is_(True))
+        .group_by(Decision.candidate_id)
+    )
+    return {
+        decision_id: f"not in the list: {taken_out_clause(noted[candidate_id])}"
+        for candidate_id, decision_id in standing
+    }

@@ -21,6 +21,7 @@ from digest.clock import utc_now
 from digest.config import Settings
 from digest.review.applying import (
     add_candidate_entry,
+    approved_before,
     holds_candidate,
     kept_outcome,
     move_approval_entry,
@@ -141,6 +142,7 @@ class Reviewer:
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None
             listed = before is not None and bool(approved_where_now(session, [candidate]).get(candidate.id))
+            section, earlier = approved_before(session, candidate, action, section, listed)  # taken out by hand
             kept = kept_outcome(session, candidate, action, actor, section, before, first_stands, superseded)
             # A paper a maintainer moved by hand since stays there unless the approval names another section.
             by_hand = hand_move(session, candidate, action, before) if kept is None else None
@@ -148,6 +150,8 @@ class Reviewer:
             # A link, the review page or a Discord message showed a pending candidate, not the list: a section chosen
             # there asks for no second copy of a paper a maintainer has listed since (`copies`).
             outcome = kept or self._apply(session, candidate, action, actor, section, now, copies and not only_pending)
+            if earlier and outcome.changed:  # put back, not where its suggested section would have it: said
+                outcome = replace(outcome, message=f"{outcome.message} ({earlier})")
             moved_from = None  # the history says a move, as the answer does
             if by_hand is not None and kept is None and outcome.changed:  # from where to where
                 outcome, moved_from = replace(outcome, message=by_hand.moved(outcome)), by_hand.now
