@@ -1,8 +1,7 @@
 """One pass over the arXiv sources: fetch, tell a quiet day from a broken answer, judge, dedupe, store.
 
 Each source is one transaction; a broken answer changes nothing but the source's failure count, so it is
-retried later and never marks papers as seen. `run_poll` is what the scheduler and `digest poll` call.
-"""
+retried later and never marks papers as seen. `run_poll` is what the scheduler and `digest poll` call."""
 
 from __future__ import annotations
 
@@ -289,7 +288,8 @@ def _store_outcome(
         report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
         record_failure(database, report, now)
         return report
-    log.log(logging.WARNING if report.missed else logging.INFO, "poll %s", report.line())
+    acting = report.missed or report.left  # days missed, results not read: a warning, which reaches cron's mail
+    log.log(logging.WARNING if acting else logging.INFO, "poll %s", report.line())
     return report
 
 
