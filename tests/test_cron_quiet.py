@@ -146,3 +146,25 @@ def test_the_service_says_once_where_its_secrets_are(tmp_path: Path) -> None:
         assert len(secrets) == 1 and said in secrets[0], lines
         assert any(" INFO    digest.service: web: serving the list on " in line for line in lines), lines
         assert lines[-1].endswith(" INFO    digest.service: stopped"), lines
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (("weekly", "--week", "2026-W48", "--send"), "email is off: set [smtp] host and recipients in the config"),
+        (("publish",), "publishing is off: set [publish] repository in the config"),
+    ],
+)
+def test_a_feature_that_is_off_is_a_settings_problem_said_before_anything_is_done(
+    tmp_path: Path, command: tuple[str, ...], said: str
+) -> None:
+    """`digest weekly --send` from cron with email off wrote the week's Markdown, then failed (exit 1) with "email
+    not sent: email is off", every day. Now it is what `digest publish` with publishing off is too: a settings problem
+    (exit 2, as the README's exit statuses say) in one line naming the setting that turns it on, nothing written."""
+    config = tmp_path / "config.toml"
+    config.write_text('[arxiv]\ncontact = "m@example.net"\n', encoding="utf-8")
+    done = as_cron(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), *command)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"digest: {said}"), line
+    assert not (tmp_path / "data" / "weekly").exists()
