@@ -5,7 +5,9 @@ by hand in test_cli_daily_poll.py."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,10 +17,11 @@ from digest.arxiv.additions import parse_arxiv_reference
 from digest.cli import main
 from digest.service.wiring import open_service_database
 from tests.cli_daily import one_candidate, paper_lines, papers_file
-from tests.conftest import make_settings
+from tests.conftest import ROOT, make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
 from tests.list_edits import DAY_FIRST
+from tests.terminal import at_terminal
 
 
 @pytest.mark.parametrize("inside", ["", "sub"])
@@ -206,11 +209,12 @@ def test_counts_of_one_read_in_the_singular(data_dir: Path, tmp_path: Path, caps
 
     feed = tmp_path / "feed.xml"
     feed.write_bytes(build_rss("cs.CV", load_records()[:1], date(2026, 4, 27)))
-    assert main(["--data-dir", str(data_dir), "poll", "--source", str(feed)]) == 0
-    assert capsys.readouterr().out.splitlines() == [
+    command = [sys.executable, "-m", "digest", "--data-dir", str(data_dir), "poll", "--source", str(feed)]
+    done, shown = at_terminal(command, tmp_path, {**os.environ, "PYTHONPATH": str(ROOT)})  # the source's line too
+    assert (done.returncode, done.stdout.splitlines()) == (0, [
         f"{feed}: fetched, 1 entry, 1 matched (0 already known, 1 new candidate)",
         "poll ok: 1 source (1 fetched), 1 new candidate",
-    ]
+    ]), shown  # fmt: skip
 
     listed = tmp_path / "list.md"
     listed.write_text(DAY_FIRST + "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (1 Jan 2024)\n", encoding="utf-8")

@@ -54,12 +54,13 @@ def polling(tmp_path: Path, sources: list[str]) -> list[str]:
 @pytest.mark.asyncio
 async def test_a_quiet_poll_from_cron_writes_its_report_alone(tmp_path: Path) -> None:
     """`digest poll` from cron wrote, besides its report on stdout, an INFO line per feed on stderr (the same words
-    again), so every weekday's mail held them twice. Now stderr holds warnings and errors alone, `--json` the JSON."""
+    again), so every weekday's mail held them twice; and the report was a line per feed besides the outcome. Now a poll
+    that went well writes its outcome line alone (as `digest run --once`), stderr warnings and errors alone, `--json`
+    the JSON; a poll that did not go well still names each feed."""
     async with ArxivServer() as arxiv:
         sources = [arxiv.serve_file(path, RSS) for path in ("/rss/cs.CL", "/rss/cs.LG")]
         options = polling(tmp_path, sources)
-        report = [f"{source}: fetched, 3 entries, 0 matched (0 already known, 0 new candidates)" for source in sources]
-        report.append("poll ok: 2 sources (2 fetched), 0 new candidates")
+        report = ["poll ok: 2 sources (2 fetched), 0 new candidates"]
         for _ in range(2):  # the first poll of a data folder, and a weekday's
             done = await asyncio.to_thread(as_cron, tmp_path, *options, "poll")
             assert (done.returncode, done.stderr, done.stdout.splitlines()) == (0, "", report), done.stderr
@@ -72,13 +73,15 @@ async def test_a_quiet_poll_from_cron_writes_its_report_alone(tmp_path: Path) ->
     lines = done.stderr.splitlines()
     assert done.returncode == 1 and len(lines) == 1, lines  # a feed that fails still says why
     assert " WARNING " in lines[0] and missing in lines[0], lines
-    assert done.stdout.splitlines()[-1].startswith("poll partial: "), done.stdout
+    shown = done.stdout.splitlines()
+    assert [line.split(": ")[0] for line in shown[:-1]] == [sources[0], missing], shown
+    assert shown[-1].startswith("poll partial: "), shown
 
 
 @pytest.mark.asyncio
 async def test_a_poll_run_at_a_terminal_still_shows_its_log(tmp_path: Path) -> None:
     """Quiet for cron, not for a person: `digest poll` typed at a terminal still logs each feed as it comes (and the
-    waits between tries, which would otherwise be a silent pause)."""
+    waits between tries, which would otherwise be a silent pause), and its report names each feed."""
     async with ArxivServer() as arxiv:
         sources = [arxiv.serve_file(path, RSS) for path in ("/rss/cs.CL", "/rss/cs.LG")]
         options = polling(tmp_path, sources)
@@ -87,6 +90,8 @@ async def test_a_poll_run_at_a_terminal_still_shows_its_log(tmp_path: Path) -> N
     assert done.returncode == 0, shown
     logged = [line for line in shown.splitlines() if " INFO " in line]
     assert [any(source in line for line in logged) for source in sources] == [True, True], shown
+    report = [f"{source}: fetched, 3 entries, 0 matched (0 already known, 0 new candidates)" for source in sources]
+    assert done.stdout.splitlines() == [*report, "poll ok: 2 sources (2 fetched), 0 new candidates"], done.stdout
 
 
 def test_a_publish_from_cron_says_what_it_pushed_once(
@@ -141,3 +146,25 @@ def test_the_service_says_once_where_its_secrets_are(tmp_path: Path) -> None:
         assert len(secrets) == 1 and said in secrets[0], lines
         assert any(" INFO    digest.service: web: serving the list on " in line for line in lines), lines
         assert lines[-1].endswith(" INFO    digest.service: stopped"), lines
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (("weekly", "--week", "2026-W48", "--send"), "email is off: set [smtp] host and recipients in the config"),
+        (("publish",), "publishing is off: set [publish] repository in the config"),
+    ],
+)
+def test_a_feature_that_is_off_is_a_settings_problem_said_before_anything_is_done(
+    tmp_path: Path, command: tuple[str, ...], said: str
+) -> None:
+    """`digest weekly --send` from cron with email off wrote the week's Markdown, then failed (exit 1) with "email
+    not sent: email is off", every day. Now it is what `digest publish` with publishing off is too: a settings problem
+    (exit 2, as the README's exit statuses say) in one line naming the setting that turns it on, nothing written."""
+    config = tmp_path / "config.toml"
+    config.write_text('[arxiv]\ncontact = "m@example.net"\n', encoding="utf-8")
+    done = as_cron(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), *command)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"digest: {said}"), line
+    assert not (tmp_path / "data" / "weekly").exists()

@@ -38,8 +38,10 @@ def test_poll_and_candidates_commands(tmp_path: Path, capsys: pytest.CaptureFixt
     assert summary["outcome"] == "ok" and summary["sources"][0]["new_candidates"] == 3
     assert sorted(summary["sources"][0]["new"]) == sorted(RELEVANT)  # what to decide, for a script
     assert main(["--data-dir", data_dir, "poll", "--source", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert f"{path}: fetched, 7 entries" in out and "3 matched (3 already known, 0 new candidates)" in out
+    assert capsys.readouterr().out == "poll ok: 1 source (1 fetched), 0 new candidates\n"  # off a terminal: the outcome
+    assert main(["--data-dir", data_dir, "poll", "--source", str(path), "--json"]) == 0
+    [again] = json.loads(capsys.readouterr().out)["sources"]
+    assert (again["entries"], again["matched"], again["already_known"], again["new_candidates"]) == (7, 3, 3, 0)
     assert main(["--data-dir", data_dir, "candidates", "--status", "pending", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert sorted(row["arxiv_id"] for row in rows) == sorted(RELEVANT)

@@ -221,9 +221,10 @@ def test_the_command_writes_prints_and_refuses_in_one_line(
     assert capsys.readouterr().err == "digest: 2026 has no ISO week 60\n"
     assert main([*base, "--week", "last"]) == 2
     assert capsys.readouterr().err == "digest: 'last' is not an ISO week: use YYYY-Www, e.g. 2026-W48\n"
-    assert main([*base, "--week", "2026-W48", "--send"]) == 1
+    assert main([*base, "--week", "2026-W48", "--send"]) == 2  # a settings problem
     assert capsys.readouterr().err == (
-        "digest: 2026-W48: email not sent: email is off: set [smtp] host and recipients\n"
+        "digest: email is off: set [smtp] host and recipients in the config to send the weekly digest, or leave out "
+        "--send to write its Markdown alone (nothing was written or sent)\n"
     )
 
 

@@ -64,8 +64,7 @@ class SourceReport:
     withdrawn: list[str] = field(default_factory=list)  # papers in the list that arXiv announced withdrawn
 
     @property
-    def failed(self) -> bool:
-        """Broken, unreachable, or read only in part: the poll's retry asks again."""
+    def failed(self) -> bool:  # broken, unreachable, or read only in part: the poll's retry asks again
         return self.outcome in FAILED_OUTCOMES or self.cut_off > 0
 
     def line(self) -> str:
@@ -289,7 +288,8 @@ def _store_outcome(
         report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
         record_failure(database, report, now)
         return report
-    log.log(logging.WARNING if report.missed or report.withdrawn else logging.INFO, "poll %s", report.line())
+    acting = report.missed or report.left or report.withdrawn  # for a maintainer to act on: reaches cron's mail
+    log.log(logging.WARNING if acting else logging.INFO, "poll %s", report.line())
     return report
 
 

@@ -17,6 +17,15 @@ if TYPE_CHECKING:  # imported by the commands that use them, not by `digest --he
 class CommandError(Exception):
     """A refusal or failure to report as one line (exit status 1)."""
 
+    status = 1
+
+
+class FeatureOffError(CommandError):
+    """A command asked for what a feature does while the settings leave it off: a settings problem (exit status 2),
+    refused before anything is done, its line naming the setting that turns it on."""
+
+    status = 2
+
 
 class Context:
     """A plain class rather than a dataclass: `dataclasses` pulls in `inspect`, which `digest --help` need not load."""

@@ -102,6 +102,11 @@ def _on_terminal(stream: TextIO | None) -> bool:
         return False
 
 
+def person_watching() -> bool:
+    """Whether a person runs the command (its output or its log on a terminal), not cron or a script."""
+    return _on_terminal(sys.stdout) or _on_terminal(sys.stderr)
+
+
 def setup_logging(
     level: str = "INFO",
     fmt: str = "text",

@@ -202,7 +202,7 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
     from digest.arxiv import poll_runs
     from digest.arxiv.poll_lock import PollRunningError
     from digest.arxiv.poller import SourcesError
-    from digest.cli.logs import setup_logging
+    from digest.cli.logs import person_watching, setup_logging
 
     settings = context.settings
     _polite_sources(settings, args.source or [])
@@ -228,7 +228,10 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
     if args.json:
         print_json(summary.to_dict())
     else:
-        for report in summary.sources:
-            print(report.line())
+        # From cron a poll that went well is its outcome line alone (one line a day, as `digest run --once` writes);
+        # a person at a terminal, and a poll that did not go well, get a line per source too.
+        if summary.outcome != PollOutcome.OK or person_watching():
+            for report in summary.sources:
+                print(report.line())
         print(f"poll {summary}")
     return 0 if summary.outcome == PollOutcome.OK else 1

@@ -231,8 +231,8 @@ def _main(argv: Sequence[str]) -> int:
         message = blank_invisible(str(exc), keep_line_breaks=True)
         print(f"digest: {message}", file=sys.stderr)
         if as_json:
-            print_json_error(message, 1)
-        return 1
+            print_json_error(message, exc.status)
+        return exc.status
     except BrokenPipeError:
         # The reader went away (`digest candidates | head`): nothing to say to it, and Python must not complain about
         # the unwritten rest when it flushes standard output at exit.

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from digest.cli import INTERRUPTED_STATUS
-from digest.cli.context import CommandError, Context
+from digest.cli.context import CommandError, Context, FeatureOffError
 from digest.sizes import counted
 from digest.text import one_line
 from digest.vocab import decided_by
@@ -55,7 +55,7 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
         return 2
     publish = context.settings.publish
     if not publish.enabled:
-        raise CommandError("publishing is off: set [publish] repository in the config (see config.example.toml)")
+        raise FeatureOffError("publishing is off: set [publish] repository in the config (see config.example.toml)")
     if args.status:
         context.reading_only = True  # a read-only or full data folder still shows where publishing stands
         return print_status(context)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from digest.cli.context import CommandError, Context
+from digest.cli.context import CommandError, Context, FeatureOffError
 from digest.vocab import EDITIONS
 
 if TYPE_CHECKING:
@@ -119,6 +119,12 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     if week is None:
         return 2
     settings = context.settings
+    if args.send and not args.dry_run and not settings.smtp.enabled:
+        # As `digest publish` with publishing off: a settings problem, said before anything is written.
+        raise FeatureOffError(
+            "email is off: set [smtp] host and recipients in the config to send the weekly digest, or leave out "
+            "--send to write its Markdown alone (nothing was written or sent)"
+        )
     editions: tuple[Edition, ...] = (args.edition,) if args.edition else ("readers", "maintainers")
     if args.send and args.dry_run and not settings.smtp.enabled:
         print(
@@ -202,9 +208,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     is recorded and the others are owed it (exit 130)."""
     from digest.weekly.store import send_week
 
-    settings, failures = context.settings, []
-    if not settings.smtp.enabled:
-        raise CommandError(f"{week}: email not sent: email is off: set [smtp] host and recipients")
+    settings, failures = context.settings, []  # email is on: handle refused --send without it
     left: list[Edition] = []
     partly = False  # an edition sent to some, the others owed it (named on its line)
     with _stopped_by_signal() as stop:

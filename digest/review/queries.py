@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
-from digest.review.rules import Actor, Standing
+from digest.review.rules import Actor, AlreadyDecidedError, Standing
 from digest.review.where_now import decided_where_now, sections_now
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
-from digest.vocab import Action
+from digest.vocab import Action, decided_by
+
+log = logging.getLogger("digest.review.reviewer")  # the decisions' log, refusals with the rest
 
 
 def latest_decision(session: Session, candidate_id: int) -> Decision | None:
@@ -160,3 +163,11 @@ def section_now(session: Session, candidate: Candidate) -> str | None:
     and a heading renamed in the list since left the card naming a section the list no longer has. Resolved as an
     approval resolves a name, else the one section holding the paper now; None when neither tells."""
     return sections_now(session, [candidate]).get(candidate.id)
+
+
+def refuse_decided(session: Session, candidate: Candidate, action: str, actor: Actor) -> NoReturn:
+    """A decision asked only of a pending candidate, which this one no longer is: logged and refused."""
+    standing = standing_of(session, candidate)
+    who = decided_by(actor.name, actor.channel)
+    log.info("decision refused: %s %s by %s: already %s", action, candidate.arxiv_id, who, standing.describe())
+    raise AlreadyDecidedError(standing)

@@ -31,12 +31,11 @@ from digest.review.applying import (
     remove_approval_entry,
 )
 from digest.review.hand_moves import hand_move, kept_by_hand
-from digest.review.queries import standing_of
+from digest.review.queries import refuse_decided, standing_of
 from digest.review.rules import (
     ACTIONS,
     CHANNELS,
     Actor,
-    AlreadyDecidedError,
     Listener,
     Outcome,
     ReviewError,
@@ -132,12 +131,7 @@ class Reviewer:
             if candidate is None:
                 raise UnknownCandidateError(candidate_id)
             if only_pending and candidate.status != PENDING:
-                standing = standing_of(session, candidate)
-                who = decided_by(actor.name, actor.channel)
-                log.info(
-                    "decision refused: %s %s by %s: already %s", action, candidate.arxiv_id, who, standing.describe()
-                )
-                raise AlreadyDecidedError(standing)
+                refuse_decided(session, candidate, action, actor)
             if only_if is not None and not only_if(session, candidate, now):
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None
