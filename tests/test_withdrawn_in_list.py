@@ -20,8 +20,10 @@ SEEDED = "2501.16496"  # Open Problems in Mechanistic Interpretability: in the b
 
 
 def _poll(data_dir: Path, path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """What a poll says: off a terminal (as here and from cron) the outcome on stdout, what to act on in the log."""
     assert main(["--data-dir", str(data_dir), "poll", "--source", str(path)]) == 0
-    return capsys.readouterr().out
+    said = capsys.readouterr()
+    return said.out + said.err
 
 
 def test_a_withdrawn_version_of_a_paper_in_the_list_is_named_by_the_poll(
@@ -36,7 +38,7 @@ def test_a_withdrawn_version_of_a_paper_in_the_list_is_named_by_the_poll(
     withdrawn = [dict(paper, announce_type="replace", version=2, abstract=WITHDRAWN)]
     withdrawn.append(dict(seeded, announce_type="replace", version=3))
     tuesday.write_bytes(build_rss("cs.CV", withdrawn, date(2026, 12, 1)))
-    assert "monday.xml: fetched, 1 entry, 1 matched" in _poll(data_dir, monday, capsys)
+    assert "poll ok: 1 source (1 fetched), 1 new candidate" in _poll(data_dir, monday, capsys)
     assert main(["--data-dir", str(data_dir), "approve", APPROVED]) == 0
     assert "approved into" in capsys.readouterr().out
     said = _poll(data_dir, tuesday, capsys)
