@@ -65,3 +65,19 @@ async def test_a_rejection_from_the_shell_names_its_channel_and_the_check_mark_i
         "⚠️ Reactions from before it (ann ✅) were overruled and decide nothing",
     ]
     assert row(db, candidate_id).status == "rejected" and arxiv_id not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_a_check_mark_taken_off_after_the_shell_decided_is_no_longer_named(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann approved by ✅; root ran `digest reject ID`; ann took her ✅ off. The message went on saying her ✅ was
+    overruled, a reaction no longer there, until something else edited it. Now taking it off edits the message."""
+    async with running(bot_settings, db, sync_interval=0.5) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        Reviewer(db, bot_settings).decide(candidate_id, "reject", ROOT)
+        await eventually(lambda: len(decided_lines(fake, mid)) == 2, "the overruled ✅ named")
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: len(decided_lines(fake, mid)) == 1, "the ✅ taken off no longer named")
+    assert decided_lines(fake, mid) == ["**Rejected by root via cli**"]
+    assert row(db, candidate_id).status == "rejected"
