@@ -1,4 +1,5 @@
-"""The header's links on a 360 px phone in real Chromium: each stays on one line (a link cut in two reads as two)."""
+"""The header's links in real Chromium: on a 360 px phone each stays on one line (a link cut in two reads as two), and
+on a phone or a desktop each is at least 24 px by 24 px, a target a finger or a shaky hand can hit."""
 
 from __future__ import annotations
 
@@ -30,6 +31,28 @@ async def test_the_header_links_on_a_phone_each_keep_to_one_line(site: Site, bro
         ".map((link) => link.textContent)"
     )
     assert cut == []
+    sideways = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert sideways == 0
+    await context.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("viewport", [{"width": 360, "height": 740}, {"width": 1280, "height": 800}])
+@pytest.mark.parametrize("address", ["/", "/suggest", "/review"])
+async def test_the_header_links_are_targets_a_finger_can_hit(
+    site: Site, browser: Any, viewport: dict[str, int], address: str
+) -> None:
+    context = await browser.new_context(base_url=site.base, viewport=viewport)
+    page = await context.new_page()
+    await page.goto(address)
+    links = page.locator("header nav a")
+    sizes = {await link.inner_text(): await link.bounding_box() for link in await links.all()}
+    small = {
+        name: (round(box["width"]), round(box["height"]))
+        for name, box in sizes.items()
+        if min(box["width"], box["height"]) < 24
+    }
+    assert len(sizes) == 5 and small == {}  # WCAG 2.5.8: 24 by 24 px at least
     sideways = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert sideways == 0
     await context.close()

@@ -181,3 +181,19 @@ async def test_the_abstract_toggle_is_named_shortly_and_its_text_read_once_opene
     tree = await page.locator(f"#candidate-{first}").aria_snapshot()
     assert paper["abstract"][20:70] in tree  # opened (past the marked words), the text is there to be read
     await page.context.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("javascript", [True, False])
+async def test_the_keys_line_speaks_only_of_what_works_in_this_browser(
+    site: Site, browser: Any, javascript: bool
+) -> None:
+    add_candidates(site)
+    page = await open_review(browser, site, PHONE, ready="article.candidate", java_script_enabled=javascript)
+    shown = await page.locator("body").inner_text()
+    assert "JavaScript" not in shown  # the keys' user has it; the one without it is not told of what they lack
+    if javascript:
+        assert "Single-key shortcuts: j/k next/previous" in shown and "u undo." in shown
+    else:
+        assert "shortcut" not in shown.lower() and "j/k" not in shown  # keys that need the script are not offered
+    await page.context.close()

@@ -12,7 +12,7 @@ from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.storage.db import Database
-from tests.discord_bot import approved_by_ann, eventually, last_embed, list_md, row, running
+from tests.discord_bot import approved_by_ann, eventually, last_embed, list_md, message_id, row, running
 from tests.fake_discord import MAINTAINER, FakeDiscord
 
 ROOT = Actor("root", None, "cli")  # `digest pending ID`, `digest reject ID` run as root
@@ -65,3 +65,39 @@ async def test_a_rejection_from_the_shell_names_its_channel_and_the_check_mark_i
         "⚠️ Reactions from before it (ann ✅) were overruled and decide nothing",
     ]
     assert row(db, candidate_id).status == "rejected" and arxiv_id not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_a_check_mark_taken_off_after_the_shell_decided_is_no_longer_named(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann approved by ✅; root ran `digest reject ID`; ann took her ✅ off. The message went on saying her ✅ was
+    overruled, a reaction no longer there, until something else edited it. Now taking it off edits the message."""
+    async with running(bot_settings, db, sync_interval=0.5) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        Reviewer(db, bot_settings).decide(candidate_id, "reject", ROOT)
+        await eventually(lambda: len(decided_lines(fake, mid)) == 2, "the overruled ✅ named")
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: len(decided_lines(fake, mid)) == 1, "the ✅ taken off no longer named")
+    assert decided_lines(fake, mid) == ["**Rejected by root via cli**"]
+    assert row(db, candidate_id).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_a_message_posted_again_says_who_returned_the_paper_to_pending_as_the_one_it_replaces(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann approved by ✅; root ran `digest pending ID`; the message was deleted and the paper posted afresh. The new
+    message showed the paper pending with nobody named, where the one it replaced said who returned it, when, and
+    that ann's ✅ no longer counted. Now it says the same."""
+    async with running(bot_settings, db, sync_interval=0.5) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        Reviewer(db, bot_settings).decide(candidate_id, "revert", ROOT)
+        await eventually(lambda: "Returned to pending" in last_embed(fake, mid)["description"], "the return shown")
+        replaced = decided_lines(fake, mid)
+        await fake.delete_message(mid)
+        await eventually(lambda: row(db, candidate_id).discord_state == "repost", "marked for repost")
+        assert (await bot.post_pending()).posted == 1
+        reposted = message_id(db, candidate_id)
+    assert reposted != mid and decided_lines(fake, reposted) == replaced
+    assert re.fullmatch(rf"\*\*Returned to pending by root via cli {SHOWN_AT}\*\*", replaced[0]), replaced

@@ -39,3 +39,30 @@ def test_a_week_written_again_after_its_second_tier_was_forgotten_keeps_its_wort
     assert "## Worth a look" in text and worth["title"] in text, text
     assert f"{week}: kept {kept}" in again.stdout, again.stdout
     assert f"{week}: wrote {settings.weekly_dir / f'{week}.md'}" in again.stdout, again.stdout
+
+
+def test_an_old_weeks_count_says_its_second_tier_is_no_longer_counted(tmp_path: Path) -> None:
+    """`digest weekly --week 2026-W40 --dry-run` (or its email) run in January counted "2" new candidates as if the
+    week had none just under the review threshold, where its second tier was forgotten 8 weeks after. Expected: the
+    count line says the second tier is not in it, in the Markdown and in both parts of the email."""
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    seen = datetime.now(UTC) - SECOND_TIER_KEPT - timedelta(weeks=1)
+    papers = real_papers()
+    try:
+        for paper in papers[:2]:
+            insert_candidate(database, paper, relevant=True, first_seen_at=seen, updated_at=seen)
+        insert_candidate(database, papers[2], score=0.93, relevant=False, first_seen_at=seen, updated_at=seen)
+        with database.transaction() as session:
+            assert forget_old_second_tier(session, datetime.now(UTC)) == 1
+    finally:
+        database.dispose()
+    week = str(week_of(seen, settings.tz))
+    command = [*digest_command(tmp_path), "weekly", "--week", week, "--edition", "maintainers"]
+    markdown = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, check=True, timeout=120).stdout
+    email = subprocess.run([*command, "--format", "email"], capture_output=True, text=True, check=True, timeout=120)
+    said = "2 for review; those just under the review threshold (the second tier) are forgotten 8 weeks after: not "
+    said += "counted"
+    assert f"- New candidates found on arXiv: **{said.replace('2', '2**', 1)}" in markdown, markdown
+    assert f"New candidates found on arXiv: {said}" in email.stdout, email.stdout
+    assert f'<span style="font-weight:600;">2</span>{said[1:]}' in email.stdout, email.stdout

@@ -14,7 +14,7 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.discord import held, history, messages, replay, store
+from digest.discord import decided, held, history, messages, notes, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.owed import Owed
 from digest.discord.rate_limits import ChannelHolds, asked_wait
@@ -191,7 +191,8 @@ class CatchUp:
         choice = earlier.choice if earlier is not None else choice
         if choice is None:  # an emoji that means nothing here, and meant nothing when made
             return
-        await asyncio.to_thread(store.forget_reaction, self.database, candidate_id, reaction)
+        if await asyncio.to_thread(decided.forget_reaction, self.database, candidate_id, reaction):  # it was named
+            await self._editor.show(candidate_id, await asyncio.to_thread(notes.shown, self.database, candidate_id))
         decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
         # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing. One Discord cannot
         # say is a maintainer's (a failed lookup) raises: the background loop catches up on it once Discord can say.

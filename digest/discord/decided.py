@@ -80,6 +80,22 @@ def made_elsewhere(session: Session, candidate: Candidate) -> MadeElsewhere | No
     return MadeElsewhere(latest.actor, latest.channel, latest.at, overruled)
 
 
+def forget_reaction(database: Database, candidate_id: int, reaction: tuple[str, str]) -> bool:
+    """A reaction taken back forgotten; whether the message named it (a reaction a decision made elsewhere overruled),
+    so that it is edited not to."""
+    user_id, emoji = reaction
+    with database.transaction() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is None:
+            return False
+        before = made_elsewhere(session, candidate)
+        query = select(DiscordReaction).where(DiscordReaction.candidate_id == candidate_id)
+        for row in session.scalars(query.where(DiscordReaction.user_id == user_id, DiscordReaction.emoji == emoji)):
+            session.delete(row)
+        session.flush()
+        return before != made_elsewhere(session, candidate)
+
+
 def _listed(session: Session) -> tuple[SectionRows, str | None]:
     """What starts a pass when it changes: the list's headings, and the hash of the list last imported (a paper moved
     by hand is imported; an approval, which moves no paper, is not)."""

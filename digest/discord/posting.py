@@ -16,13 +16,14 @@ from digest.clock import utc_now
 from digest.config import Settings
 from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS
+from digest.discord.decided import shown_now
 from digest.discord.legend import section_legend
 from digest.discord.messages import PostReport
 from digest.discord.notice import HISTORY_LOOKED_AT, WaitingNotice
 from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.reacting import OwnReactions
 from digest.discord.retries import Retries
-from digest.discord.suggested import approvable, legend_emojis, shown_text
+from digest.discord.suggested import approvable, shown_text
 from digest.discord.waiting import review_page
 from digest.review.rules import SuggestedSection
 from digest.sizes import counted
@@ -180,9 +181,11 @@ class Poster:
     async def _post(self, candidate: Candidate) -> bool | None:
         """Whether Discord took the candidate's message; None when it refuses that message itself (400: AutoMod, a
         limit), which is marked so and not sent again before the bot's next start."""
-        listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
-        emojis = await asyncio.to_thread(legend_emojis, self.database, self.config.section_emojis)
-        embed = messages.candidate_embed(candidate, emojis, suggestion=listed)
+        # As an edit would show it (a repost says what the message it replaces said: who returned it to pending)
+        _, listed, _, emojis, elsewhere = await asyncio.to_thread(
+            shown_now, self.database, candidate.id, self.config.section_emojis
+        )
+        embed = messages.candidate_embed(candidate, emojis, suggestion=listed, elsewhere=elsewhere)
         before = candidate.discord_state
         self._asked = 0.0
         try:

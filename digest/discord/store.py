@@ -287,14 +287,5 @@ def note_reactions(
             row.seen_at = utc_now()
 
 
-def forget_reaction(database: Database, candidate_id: int, reaction: ReactionId) -> None:
-    """A reaction taken back."""
-    user_id, emoji = reaction
-    query = _reactions_of(candidate_id).where(DiscordReaction.user_id == user_id, DiscordReaction.emoji == emoji)
-    with database.transaction() as session:
-        for row in session.scalars(query):
-            session.delete(row)
-
-
 def _reactions_of(candidate_id: int) -> Select[tuple[DiscordReaction]]:
     return select(DiscordReaction).where(DiscordReaction.candidate_id == candidate_id)

@@ -97,12 +97,6 @@ def offered_emojis(labelled: Sequence[tuple[Section, str]], section_emojis: Mapp
     return offered
 
 
-def legend_emojis(database: Database, section_emojis: Mapping[str, str]) -> dict[str, str]:
-    """`offered_emojis`, the list's sections read."""
-    with database.reading() as session:
-        return offered_emojis(labelled_sections(session), section_emojis)
-
-
 def legend_shown(recorded: str | None, section_emojis: Mapping[str, str]) -> str:
     """The section legend a message shows (`Candidate.discord_shown_legend`); one posted by the release before, which
     recorded none, offers each emoji by the config's name."""

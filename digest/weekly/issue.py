@@ -130,6 +130,17 @@ class WeeklyDigestData:
         return max(self.second_tier_total, len(self.second_tier))
 
     @property
+    def second_tier_said(self) -> str:
+        """What follows the count of new candidates: how many were just under the review threshold, or, for a week
+        whose second tier polls have forgotten, that it is not in the count."""
+        seen, tier = self.stats.second_tier_seen, "just under the review threshold (the second tier)"
+        if self.second_tier_forgotten and seen:  # a paper of it someone touched is kept
+            return f" for review, and {seen} {tier} kept past 8 weeks: the rest of it is forgotten then, not counted"
+        if self.second_tier_forgotten:
+            return f" for review; those {tier} are forgotten 8 weeks after: not counted"
+        return f" for review, and {seen} {tier}" if seen else ""
+
+    @property
     def for_maintainers(self) -> bool:
         return self.edition == "maintainers"
 
