@@ -4,6 +4,7 @@ with back-off when Discord failed a post (digest.discord.retries)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -181,10 +182,12 @@ class Poster:
     async def _post(self, candidate: Candidate) -> bool | None:
         """Whether Discord took the candidate's message; None when it refuses that message itself (400: AutoMod, a
         limit), which is marked so and not sent again before the bot's next start."""
-        # As an edit would show it (a repost says what the message it replaces said: who returned it to pending)
+        # As an edit would show it (a repost says what the message it replaces said: who returned it to pending), but
+        # for the reactions it overruled: they were on the message replaced, and the new one has none to take off.
         _, listed, _, emojis, elsewhere = await asyncio.to_thread(
             shown_now, self.database, candidate.id, self.config.section_emojis
         )
+        elsewhere = dataclasses.replace(elsewhere, overruled=()) if elsewhere is not None else None
         embed = messages.candidate_embed(candidate, emojis, suggestion=listed, elsewhere=elsewhere)
         before = candidate.discord_state
         self._asked = 0.0
