@@ -9,8 +9,15 @@ from datetime import datetime
 
 from digest.titles import arxiv_abs_url
 
-# A title that can do something where it is shown: Markdown links/emphasis, HTML, mass mentions.
-_MARKUP = re.compile(r"<[a-z/!?]|\]\(|\]\]>|`|\*\*|@(?:everyone|here)\b|https?://", re.IGNORECASE)
+# A title that can do something where it is shown: HTML (a whole tag, a comment, a CDATA end), Markdown links, a link,
+# mentions (@everyone, @here, <@123>, <@!123>, <@&123>, <#123>). A lone "<" is no tag: "$a<b$" is TeX.
+_MARKUP = re.compile(
+    r"</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?>|<[!?]|\]\]>|\]\(|https?://|@(?:everyone|here)\b|<(?:@[!&]?|#)\d+>",
+    re.IGNORECASE,
+)
+# Markdown code and emphasis, looked for outside TeX: arXiv titles write math ($A^{**}$) and quotes (``x'', `x').
+_MARKDOWN = re.compile(r"`|\*\*")
+_TEX = re.compile(r"\$[^$]+\$|``[^`']*''|`[^`']*'")
 # How arXiv marks a withdrawn version: its abstract (or comments) say so, "This paper has been withdrawn by ...".
 _WITHDRAWN = re.compile(
     r"\A\W*(?:this (?:paper|article|manuscript|submission|work|version) (?:has been|is|was) withdrawn|withdrawn\b)",
@@ -44,7 +51,8 @@ class ArxivPaper:
 
     @property
     def title_has_markup(self) -> bool:
-        return bool(_MARKUP.search(self.title))
+        """Whether the title holds markup or a mention (not the TeX arXiv titles write): worth a warning."""
+        return bool(_MARKUP.search(self.title) or _MARKDOWN.search(_TEX.sub(" ", self.title)))
 
     @property
     def withdrawn(self) -> bool:
