@@ -25,6 +25,11 @@ _WITHDRAWN = re.compile(
 )
 
 
+def says_withdrawn(abstract: str, comments: str | None) -> bool:
+    """Whether a version's abstract or comments open with arXiv's notice that the paper was withdrawn."""
+    return any(_WITHDRAWN.match(text) for text in (abstract, comments or ""))
+
+
 @dataclass(frozen=True)
 class ArxivPaper:
     arxiv_id: str  # without version
@@ -57,7 +62,7 @@ class ArxivPaper:
     @property
     def withdrawn(self) -> bool:
         """Whether this version withdraws the paper: its abstract or comments open with the notice."""
-        return any(_WITHDRAWN.match(text) for text in (self.abstract, self.comments or ""))
+        return says_withdrawn(self.abstract, self.comments)
 
 
 @dataclass(frozen=True)
