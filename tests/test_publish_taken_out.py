@@ -12,13 +12,15 @@ import pytest
 
 from digest.config import Settings
 from digest.storage.db import Database
+from tests.conftest import make_settings
 from tests.discord_bot import list_md, section_of
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import AUTHOR_ENV, Remote, git
+from tests.git_remote import AUTHOR_ENV, Remote, git, publish_config
 from tests.publish_recovery import cli, published_approval
 from tests.publishing import db as db  # the fixture
 from tests.publishing import remote as remote  # the fixture
 from tests.publishing import st as st  # the fixture
+from tests.web_server import SECRETS_ENV, running_site, sign_in
 
 CAROL = "Carol <carol@example.org>"
 
@@ -142,6 +144,27 @@ def test_the_history_says_an_approval_a_publish_left_out_is_not_in_the_list(
     assert "not in the list" not in history[0], history  # ann's approval no longer stands
     said(capsys, tmp_path, "approve", str(candidate))  # put back on purpose
     assert not any("not in the list" in line for line in said_history(capsys, tmp_path))
+
+
+@pytest.mark.asyncio
+async def test_the_history_page_says_an_approval_a_publish_left_out_is_not_in_the_list(
+    remote: Remote, st: Settings, db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest history` marked the approval whose paper Carol had taken out of the list by hand; /history showed it
+    as any approval that stands, the list holding its paper."""
+    _, _, candidate, (arxiv_id, _) = published_approval(db, st)
+    commit = taken_out_by_carol(remote, arxiv_id)
+    said(capsys, tmp_path, "approve", str(candidate), "--section", "Probing")
+    said(capsys, tmp_path, "publish")  # it leaves the approval out: Carol's deletion stands
+    async with running_site(make_settings(st.data_dir, publish_config(remote.url), dict(SECRETS_ENV))) as site:
+        await sign_in(site)
+        async with site.client.get("/history") as reply:
+            assert reply.status == 200
+            rows = (await reply.text()).split('<tr class="decision">')[1:]
+    assert len(rows) == 2 and "approved into Probing" in rows[0], rows  # newest first
+    assert "not in the list: Carol had taken it out of the list by hand on " in rows[0], rows[0]
+    assert f" UTC (commit {commit})" in rows[0], rows[0]
+    assert "not in the list" not in rows[1], rows[1]  # ann's approval no longer stands
 
 
 def said_history(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> list[str]:

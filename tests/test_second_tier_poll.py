@@ -127,7 +127,9 @@ async def test_a_pending_paper_a_new_version_puts_below_both_tiers_is_in_no_tier
     assert "## Worth a look" not in weekly and paper not in weekly, weekly
     assert main([*digest, "candidates", "--second-tier"]) == 0
     listed = capsys.readouterr().out
-    assert paper not in listed, listed
+    # A withdrawn paper stays a candidate, listed as one (not as the second tier's): see test_withdrawn_in_list.py
+    assert [line for line in listed.splitlines() if paper in line and "(second tier)" in line] == [], listed
+    assert (paper in listed) == (new_version == "withdrawn"), listed
     assert main([*digest, "candidates"]) == 0
     assert "in the second tier" not in capsys.readouterr().out
 

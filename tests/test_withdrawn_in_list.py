@@ -1,7 +1,7 @@
-"""A paper in the list that arXiv announces withdrawn (a `replace` whose abstract says "This paper has been
-withdrawn"): `digest poll` says so, naming how to take it out, for a paper approved into the list and for one the
-list held from the start. Feeds in arXiv's RSS format (tests/feedbuild.py) from real papers, by `digest poll --source`
-over a real SQLite file."""
+"""A paper that arXiv announces withdrawn (a `replace` whose abstract says "This paper has been withdrawn"): in the
+list, `digest poll` says so, naming how to take it out, for a paper approved into the list and for one the list held
+from the start; pending, it leaves the review queue and `digest candidates` goes on listing it, marked so. Feeds in
+arXiv's RSS format (tests/feedbuild.py) from real papers, by `digest poll --source` over a real SQLite file."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from digest.arxiv.poll_pass import run_poll
 from digest.cli import main
 from tests.arxiv_answers import WITHDRAWN
+from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
+from tests.web_pages import review
+from tests.web_server import SECRETS_ENV, running_site, sign_in
 
 APPROVED = "2505.16146"  # Steering LVLMs via Sparse Autoencoder: approved into the list
 SEEDED = "2501.16496"  # Open Problems in Mechanistic Interpretability: in the bundled list
@@ -50,3 +54,34 @@ def test_a_withdrawn_version_of_a_paper_in_the_list_is_named_by_the_poll(
     assert main(["--data-dir", str(data_dir), "poll", "--json", "--source", str(tuesday)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [line.split(" ")[0] for line in report["sources"][0]["withdrawn"]] == [APPROVED, SEEDED]
+
+
+@pytest.mark.asyncio
+async def test_a_pending_candidate_arxiv_withdraws_stays_listed_marked_so_and_out_of_the_review_queue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It left the review queue, but plain `digest candidates` (whose help says "every candidate") stopped listing it
+    too, text and --json, though the README says the candidate stays: a maintainer could not find it."""
+    paper = next(r for r in load_records("review_papers.jsonl") if r["arxiv_id"] == APPROVED)
+    monday = build_rss("cs.CV", [dict(paper, announce_type="new")], date(2026, 11, 30))
+    tuesday = build_rss(
+        "cs.CV", [dict(paper, announce_type="replace", version=2, abstract=WITHDRAWN)], date(2026, 12, 1)
+    )
+    settings = make_settings(tmp_path / "data", environ=dict(SECRETS_ENV))
+    async with running_site(settings) as site:
+        for name, body in (("monday.xml", monday), ("tuesday.xml", tuesday)):
+            (tmp_path / name).write_bytes(body)
+            await run_poll(settings, site.database, sources=[str(tmp_path / name)])
+        await sign_in(site)
+        assert f"arXiv:{APPROVED}</a>" not in await review(site)
+    for status in ([], ["--status", "pending"]):
+        assert main(["--data-dir", str(settings.data_dir), "candidates", *status]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        listed = next((i for i, line in enumerate(lines) if APPROVED in line), None)
+        assert listed is not None, lines
+        assert (
+            " pending " in lines[listed] and lines[listed + 1].strip() == "withdrawn on arXiv: not in the review queue"
+        )
+    assert main(["--data-dir", str(settings.data_dir), "candidates", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(row["arxiv_id"], row["status"], row["withdrawn"]) for row in rows] == [(APPROVED, "pending", True)]

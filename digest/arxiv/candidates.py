@@ -12,15 +12,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.entries import own_date
 from digest.relevance.training_store import earlier_verdicts
 from digest.relevance.types import PaperText, Tier
-from digest.storage.models import PENDING, Candidate, Decision, in_second_tier
+from digest.storage.models import PENDING, Candidate, Decision
 from digest.text import code_url_in
-from digest.titles import arxiv_abs_url, title_key
+from digest.titles import title_key
 from digest.vocab import READER_SOURCE
 
 if TYPE_CHECKING:  # `digest candidates` lists rows; the poller, which stores them, has these imported already
@@ -234,42 +234,6 @@ def store_papers(
         else:
             counts.second_tier += 1
     return counts
-
-
-def list_candidates(session: Session, status: str | None = None, second_tier: bool = False) -> list[Candidate]:
-    """Newest first. A pending paper of the second tier (just under the review threshold, kept for the weekly digest)
-    is left out unless `second_tier`, as on /review and in Discord: it waits for no one's review."""
-    query = select(Candidate).order_by(Candidate.first_seen_at.desc(), Candidate.score.desc(), Candidate.id)
-    if status is not None:
-        query = query.where(Candidate.status == status)
-    shown = or_(Candidate.status != PENDING, Candidate.relevant.is_(True))
-    query = query.where(or_(shown, in_second_tier()) if second_tier else shown)
-    return list(session.scalars(query))
-
-
-def second_tier_waiting(session: Session) -> int:
-    """How many pending papers of the second tier list_candidates leaves out by default."""
-    query = select(func.count()).select_from(Candidate).where(in_second_tier())
-    return session.scalar(query) or 0
-
-
-def candidate_dict(candidate: Candidate) -> dict[str, object]:
-    return {
-        "id": candidate.id,
-        "arxiv_id": candidate.arxiv_id,
-        "version": candidate.version,
-        "announce_type": candidate.announce_type,  # as first found: `replace` is a new version of an older paper
-        "title": candidate.title,
-        "status": candidate.status,
-        "score": candidate.score,
-        "matched": list(candidate.matched),
-        "suggested_section": candidate.suggested_section,
-        "suggested_sections": list(candidate.suggested_sections),
-        "tier": "review" if candidate.relevant else None if candidate.below_tiers else "second",
-        "source_feeds": list(candidate.source_feeds),
-        "first_seen_at": candidate.first_seen_at.isoformat() if candidate.first_seen_at else None,
-        "abs_url": arxiv_abs_url(candidate.arxiv_id),
-    }
 
 
 # A second-tier paper reaches maintainers once, in its week's weekly digest ("worth a look"). Kept this long after it

@@ -9,13 +9,25 @@ from datetime import datetime
 
 from digest.titles import arxiv_abs_url
 
-# A title that can do something where it is shown: Markdown links/emphasis, HTML, mass mentions.
-_MARKUP = re.compile(r"<[a-z/!?]|\]\(|\]\]>|`|\*\*|@(?:everyone|here)\b|https?://", re.IGNORECASE)
+# A title that can do something where it is shown: HTML (a whole tag, a comment, a CDATA end), Markdown links, a link,
+# mentions (@everyone, @here, <@123>, <@!123>, <@&123>, <#123>). A lone "<" is no tag: "$a<b$" is TeX.
+_MARKUP = re.compile(
+    r"</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?>|<[!?]|\]\]>|\]\(|https?://|@(?:everyone|here)\b|<(?:@[!&]?|#)\d+>",
+    re.IGNORECASE,
+)
+# Markdown code and emphasis, looked for outside TeX: arXiv titles write math ($A^{**}$) and quotes (``x'', `x').
+_MARKDOWN = re.compile(r"`|\*\*")
+_TEX = re.compile(r"\$[^$]+\$|``[^`']*''|`[^`']*'")
 # How arXiv marks a withdrawn version: its abstract (or comments) say so, "This paper has been withdrawn by ...".
 _WITHDRAWN = re.compile(
     r"\A\W*(?:this (?:paper|article|manuscript|submission|work|version) (?:has been|is|was) withdrawn|withdrawn\b)",
     re.IGNORECASE,
 )
+
+
+def says_withdrawn(abstract: str, comments: str | None) -> bool:
+    """Whether a version's abstract or comments open with arXiv's notice that the paper was withdrawn."""
+    return any(_WITHDRAWN.match(text) for text in (abstract, comments or ""))
 
 
 @dataclass(frozen=True)
@@ -44,12 +56,13 @@ class ArxivPaper:
 
     @property
     def title_has_markup(self) -> bool:
-        return bool(_MARKUP.search(self.title))
+        """Whether the title holds markup or a mention (not the TeX arXiv titles write): worth a warning."""
+        return bool(_MARKUP.search(self.title) or _MARKDOWN.search(_TEX.sub(" ", self.title)))
 
     @property
     def withdrawn(self) -> bool:
         """Whether this version withdraws the paper: its abstract or comments open with the notice."""
-        return any(_WITHDRAWN.match(text) for text in (self.abstract, self.comments or ""))
+        return says_withdrawn(self.abstract, self.comments)
 
 
 @dataclass(frozen=True)

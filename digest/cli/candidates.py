@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
     from digest.arxiv.announcements import found_as
-    from digest.arxiv.candidates import candidate_dict, list_candidates, second_tier_waiting
+    from digest.arxiv.listing import candidate_dict, list_candidates, second_tier_waiting
     from digest.relevance.why import why_from_json
     from digest.review.suggestions import suggestions_now
     from digest.review.where_now import approved_where_now
@@ -63,6 +63,8 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         older = found_as(candidate.announce_type, candidate.arxiv_id)
         if older:
             print(f"{'':>7}{older}")  # a new version of a paper the polls never saw: maybe new to you, not to arXiv
+        if row["withdrawn"]:  # a pending one left the review queue, but it stays a candidate
+            print(f"{'':>7}withdrawn on arXiv" + (": not in the review queue" if row["status"] == "pending" else ""))
         earlier = why_from_json(candidate.why).earlier
         if earlier is not None and row["status"] == "pending":
             print(f"{'':>7}{one_line(earlier.line())}")  # what a maintainer decided before the poll found it

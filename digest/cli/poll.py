@@ -42,7 +42,8 @@ def register(subparsers: Any) -> None:
         description="Every candidate the polls, `digest add` and readers' suggestions brought, newest first: its id "
         "(for approve, reject, pending), status, score, arXiv ID, section (the suggested one as the list names it now, "
         "or where the list holds an approved one now, the name its approval recorded beside it when that differs) "
-        "and title. --status pending is what waits for review.",
+        "and title. --status pending is what waits for review, and any paper arXiv withdrew while it waited (marked "
+        "withdrawn on arXiv).",
     )
     candidates.add_argument(
         "--status", choices=CandidateStatuses(), metavar="STATUS", help="only candidates with this status: %(choices)s"

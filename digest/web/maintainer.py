@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv import additions as paper_add
 from digest.review import handpicked
-from digest.review.history import UnknownDecisionError, action_words, decision_history
+from digest.review.history import UnknownDecisionError, action_words, decision_history, left_out
 from digest.review.rules import Actor
 from digest.review.signing import SessionClaim
 from digest.storage.models import Decision
@@ -39,12 +39,14 @@ HISTORY_ROWS = 500  # decisions a page shows; "Older decisions" leads to the nex
 
 def load_history(
     context: WebContext, since: date | None, older_than: int | None = None
-) -> list[tuple[Decision, str, str]]:
-    """A page of the history, newest first; UnknownDecisionError when `older_than` names no decision."""
+) -> tuple[list[tuple[Decision, str, str]], dict[int, str]]:
+    """A page of the history, newest first, and why the list lacks the paper of an approval that stands (taken out by
+    hand), by decision id, as `digest history` says it; UnknownDecisionError when `older_than` names no decision."""
     with context.database.reading() as session:
         rows = decision_history(session, since, newest_first=True, limit=HISTORY_ROWS, older_than=older_than)
+        out_of_list = left_out(session)
         session.expunge_all()
-        return rows
+        return rows, out_of_list
 
 
 async def history_page(request: web.Request) -> web.Response:
@@ -64,7 +66,7 @@ async def history_page(request: web.Request) -> web.Response:
             request, 400, "Bad request", "?before= must be a decision's number, as the Older link gives.", HISTORY_PAGE
         )
     try:
-        rows = await asyncio.to_thread(load_history, context_of(request), since, older_than)
+        rows, out_of_list = await asyncio.to_thread(load_history, context_of(request), since, older_than)
     except UnknownDecisionError:
         return refuse(
             request, 404, "Not found", "There is no such decision; start again from the newest.", HISTORY_PAGE
@@ -72,7 +74,10 @@ async def history_page(request: web.Request) -> web.Response:
     return render(
         request,
         "history.html",
-        rows=[(decision, arxiv_id, title, action_words(decision)) for decision, arxiv_id, title in rows],
+        rows=[
+            (decision, arxiv_id, title, action_words(decision), out_of_list.get(decision.id))
+            for decision, arxiv_id, title in rows
+        ],
         since=since,
         older_than=older_than,
         next_page=_next_page(rows, since),
