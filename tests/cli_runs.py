@@ -1,5 +1,5 @@
-"""The set-up of the command line tests: the command as a user runs it (`python -m digest` on a data folder), and
-the modules a command left imported."""
+"""The set-up of the command line tests: the command as a user runs it (`python -m digest` on a data folder) and as
+cron runs it (no terminal, PATH and LANG alone), and the modules a command left imported."""
 
 from __future__ import annotations
 
@@ -9,6 +9,28 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
+
+RSS = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
+# What cron gives a job (`env -i PATH=/usr/bin:/bin LANG=C`), and where the checkout under test is.
+CRON = {"PATH": "/usr/bin:/bin", "LANG": "C", "PYTHONPATH": str(ROOT)}
+
+
+def as_cron(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "digest", *arguments]
+    return subprocess.run(
+        command, cwd=cwd, env=CRON, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def polling(tmp_path: Path, sources: list[str]) -> list[str]:
+    """The options of a data folder polling `sources` (one try each, no arXiv API): its config written."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[arxiv]\ncontact = "m@example.net"\nsources = {json.dumps(sources)}\nmin_interval_seconds = 0\n'
+        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
+        encoding="utf-8",
+    )
+    return ["--config", str(config), "--data-dir", str(tmp_path / "data")]
 
 
 def digest_command(tmp_path: Path) -> list[str]:

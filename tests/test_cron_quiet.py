@@ -19,7 +19,7 @@ from digest.cli.logs import setup_logging
 from digest.config import Settings
 from digest.storage.db import Database
 from tests.arxiv_server import ArxivServer
-from tests.conftest import ROOT
+from tests.cli_runs import CRON, RSS, as_cron, polling
 from tests.git_remote import Remote
 from tests.publishing import approve, services
 from tests.publishing import db as db  # the fixtures
@@ -27,28 +27,6 @@ from tests.publishing import remote as remote
 from tests.publishing import st as st
 from tests.smtp_server import free_port
 from tests.terminal import at_terminal
-
-RSS = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
-# What cron gives a job (`env -i PATH=/usr/bin:/bin LANG=C`), and where the checkout under test is.
-CRON = {"PATH": "/usr/bin:/bin", "LANG": "C", "PYTHONPATH": str(ROOT)}
-
-
-def as_cron(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "digest", *arguments]
-    return subprocess.run(
-        command, cwd=cwd, env=CRON, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180, check=False
-    )
-
-
-def polling(tmp_path: Path, sources: list[str]) -> list[str]:
-    """The options of a data folder polling `sources` (one try each, no arXiv API): its config written."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[arxiv]\ncontact = "m@example.net"\nsources = {json.dumps(sources)}\nmin_interval_seconds = 0\n'
-        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
-        encoding="utf-8",
-    )
-    return ["--config", str(config), "--data-dir", str(tmp_path / "data")]
 
 
 @pytest.mark.asyncio

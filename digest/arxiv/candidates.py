@@ -49,6 +49,7 @@ class StoreCounts:
     second_tier: int = 0  # new papers just under the review threshold, kept for the weekly digest only
     second_tier_known: int = 0  # papers just under the review threshold a candidate or the list already holds
     new_ids: list[str] = field(default_factory=list)
+    new_candidate_ids: list[int] = field(default_factory=list)  # their candidates' IDs, in the same order
 
 
 def list_keys(session: Session) -> ListKeys:
@@ -233,6 +234,8 @@ def store_papers(
             counts.new_ids.append(paper.arxiv_id)
         else:
             counts.second_tier += 1
+    session.flush()  # the new candidates' IDs, for scripts to join with `digest candidates` (`poll --json`)
+    counts.new_candidate_ids = [known[arxiv_id].id for arxiv_id in counts.new_ids]
     return counts
 
 

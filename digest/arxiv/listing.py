@@ -40,6 +40,7 @@ def second_tier_waiting(session: Session) -> int:
 def candidate_dict(candidate: Candidate) -> dict[str, object]:
     return {
         "id": candidate.id,
+        "candidate_id": candidate.id,  # as `history --json` and `poll --json` name it
         "arxiv_id": candidate.arxiv_id,
         "version": candidate.version,
         "announce_type": candidate.announce_type,  # as first found: `replace` is a new version of an older paper

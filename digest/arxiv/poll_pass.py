@@ -24,6 +24,7 @@ from digest.arxiv.outcomes import ERROR
 from digest.arxiv.poller import (
     PollSummary,
     SourceReport,
+    SourcesError,
     configured_sources,
     overall_outcome,
     process_answer,
@@ -148,10 +149,18 @@ async def run_poll(
         summary.finished_at = clock.now()
         if summary.outcome == poll_runs.RUNNING:
             summary.outcome = poll_runs.INTERRUPTED if fetcher_stopping() else "failed"
-        await asyncio.to_thread(
-            poll_runs.finish_run, database, summary.run_id, summary.finished_at, summary.outcome, summary.to_dict()
-        )
+        record = (summary.run_id, summary.finished_at, summary.outcome, summary.to_dict())
+        await asyncio.to_thread(poll_runs.finish_run, database, *record, _kept_sources(settings, chosen))
     return summary
+
+
+def _kept_sources(settings: Settings, chosen: Sequence[str]) -> list[str] | None:
+    """The sources whose state a pass keeps whatever its age: the configured ones and this pass's; None when the
+    configured ones cannot be read (a `--source` poll beside a broken sources file), so no state is forgotten."""
+    try:
+        return [*configured_sources(settings), *chosen]
+    except SourcesError:
+        return None
 
 
 def fetcher_stopping() -> bool:

@@ -1,4 +1,5 @@
-"""The poll runs' own rows: started (with the process that runs it), finished, and those a dead process left running.
+"""The poll runs' own rows: started (with the process that runs it), finished, and those a dead process left running;
+and what a finished pass forgets: runs no reader goes back to, and the state of sources no later poll asks.
 
 A run row names its process (host and pid), so a service starting up can tell a run another live process is doing
 (`digest poll` beside it) from one a killed process left "running" for ever.
@@ -13,19 +14,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from digest import health
 from digest.arxiv.announcements import served_feed_day
 from digest.arxiv.fetch_types import source_key
 from digest.storage.db import Database
-from digest.storage.state import PollRun
+from digest.storage.state import FeedState, PollRun
 from digest.vocab import PollOutcome
 
 RUNNING, INTERRUPTED = "running", "interrupted"
 # A run started on another host cannot be checked; past this age it is surely not running any more.
 FOREIGN_RUN_TIMEOUT = timedelta(hours=2)
+# The runs kept: the newest RUNS_KEPT whatever their age (latest_run reads that many back), and all of RUNS_KEPT_FOR.
+RUNS_KEPT, RUNS_KEPT_FOR = 50, timedelta(days=90)
+# The state (validators, the feed's date) of a source neither configured nor in the pass: a `--source` file named by
+# its date is never asked again, while a fixed path a script refreshes is, daily or weekly (its date tells a stale
+# copy and the days missed): kept while it may still be asked, so a dated file a day leaves at most this many rows.
+STATE_KEPT_FOR = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -53,13 +60,47 @@ def start_run(database: Database, now: datetime, folder: str | None = None) -> i
         return run.id
 
 
-def finish_run(database: Database, run_id: int | None, finished_at: datetime, outcome: str, summary: Any) -> None:
+def finish_run(
+    database: Database,
+    run_id: int | None,
+    finished_at: datetime,
+    outcome: str,
+    summary: Any,
+    kept_sources: Collection[str] | None = None,
+) -> None:
+    """Records the run's end, and forgets in the same transaction the runs and the sources' state past keeping (see
+    forget_old_runs, forget_unused_state; `kept_sources`: the configured ones and this pass's, None when the
+    configured ones could not be read, so no state is forgotten)."""
     with database.transaction() as session:
         run = session.get(PollRun, run_id)
         if run is not None:
             run.finished_at = finished_at
             run.outcome = outcome
             run.summary = {**summary, "process": (run.summary or {}).get("process")}
+        forget_old_runs(session, finished_at)
+        if kept_sources is not None:
+            forget_unused_state(session, kept_sources, finished_at)
+
+
+def forget_old_runs(session: Session, now: datetime) -> int:
+    """Deletes the finished runs older than RUNS_KEPT_FOR but for the newest RUNS_KEPT; returns how many. A "running"
+    row stays for mark_interrupted to settle."""
+    newest = select(PollRun.id).order_by(PollRun.id.desc()).offset(RUNS_KEPT - 1).limit(1)
+    oldest_kept = session.scalar(newest)
+    if oldest_kept is None:
+        return 0
+    old = (PollRun.id < oldest_kept) & (PollRun.started_at < now - RUNS_KEPT_FOR) & (PollRun.outcome != RUNNING)
+    return int(getattr(session.execute(delete(PollRun).where(old)), "rowcount", 0) or 0)
+
+
+def forget_unused_state(session: Session, kept_sources: Collection[str], now: datetime) -> int:
+    """Deletes the state of the sources not in `kept_sources` not polled for STATE_KEPT_FOR; returns how many."""
+    kept = {*kept_sources, *(source_key(source) for source in kept_sources)}
+    stale = or_(FeedState.last_polled_at.is_(None), FeedState.last_polled_at < now - STATE_KEPT_FOR)
+    unused = [source for source in session.scalars(select(FeedState.source).where(stale)) if source not in kept]
+    if unused:
+        session.execute(delete(FeedState).where(FeedState.source.in_(unused)))
+    return len(unused)
 
 
 def _pid_alive(pid: int) -> bool:

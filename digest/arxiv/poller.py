@@ -57,6 +57,7 @@ class SourceReport:
     second_tier: int = 0  # new papers just under the review threshold: the weekly digest's "Worth a look"
     second_tier_known: int = 0  # papers just under it the database held already (not in already_known: not matched)
     new: list[str] = field(default_factory=list)  # the arXiv IDs of the new candidates, for scripts (--json)
+    new_candidate_ids: list[int] = field(default_factory=list)  # their candidate IDs, in the same order
     cut_off: int = 0  # the answer was cut off: what followed was not read (fetched whole at the retry)
     missed: str = ""  # the announcement days since the last feed read whose feeds were never read, in one clause
     awaiting: bool = False  # a feed read before, read again on an announcement day without that day's announcement
@@ -216,12 +217,8 @@ def process_answer(
         report.missed = missed_days_clause(sane_feed_date(last_feed_date, now), feed_date, settings.arxiv.holidays)
     for paper in parsed.papers:
         if paper.title_has_markup:
-            log.warning(
-                "poll %s: item %s: the title holds markup or a mention (%r); kept as text, escaped where shown",
-                source,
-                paper.arxiv_id,
-                paper.title[:120],
-            )
+            log.warning("poll %s: item %s: the title holds markup or a mention (%r); kept as text, escaped where shown",
+                        source, paper.arxiv_id, paper.title[:120])  # fmt: skip
     model = model_ready()
     judgements = model.judge_many([paper_text(p) for p in parsed.papers])
     return _store_outcome(
@@ -269,7 +266,7 @@ def _store_outcome(
                 report.entries, report.matched = counts.entries, counts.matched
                 report.already_known, report.new_candidates = counts.already_known, counts.new_candidates
                 report.updated, report.second_tier, report.new = counts.updated, counts.second_tier, counts.new_ids
-                report.second_tier_known = counts.second_tier_known
+                report.second_tier_known, report.new_candidate_ids = counts.second_tier_known, counts.new_candidate_ids
                 if stream is not None:
                     from digest.relevance.stream import record_stream  # see TYPE_CHECKING above
 
