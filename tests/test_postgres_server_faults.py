@@ -92,3 +92,20 @@ def test_a_database_not_in_utf8_is_refused_in_one_line_before_anything_is_writte
             assert inspect(engine).get_table_names() == []  # nothing was written
         finally:
             engine.dispose()
+
+
+def test_a_database_not_in_utf8_is_named_without_a_password_given_in_the_query(
+    tmp_path: Path,
+    postgres_server: PostgresServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """libpq reads a password from the URL's query (`?password=`) as well as before the '@'. The refusal of a database
+    not in UTF8 named the database with that password in plain text, on stderr and in the service's log; every other
+    line about the database hid it. Now it is hidden there too, as in those."""
+    with postgres_server.fresh_database("LATIN1") as url:
+        monkeypatch.setenv("DIGEST_DATABASE_URL", url + "?password=S3cret-query-pw")
+        assert main(["--data-dir", str(tmp_path / "data"), "candidates"]) == 1
+        error = capsys.readouterr().err.strip()
+    assert "is in the encoding LATIN1, not UTF8" in error and "digest_test_" in error, error
+    assert "S3cret" not in error, error

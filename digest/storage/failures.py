@@ -92,7 +92,7 @@ def other_encoding(connection: Connection, url: str) -> str:
     if encoding == "UTF8":
         return ""
     return (
-        f"the database {make_url(url).render_as_string()} is in the encoding {encoding}, not UTF8: titles and "
+        f"the database {shown_database_url(url)} is in the encoding {encoding}, not UTF8: titles and "
         "names in other scripts or with emoji would be refused or garbled; nothing was written. Create it in UTF8: "
         "createdb -E UTF8 -T template0 -O USER NAME"
     )

@@ -8,6 +8,7 @@ adding) and suggest; what they share is in context.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -47,12 +48,18 @@ class _MalformedRequests(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, HttpProcessingError):
-            what = error.message.splitlines()[0].rstrip(": ") if error.message else "unreadable"
+            what = _unquoted(error.message) if error.message else "unreadable"
             client = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
             record.msg, record.args = "web: refused a malformed request from %s (%s: %s)", (client, error.code, what)
             record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
             record.exc_info, record.exc_text = None, None
         return True
+
+
+def _unquoted(message: str) -> str:
+    """The parser's reason before the part of the request it quotes: "Got more than 8190 bytes when reading:
+    bytearray(b'/feeds/...?token=...')" on one line, "Invalid char in url query:" with the line on the next."""
+    return re.split(r"[:'\"(]", message, maxsplit=1)[0].strip() or "unreadable"
 
 
 SERVER_LOG = logging.getLogger("digest.web.server")  # aiohttp's connection handling logs here (see serve)
