@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 
 from digest.addresses import AddressError, mailbox, plain_address
 from digest.config.problems import problem
-from digest.config.sqlite_files import sqlite_file
+from digest.config.sqlite_files import in_memory, sqlite_file
 from digest.resources import NoHomeError, home_path
 from digest.text import UNREADABLE, has_invisible, unreadable
 
@@ -197,6 +197,11 @@ def _database_url(url: str) -> str:
         raise problem(
             "holds '@' in its user or password, which ends it there and shows the rest as the host: write each '@' "
             "in them as %40"
+        )
+    if in_memory(url):  # every command would start on an empty list and lose what it did when it ends
+        raise problem(
+            f"is {'a SQLite URL' if '@' in url else repr(url)}, a database in memory that nothing is kept in: name a "
+            "file, as sqlite:////absolute/path/digest.sqlite3, or leave it unset for digest.sqlite3 in the data folder"
         )
     port = found["port"]  # "" when a colon ends the host: SQLAlchemy fails on that too
     if port is not None and not (port.isascii() and port.isdigit()):
