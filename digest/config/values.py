@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,22 @@ from digest.config.problems import problem
 from digest.config.sqlite_files import in_memory, sqlite_file
 from digest.resources import NoHomeError, home_path
 from digest.text import UNREADABLE, has_invisible, unreadable
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _day(value: object) -> date:
+    """A day (`[arxiv] holidays`): a TOML date, 2026-06-19, or a string of one. A number was read as seconds since 1970
+    (0 was 1970-01-01, 20260619 a day of August 1970 refused as "should have zero time"), without a word of either."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DAY.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    shown = value.isoformat() if isinstance(value, date) else repr(value)
+    raise problem(f"must be a day like 2026-06-19 (YYYY-MM-DD, one the calendar has), not {shown}")
 
 
 def _time_zone(name: str) -> str:
@@ -222,6 +239,7 @@ def _stripped(value: object) -> object:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+Day = Annotated[date, BeforeValidator(_day)]
 DiscordId = Annotated[int, BeforeValidator(_discord_id)]
 EmailAddress = Annotated[str, AfterValidator(_email)]
 Mailbox = Annotated[str, AfterValidator(_mailbox)]  # a sender: a plain address, or one with a display name
