@@ -74,3 +74,18 @@ def test_a_week_of_thousands_of_characters_is_quoted_short(tmp_path: Path, capsy
     assert main(["--data-dir", str(tmp_path / "data"), "weekly", "--week", HUGE]) == 2
     err = capsys.readouterr().err
     assert "is not an ISO week" in err and len(err) < 200, err
+
+
+@pytest.mark.parametrize("typed", ["1e3", "100.0", "abc", "", "0x10"])
+def test_a_page_size_that_is_no_whole_number_says_what_is_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
+    """`digest backfill --page-size 1e3` said only "invalid int value: '1e3'", not what the option takes; it names the
+    value and the range, as a page size out of range does, and nothing is read or made."""
+    data = tmp_path / "data"
+    said = usage_error(["--data-dir", str(data), "backfill", "--since", "2026-01-01", "--page-size", typed], capsys)
+    assert said == (
+        f"digest backfill: error: argument --page-size: {typed!r} is not a whole number: give one from 1 to 2000 "
+        "(arXiv's limit per request), in the digits 0-9"
+    ), said
+    assert not data.exists()

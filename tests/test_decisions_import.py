@@ -100,7 +100,7 @@ def test_one_bad_line_among_good_ones_imports_nothing(
     assert captured.out == ""
     errors = captured.err.splitlines()
     assert errors[0].startswith(f"{path}:2: not valid JSON")
-    assert errors[1] == f"{path}:4: decision must be approve or reject"
+    assert errors[1] == f'{path}:4: decision must be approve or reject, not "maybe"'
     assert errors[2].startswith(f"{path}:5: arxiv_id must be an arXiv ID")
     assert errors[3] == f"{path}:6: title must be a non-empty string"
     assert errors[4] == f"{path}: 4 bad lines; nothing was imported"

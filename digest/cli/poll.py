@@ -114,8 +114,11 @@ def page_size(text: str) -> int:
     from digest.config.feeds import API_MAX_RESULTS  # here: `digest --help` loads no settings library
 
     size = whole_number(text)
-    if size is None:
-        raise argparse.ArgumentTypeError(f"invalid int value: {shown_value(text)}")
+    if size is None:  # "1e3", "100.0", "abc": argparse's own "invalid int value" said nothing of what is allowed
+        raise argparse.ArgumentTypeError(
+            f"{shown_value(text)} is not a whole number: give one from 1 to {API_MAX_RESULTS} (arXiv's limit per "
+            "request), in the digits 0-9"
+        )
     if not 1 <= size <= API_MAX_RESULTS:
         raise argparse.ArgumentTypeError(
             f"{shown_value(text)} is not between 1 and {API_MAX_RESULTS} (arXiv's limit per request)"

@@ -6,7 +6,6 @@ Values a table may not hold alone (a Discord token without a channel) are checke
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from digest.config.section_emojis import DEFAULT_SECTION_EMOJIS, section_emoji_p
 from digest.config.values import (
     Address,
     Count,
+    Day,
     DiscordApiAddress,
     DiscordId,
     EmailAddress,
@@ -103,7 +103,7 @@ class ArxivSettings(Section):
         (), description="overrides feeds/sources.toml (URLs or paths): a mirror, a test server"
     )
     api_url: Address = Field("https://export.arxiv.org/api/query", description="backfill and abstracts of added papers")
-    holidays: Annotated[tuple[Annotated[date, Field(strict=False)], ...], Field(strict=False)] = Field(
+    holidays: Annotated[tuple[Day, ...], Field(strict=False)] = Field(
         (), description="weekdays arXiv announces nothing besides New Year, Thanksgiving and Christmas (its schedule)"
     )
 

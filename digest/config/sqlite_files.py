@@ -39,6 +39,25 @@ def sqlite_url_from(url: str, folder: Path) -> str:
     return f"{found['scheme']}{path}{found['query'] or ''}"
 
 
+_SQLITE_SCHEME = re.compile(r"sqlite(?:\+\w+)?://", re.IGNORECASE)
+
+
+def in_memory(url: str) -> bool:
+    """Whether a SQLite URL names a database in memory (`sqlite://`, `sqlite:///:memory:`, a `file::memory:` or
+    `mode=memory` URI): one every command starts empty and loses when it ends."""
+    url = url.strip()
+    scheme = _SQLITE_SCHEME.match(url)
+    if scheme is None:
+        return False
+    rest = url[scheme.end() :]
+    if not rest.split("?", 1)[0]:  # sqlite:// (and sqlite://?...): SQLAlchemy's in-memory database
+        return True
+    file = rest.removeprefix("/")
+    if file.startswith("file:"):  # a URI SQLite reads itself: file::memory: or file:name?mode=memory
+        return file.startswith("file::memory:") or "mode=memory" in file.lower()
+    return file.split("?", 1)[0] == ":memory:"
+
+
 def sqlite_file(url: str) -> str | None:
     found = _SQLITE_URL.fullmatch(url.strip())
     if found is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,9 +17,25 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 
 from digest.addresses import AddressError, mailbox, plain_address
 from digest.config.problems import problem
-from digest.config.sqlite_files import sqlite_file
+from digest.config.sqlite_files import in_memory, sqlite_file
 from digest.resources import NoHomeError, home_path
 from digest.text import UNREADABLE, has_invisible, unreadable
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _day(value: object) -> date:
+    """A day (`[arxiv] holidays`): a TOML date, 2026-06-19, or a string of one. A number was read as seconds since 1970
+    (0 was 1970-01-01, 20260619 a day of August 1970 refused as "should have zero time"), without a word of either."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DAY.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    shown = value.isoformat() if isinstance(value, date) else repr(value)
+    raise problem(f"must be a day like 2026-06-19 (YYYY-MM-DD, one the calendar has), not {shown}")
 
 
 def _time_zone(name: str) -> str:
@@ -198,6 +215,11 @@ def _database_url(url: str) -> str:
             "holds '@' in its user or password, which ends it there and shows the rest as the host: write each '@' "
             "in them as %40"
         )
+    if in_memory(url):  # every command would start on an empty list and lose what it did when it ends
+        raise problem(
+            f"is {'a SQLite URL' if '@' in url else repr(url)}, a database in memory that nothing is kept in: name a "
+            "file, as sqlite:////absolute/path/digest.sqlite3, or leave it unset for digest.sqlite3 in the data folder"
+        )
     port = found["port"]  # "" when a colon ends the host: SQLAlchemy fails on that too
     if port is not None and not (port.isascii() and port.isdigit()):
         raise problem("cannot be read: its port is not a number" if port else "cannot be read: its port is empty")
@@ -217,6 +239,7 @@ def _stripped(value: object) -> object:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+Day = Annotated[date, BeforeValidator(_day)]
 DiscordId = Annotated[int, BeforeValidator(_discord_id)]
 EmailAddress = Annotated[str, AfterValidator(_email)]
 Mailbox = Annotated[str, AfterValidator(_mailbox)]  # a sender: a plain address, or one with a display name

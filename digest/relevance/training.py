@@ -79,10 +79,24 @@ class _LineError(Exception):
         self.unknown_section = unknown_section
 
 
+def _given(value: Any) -> str:
+    """What a line gave, as its JSON writes it ("APPROVE", true, a number where a string is meant), its first 40
+    characters: ", not ..." after the rule, or nothing when the key is missing or null."""
+    if value is None:
+        return ""
+    written = json.dumps(value, ensure_ascii=False)
+    shown = written if len(written) <= 40 else written[:40] + "…"
+    # 2501.01230 unquoted is a number, read as 2501.0123: it was an ID, and only the quotes are missing
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return f", not {shown}" + (", a number: write it in quotes" if number else "")
+
+
 def _arxiv_id(value: Any, problems: list[str]) -> str:
     match = ARXIV_ID.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
-        problems.append("arxiv_id must be an arXiv ID such as 2501.01234, 2501.01234v2 or hep-th/9901001")
+        problems.append(
+            f"arxiv_id must be an arXiv ID such as 2501.01234, 2501.01234v2 or hep-th/9901001{_given(value)}"
+        )
         return ""
     unissued = arxiv_id_problem(match.group("id"))
     if unissued:  # a digit lost or a month mistyped: a decision on a paper that cannot exist teaches nothing
@@ -95,7 +109,7 @@ def _verdict(value: Any, problems: list[str]) -> Verdict | None:
     try:
         return Verdict(value)
     except ValueError:
-        problems.append("decision must be approve or reject")
+        problems.append(f"decision must be approve or reject{_given(value)}")
         return None
 
 
