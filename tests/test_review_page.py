@@ -223,7 +223,9 @@ async def test_subscribe_and_sign_out_sit_at_the_top_and_only_the_review_page_ru
     assert feed is not None and "Subscribe" in top
     async with site.client.get(unescape(feed.group(1)).replace(site.settings.web.base_url.rstrip("/"), "")) as reply:
         assert reply.status == 200 and "<rss" in await reply.text()
-    assert "j</kbd>/<kbd>k</kbd> next/previous" in page and "without JavaScript" in page
+    assert (
+        "j</kbd>/<kbd>k</kbd> next/previous" in page and "without JavaScript" not in page
+    )  # said to those who have it
     async with site.client.get("/review/shortcuts.js") as reply:
         assert reply.status == 200 and reply.content_type == "text/javascript"
         assert reply.headers["Cache-Control"] == "no-store" and 'event.key === "j"' in await reply.text()
