@@ -4,19 +4,10 @@ out is one a maintainer following it cannot take."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def readme_section(heading: str) -> str:
-    """The text of one `## heading` section of README.md, up to the next."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
-    assert found is not None, heading
-    return found.group(1)
+from tests.readme_text import ROOT, readme_section
 
 
 def test_deploying_names_the_settings_file_compose_mounts() -> None:

@@ -1,0 +1,160 @@
+"""README.md against the code it describes, read from both: every setting (with its default), environment variable,
+command and option the README names exists, and every one the code has is in the README. A maintainer follows the
+README literally; a key, variable or flag added or renamed without it fails here."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from tests.readme_text import Mentions, code_spans, command_tree, fenced_blocks, options, readme_text, table_rows
+
+SETTINGS_TABLE = "| table | keys, with their defaults |"
+VARIABLES_TABLE = "| variable | what |"
+
+
+def settings_fields() -> dict[str, FieldInfo]:
+    """Every setting by its dotted key (`arxiv.retry_cron`; `data_dir` at the top level)."""
+    from digest.config import Settings
+
+    found: dict[str, FieldInfo] = {}
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, declared in model.model_fields.items():
+            if isinstance(declared.annotation, type) and issubclass(declared.annotation, BaseModel):
+                walk(declared.annotation, f"{prefix}{name}.")
+            else:
+                found[f"{prefix}{name}"] = declared
+
+    walk(Settings, "")
+    return found
+
+
+def file_keys() -> dict[str, FieldInfo]:
+    """The settings a TOML file may set: all but those the environment alone gives (secrets, the file's own path)."""
+    from digest.config.declarations import also_in_file, environment_variable
+
+    return {
+        key: declared
+        for key, declared in settings_fields().items()
+        if environment_variable(declared) is None or also_in_file(declared)
+    }
+
+
+def tables() -> set[str]:
+    return {key.rsplit(".", 1)[0] for key in file_keys() if "." in key}
+
+
+def as_written(default: Any) -> Any:
+    """A model's default as TOML would write it: a tuple is an array."""
+    return list(default) if isinstance(default, tuple) else default
+
+
+def keys_named(cell: str) -> list[str]:
+    """The code spans of a cell of the settings table, less those in parentheses (said of the key before them)."""
+    spans, depth = [], 0
+    for span, parenthesis in re.findall(r"`([^`]+)`|([()])", cell):
+        depth += {"(": 1, ")": -1}.get(parenthesis, 0)
+        if span and depth == 0:
+            spans.append(span)
+    return spans
+
+
+def test_the_settings_table_gives_every_setting_with_its_default() -> None:
+    """The README named some 40 of the 67 settings, here and there in its prose; the table under Configuration names
+    every key a settings file may hold, with its default when one can be written (a derived or unset one is said
+    in words), each checked against the settings model."""
+    keys = file_keys()
+    listed, problems = set(), []
+    for table, cell in table_rows(readme_text(), SETTINGS_TABLE):
+        prefix = "" if table == "top level" else table.strip("`[]") + "."
+        for span in keys_named(cell):
+            written = re.fullmatch(r"([a-z_]+)(?: = (.+))?", span)
+            if written is None or prefix + written.group(1) not in keys:
+                problems.append(f"{table}: {span} is no setting")
+                continue
+            key, literal = prefix + written.group(1), written.group(2)
+            listed.add(key)
+            default = keys[key].get_default(call_default_factory=True)
+            if literal is None:
+                if not (default in (None, "") or isinstance(default, Path | dict)):
+                    problems.append(f"{key}: the README gives no default; it is {default!r}")
+            elif tomllib.loads(f"v = {literal}")["v"] != as_written(default):
+                problems.append(f"{key}: the README says {literal}, the default is {default!r}")
+    assert problems == []
+    assert sorted(set(keys) - listed) == []
+
+
+def test_the_readme_names_only_settings_there_are() -> None:
+    """`[table] key`, `table.key` and `key = value` anywhere in the README (and the keys of its TOML examples) are
+    keys of the settings model: a key renamed in the code while the prose kept the old name sends a maintainer to
+    write one `digest config check` refuses."""
+    keys, text = file_keys(), readme_text()
+    leaves = {key.rsplit(".", 1)[-1] for key in keys}
+    problems = []
+    for span in code_spans(text):
+        in_table = re.fullmatch(r"\[([a-z_]+)\] ([a-z_]+)", span) or re.fullmatch(r"([a-z_]+)\.([a-z_]+)", span)
+        if f"data/{span}" in text:  # a file of the data folder (`arxiv.turn`), written so elsewhere
+            continue
+        if in_table and (span.startswith("[") or in_table.group(1) in tables()):
+            if ".".join(in_table.groups()) not in keys:
+                problems.append(span)
+        elif re.fullmatch(r"[a-z_]+ = .+", span) and span.split(" = ")[0] not in leaves:
+            problems.append(span)
+    for info, lines in fenced_blocks(text):
+        if info == "toml":
+            for table, values in tomllib.loads("\n".join(lines)).items():
+                problems += [f"[{table}] {name}" for name in values if f"{table}.{name}" not in keys]
+    assert problems == []
+
+
+def test_the_environment_variables_are_those_the_settings_read() -> None:
+    """The README's table of variables holds each one the settings read, and every `DIGEST_...` name in the README is
+    one of them."""
+    from digest.config import Settings, environment_fields
+
+    read = {variable for _, variable in environment_fields(Settings)}
+    text = readme_text()
+    tabled = {span for cell, _what in table_rows(text, VARIABLES_TABLE) for span in code_spans(cell)}
+    assert sorted(tabled ^ read) == []
+    assert sorted(set(re.findall(r"\bDIGEST_[A-Z_]+\b", text)) - read) == []
+
+
+def commands_shown() -> Mentions:
+    from digest.cli.program import build_parser
+
+    text = readme_text()
+    mentions = Mentions(command_tree(build_parser([])))
+    usage = [lines for _info, lines in fenced_blocks(text) if lines and lines[0].startswith("digest [")]
+    assert len(usage) == 1, "the Commands block"
+    mentions.read_usage_block(usage[0])
+    mentions.read_spans(code_spans(text))
+    return mentions
+
+
+def test_the_commands_and_options_shown_are_those_digest_takes() -> None:
+    """Every `digest ...` the README shows (its Commands block, and inline) runs a command that exists with options
+    it takes, and every command and option of `digest --help` is shown: `--json` in the sentence naming the
+    commands that print a report, `--help` by "Every command has `--help`"."""
+    mentions = commands_shown()
+    assert mentions.problems == []
+    leaves = [path for path in mentions.tree if not mentions.subcommands(path)]
+    assert sorted(path for path in leaves if path not in mentions.commands) == []
+    said = re.search(r"\(([^()]*)\) take `--json`", " ".join(readme_text().split()))
+    assert said is not None, "the sentence naming the commands that take --json"
+    named = [tuple(span.split()) for span in code_spans(said.group(1))]
+    with_json = {path for path in leaves if "--json" in options(mentions.tree[path])}
+    assert sorted(with_json ^ {path for path in leaves if any(path[: len(n)] == n for n in named)}) == []
+    unshown = [
+        f"digest {' '.join(path)} {action.option_strings[-1]}"
+        for path, parser in mentions.tree.items()
+        if path in leaves or path == ()
+        for action in parser._actions
+        if action.option_strings and action.dest not in ("help", "json") and (path, action.dest) not in mentions.shown
+    ]
+    assert unshown == []
