@@ -22,6 +22,7 @@ from digest.storage.models import Candidate, Decision
 from digest.web.app import create_web_app
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.raw_requests import refused_each
 from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, signin_form, site_settings
 
 KEY = SECRETS_ENV["DIGEST_SECRET_KEY"]
@@ -251,22 +252,13 @@ async def test_a_malformed_request_is_one_log_line_that_quotes_none_of_it(
     ERROR with a traceback whose message quoted the raw line: the private feed's token, an approval link or the
     session cookie went into the log. It is one line naming the client and what was wrong, and the client still gets
     its 400."""
-    import asyncio
-
-    host, port = site.base.removeprefix("http://").split(":")
     feed_token = SECRETS_ENV["DIGEST_FEED_TOKEN"]
     requests = [
         f"GET /feeds/candidates.xml?token={feed_token}\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
         f"GET /review HTTP/1.1\r\nHost: x\r\nCookie: digest_session={feed_token}\x01\r\n\r\n",
     ]
     with caplog.at_level(logging.DEBUG):
-        for raw in requests:
-            reader, writer = await asyncio.open_connection(host, int(port))
-            writer.write(raw.encode("latin-1"))
-            await writer.drain()
-            assert (await reader.read(100)).startswith(b"HTTP/1.0 400 ")
-            writer.close()
-            await writer.wait_closed()
+        await refused_each(site, requests)
     assert all(feed_token not in record.getMessage() for record in caplog.records)
     assert "Traceback" not in caplog.text and feed_token not in caplog.text
     refused = [record for record in caplog.records if "malformed request" in record.getMessage()]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
 
+from tests.raw_requests import refused_each
 from tests.web_server import SECRETS_ENV, Site
 
 
@@ -18,20 +18,13 @@ async def test_an_over_long_request_is_logged_without_the_feed_token_it_carried(
     query a proxy or a tracker appended) got its 400, and the service's log kept the line "Got more than 8190 bytes
     when reading: bytearray(b'/feeds/candidates.xml?token=...')": the feed's token on disk. The line now says what
     was wrong and quotes nothing of the request, as for any other malformed request."""
-    host, port = site.base.removeprefix("http://").split(":")
     feed_token = SECRETS_ENV["DIGEST_FEED_TOKEN"]
     requests = [
         f"GET /feeds/candidates.xml?token={feed_token}&utm={'A' * 9000} HTTP/1.1\r\nHost: x\r\n\r\n",
         f"GET /review HTTP/1.1\r\nHost: x\r\nCookie: digest_session={feed_token}{'A' * 9000}\r\n\r\n",
     ]
     with caplog.at_level(logging.DEBUG):
-        for raw in requests:
-            reader, writer = await asyncio.open_connection(host, int(port))
-            writer.write(raw.encode("latin-1"))
-            await writer.drain()
-            assert (await reader.read(100)).startswith(b"HTTP/1.0 400 ")
-            writer.close()
-            await writer.wait_closed()
+        await refused_each(site, requests)
     refused = [record.getMessage() for record in caplog.records if "malformed request" in record.getMessage()]
     assert len(refused) == 2 and all("from 127.0.0.1 (400: Got more than" in line for line in refused), refused
     assert feed_token not in caplog.text and "AAAA" not in caplog.text, refused
