@@ -3,43 +3,19 @@
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
 
 from digest import resources
+from tests.terminal import at_terminal
 
 
 def run_on_terminal(args: list[str], cwd: Path) -> str:
     """Runs the command with stderr on a pseudo-terminal, as a person at a shell would see it."""
-    leader, follower = pty.openpty()
-    try:
-        process = subprocess.run(
-            [sys.executable, "-m", "digest", *args],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=follower,
-            timeout=120,
-            check=False,
-        )
-        os.close(follower)
-        follower = -1
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal's other end closed: everything was read
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        assert process.returncode == 0, process.stdout
-        return b"".join(chunks).decode("utf-8", "replace")
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
+    done, shown = at_terminal([sys.executable, "-m", "digest", *args], cwd, dict(os.environ), timeout=120)
+    assert done.returncode == 0, done.stdout
+    return shown
 
 
 def test_list_import_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
