@@ -69,6 +69,28 @@ def fill_disk(folder: Path, leave: int = 0) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """A test that sets logging up as a command does (digest/cli/logs.py: the root's level and handler, quieter
+    libraries) would leave it so for the tests after it in the same worker, and a test reading caplog would then see
+    lines its own set-up logged: each test leaves logging as it found it."""
+    import logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, root.handlers[:]
+    named = {
+        name: logger.level
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger):
+            logger.setLevel(named.get(name, logging.NOTSET))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_health() -> Iterator[None]:
     """The service's parts report to a process-wide registry (digest/health.py): each test starts with none."""
     from digest import health

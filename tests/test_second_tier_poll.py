@@ -151,6 +151,7 @@ async def test_the_polls_log_line_counts_a_known_second_tier_paper_apart_from_th
     path = tmp_path / "cs.CV.xml"
     path.write_bytes(build_rss("cs.CV", [*records(*RELEVANT), *just_under, *records(*UNRELATED[1:])], MONDAY))
     await run_poll(settings, database, sources=[str(path)], clock=FakeClock())
+    caplog.clear()  # the second poll's line alone
     with caplog.at_level(logging.INFO, logger="digest.arxiv"):
         await run_poll(settings, database, sources=[str(path)], clock=FakeClock())
     lines = [record.getMessage() for record in caplog.records if "fetched" in record.getMessage()]
