@@ -10,6 +10,7 @@ import pytest
 
 from digest.arxiv.accents import tex_accents_as_letters
 from digest.arxiv.parse import parse_feed
+from digest.arxiv.texmath import tex_as_text
 from tests.feedbuild import build_rss, load_records
 
 ARXIV = Path(__file__).parent / "data" / "arxiv"
@@ -42,10 +43,11 @@ def test_every_real_fixture_keeps_abstracts_exactly(path: Path) -> None:
         return
     assert parsed.problems == [] and len(parsed.papers) == len(raw)
     for paper, (title, text) in zip(parsed.papers, raw, strict=True):
-        # Only the "arXiv:… Announce Type: … Abstract:" prefix goes; TeX accents are the letters arXiv's pages show.
-        assert tex_accents_as_letters(text.rstrip()).endswith(paper.abstract)
+        # Only the "arXiv:… Announce Type: … Abstract:" prefix goes; TeX accents are the letters arXiv's pages show,
+        # formulas and TeX markup the plain text they read as.
+        assert tex_as_text(tex_accents_as_letters(text.rstrip())).endswith(paper.abstract)
         assert "Announce Type" not in paper.abstract and paper.abstract
-        assert paper.title == tex_accents_as_letters(" ".join(title.split()))
+        assert paper.title == tex_as_text(tex_accents_as_letters(" ".join(title.split())))
         assert paper.arxiv_id and paper.version and paper.authors and paper.categories
 
 

@@ -5,9 +5,11 @@ reader sees is checked: the list page and its search, the list's Markdown, the D
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import feedparser
@@ -33,8 +35,12 @@ TEX_AUTHORS = [r"Jos\'e Garc\'ia", r"{\L}ukasz \v{C}ech"]
 def feed_file(tmp_path: Path, title: str, authors: list[str]) -> Path:
     """The real paper in arXiv's RSS format with the title and authors given."""
     record = {**{r["arxiv_id"]: r for r in load_records()}[PAPER], "title": title, "authors": authors}
+    return records_feed(tmp_path, [record])
+
+
+def records_feed(tmp_path: Path, records: list[dict[str, Any]]) -> Path:
     source = tmp_path / "cs.CV.xml"
-    source.write_bytes(build_rss("cs.CV", [record], MONDAY))
+    source.write_bytes(build_rss("cs.CV", records, MONDAY))
     return source
 
 
@@ -45,14 +51,19 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
 
 async def poll_and_approve(site: Site, tmp_path: Path, title: str, authors: list[str]) -> Candidate:
-    source = feed_file(tmp_path, title, authors)
+    return (await poll_and_approve_each(site, feed_file(tmp_path, title, authors), [PAPER]))[0]
+
+
+async def poll_and_approve_each(site: Site, source: Path, arxiv_ids: list[str]) -> list[Candidate]:
     summary = await run_poll(site.settings, site.database, sources=[str(source)], clock=FakeClock())
     assert summary.outcome == "ok", summary.to_dict()
     with site.database.reading() as session:
-        candidate = session.scalars(select(Candidate).where(Candidate.arxiv_id == PAPER)).one()
+        found = session.scalars(select(Candidate).where(Candidate.arxiv_id.in_(arxiv_ids))).all()
         session.expunge_all()
-    assert site.reviewer.decide(candidate.id, "approve", Actor("ann", None, "web"), "Attention").changed
-    return candidate
+    candidates = sorted(found, key=lambda candidate: arxiv_ids.index(candidate.arxiv_id))
+    for candidate in candidates:
+        assert site.reviewer.decide(candidate.id, "approve", Actor("ann", None, "web"), "Attention").changed
+    return candidates
 
 
 async def list_page(site: Site, search: str) -> str:
@@ -69,7 +80,7 @@ async def test_tex_accents_in_a_title_and_names_are_shown_as_the_letters_arxiv_s
     list, Discord and the feeds, where arXiv's page reads "Rényi Gödel" by "José García"; a search of the list page
     for "Gödel" or "José" found nothing."""
     candidate = await poll_and_approve(site, tmp_path, TEX_TITLE, TEX_AUTHORS)
-    shown = r"Rényi Gödel Probes of Attention Heads with $\ell_1$ and $\hat{x}$ in VLMs"  # math as arXiv writes it
+    shown = "Rényi Gödel Probes of Attention Heads with ℓ₁ and x̂ in VLMs"
 
     for search in ("Gödel", "José García", "Łukasz Čech"):
         page = await list_page(site, search)
@@ -103,3 +114,74 @@ async def test_a_title_written_decomposed_or_with_zero_width_spaces_is_found_as_
         assert f"arxiv.org/abs/{PAPER}" in page, search
     line = next(line for line in site.settings.list_markdown_path.read_text("utf-8").splitlines() if PAPER in line)
     assert "[Café ZeroShot Probing of Attention Heads in Vision-Language Models]" in line, ascii(line)
+
+
+def list_line(site: Site, arxiv_id: str) -> str:
+    return next(line for line in site.settings.list_markdown_path.read_text("utf-8").splitlines() if arxiv_id in line)
+
+
+async def feed_titles(site: Site) -> tuple[bytes, dict[str, str]]:
+    async with site.client.get("/feeds/list.atom") as reply:
+        body = await reply.read()
+    return body, {item.link.rsplit("/", 1)[-1]: item.title for item in feedparser.parse(body).entries}
+
+
+@pytest.mark.asyncio
+async def test_math_in_real_arxiv_titles_reads_as_plain_text_and_what_has_no_plain_form_as_its_tex(
+    site: Site, tmp_path: Path
+) -> None:
+    """Two real titles as arXiv writes them: `Cu$_x$Al$_{1-x}$ films ...` showed its TeX everywhere, and list.md
+    escaped it (`Cu$\\_x$Al$\\_{1-x}$`), which GitHub, reading `$...$` as math, drew broken. It reads "CuₓAl₁₋ₓ films"
+    now. `$K_\\infty$` has no plain form (Unicode has no subscript ∞): it is kept as its TeX source, shown once."""
+    real = {r["arxiv_id"]: r["title"] for r in load_records("relevance_haystack_sample.jsonl")}
+    assert real["2405.02046"].startswith("Cu$_x$Al$_{1-x}$ films")
+    assert real["2405.17218"] == r"Quasi-transitive $K_\infty$-minor free graphs"
+    # The two titles on two papers the relevance model takes (it would pass over alloys and graph minors).
+    alloy, graphs = PAPER, "2505.14071"
+    papers = {r["arxiv_id"]: r for r in load_records()}
+    source = records_feed(
+        tmp_path,
+        [
+            {**papers[alloy], "title": real["2405.02046"], "authors": ["Ann Bee"]},
+            {**papers[graphs], "title": real["2405.17218"], "authors": ["Cy Dee"]},
+        ],
+    )
+    first, second = await poll_and_approve_each(site, source, [alloy, graphs])
+    plain = "CuₓAl₁₋ₓ films as Alternatives to Copper for Advanced Interconnect Metallization"
+
+    assert f"[{plain}](https://arxiv.org/abs/{alloy})" in list_line(site, alloy), list_line(site, alloy)
+    # GitHub shows `\$K\_\\infty\$` as the source `$K_\infty$`, not as math its escapes break.
+    assert r"[Quasi-transitive \$K\_\\infty\$-minor free graphs]" in list_line(site, graphs), list_line(site, graphs)
+    page = await list_page(site, "Cuₓ")
+    assert plain in page and f"arxiv.org/abs/{alloy}" in page
+    assert r"Quasi-transitive $K_\infty$-minor free graphs" in await list_page(site, "Quasi-transitive")
+
+    body, titles = await feed_titles(site)
+    assert titles[alloy] == plain and titles[graphs] == r"Quasi-transitive $K_\infty$-minor free graphs"
+    assert plain.encode() in body
+
+    emojis = site.settings.discord.section_emojis
+    assert candidate_embed(first, emojis)["title"].startswith("CuₓAl₁₋ₓ films as Alternatives")
+    assert candidate_embed(second, emojis)["title"].startswith(r"Quasi-transitive $K\_\\infty$-minor")
+
+
+@pytest.mark.asyncio
+async def test_a_hostile_title_in_tex_makes_no_markup_anywhere(site: Site, tmp_path: Path) -> None:
+    """A title whose math holds a tag, with TeX link commands: turning TeX into text must not make a tag or a link
+    of it. The text is escaped for each output after it is read, so each shows it as text."""
+    title = (
+        r"Probes $<script>alert(1)</script>$ \href{javascript:alert(2)}{click} \url{javascript:alert(3)} -- \emph{new}"
+    )
+    candidate = await poll_and_approve(site, tmp_path, title, ["Ann Bee"])
+    shown = r"Probes <script>alert(1)</script> \href{javascript:alert(2)}{click} \url{javascript:alert(3)} – new"
+
+    line = list_line(site, PAPER)
+    assert r"\<script\>alert(1)\</script\>" in line and "](javascript" not in line, line
+    assert not re.search(r"(?<!\\)[<\[\]]", line.split("](https://arxiv.org")[0][3:]), line  # no tag, no link
+    page = await list_page(site, "Probes")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert 'href="javascript' not in page.replace(" ", "")
+    body, titles = await feed_titles(site)
+    assert titles[PAPER] == shown and b"<script>" not in body and b'href="javascript' not in body
+    embed_title = candidate_embed(candidate, site.settings.discord.section_emojis)["title"]
+    assert embed_title.startswith(r"Probes \<script\>alert\(1\)\</script\>"), embed_title

@@ -15,6 +15,7 @@ from typing import Any
 from digest.arxiv.accents import tex_accents_as_letters
 from digest.arxiv.papers import ArxivPaper
 from digest.arxiv.references import parse_arxiv_reference
+from digest.arxiv.texmath import tex_as_text
 from digest.text import blank_invisible, composed
 from digest.titles import arxiv_id_month, split_arxiv_id
 
@@ -77,9 +78,14 @@ def clean_text(value: Any) -> str:
 
 
 def shown_text(value: Any) -> str:
-    """A title or an author's name as arXiv's pages show it: `clean_text`, its TeX accents the letters they make, in
-    one spelling (`composed`) so a search for what a reader sees finds it."""
-    return composed(tex_accents_as_letters(clean_text(value))).strip()
+    """A title or an author's name as arXiv's pages show it: `clean_text`, its TeX accents the letters they make, its
+    formulas and TeX markup plain text (`tex_as_text`), in one spelling (`composed`) so a search finds what a reader
+    sees."""
+    return _as_shown(clean_text(value))
+
+
+def _as_shown(text: str) -> str:
+    return composed(tex_as_text(tex_accents_as_letters(text))).strip()
 
 
 def shortened(text: str, limit: int) -> str:
@@ -178,7 +184,7 @@ def parse_entry(
     title = shown_text(get(entry, "title"))
     if not title:
         return None, f"{entry_label(entry, index)}: no title; skipped"
-    abstract = composed(tex_accents_as_letters(raw_abstract[prefix.end() :] if prefix else raw_abstract)).strip()
+    abstract = _as_shown(raw_abstract[prefix.end() :] if prefix else raw_abstract)
     title, abstract, cut = _cut_fields(title, abstract)
     given = get(entry, "published_parsed")
     published = date_of(given)

@@ -13,7 +13,9 @@ import jinja2
 from digest.text import acceptable_url, one_line
 
 # Brackets, emphasis, code and HTML; '!' '(' '#' are harmless once '[' and ']' are escaped, so titles stay readable.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
+# '$' too: GitHub reads $...$ as math, where these escapes break a formula a title keeps as TeX; escaped, it reads as
+# its source.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~$])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 _URL_UNSAFE = {c: f"%{ord(c):02X}" for c in "()<>\"'`\\[]* "}
 _GITHUB_REPO = re.compile(r"^https://github\.com/(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?(?:[/?#].*)?$")

@@ -27,8 +27,9 @@ def markdown_name(week: IsoWeek, edition: Edition) -> str:
     return f"{week}.md" if edition == "readers" else f"{week}.maintainers.md"
 
 
-# Brackets are escaped, so parentheses and "!" can never form a link or an image and stay readable.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
+# Brackets are escaped, so parentheses and "!" can never form a link or an image and stay readable; '$' is, so GitHub
+# shows a formula a title keeps as TeX as its source, not as math its escapes break.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$])")
 # What would start a heading, quote or list if a wrapped line began with it.
 _BLOCK_START = re.compile(r"^(\d*)([#+=-]|(?<=\d)[.)])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
