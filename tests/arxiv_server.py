@@ -23,6 +23,9 @@ from aiohttp import web
 from digest.clock import Clock
 
 ARXIV_DATA = Path(__file__).resolve().parent / "data" / "arxiv"
+# aiohttp waits up to 60 s at clean-up for replies still being made: a test with a delayed reply (a hanging arXiv)
+# would sit out the rest of that delay after its assertions. The server the test is done with answers no more.
+_SHUTDOWN_SECONDS = 0.5
 
 
 @dataclass
@@ -83,7 +86,7 @@ class ArxivServer:
     async def __aenter__(self) -> ArxivServer:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=_SHUTDOWN_SECONDS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

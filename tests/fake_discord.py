@@ -146,7 +146,7 @@ class FakeDiscord(GatewayMixin, RestMixin, MembersMixin, CommandsMixin):
         self._add_rest_routes(app, api)
         self._add_command_routes(app, api)
         app.router.add_get("/gateway", self._websocket)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, shutdown_timeout=2.0)  # not aiohttp's 60 s for a handler still running
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()

@@ -58,7 +58,7 @@ class FakeForge:
         app.router.add_get(base, self._list)
         app.router.add_post(base, self._create)
         app.router.add_patch(base + "/{number}", self._update)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
