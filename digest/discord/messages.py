@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from digest.arxiv.announcements import found_as
 from digest.discord.legend import legend, shown_section
 from digest.discord.markup import clip as clip
 from digest.discord.markup import cut as cut
@@ -160,7 +161,9 @@ def candidate_embed(
     code_url = code_url_for(candidate)
     if code_url:
         links.append(f"[Code]({code_url})")
-    lines = (note, decision_line(candidate, decided_into, elsewhere), overruled_line(candidate, elsewhere))
+    # A new version of a paper the polls never saw says so, as `digest candidates` and /review do: not new on arXiv.
+    older = found_as(candidate.announce_type, candidate.arxiv_id)
+    lines = (note, decision_line(candidate, decided_into, elsewhere), overruled_line(candidate, elsewhere), older)
     decided = "\n".join(line for line in lines if line) or None
     abstract = cut(candidate.abstract or "", ABSTRACT_LIMIT) or "*(no abstract)*"
     description = f"{decided}\n\n{abstract}" if decided else abstract
