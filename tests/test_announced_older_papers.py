@@ -1,18 +1,23 @@
 """What arXiv's announcements of older papers look like to a maintainer: a `replace` (a new version) of an on-topic
 paper the polls never saw is suggested, and says it is a new version of an older paper (a maintainer may not know
-it, but it is not new on arXiv), on `digest candidates` and on /review. Feeds in arXiv's RSS format
-(tests/feedbuild.py) from real papers, polled with `digest poll --source` and the real poll over a real SQLite file."""
+it, but it is not new on arXiv), on `digest candidates`, on /review and in its Discord message (the fake Discord).
+Feeds in arXiv's RSS format (tests/feedbuild.py) from real papers, polled with `digest poll --source` and the real
+poll over a real SQLite file."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from digest.arxiv.poll_pass import run_poll
 from digest.cli import main
+from digest.config import Settings
+from digest.storage.db import Database
 from tests.conftest import make_settings
+from tests.discord_bot import running
 from tests.feedbuild import build_rss, load_records
 from tests.web_pages import card, review
 from tests.web_server import SECRETS_ENV, running_site, sign_in
@@ -61,3 +66,17 @@ async def test_a_replacement_of_an_old_paper_never_seen_says_so_on_the_review_pa
             ids[arxiv_id] = int(page[:start].rsplit('id="candidate-', 1)[1].split('"', 1)[0])
         assert SAID in card(page, ids[OLD_PAPER])
         assert SAID not in card(page, ids[NEW_PAPER])
+
+
+@pytest.mark.asyncio
+async def test_a_replacement_of_an_old_paper_never_seen_says_so_in_its_discord_message(
+    tmp_path: Path, fake: Any, db: Database, bot_settings: Settings
+) -> None:
+    """`digest candidates` and /review said so, but the review channel, where most decisions are made, did not: the
+    message of the June 2024 paper read as that of any paper announced that day."""
+    await run_poll(bot_settings, db, sources=[str(_feed(tmp_path))])
+    async with running(bot_settings, db) as bot:
+        assert (await bot.post_pending()).posted == 2
+    shown = {embed["url"].rsplit("/", 1)[1]: embed for message in fake.posted() for embed in message["embeds"]}
+    assert SAID in shown[OLD_PAPER]["description"].splitlines()
+    assert SAID not in shown[NEW_PAPER]["description"]

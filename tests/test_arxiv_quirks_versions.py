@@ -244,3 +244,4 @@ async def test_a_new_title_of_a_posted_candidate_reaches_its_discord_message(
         await bot.close()
     # Observed: the message still shows "Line of Sight: On Linear Representations in VLLMs".
     assert fake.messages[mid]["embeds"][0]["title"] == renamed
+    assert list(fake.messages) == [mid] and len(fake.posted()) == 1  # edited in place: no second message posted

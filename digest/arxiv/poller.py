@@ -22,6 +22,7 @@ from digest.arxiv.fetch_types import FetchResult, source_line
 from digest.arxiv.fetcher import is_url
 from digest.arxiv.outcomes import BROKEN, ERROR, FAILED_OUTCOMES, FETCHED, NOT_MODIFIED, classify, sane_feed_date
 from digest.arxiv.parse import ParsedFeed, parse_feed
+from digest.arxiv.retitled import retitled_in_list
 from digest.arxiv.withdrawn import withdrawn_clause, withdrawn_in_list
 from digest.config import FeedsError, Settings, read_feed_sources
 from digest.sizes import counted
@@ -63,6 +64,7 @@ class SourceReport:
     awaiting: bool = False  # a feed read before, read again on an announcement day without that day's announcement
     left: int = 0  # an API query's results past the page read (a poll reads the newest max_results only)
     withdrawn: list[str] = field(default_factory=list)  # papers in the list that arXiv announced withdrawn
+    retitled: list[str] = field(default_factory=list)  # papers in the list a new version titles otherwise
 
     @property
     def failed(self) -> bool:  # broken, unreachable, or read only in part: the poll's retry asks again
@@ -86,7 +88,7 @@ class SourceReport:
                          "an [[api]] query: raise it, up to 2,000, or narrow the query)")  # fmt: skip
             if self.cut_off:
                 text += "; the answer is cut off, so the rest of the feed is missing: asked again at the retry"
-            return f"{self.source}: {text}{withdrawn_clause(self.withdrawn)}{self.missed}"
+            return f"{self.source}: {text}{withdrawn_clause([*self.withdrawn, *self.retitled])}{self.missed}"
         detail = self.message.removeprefix(f"{self.source}: ")  # a fetcher's message names the source already
         return f"{self.source}: {self.outcome}" + (f" ({detail})" if detail else "") + self.missed
 
@@ -262,6 +264,7 @@ def _store_outcome(
             if parsed is not None:
                 keys = list_keys(session)
                 report.withdrawn = withdrawn_in_list(session, parsed.papers, keys)
+                report.retitled = retitled_in_list(session, parsed.papers)  # before the candidates take the title
                 counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=keys)
                 report.entries, report.matched = counts.entries, counts.matched
                 report.already_known, report.new_candidates = counts.already_known, counts.new_candidates
@@ -285,7 +288,7 @@ def _store_outcome(
         report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
         record_failure(database, report, now)
         return report
-    acting = report.missed or report.left or report.withdrawn  # for a maintainer to act on: reaches cron's mail
+    acting = report.missed or report.left or report.withdrawn or report.retitled  # for maintainers: cron's mail
     log.log(logging.WARNING if acting else logging.INFO, "poll %s", report.line())
     return report
 

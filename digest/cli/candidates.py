@@ -17,6 +17,7 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
     from digest.arxiv.announcements import found_as
     from digest.arxiv.listing import candidate_dict, list_candidates, second_tier_waiting
+    from digest.arxiv.retitled import list_titles, retitled, retitled_line
     from digest.relevance.why import why_from_json
     from digest.review.suggestions import suggestions_now
     from digest.review.where_now import approved_where_now
@@ -29,6 +30,8 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         now = suggestions_now(session, named)
         # An approved paper where the list holds it now: the name its decision recorded may be a heading renamed since.
         where_now = approved_where_now(session, found)
+        # The list's title of a paper it holds: its maintainers' text, kept when a new version on arXiv retitles it.
+        in_list = list_titles(session, (candidate.arxiv_id for candidate in found))
         rows = [
             {
                 **candidate_dict(candidate),
@@ -37,6 +40,7 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
                 "decided_section": candidate.decided_section,
                 "decided_sections_now": where_now.get(candidate.id),
                 "earlier_verdict": _earlier(candidate),
+                "title_in_list": in_list.get(candidate.arxiv_id),
             }
             for candidate in found
         ]
@@ -63,6 +67,9 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         older = found_as(candidate.announce_type, candidate.arxiv_id)
         if older:
             print(f"{'':>7}{older}")  # a new version of a paper the polls never saw: maybe new to you, not to arXiv
+        listed_as = in_list.get(candidate.arxiv_id)
+        if listed_as is not None and retitled(listed_as, candidate.title):  # the list keeps its maintainers' title
+            print(f"{'':>7}{retitled_line(candidate.arxiv_id, listed_as, candidate.title)}")
         if row["withdrawn"]:  # a pending one left the review queue, but it stays a candidate
             print(f"{'':>7}withdrawn on arXiv" + (": not in the review queue" if row["status"] == "pending" else ""))
         earlier = why_from_json(candidate.why).earlier

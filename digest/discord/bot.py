@@ -1,6 +1,7 @@
 """The Discord review bot: posts candidates, turns maintainers' reactions into Reviewer decisions, edits messages.
 Events in, Reviewer calls out. Who may decide and what a decision does live in digest.review.reviewer; what a
-message says and what an emoji means live in digest.discord.messages. Runs in the service's asyncio loop."""
+message says and what an emoji means live in digest.discord.messages and digest.discord.reactions. Runs in the
+service's asyncio loop."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import discord
 from digest import health
 from digest.clock import SYSTEM_CLOCK, Clock, utc_now
 from digest.config import Settings
-from digest.discord import messages, store
+from digest.discord import messages, reactions, store
 from digest.discord.catchup import ROUND_ERRORS, CatchUp
 from digest.discord.commands import SlashCommands
 from digest.discord.connection import Backoff, DiscordLink
@@ -146,7 +147,7 @@ class ReviewBot:
         own_id = self.client.user.id if self.client.user is not None else None
         if payload.user_id == own_id or payload.channel_id != self.config.channel_id:
             return
-        choice = messages.reaction_choice(str(payload.emoji), self.config.section_emojis)
+        choice = reactions.reaction_choice(str(payload.emoji), self.config.section_emojis)
         if choice is None and added:  # taken back, one may have meant something when made (catching_up.apply)
             return
         async with self._reaction_lock:
@@ -158,7 +159,7 @@ class ReviewBot:
         rather than at the next restart; catching up on it puts the bot's own reactions back."""
         if channel_id != self.config.channel_id:
             return
-        if emoji is not None and messages.reaction_choice(emoji, self.config.section_emojis) is None:
+        if emoji is not None and reactions.reaction_choice(emoji, self.config.section_emojis) is None:
             return
         async with self._reaction_lock:
             with self._caught_up_later(f"clearing the reactions of message {message_id}", message_id):

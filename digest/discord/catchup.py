@@ -14,7 +14,7 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.discord import decided, held, history, messages, notes, replay, store
+from digest.discord import decided, held, history, messages, notes, reactions, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.owed import Owed
 from digest.discord.rate_limits import ChannelHolds, asked_wait
@@ -92,8 +92,8 @@ class CatchUp:
         """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others.
         Those waiting for a retry are done now too: a reaction on a paper decided before the last fortnight, whose
         author's lookup failed, is in no other list, and dropping its wait lost it."""
-        for candidate_id, reactions in (await asyncio.to_thread(held.read, self.database)).items():
-            for reaction, waiting in reactions.items():
+        for candidate_id, waiting_reactions in (await asyncio.to_thread(held.read, self.database)).items():
+            for reaction, waiting in waiting_reactions.items():
                 self._held.setdefault(candidate_id, {}).setdefault(reaction, waiting)
         listed = set(posted)
         posted = [*posted, *(key for key in self.retries.waiting_keys() if key not in listed)]
@@ -146,7 +146,7 @@ class CatchUp:
             self._trouble(READING, None)
 
     async def apply(
-        self, payload: discord.RawReactionActionEvent, choice: messages.ReactionChoice | None, *, added: bool
+        self, payload: discord.RawReactionActionEvent, choice: reactions.ReactionChoice | None, *, added: bool
     ) -> None:
         """A reaction as it comes (`choice`: what its emoji means): a maintainer's decides; one taken back undoes the
         decision it made. Raises ROUND_ERRORS when Discord or the database fails."""
@@ -177,7 +177,7 @@ class CatchUp:
                 log.warning("discord: %s (trying again in %g s)", exc, delay)
                 return
             # Whether its author is a maintainer now, when it is made, is what it counts as for good.
-            seen = {reaction: messages.SeenReaction(choice, actor is not None)}
+            seen = {reaction: reactions.SeenReaction(choice, actor is not None)}
             await asyncio.to_thread(store.note_reactions, self.database, candidate_id, seen, anew=True)
             # Its decision stands already: catching up read it off the message before its event came.
             if actor is not None and not await asyncio.to_thread(
@@ -270,7 +270,7 @@ class CatchUp:
     def _held_keys(self, candidate_id: int, suggested: str | None) -> dict[Key, int]:
         """The candidate's reactions whose deciding waited for a member lookup, as `replay.plan` takes them."""
         return {
-            messages.reaction_key(user_id, choice, suggested): last
+            reactions.reaction_key(user_id, choice, suggested): last
             for (user_id, _emoji), (choice, last) in self._held.get(candidate_id, {}).items()
         }
 

@@ -19,8 +19,8 @@ from digest.config import Settings
 from digest.discord import store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.legend import shown_section
+from digest.discord.markup import clip, escape, units
 from digest.discord.members import Members
-from digest.discord.messages import clip, escape, units
 from digest.review import handpicked
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, may_decide

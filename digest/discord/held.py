@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from digest.discord.messages import ReactionChoice, ReactionId
+from digest.discord.reactions import ReactionChoice, ReactionId
 from digest.storage.db import Database
 from digest.storage.models import DiscordHeldReaction
 

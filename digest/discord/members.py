@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 import discord
 
 from digest.config import DiscordSettings
-from digest.discord import messages
+from digest.discord import messages, reactions
 from digest.review.rules import Actor, may_decide
 
-Key = tuple[str, str, str]  # messages.reaction_key: (user id, action, section casefolded)
+Key = tuple[str, str, str]  # reactions.reaction_key: (user id, action, section casefolded)
 
 log = logging.getLogger("digest.discord")
 
@@ -182,7 +182,7 @@ class Members:
         candidate_id: int,
         suggested: str | None,
         listed: Mapping[str, str],
-        seen: Mapping[messages.ReactionId, messages.SeenReaction],
+        seen: Mapping[reactions.ReactionId, reactions.SeenReaction],
     ) -> Reactions:
         """The reactions on a message (the bot's own left out): the maintainers' as `reaction_key` -> ((action,
         section), who), the keys of every one, whoever made it (a former maintainer's is still there: not taken back),
@@ -196,7 +196,7 @@ class Members:
         seen_emojis = {emoji for _user, emoji in seen}
         for reaction in message.reactions:
             emoji = messages.normalise_emoji(str(reaction.emoji))
-            choice = messages.reaction_choice(emoji, self.config.section_emojis)
+            choice = reactions.reaction_choice(emoji, self.config.section_emojis)
             if choice is not None and choice.section is not None:
                 choice = replace(choice, section=listed.get(choice.section, choice.section))
             if reaction.count <= (1 if reaction.me else 0) or (choice is None and emoji not in seen_emojis):
@@ -206,7 +206,7 @@ class Members:
                 meant = earlier.choice if earlier is not None else choice
                 if user.id == client.user.id or meant is None:
                     continue
-                key = messages.reaction_key(user.id, meant, suggested)
+                key = reactions.reaction_key(user.id, meant, suggested)
                 found.there.add(key)
                 found.ids.add((str(user.id), emoji))
                 if earlier is not None and not earlier.counted:
@@ -215,7 +215,7 @@ class Members:
                     None, user.id, user.display_name, candidate_id, unchecked_raises=True, seen=earlier is not None
                 )
                 if earlier is None:
-                    found.unseen[(str(user.id), emoji)] = messages.SeenReaction(meant, actor is not None)
+                    found.unseen[(str(user.id), emoji)] = reactions.SeenReaction(meant, actor is not None)
                 if actor is not None:
                     found.present[key] = ((meant.action, meant.section), actor)
         return found
@@ -227,8 +227,8 @@ class Reactions:
 
     present: dict[Key, tuple[tuple[str, str | None], Actor]] = field(default_factory=dict)
     there: set[Key] = field(default_factory=set)
-    unseen: dict[messages.ReactionId, messages.SeenReaction] = field(default_factory=dict)
-    ids: set[messages.ReactionId] = field(default_factory=set)  # every reaction that means something, by who and emoji
+    unseen: dict[reactions.ReactionId, reactions.SeenReaction] = field(default_factory=dict)
+    ids: set[reactions.ReactionId] = field(default_factory=set)  # every reaction that means something, by who and emoji
 
 
 async def _reactors(reaction: discord.Reaction) -> AsyncIterator[discord.User | discord.Member]:

@@ -5,12 +5,23 @@ Pure: no network, no database. Every piece of arXiv text is escaped for Discord 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from digest.arxiv.announcements import found_as
 from digest.discord.legend import legend, shown_section
+from digest.discord.markup import clip as clip
+from digest.discord.markup import cut as cut
+from digest.discord.markup import escape as escape
+from digest.discord.markup import units as units
+from digest.discord.reactions import BOT_REACTIONS as BOT_REACTIONS
+from digest.discord.reactions import ReactionChoice as ReactionChoice
+from digest.discord.reactions import ReactionId as ReactionId
+from digest.discord.reactions import SeenReaction as SeenReaction
+from digest.discord.reactions import decision_key as decision_key
+from digest.discord.reactions import reaction_choice as reaction_choice
+from digest.discord.reactions import reaction_key as reaction_key
 from digest.discord.standing import MadeElsewhere
 from digest.relevance.why import why_from_json
 from digest.review.rules import SuggestedSection
@@ -21,8 +32,6 @@ from digest.vocab import APPROVE_EMOJI as APPROVE_EMOJI
 from digest.vocab import REJECT_EMOJI as REJECT_EMOJI
 from digest.vocab import Action
 from digest.vocab import normalise_emoji as normalise_emoji
-
-BOT_REACTIONS = (APPROVE_EMOJI, REJECT_EMOJI)
 
 # Discord's limits for one embed (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_LIMIT = 256
@@ -45,53 +54,6 @@ WHY_LINE_LIMIT = 200
 COLOUR_PENDING = 0x5865F2
 COLOUR_APPROVED = 0x57F287
 COLOUR_REJECTED = 0xED4245
-
-_MARKDOWN_CHARACTERS = re.compile(r"([\\*_~`|>\[\]()<#])")
-_LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
-# @everyone, @here, and a user's or a role's mention: <@123>, <@!123> (the nickname form, which pings the same), <@&1>.
-_MENTION = re.compile(r"@(everyone|here|[&!]?\d)", re.IGNORECASE)
-_WHITESPACE = re.compile(r"\s+")
-
-
-def escape(text: str) -> str:
-    """Discord-Markdown-safe, one-line text: formatting characters escaped, mentions defused, whitespace collapsed."""
-    text = _WHITESPACE.sub(" ", blank_invisible(text)).strip()
-    text = _MARKDOWN_CHARACTERS.sub(r"\\\1", text)
-    text = _LINE_START_MARKERS.sub(r"\1\\\2", text)
-    # allowed_mentions already stops pings; the zero-width space also stops a copy-paste of the text from pinging.
-    return _MENTION.sub("@\u200b\\1", text)
-
-
-def units(text: str) -> int:
-    """The length Discord counts for its limits: UTF-16 code units (an emoji or a mathematical letter 𝐀 is two)."""
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
-
-
-def clip(text: str, limit: int) -> str:
-    """The longest start of `text` Discord counts as at most `limit` (never half of a character)."""
-    total = 0
-    for kept, c in enumerate(text):
-        total += 2 if ord(c) > 0xFFFF else 1
-        if total > limit:
-            return text[:kept]
-    return text
-
-
-def cut(text: str, limit: int) -> str:
-    """Escaped text of at most `limit` (as Discord counts, `units`), shortened at a word boundary with an ellipsis when
-    too long."""
-    escaped = escape(text)
-    if units(escaped) <= limit:
-        return escaped
-    plain = _WHITESPACE.sub(" ", blank_invisible(text)).strip()
-    keep = min(len(plain), limit)
-    while keep > 0:
-        head = plain[:keep].rsplit(" ", 1)[0] if " " in plain[:keep] else plain[:keep]
-        shortened = escape(head.rstrip(" ,.;:")) + "…"
-        if units(shortened) <= limit:
-            return shortened
-        keep -= max(1, (units(shortened) - limit + 1) // 2)  # a character is one or two units: never too many
-    return "…"
 
 
 def authors_line(authors: list[str]) -> str:
@@ -120,50 +82,6 @@ class PostReport:
     posted: int
     waiting: int  # pending candidates left for the web review page
     failed: int
-
-
-@dataclass(frozen=True)
-class ReactionChoice:
-    action: str  # approve | reject
-    section: str | None  # None: the candidate's suggested section
-
-
-@dataclass(frozen=True)
-class SeenReaction:
-    """A reaction the bot saw before: what it meant then (its section by the list's name now), and whether its author
-    was a maintainer then (only then does it decide)."""
-
-    choice: ReactionChoice
-    counted: bool
-
-
-# (user id, emoji without variants): one reaction on a message
-ReactionId = tuple[str, str]
-
-
-def reaction_key(user_id: object, choice: ReactionChoice, suggested_section: str | None) -> tuple[str, str, str]:
-    """What a maintainer's reaction asks for, comparable with `decision_key` of a recorded Discord decision: the
-    user, the action and, for an approval, the section (✅ means the suggested one), ignoring case."""
-    section = (choice.section or suggested_section or "") if choice.action == Action.APPROVE else ""
-    return (str(user_id), choice.action, section.casefold())
-
-
-def decision_key(actor_id: object, action: str, section: str | None) -> tuple[str, str, str]:
-    """A recorded decision in the form of `reaction_key`."""
-    return (str(actor_id), action, (section or "").casefold() if action == Action.APPROVE else "")
-
-
-def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionChoice | None:
-    """What a maintainer's reaction means: ✅ approve as suggested, ❌ reject, a section's emoji approve there."""
-    wanted = normalise_emoji(emoji)
-    if wanted == normalise_emoji(APPROVE_EMOJI):
-        return ReactionChoice("approve", None)
-    if wanted == normalise_emoji(REJECT_EMOJI):
-        return ReactionChoice("reject", None)
-    for section, section_emoji in section_emojis.items():
-        if normalise_emoji(section_emoji) == wanted:
-            return ReactionChoice("approve", section)
-    return None
 
 
 def decision_line(candidate: Candidate, into: str | None = None, elsewhere: MadeElsewhere | None = None) -> str | None:
@@ -243,7 +161,9 @@ def candidate_embed(
     code_url = code_url_for(candidate)
     if code_url:
         links.append(f"[Code]({code_url})")
-    lines = (note, decision_line(candidate, decided_into, elsewhere), overruled_line(candidate, elsewhere))
+    # A new version of a paper the polls never saw says so, as `digest candidates` and /review do: not new on arXiv.
+    older = found_as(candidate.announce_type, candidate.arxiv_id)
+    lines = (note, decision_line(candidate, decided_into, elsewhere), overruled_line(candidate, elsewhere), older)
     decided = "\n".join(line for line in lines if line) or None
     abstract = cut(candidate.abstract or "", ABSTRACT_LIMIT) or "*(no abstract)*"
     description = f"{decided}\n\n{abstract}" if decided else abstract

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import discord
 
-from digest.discord import messages, store
+from digest.discord import messages, reactions, store
 from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.retries import Retries
 from digest.discord.suggested import approvable
@@ -53,7 +53,7 @@ class OwnReactions:
     ) -> None:
         """Adds them (✅ only when `listed`: it approves into one section); one Discord failed (not one it forbids)
         is tried again from `retry` with back-off, and all of them wait while the channel is rate-limited."""
-        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
+        for emoji in reactions.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
             if only is not None and messages.normalise_emoji(only) != messages.normalise_emoji(emoji):
                 continue
             held = self._holds.left(message.channel.id)
@@ -79,7 +79,7 @@ class OwnReactions:
         """The bot's ✅ and ❌ (❌ alone when ✅ cannot approve: not `listed`) that a moderator cleared, while the bot
         ran or not."""
         own = {messages.normalise_emoji(str(reaction.emoji)) for reaction in message.reactions if reaction.me}
-        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
+        for emoji in reactions.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
             if messages.normalise_emoji(emoji) not in own:
                 await self.add(candidate_id, message, emoji)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from digest.review.rules import Actor, replayed_choice
 from digest.vocab import Action, Channel, Status
 
-# (user id, action, section casefolded): a reaction, or the decision it made (messages.reaction_key / decision_key)
+# (user id, action, section casefolded): a reaction, or the decision it made (reactions.reaction_key / decision_key)
 Key = tuple[str, str, str]
 # (action, section named by the emoji, or None for the suggested one)
 Choice = tuple[str, str | None]

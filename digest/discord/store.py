@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from digest.arxiv import poll_runs
 from digest.awesome import store as liststore
 from digest.clock import utc_now
-from digest.discord.messages import ReactionChoice, ReactionId, SeenReaction, decision_key, reaction_key
+from digest.discord.reactions import ReactionChoice, ReactionId, SeenReaction, decision_key, reaction_key
 from digest.discord.replay import LoggedDecision
 from digest.review.queries import latest_decision, pending_query
 from digest.review.rules import SuggestedSection, undone_by_removal

@@ -1,0 +1,68 @@
+"""Papers in the list that a new version on arXiv retitles: the poll says so, and `digest candidates` shows it, since
+the list's text is its maintainers' and keeps the title they gave it (as withdrawn.py does for withdrawn papers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest.arxiv.candidates import known_candidates
+from digest.arxiv.entries import shortened
+from digest.storage.models import Paper
+from digest.text import one_line
+from digest.titles import title_key
+
+if TYPE_CHECKING:
+    from digest.arxiv.parse import ArxivPaper
+
+TITLE_SHOWN = 100  # characters of each title in the line: two titles and an ID stay one readable line
+_IN_CHUNK = 500  # stay under every database's bound-parameter limit
+
+
+def list_titles(session: Session, arxiv_ids: Iterable[str]) -> dict[str, str]:
+    """The list's title of each of these papers the list holds (by the arXiv ID of its title link)."""
+    wanted = sorted(set(arxiv_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        query = select(Paper.arxiv_id, Paper.title).where(
+            Paper.arxiv_id.in_(wanted[start : start + _IN_CHUNK]), Paper.entries.any()
+        )
+        found.update({arxiv_id: title for arxiv_id, title in session.execute(query) if arxiv_id})
+    return found
+
+
+def retitled(in_list: str, on_arxiv: str) -> bool:
+    """Whether arXiv's title is another than the list's (case, accents, punctuation and spacing aside)."""
+    return title_key(in_list) != title_key(on_arxiv)
+
+
+def retitled_line(arxiv_id: str, in_list: str, on_arxiv: str) -> str:
+    """One line naming both titles, each on one line, its invisible characters blanked, and cut."""
+    return f"{arxiv_id} is in the list as {_quoted(in_list)}; arXiv now titles it {_quoted(on_arxiv)}"
+
+
+def retitled_in_list(session: Session, papers: Sequence[ArxivPaper]) -> list[str]:
+    """One line for each paper of `papers` the list holds that arrives as a new version titled otherwise than the list
+    has it; not when a candidate of the paper holds this version already (told before) or held its title already (a
+    title the maintainers wrote their own way, which this version does not change)."""
+    versions = {paper.arxiv_id: paper for paper in papers if paper.announce_type in ("replace", "replace-cross")}
+    titles = list_titles(session, versions)
+    found = known_candidates(session, titles) if titles else {}
+    lines = []
+    for arxiv_id, in_list in titles.items():
+        paper, candidate = versions[arxiv_id], found.get(arxiv_id)
+        if not retitled(in_list, paper.title):
+            continue
+        if candidate is not None and (
+            candidate.version >= (paper.version or 0) or not retitled(candidate.title, paper.title)
+        ):
+            continue
+        lines.append(retitled_line(arxiv_id, in_list, paper.title))
+    return lines
+
+
+def _quoted(title: str) -> str:
+    return "'" + shortened(one_line(title), TITLE_SHOWN) + "'"
