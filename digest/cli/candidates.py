@@ -15,10 +15,8 @@ if TYPE_CHECKING:
 
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
-    from digest.arxiv.announcements import found_as
     from digest.arxiv.listing import candidate_dict, list_candidates, second_tier_waiting
-    from digest.arxiv.retitled import list_titles, retitled, retitled_line
-    from digest.relevance.why import why_from_json
+    from digest.arxiv.retitled import list_titles
     from digest.review.suggestions import suggestions_now
     from digest.review.where_now import approved_where_now
 
@@ -52,6 +50,24 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         return 0
     if not rows:
         print("no candidates" + (f" with status {args.status}" if args.status else ""))
+    _print_rows(rows, found, now, where_now, in_list)
+    if hidden:
+        print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")
+    return 0
+
+
+def _print_rows(
+    rows: list[dict[str, object]],
+    found: list[Candidate],
+    now: dict[str, SuggestedSection],
+    where_now: dict[int, list[str]],
+    in_list: dict[str, str],
+) -> None:
+    """The candidates as `digest candidates` prints them, each with its notes underneath."""
+    from digest.arxiv.announcements import found_as
+    from digest.arxiv.retitled import retitled, retitled_line
+    from digest.relevance.why import why_from_json
+
     for row, candidate in zip(rows, found, strict=True):
         # An approved paper is shown where the list holds it, which a maintainer may have chosen over the model's.
         suggested = now.get(candidate.suggested_section or "")
@@ -75,9 +91,6 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         earlier = why_from_json(candidate.why).earlier
         if earlier is not None and row["status"] == "pending":
             print(f"{'':>7}{one_line(earlier.line())}")  # what a maintainer decided before the poll found it
-    if hidden:
-        print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")
-    return 0
 
 
 def _earlier(candidate: Candidate) -> dict[str, object] | None:
