@@ -1,7 +1,8 @@
 """Record ids typed by people (a query string, a form field, the command line): one rule for what counts as one.
 
 A leaf. Only ASCII digits within the id columns' range are ids; `int()` alone would take '²'-like digits it cannot
-convert, '٣' (an Arabic-Indic three), spaces, signs and numbers no id column can hold.
+convert, '٣' (an Arabic-Indic three), signs and numbers no id column can hold. The space around one is not part of
+it, as it is not of an arXiv ID (' 3 ', pasted or quoted in a script, is 3).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ _ASCII_DIGITS = frozenset("0123456789")
 
 def parse_record_id(text: str) -> int | None:
     """The id `text` spells, or None when it is not a whole number a database row could have."""
+    text = text.strip()
     if not text or len(text) > _MAX_DIGITS or not set(text) <= _ASCII_DIGITS:
         return None
     number = int(text)

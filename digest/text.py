@@ -120,6 +120,13 @@ def one_line(text: str) -> str:
     return " ".join(blank_invisible(text).split())
 
 
+def quoted(text: str, limit: int = 40) -> str:
+    """A value someone gave, as a refusal quotes it back: on one line, its first `limit` characters, in quotes (a page
+    escapes it as all text; a value of thousands of characters is not echoed whole)."""
+    line = one_line(text)
+    return f"'{line[:limit]}…'" if len(line) > limit else f"'{line}'"
+
+
 # An address urlsplit cannot read (an IPv6 host missing a bracket) fails each check and request that reads its host.
 UNREADABLE = "is not an address: its host cannot be read (an IPv6 address goes whole in brackets: http://[::1]:80/)"
 

@@ -248,3 +248,22 @@ def test_score_says_which_papers_it_scored_without_an_abstract(
         'reading the abstract; give each its "abstract"'
     )
     assert note in out.err.splitlines()
+
+
+@pytest.mark.parametrize("content", [b"", b"\n  \n\t\n\n"], ids=["empty", "blank lines"])
+def test_score_says_a_file_without_papers_held_none(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    """An empty file (a redirect that wrote before the tool ran, the wrong export) said "scored 0 papers: 0 relevant"
+    and exited 0, as if its papers had been read and none was relevant. It says the file held none, exit 1, as
+    `digest decisions import` does for such a file."""
+    path = tmp_path / "papers.jsonl"
+    path.write_bytes(content)
+    for json_option in ([], ["--json"]):
+        assert main(["--data-dir", str(data_dir), "score", str(path), *json_option]) == 1
+        out = capsys.readouterr()
+        assert out.err == f"digest: {path}: no papers in the file (empty or blank); nothing was scored\n"
+        if json_option:  # the error as JSON, for a script; no paper line
+            assert json.loads(out.out)["exit_status"] == 1
+        else:
+            assert out.out == ""

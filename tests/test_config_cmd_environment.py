@@ -236,3 +236,31 @@ def test_a_secret_variable_holding_a_control_character_is_one_problem_naming_it(
     problems = [line for line in out.splitlines() if line.startswith("problem:") and variable in line]
     assert len(problems) == 1 and "control character" in problems[0], out
     assert "Secret0123456789" not in out and "abcdefXYZ" not in out
+
+
+@pytest.mark.parametrize(
+    ("variable", "inside"),
+    [
+        ("DIGEST_ADMIN_TOKEN", " "),
+        ("DIGEST_FEED_TOKEN", " "),
+        ("DIGEST_FEED_TOKEN", "\u00a0"),
+        ("DIGEST_ADMIN_TOKENS", " "),
+    ],
+)
+def test_a_token_with_a_space_inside_is_one_problem_naming_it(
+    clean_environment: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    inside: str,
+) -> None:
+    """A feed or admin token of two words pasted (or with a no-break space from a document) passed config check: the
+    feed's address carried a space feed readers cut or encode away, and the sign-in form took what the maintainer
+    typed. Each is one problem naming the variable, its value unsaid."""
+    secret = ("alice:" if variable == "DIGEST_ADMIN_TOKENS" else "") + "Secret0123456789" + inside + "abcdefXYZ"
+    monkeypatch.setenv(variable, secret)
+    status, out = run(capsys, "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and variable in problems[0] and "holds a space inside it" in problems[0], out
+    assert "Secret0123456789" not in out and "abcdefXYZ" not in out

@@ -206,13 +206,15 @@ def test_a_terminal_that_is_not_utf8_gets_every_command_without_a_traceback(tmp_
     assert 'Surveys = "\\U0001f4da"' in done.stdout, done.stdout
 
 
-@pytest.mark.parametrize("case", ["short-key", "corrupt-file", "pasted-line-break"])
+@pytest.mark.parametrize("case", ["short-key", "corrupt-file", "pasted-line-break", "space-inside"])
 def test_secret_problems_stop_the_service_in_one_line(tmp_path: Path, case: str) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    environ = {"short-key": {"DIGEST_SECRET_KEY": "short"}, "corrupt-file": {}}.get(
-        case, {"DIGEST_FEED_TOKEN": "feed-token-0123456789\nabcdef"}
-    )
+    environ = {
+        "short-key": {"DIGEST_SECRET_KEY": "short"},
+        "corrupt-file": {},
+        "space-inside": {"DIGEST_ADMIN_TOKEN": "admin-token-0123456789 abcdef"},
+    }.get(case, {"DIGEST_FEED_TOKEN": "feed-token-0123456789\nabcdef"})
     if case == "corrupt-file":
         (data / "secrets.json").write_text('{"secret_key": ', encoding="utf-8")
     done = _digest(tmp_path, "--data-dir", str(data), "run", "--port", "18399", **environ)
@@ -221,6 +223,8 @@ def test_secret_problems_stop_the_service_in_one_line(tmp_path: Path, case: str)
     assert "Traceback" not in done.stderr and last.startswith("digest: configuration: "), done.stderr[-600:]
     if case == "pasted-line-break":
         assert "DIGEST_FEED_TOKEN" in last and "control character" in last and "abcdef" not in done.stderr
+    if case == "space-inside":
+        assert "DIGEST_ADMIN_TOKEN holds a space inside it" in last and "abcdef" not in done.stderr
 
 
 def test_config_check_warns_of_a_base_url_with_a_path_and_of_publishing_without_git(tmp_path: Path) -> None:

@@ -83,7 +83,8 @@ def test_pending_refuses_an_unknown_or_malformed_id_in_one_line(
     assert cli(data_dir, "pending", "x1") == 2
     assert capsys.readouterr().err.splitlines() == [
         "digest: no candidate with id 999",
-        "digest pending: 'x1' is not a candidate id: give its number (0-9 only) or its paper's arXiv ID",
+        "digest pending: 'x1' is not a candidate id: give its number (from 1, in the digits 0-9) or its paper's arXiv "
+        "ID",
     ]
 
 

@@ -64,8 +64,9 @@ def test_only_ascii_digits_within_the_database_range_are_ids() -> None:
     assert parse_record_id("42") == 42
     assert parse_record_id("007") == 7
     assert parse_record_id(str(MAX_RECORD_ID)) == MAX_RECORD_ID
+    assert parse_record_id(" 1") == parse_record_id("1 ") == parse_record_id("\t1\n") == 1  # as an arXiv ID's space
     for odd in NAMED:
-        if odd not in ("0", str(MAX_RECORD_ID)):
+        if odd not in ("0", " 1", "1 ", str(MAX_RECORD_ID)):
             assert parse_record_id(odd) is None, odd
 
 

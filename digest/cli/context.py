@@ -255,6 +255,6 @@ def iso_date(text: str) -> date:
     from datetime import date
 
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(text.strip())  # the space around it too, as an ID's
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{shown_value(text)} is not a date like 2025-01-31") from exc

@@ -82,11 +82,11 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
     for text in args.candidate_ids:
         number = parse_record_id(text)
         reference = parse_arxiv_reference(text) if number is None else None
-        if number is None and reference is None:
+        if (number is None and reference is None) or number == 0:
             shown = ascii(text[:40])
             print(
-                f"digest {args.command}: {shown} is not a candidate id: give its number (0-9 only) or its paper's "
-                "arXiv ID",
+                f"digest {args.command}: {shown} is not a candidate id: give its number (from 1, in the digits 0-9) "
+                "or its paper's arXiv ID",
                 file=sys.stderr,
             )
             return 2

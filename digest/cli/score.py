@@ -251,6 +251,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     finally:
         if str(args.path) != "-":
             source.close()
+    if not scored and not bad:  # "scored 0 papers", exit 0, read as papers none of which was relevant
+        raise CommandError(f"{shown_source(args.path)}: no papers in the file (empty or blank); nothing was scored")
     _print_summary(args, model, scored, relevant, (bad, learnt))
     if title_only and not args.json:
         print(f"note: {_no_abstract(title_only)}", file=sys.stderr)

@@ -49,6 +49,10 @@ def parse_admin_tokens(raw: str | None) -> tuple[NamedToken, ...]:
             problems.append(f"{where}: a name is 1 to 40 letters, digits, '_', '.' or '-'")
         elif has_invisible(token):
             problems.append(f"{where}: its token holds a control character (a line break or tab pasted inside it?)")
+        elif any(
+            char.isspace() for char in token
+        ):  # a token is one run of characters (config.credentials.SPACE_INSIDE)
+            problems.append(f"{where}: its token holds a space inside it: a token is one run of random characters")
         elif len(token) < MIN_TOKEN_LENGTH:
             problems.append(f"{where}: its token is too short: use {MIN_TOKEN_LENGTH} or more random characters")
         elif any(known.name == name for known in found):

@@ -15,6 +15,19 @@ from digest.config.problems import problem
 from digest.config.sections import Section
 from digest.config.values import trimmed_secret, utf8_secret
 
+# A token is typed into the sign-in form and carried in the private feed's address: a space inside one (two words
+# pasted, a no-break space from a document) is cut or encoded away by feed readers and mail clients on the way.
+SPACE_INSIDE = (
+    "holds a space inside it (two words pasted, or a no-break space?): a token is one run of random characters"
+)
+
+
+def one_word_token(value: object) -> object:
+    """A token (trimmed before) refused when white space of any kind is inside it."""
+    if isinstance(value, str) and any(char.isspace() for char in value):
+        raise problem(SPACE_INSIDE)
+    return value
+
 
 class Secrets(Section):
     secret_key: SecretStr | None = from_environment("DIGEST_SECRET_KEY", "signs sessions and approval links")
@@ -28,6 +41,12 @@ class Secrets(Section):
     @classmethod
     def _without_surrounding_space(cls, value: object) -> object:
         return trimmed_secret(value)
+
+    @field_validator("admin_token", "feed_token", mode="after")
+    @classmethod
+    def _one_word(cls, value: SecretStr | None) -> SecretStr | None:
+        one_word_token(value.get_secret_value() if value is not None else None)
+        return value
 
     @field_validator("admin_tokens")
     @classmethod

@@ -33,6 +33,7 @@ from digest.config.values import (
     EmailAddress,
     GatewayAddress,
     Host,
+    ListeningHost,
     Mailbox,
     Network,
     Port,
@@ -201,7 +202,7 @@ class DiscordSettings(Section):
 
 
 class WebSettings(Section):
-    host: Host = "127.0.0.1"
+    host: ListeningHost = "127.0.0.1"
     port: Port = 8080
     base_url: WebAddress = Field(
         "http://127.0.0.1:8080", description="the address people use: links in feeds and emails (default host:port)"

@@ -17,6 +17,7 @@ from digest.review.history import UnknownDecisionError, action_words, decision_h
 from digest.review.rules import Actor
 from digest.review.signing import SessionClaim
 from digest.storage.models import Decision
+from digest.text import quoted
 from digest.web.context import WebContext, context_of, not_written, refuse, render
 from digest.web.review import checked_form, current_session
 from digest.web.review_actions import back_to_review, posted_section
@@ -57,13 +58,21 @@ async def history_page(request: web.Request) -> web.Response:
         since = parse_since(request.query.get("since"))
     except ValueError:
         return refuse(
-            request, 400, "Bad request", "?since= must be a day as YYYY-MM-DD, such as 2026-12-01.", HISTORY_PAGE
+            request,
+            400,
+            "Bad request",
+            f"?since= must be a day as YYYY-MM-DD, such as 2026-12-01, not {quoted(request.query['since'])}.",
+            HISTORY_PAGE,
         )
     try:
         older_than = parse_older_than(request.query.get("before"))
     except ValueError:
         return refuse(
-            request, 400, "Bad request", "?before= must be a decision's number, as the Older link gives.", HISTORY_PAGE
+            request,
+            400,
+            "Bad request",
+            f"?before= must be a decision's number, as the Older link gives, not {quoted(request.query['before'])}.",
+            HISTORY_PAGE,
         )
     try:
         rows, out_of_list = await asyncio.to_thread(load_history, context_of(request), since, older_than)

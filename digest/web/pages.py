@@ -21,7 +21,7 @@ from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
 from digest.storage.models import Entry, Section
 from digest.storage.state import PollRun
-from digest.text import authors_line, readable_title
+from digest.text import authors_line, quoted, readable_title
 from digest.web.context import context_of, refuse, render
 from digest.web.review_filters import entry_matches
 from digest.web.syndication import safe_url
@@ -125,7 +125,12 @@ async def list_page(request: web.Request) -> web.Response:
     context = context_of(request)
     search = " ".join(request.query.get("q", "").split())
     if len(search) > MAX_SEARCH:
-        return refuse(request, 400, "Bad request", f"?q= is longer than {MAX_SEARCH} characters.")
+        return refuse(
+            request,
+            400,
+            "Bad request",
+            f"?q= is longer than {MAX_SEARCH} characters: {quoted(search)} has {len(search)}.",
+        )
     now = context.clock()
 
     def load() -> ListView:

@@ -21,6 +21,7 @@ from digest.review.reviewer import NotAllowedError
 from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError, UnknownCandidateError
 from digest.review.signing import SessionClaim, csrf_token
 from digest.storage.models import PENDING, Candidate
+from digest.text import quoted
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.review import checked_form, current_session
@@ -75,7 +76,13 @@ async def _decide_posted(request: web.Request) -> web.Response:
         return await reject_shown(request, claim, form)
     candidate_id = parse_record_id(form.get("candidate_id", ""))
     if action not in ("approve", "reject", "undo") or candidate_id is None:
-        return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.", "/review")
+        wrong = (
+            f"action {quoted(action)}"
+            if candidate_id is not None
+            else f"candidate {quoted(form.get('candidate_id', ''))}"
+        )
+        message = f"The form did not name a candidate and an action (approve, reject or undo): not {wrong}."
+        return refuse(request, 400, "Bad request", message, "/review")
     actor = web_actor(claim)
     try:
         return await _decide_one(request, form, candidate_id, action, actor)
@@ -123,7 +130,11 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
     ids = parse_id_list(form.get("ids", ""))
     if ids is None:
         return refuse(
-            request, 400, "Bad request", f"The form must list up to {MAX_BATCH} candidate numbers.", "/review"
+            request,
+            400,
+            "Bad request",
+            f"The form must list up to {MAX_BATCH} candidate numbers, not {quoted(form.get('ids', ''))}.",
+            "/review",
         )
     if form.get("confirm") != "yes":
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from digest.record_ids import parse_record_id
-from digest.text import one_line
+from digest.text import one_line, quoted
 from digest.vocab import Action, Channel, Status
 
 STATUSES = ("pending", "approved", "rejected", "all")
@@ -158,7 +158,7 @@ def _text(query: Mapping[str, str], name: str) -> str:
     # Controls and bidi overrides carry no word (and PostgreSQL refuses a NUL in a query): they part words, as spaces.
     value = one_line(query.get(name, ""))
     if len(value) > MAX_TEXT:
-        raise FilterError(f"?{name}= is longer than {MAX_TEXT} characters.")
+        raise FilterError(f"?{name}= is longer than {MAX_TEXT} characters: {quoted(value)} has {len(value)}.")
     return value
 
 
@@ -172,7 +172,7 @@ def _score(query: Mapping[str, str], name: str) -> float | None:
         return None
     value = float(text) if len(text) <= 20 and _SCORE.fullmatch(text) else math.nan
     if not math.isfinite(value):  # shown scores run from 0 up (relevance.scoring.shown_score)
-        raise FilterError(f"?{name}= must be a score of 0 or more, such as 0.5 or 1.2.")
+        raise FilterError(f"?{name}= must be a score of 0 or more, such as 0.5 or 1.2, not {quoted(text)}.")
     return value
 
 
@@ -180,7 +180,8 @@ def parse_review_filter(query: Mapping[str, str]) -> ReviewFilter:
     """The review page's filters from its query string; raises FilterError on a value it cannot use."""
     status = query.get("status", "").strip().lower() or "pending"
     if status not in STATUSES:
-        raise FilterError(f"?status= must be one of {', '.join(STATUSES)}.")
+        allowed = f"{', '.join(STATUSES[:-1])} or {STATUSES[-1]}"
+        raise FilterError(f"?status= must be one of {allowed}, not {quoted(query['status'])}.")
     low, high = _score(query, "min"), _score(query, "max")
     if low is not None and high is not None and low > high:
         raise FilterError(f"?min= ({low:g}) is above ?max= ({high:g}), so no score could match: swap them.")
@@ -199,7 +200,7 @@ def _after(text: str | None) -> int | None:
     try:
         return parse_older_than(text)  # a record's number, as /history's ?before=
     except ValueError:
-        raise FilterError("?after= must be a candidate's number.") from None
+        raise FilterError(f"?after= must be a candidate's number, not {quoted(text or '')}.") from None
 
 
 def _contains(haystack: str, needle: str) -> bool:

@@ -13,6 +13,7 @@ from digest.review.history import action_words
 from digest.review.queries import decisions_after, latest_decision
 from digest.review.rules import Actor
 from digest.storage.models import PENDING, Candidate
+from digest.text import quoted
 from digest.vocab import decided_by, through
 from digest.web.review_filters import DecisionFacts, FilterError
 
@@ -29,7 +30,7 @@ def parse_notice(query: Mapping[str, str]) -> dict[str, int]:
         number = parse_record_id(text) if text is not None else None
         if text is not None and number is None:
             what = "a candidate's number" if name in CANDIDATE_NOTICES else "a count such as 3"
-            raise FilterError(f"?{name}= must be {what}.")
+            raise FilterError(f"?{name}= must be {what}, not {quoted(text)}.")
         if number is not None:
             numbers[name] = number
     return numbers
