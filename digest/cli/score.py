@@ -6,10 +6,11 @@ import argparse
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, input_argument, refuse_non_file, shown_source, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
+from digest.cli.score_input import BadLine, read_lines
 from digest.sizes import counted, few_named
 from digest.text import one_line
 
@@ -18,11 +19,6 @@ if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a fil
     from pathlib import Path
 
     from digest.relevance.scoring import PaperText, RelevanceModel
-
-
-class BadLine(NamedTuple):  # not a dataclass: `dataclasses` is more than `digest --help` should import
-    line_number: int
-    message: str
 
 
 def register(subparsers: Any) -> None:
@@ -63,7 +59,7 @@ def score_lines(
     the papers given no abstract (none, or another key's: "summary"), scored on their title alone."""
     batch: list[tuple[Any, PaperText]] = []
     try:
-        for item in _read_lines(lines):
+        for item in read_lines(lines):
             if isinstance(item, BadLine):
                 yield from _judged(model, batch)
                 batch = []
@@ -114,77 +110,6 @@ def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterat
         }
 
 
-def _text(raw: str | bytes, number: int) -> str | None:
-    """The line as text, without the byte order mark a first line may start with; None when it is not UTF-8 (a
-    replacement character would score other words than the file's, unsaid)."""
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return raw.removeprefix("\ufeff") if number == 1 else raw
-
-
-def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, PaperText] | BadLine]:
-    from digest.cli.lines import MAX_LINE_SHOWN, JsonArrayError, opens_json_array
-    from digest.relevance.scoring import PaperText
-    from digest.relevance.training import json_line
-
-    first = True
-    for number, raw in enumerate(lines, start=1):
-        if raw is None:
-            yield BadLine(number, f"longer than {MAX_LINE_SHOWN}, which no paper is (is it a JSON-lines file?)")
-            continue
-        line = _text(raw, number)
-        if line is None:
-            yield BadLine(number, "not UTF-8 text (save the file as UTF-8)")
-            continue
-        if not line.strip():
-            continue
-        if first and opens_json_array(line):
-            raise JsonArrayError
-        first = False
-        try:
-            row = json_line(line.strip())
-        except ValueError as exc:
-            yield BadLine(number, str(exc))
-            continue
-        if not isinstance(row, dict):
-            yield BadLine(number, "not a JSON object")
-            continue
-        title, abstract, categories = row.get("title"), row.get("abstract", ""), row.get("categories") or []
-        if not isinstance(title, str) or not title.strip():
-            yield BadLine(number, "no title")
-            continue
-        if not isinstance(abstract, str):
-            yield BadLine(number, "abstract must be a string (it may be empty)")
-            continue
-        # A category that is no string (null, a nested list) read as its text ("None") was an off-topic category
-        # that lowered the paper's score, unsaid.
-        if not isinstance(categories, list) or not all(isinstance(category, str) for category in categories):
-            yield BadLine(number, 'categories must be a list of strings, such as ["cs.CV", "cs.LG"]')
-            continue
-        unknown = _arxiv_id_problem(row.get("arxiv_id"))
-        if unknown:
-            yield BadLine(number, unknown)
-            continue
-        yield row.get("arxiv_id"), PaperText(title, abstract, tuple(categories))
-
-
-def _arxiv_id_problem(arxiv_id: Any) -> str | None:
-    """Why an arxiv_id given names no paper arXiv can have issued ('2501.1'), or None (one left out or empty is none):
-    scored unsaid, it was told apart from no paper the model learnt from."""
-    from digest.arxiv.references import parse_arxiv_reference, unissued_reason
-
-    if arxiv_id is None or (isinstance(arxiv_id, str) and not arxiv_id.strip()):
-        return None
-    if isinstance(arxiv_id, str) and parse_arxiv_reference(arxiv_id) is not None:
-        return None
-    unissued = unissued_reason(arxiv_id) if isinstance(arxiv_id, str) else None
-    problem = unissued or f"{one_line(str(arxiv_id))[:40]} is not an arXiv ID such as 2501.01234 or hep-th/9901001"
-    return f"arxiv_id {problem} (correct it, or leave it out to score the text alone)"
-
-
 def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
     """The file's lines as bytes (decoded line by line, so that one line that is not UTF-8 is named, not altered)."""
     refuse_non_file(path, "JSON-lines file")  # a folder or a named pipe: one line, not a wait for a writer
@@ -198,31 +123,13 @@ def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
-    from contextlib import nullcontext
-
     from digest.cli.lines import JSON_ARRAY, JsonArrayError, LongLineError, lines_past_long, split_at_breaks
-    from digest.relevance.cache_files import keeping_no_files
-    from digest.relevance.scoring import RulesError
-    from digest.relevance.stream import ensure_thresholds
-    from digest.relevance.thresholds_store import other_settings_note
 
     try:
         source = _open_lines(args.path)
     except OSError as exc:
         raise unreadable(args.path, exc) from None
-    context.reading_only = True  # a data folder it cannot write is scored as it stands, with one warning
-    try:
-        database = context.database
-        with database.reading() as session:  # read before this command stores thresholds for its own settings
-            settings_note = other_settings_note(session, context.settings)
-        with keeping_no_files() if context.opened_read_only else nullcontext():
-            model = ensure_thresholds(database, context.settings, store=not context.opened_read_only)
-    except BaseException as exc:  # the file is closed whatever stops the command here (a seed list that is no list)
-        if source is not sys.stdin:
-            source.close()
-        if isinstance(exc, RulesError):
-            raise CommandError(str(exc)) from exc
-        raise
+    model, settings_note = _model_for(context, source)
     import json
 
     scored = relevant = bad = learnt = 0
@@ -259,6 +166,32 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     if settings_note:  # even with --json: these scores may not be the running service's
         print(f"note: {settings_note}", file=sys.stderr)
     return 1 if bad else 0
+
+
+def _model_for(context: Context, source: IO[Any] | gzip.GzipFile) -> tuple[RelevanceModel, str | None]:
+    """The model that scores as the next poll would, its thresholds stored for these settings, and a note when the
+    stored thresholds were another settings'; `source` is closed if that fails."""
+    from contextlib import nullcontext
+
+    from digest.relevance.cache_files import keeping_no_files
+    from digest.relevance.scoring import RulesError
+    from digest.relevance.stream import ensure_thresholds
+    from digest.relevance.thresholds_store import other_settings_note
+
+    context.reading_only = True  # a data folder it cannot write is scored as it stands, with one warning
+    try:
+        database = context.database
+        with database.reading() as session:  # read before this command stores thresholds for its own settings
+            settings_note = other_settings_note(session, context.settings)
+        with keeping_no_files() if context.opened_read_only else nullcontext():
+            model = ensure_thresholds(database, context.settings, store=not context.opened_read_only)
+    except BaseException as exc:  # the file is closed whatever stops the command here (a seed list that is no list)
+        if source is not sys.stdin:
+            source.close()
+        if isinstance(exc, RulesError):
+            raise CommandError(str(exc)) from exc
+        raise
+    return model, settings_note
 
 
 def _no_abstract(ids: list[Any]) -> str:
