@@ -62,8 +62,13 @@ class WeeklyDigest(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str | None] = mapped_column(String(300))
-    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)  # who has it: accepted by the server
-    # Refused for now (a 4xx reply: greylisting): owed the edition, which is retried for them alone.
+    # How many have it (accepted by the server), were refused it for good, and were given up on: counts, no readers'
+    # addresses (kept only while a retry still owes them the edition: `deferred`).
+    reached_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refused_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    given_up_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Refused for now (a 4xx reply: greylisting), or the message refused for good after some had it: owed the edition,
+    # which is retried for them alone; emptied once they have it, are given up on or are recipients no more.
     deferred: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 

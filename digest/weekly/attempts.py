@@ -17,6 +17,7 @@ from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.issue import Edition
 from digest.weekly.ledger import FAILED, QUIET, REFUSED, SENT
+from digest.weekly.refusals import without_addresses
 
 MAX_BACKOFF = timedelta(days=1)
 
@@ -27,6 +28,9 @@ def owed(database: Database, week: str, edition: Edition, recipients: Sequence[s
     with database.reading() as session:
         row = session.get(WeeklyDigest, (week, edition))
         deferred = set(row.deferred) if row is not None else set()
+        reached = row.reached_count if row is not None else 0
+    if not deferred and reached:
+        return []  # it reached some and owes nobody (those given up on are not kept): not sent again to its readers
     return [recipient for recipient in recipients if recipient in deferred] if deferred else list(recipients)
 
 
@@ -48,11 +52,12 @@ def mark_delivered(
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
-        had = list(row.recipients) if row.deferred else []
-        row.recipients = [*had, *(address for address in delivery.accepted if address not in had)]
+        row.reached_count += len(delivery.accepted)
+        row.refused_count += len(delivery.refused)
         row.message_id = delivery.message_id or row.message_id
         row.deferred = list(delivery.deferred)
-        row.last_error = f"refused: {delivery.refusals}"[:2000] if delivery.refusals else None
+        # The replies as the log said them, without the addresses (the log named them; how many is counted here).
+        row.last_error = f"refused: {without_addresses(delivery.refusals)}"[:2000] if delivery.refusals else None
         if delivery.withheld:
             row.status, row.next_attempt_at = REFUSED, None
             row.deferred = [*delivery.deferred, *delivery.withheld]
@@ -122,7 +127,7 @@ def mark_quiet(database: Database, week: str, edition: Edition) -> None:
     with suppress(IntegrityError), database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         if row is None:
-            session.add(WeeklyDigest(week=week, edition=edition, status=QUIET, attempts=0, recipients=[]))
+            session.add(WeeklyDigest(week=week, edition=edition, status=QUIET, attempts=0))
         elif row.status == "pending" and row.attempts == 0:
             row.status = QUIET
 

@@ -20,6 +20,7 @@ from digest.weekly import ledger
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek
 from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING
 from digest.weekly.outcome import reached
+from digest.weekly.refusals import without_addresses
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 
@@ -53,12 +54,12 @@ def editions_to_retry(database: Database, current: IsoWeek) -> list[tuple[IsoWee
 
 @dataclass(frozen=True)
 class GivenUp:
-    """An edition given up: who has it (nobody, or all but those the server refused for now), for the log."""
+    """An edition given up: how many have it (nobody, or all but those the server refused for now), for the log."""
 
     week: str
     edition: str
-    reached: tuple[str, ...] = ()  # its recipients, when some are still owed it (the others had it)
-    owed: tuple[str, ...] = ()
+    reached: int = 0  # how many have it, when some are still owed it (the others had it)
+    owed: tuple[str, ...] = ()  # named in the log (three, the others counted), then no longer kept
 
     def __str__(self) -> str:
         return f"{self.week} {self.edition}"
@@ -83,10 +84,12 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
                 continue  # not a week: editions_to_retry warns about it
             if stale:
                 note = f"given up: older than the last {CATCH_UP_WEEKS} weeks after {counted(row.attempts, 'attempt')}"
-                row.last_error = f"{note}; {row.last_error}"[:2000] if row.last_error else note
-                row.status, row.next_attempt_at = GIVEN_UP, None
+                # Done with: its record keeps counts, no reader's address (in its error or as owed the edition).
+                error = f"{note}; {without_addresses(row.last_error)}" if row.last_error else note
                 owed = tuple(row.deferred)
-                given_up.append(GivenUp(row.week, row.edition, tuple(row.recipients) if owed else (), owed))
+                row.status, row.next_attempt_at, row.last_error = GIVEN_UP, None, error[:2000]
+                row.given_up_count, row.deferred = len(owed), []
+                given_up.append(GivenUp(row.week, row.edition, row.reached_count if owed else 0, owed))
     return sorted(given_up, key=str)
 
 
@@ -105,15 +108,12 @@ def log_given_up(given_up: list[GivenUp]) -> None:
     for partly in (edition for edition in given_up if edition.reached):
         log.warning(
             "weekly: %s went to %s; not trying any more for the %d the server refused for now (%s):"
-            " older than the last %d weeks (`digest weekly --week %s --edition %s --send` still sends it to them by"
-            " hand)",
+            " older than the last %d weeks (their addresses are no longer kept)",
             partly,
             reached(partly.reached),
             len(partly.owed),
             few_named(partly.owed),
             CATCH_UP_WEEKS,
-            partly.week,
-            partly.edition,
         )
 
 
@@ -123,7 +123,7 @@ def owe_editions(database: Database, week: IsoWeek, editions: list[Edition]) -> 
     with database.transaction() as session:
         for edition in editions:
             if session.get(WeeklyDigest, (str(week), edition)) is None:
-                session.add(WeeklyDigest(week=str(week), edition=edition, status="pending", attempts=0, recipients=[]))
+                session.add(WeeklyDigest(week=str(week), edition=edition, status="pending", attempts=0))
 
 
 def missed_weeks(database: Database, week: IsoWeek) -> list[IsoWeek]:

@@ -45,7 +45,8 @@ class WeekState:
     sent_at: datetime | None
     deferred: tuple[str, ...] = ()  # refused for now by the server: owed the edition, which the others have
     attempted_at: datetime | None = None  # when the last attempt began (the claim, while it is "sending")
-    reached: tuple[str, ...] = ()  # who has the edition (all its recipients, once sent)
+    reached: int = 0  # how many have the edition (all its recipients, once sent)
+    given_up: int = 0  # how many it was owed to when given up (their addresses are not kept)
 
 
 def week_state(session: Session, week: str, edition: Edition = "readers") -> WeekState | None:
@@ -62,7 +63,8 @@ def week_state(session: Session, week: str, edition: Edition = "readers") -> Wee
         as_utc(row.sent_at) if row.sent_at else None,
         tuple(row.deferred),
         as_utc(row.last_attempt_at) if row.last_attempt_at else None,
-        tuple(row.recipients),
+        row.reached_count,
+        row.given_up_count,
     )
 
 
@@ -100,7 +102,7 @@ def claim_week(
     try:
         with database.transaction() as session:
             if session.get(WeeklyDigest, (week, edition)) is None:
-                session.add(WeeklyDigest(week=week, edition=edition, status="pending", attempts=0, recipients=[]))
+                session.add(WeeklyDigest(week=week, edition=edition, status="pending", attempts=0))
     except IntegrityError:
         pass  # another process created the row first; the claim below decides who sends
     table = WeeklyDigest
