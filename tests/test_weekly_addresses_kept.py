@@ -72,9 +72,10 @@ def test_after_delivery_no_reader_address_is_in_the_database_and_the_retry_still
         assert counts.fetchall() == [(3, 1, 0)]
 
 
-def test_an_edition_given_up_keeps_how_many_it_was_owed_to_not_who(tmp_path: Path) -> None:
+def test_an_edition_given_up_keeps_whom_it_owed_30_days_then_how_many_not_who(tmp_path: Path) -> None:
     """One reader greylisted week after week: once the edition is given up (older than the last 4 weeks), its row
-    counts the one given up on and names nobody."""
+    counts the one given up on and keeps the address 30 days, for a send by hand; the first job after that drops it,
+    and the row names nobody."""
     port = free_port()
     settings, database = setup(tmp_path, config(port, recipients=READERS[:3], maintainers=()))
     inbox = SelectiveInbox({GREYLISTED: "451 4.7.1 Greylisted, please try again later"})
@@ -83,12 +84,19 @@ def test_an_edition_given_up_keeps_how_many_it_was_owed_to_not_who(tmp_path: Pat
         with smtp_server(inbox, port):
             for weeks in range(6):
                 run_weekly_job(settings, database, NOW + timedelta(weeks=weeks))
+            with database.reading() as session:
+                given_up = week_state(session, "2026-W48", "readers")
+            within = [line for line in dumped(path).splitlines() if "'2026-W48'" in line]
+            for weeks in range(6, 11):  # 2027-01-04 given up; these jobs run to 2027-02-08, past 30 days after it
+                run_weekly_job(settings, database, NOW + timedelta(weeks=weeks))
         with database.reading() as session:
-            given_up = week_state(session, "2026-W48", "readers")
+            forgotten = week_state(session, "2026-W48", "readers")
     finally:
         database.dispose()
     assert given_up is not None and given_up.status == "given-up", given_up
-    assert (given_up.reached, given_up.given_up, given_up.deferred) == (2, 1, ()), given_up
+    assert (given_up.reached, given_up.given_up, given_up.deferred) == (2, 1, (GREYLISTED,)), given_up
+    assert len(within) == 1 and GREYLISTED in within[0], within
+    assert forgotten is not None and (forgotten.status, forgotten.given_up, forgotten.deferred) == ("given-up", 1, ())
     row = [line for line in dumped(path).splitlines() if "'2026-W48'" in line]
     assert len(row) == 1 and GREYLISTED not in row[0], row  # the later weeks still owe it to the reader, and say so
 
@@ -126,7 +134,8 @@ def test_an_upgraded_database_holds_no_address_of_an_edition_done_with(
     tmp_path: Path, request: pytest.FixtureRequest, backend: str
 ) -> None:
     """A database at 0030 with readers' addresses in its rows: after the upgrade an edition sent or given up names
-    nobody (its counts say how many had it and were given up on); one whose retry is owed keeps the address it owes."""
+    nobody (its counts say how many had it and were given up on); one whose retry is owed keeps the address it owes,
+    and one given up whom it owed, for 30 days (from the upgrade: when it was given up is not on record)."""
     with contextlib.ExitStack() as stack:
         if backend == "postgresql":
             url = database_at("0030", stack.enter_context(request.getfixturevalue("postgres_server").fresh_database()))
@@ -134,7 +143,8 @@ def test_an_upgraded_database_holds_no_address_of_an_edition_done_with(
             url = database_at("0030", tmp_path / "digest.sqlite3")
         rows = _upgraded(url)
     said = str(rows)
-    assert [address for address in READERS if address in said] == ["cy@example.org"], rows
+    assert [address for address in READERS if address in said] == ["bob@example.org", "cy@example.org"], rows
+    assert "bob@example.org" in str(rows[1][4]), "given up, it keeps whom it owed for a send by hand (30 days)"
     assert [(week, status, reached, given_up) for week, status, reached, given_up, *_ in rows] == [
         ("2026-W40", "sent", 2, 0),
         ("2026-W41", "given-up", 1, 1),

@@ -188,8 +188,9 @@ def test_a_partly_refused_edition_sent_by_hand_that_every_reader_refuses_for_now
     assert delivered(inbox) == sorted(READERS[:5]), delivered(inbox)
 
 
-# Given up, the edition keeps no address of those it was owed to (counted only): nobody is left to send it to by hand.
-@pytest.mark.parametrize("left", ["refused"])
+# Given up, the edition keeps the addresses of those it was owed to for 30 days (ledger.GIVEN_UP_KEPT_FOR): by hand
+# within them, it is sent to them alone.
+@pytest.mark.parametrize("left", ["refused", "given-up"])
 def test_a_send_by_hand_that_every_reader_still_owed_refuses_for_good_leaves_them_owed(
     tmp_path: Path, left: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -88,6 +88,16 @@ def kept_line(week: str, edition: Edition, status: str | None) -> str:
     )
 
 
+def forgotten(week: str, edition: Edition, count: int) -> SendOutcome:
+    """An edition given up whose owed readers were dropped (ledger.GIVEN_UP_KEPT_FOR after): nobody to send it to."""
+    days = ledger.GIVEN_UP_KEPT_FOR.days
+    line = (
+        f"not sent: the addresses of the {counted(count, 'reader')} it was given up on were dropped {days} days after"
+        " it was given up; the others have it"
+    )
+    return SendOutcome(week, edition, "given-up", line)
+
+
 def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
     """Why the edition could not be claimed, as its record says."""
     with database.reading() as session:
