@@ -77,7 +77,7 @@ def _weekly(database: object, now: datetime) -> None:
     week = f"{now.isocalendar().year}-W{now.isocalendar().week:02d}"
     with database.transaction() as session:  # type: ignore[attr-defined]
         for edition in ("readers", "maintainers"):
-            session.add(WeeklyDigest(week=week, edition=edition, status="sent", attempts=1, recipients=READERS,
+            session.add(WeeklyDigest(week=week, edition=edition, status="sent", attempts=1, reached_count=len(READERS),
                                      sent_at=now, last_attempt_at=now))  # fmt: skip
 
 

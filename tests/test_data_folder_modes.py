@@ -33,9 +33,7 @@ def test_the_readers_addresses_on_disk_are_their_owners_alone(tmp_path: Path, ca
         database = open_service_database(settings)
         try:
             with database.transaction() as session:
-                session.add(
-                    WeeklyDigest(week="2026-W48", edition="readers", status="sent", recipients=["r@example.org"])
-                )
+                session.add(WeeklyDigest(week="2026-W48", edition="readers", status="sent", reached_count=1))
             files = {path.name: mode(path) for path in data.iterdir() if path.name.startswith("digest.sqlite3")}
         finally:
             database.dispose()

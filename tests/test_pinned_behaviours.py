@@ -183,7 +183,7 @@ async def test_a_script_in_an_abstract_is_escaped_in_the_raw_rss_and_atom(site: 
 
 def claim(database: Database, started: datetime) -> None:
     with database.transaction() as session:
-        session.add(WeeklyDigest(week=str(WEEK), status="sending", attempts=1, recipients=[], last_attempt_at=started))
+        session.add(WeeklyDigest(week=str(WEEK), status="sending", attempts=1, last_attempt_at=started))
 
 
 def test_a_weekly_sending_claim_older_than_the_timeout_is_taken_over(database: Database, settings: Settings) -> None:

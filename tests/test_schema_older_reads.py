@@ -69,7 +69,7 @@ def test_a_reading_command_that_finds_the_schema_made_meanwhile_opens_it(
 ) -> None:
     """`digest candidates` started together with another command on a new database: it found no schema, then read the
     revision again as the other committed its upgrade, and refused the database made meanwhile as "from an older
-    release (this one's is 0030)" (a window test_commands_started_together_after_an_upgrade_all_run[postgresql-None]
+    release (this one's is 0031)" (a window test_commands_started_together_after_an_upgrade_all_run[postgresql-None]
     can meet under load). It opens the database."""
     url = f"sqlite:///{tmp_path / 'digest.sqlite3'}"
     first_look = db.schema_at_head

@@ -106,7 +106,7 @@ def test_an_edition_a_killed_process_left_unsent_is_sent_later_and_the_service_s
     killed_at = datetime.now(UTC) - timedelta(minutes=10)  # the scheduler's clock is the real one
     with database.transaction() as session:  # what the killed process left: both editions owed, the readers' claimed
         session.add(Row(week="2026-W48", edition="readers", status="sending", attempts=1, last_attempt_at=killed_at))
-        session.add(Row(week="2026-W48", edition="maintainers", status="pending", attempts=0, recipients=[]))
+        session.add(Row(week="2026-W48", edition="maintainers", status="pending", attempts=0))
     assert unsent_retry_at(database, killed_at) == killed_at + STALE_CLAIM
 
     inbox = Inbox()
@@ -194,7 +194,7 @@ def test_a_service_down_for_weeks_sends_the_weeks_it_missed_and_marks_quiet_ones
 
     fill_week(database, settings)  # W48 has papers; W46 and W47 are quiet
     with database.transaction() as session:  # the last week a job took up before the service went down
-        session.add(Row(week="2026-W45", edition="readers", status="sent", attempts=1, recipients=[READERS]))
+        session.add(Row(week="2026-W45", edition="readers", status="sent", attempts=1, reached_count=1))
     inbox = Inbox()
     with smtp_server(inbox) as port:
         quiet_too = with_smtp(settings, port, send_quiet_week=True)
@@ -212,7 +212,7 @@ def test_a_service_down_for_weeks_sends_the_weeks_it_missed_and_marks_quiet_ones
     with database.transaction() as session:
         for row in session.scalars(select(Row)):
             session.delete(row)
-        session.add(Row(week="2026-W45", edition="readers", status="sent", attempts=1, recipients=[READERS]))
+        session.add(Row(week="2026-W45", edition="readers", status="sent", attempts=1, reached_count=1))
     (settings.data_dir / "weekly-sent.log").unlink()  # the record of sends outside the database starts over too
     with smtp_server(inbox) as port:
         skipping = with_smtp(settings, port, send_quiet_week=False)

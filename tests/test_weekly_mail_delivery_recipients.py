@@ -61,24 +61,24 @@ def test_a_greylisted_reader_is_owed_the_week_on_record_and_the_retry_goes_to_th
                 owed = week_state(session, "2026-W48", "readers")
                 kept = session.get(WeeklyDigest, ("2026-W48", "readers"))
                 assert kept is not None
-                had = list(kept.recipients)
+                had = kept.reached_count
             inbox.replies.clear()
             second = run_weekly_job(settings, database, NOW + timedelta(minutes=30))
             with database.reading() as session:
                 done = week_state(session, "2026-W48", "readers")
                 kept = session.get(WeeklyDigest, ("2026-W48", "readers"))
                 assert kept is not None
-                has = list(kept.recipients)
+                has = kept.reached_count
     finally:
         database.dispose()
     (outcome,) = first.emails
     assert outcome.status == "partly-sent" and outcome.retry_at == NOW + timedelta(minutes=30), outcome
     assert "b@example.org: 451 4.7.1 Greylisted" in outcome.message
     assert owed is not None and (owed.status, owed.deferred) == ("failed", ("b@example.org",)), owed
-    assert had == ["a@example.org", "c@example.org"]
+    assert had == 2
     assert [o.status for o in second.emails] == ["sent"]
     assert done is not None and (done.status, done.deferred, done.last_error) == ("sent", (), None), done
-    assert has == ["a@example.org", "c@example.org", "b@example.org"]
+    assert has == 3
     assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [
         ["a@example.org", "c@example.org"],
         ["b@example.org"],
@@ -251,6 +251,6 @@ def test_a_greylisted_reader_refused_for_good_at_the_retry_leaves_the_week_sent_
     assert "b@example.org: 550 5.1.1" in outcome.message and outcome.retry_at is None, outcome
     assert [o.status for o in later.emails] == ["already-sent"], later
     assert done is not None and (done.status, done.deferred) == ("sent", ()), done
-    assert "b@example.org: 550 5.1.1" in (done.last_error or "")
+    assert "…: 550 5.1.1" in (done.last_error or "")  # the reply; the address is in the log, not on record
     assert (settings.data_dir / "weekly-sent.log").read_text().startswith("2026-W48\treaders\t")
     assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["a@example.org", "c@example.org"]]

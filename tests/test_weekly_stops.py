@@ -117,14 +117,14 @@ def test_a_connection_cut_in_the_middle_of_a_batch_records_who_has_it_and_the_re
         first.message
     )
     assert "refused" not in first.message, first.message
-    assert (found.status, list(found.recipients)) == ("failed", ["reader0@example.org", "reader1@example.org"])
+    assert (found.status, found.reached_count) == ("failed", 2)
     assert list(found.deferred) == list(readers[2:])
     assert [(outcome.edition, outcome.status) for outcome in retry.emails] == [("readers", "sent")]
     delivered = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
     assert sorted(delivered) == sorted(readers), delivered
     assert len({str(message["Message-ID"]) for message in inbox.messages}) == 1
     final = row(database)
-    assert (final.status, sorted(final.recipients), list(final.deferred)) == ("sent", sorted(readers), [])
+    assert (final.status, final.reached_count, list(final.deferred)) == ("sent", len(readers), [])
 
 
 class StopAfterFirstBatch:
@@ -158,7 +158,7 @@ def test_a_stop_between_batches_leaves_the_rest_owed_without_a_back_off_and_the_
         result = run_weekly_job(settings, database, restarted_at)
     assert stopped.status == "partly-sent", stopped
     assert stopped.message.endswith("next attempt for them at 2026-11-30 07:00 UTC"), stopped.message
-    assert (list(found.recipients), list(found.deferred)) == (["first@example.org"], list(READERS[1:]))
+    assert (found.reached_count, list(found.deferred)) == (1, list(READERS[1:]))
     assert found.attempts == 0, found.attempts
     assert due == restarted_at
     assert [(outcome.edition, outcome.status) for outcome in result.emails] == [("readers", "sent")]

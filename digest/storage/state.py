@@ -62,8 +62,16 @@ class WeeklyDigest(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str | None] = mapped_column(String(300))
-    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)  # who has it: accepted by the server
-    # Refused for now (a 4xx reply: greylisting): owed the edition, which is retried for them alone.
+    # How many have it (accepted by the server), were refused it for good, and were given up on: counts, no readers'
+    # addresses (kept only while a retry still owes them the edition: `deferred`).
+    reached_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refused_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    given_up_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When it was given up: the addresses it still owed are kept ledger.GIVEN_UP_KEPT_FOR after, for a send by hand.
+    given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Refused for now (a 4xx reply: greylisting), or the message refused for good after some had it: owed the edition,
+    # which is retried for them alone; emptied once they have it, are recipients no more, or the edition was given up
+    # longer ago than ledger.GIVEN_UP_KEPT_FOR.
     deferred: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -16,18 +17,43 @@ from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.issue import Edition
-from digest.weekly.ledger import FAILED, QUIET, REFUSED, SENT
+from digest.weekly.ledger import FAILED, GIVEN_UP_KEPT_FOR, QUIET, REFUSED, SENT
+from digest.weekly.refusals import without_addresses
 
 MAX_BACKOFF = timedelta(days=1)
 
 
-def owed(database: Database, week: str, edition: Edition, recipients: Sequence[str]) -> list[str]:
+@dataclass(frozen=True)
+class Owed:
+    """Whom the claimed edition goes to now; how many it owed are recipients no more (dropped from those it owes); and
+    how many an edition given up owed once their addresses were dropped (GIVEN_UP_KEPT_FOR after), sent nothing."""
+
+    to: list[str]
+    no_longer_recipients: int = 0
+    forgotten: int = 0
+
+
+def owed(database: Database, week: str, edition: Edition, recipients: Sequence[str], now: datetime) -> Owed:
     """Who the claimed edition goes to: its recipients, or, once it went to some, those the server refused for now
-    that are recipients still (the others have it already)."""
-    with database.reading() as session:
+    that are recipients still (the others have it already). One owed who is no longer a recipient is dropped from
+    those it owes here, whatever comes of the send; so are those of an edition given up too long ago."""
+    with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
-        deferred = set(row.deferred) if row is not None else set()
-    return [recipient for recipient in recipients if recipient in deferred] if deferred else list(recipients)
+        if row is None:
+            return Owed(list(recipients))
+        if row.given_up_at is not None and as_utc(row.given_up_at) < as_utc(now) - GIVEN_UP_KEPT_FOR and row.deferred:
+            row.deferred = []  # kept for a send by hand no longer (the weekly job drops them too)
+        deferred, reached = list(row.deferred), row.reached_count
+        gone = [address for address in deferred if address not in recipients]
+        if gone:
+            row.deferred = [address for address in deferred if address in recipients]
+        forgotten = row.given_up_count if row.given_up_at is not None and not deferred else 0
+    if not deferred and reached:
+        # It reached some and owes nobody (those given up on too long ago are not kept): not sent again to its readers
+        return Owed([], forgotten=forgotten)
+    if not deferred:
+        return Owed(list(recipients))
+    return Owed([recipient for recipient in recipients if recipient in deferred], len(gone))
 
 
 def mark_delivered(
@@ -48,11 +74,12 @@ def mark_delivered(
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
-        had = list(row.recipients) if row.deferred else []
-        row.recipients = [*had, *(address for address in delivery.accepted if address not in had)]
+        row.reached_count += len(delivery.accepted)
+        row.refused_count += len(delivery.refused)
         row.message_id = delivery.message_id or row.message_id
-        row.deferred = list(delivery.deferred)
-        row.last_error = f"refused: {delivery.refusals}"[:2000] if delivery.refusals else None
+        row.deferred, row.given_up_at = list(delivery.deferred), None  # owed afresh (its own retries), if at all
+        # The replies as the log said them, without the addresses (the log named them; how many is counted here).
+        row.last_error = f"refused: {without_addresses(delivery.refusals)}"[:2000] if delivery.refusals else None
         if delivery.withheld:
             row.status, row.next_attempt_at = REFUSED, None
             row.deferred = [*delivery.deferred, *delivery.withheld]
@@ -122,7 +149,7 @@ def mark_quiet(database: Database, week: str, edition: Edition) -> None:
     with suppress(IntegrityError), database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         if row is None:
-            session.add(WeeklyDigest(week=week, edition=edition, status=QUIET, attempts=0, recipients=[]))
+            session.add(WeeklyDigest(week=week, edition=edition, status=QUIET, attempts=0))
         elif row.status == "pending" and row.attempts == 0:
             row.status = QUIET
 

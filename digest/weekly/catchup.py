@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
-from digest.sizes import counted, few_named
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import ledger
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek
 from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING
 from digest.weekly.outcome import reached
+from digest.weekly.refusals import without_addresses
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 
@@ -53,12 +55,14 @@ def editions_to_retry(database: Database, current: IsoWeek) -> list[tuple[IsoWee
 
 @dataclass(frozen=True)
 class GivenUp:
-    """An edition given up: who has it (nobody, or all but those the server refused for now), for the log."""
+    """An edition given up: how many have it (nobody, or all but those the server refused for now), for the log."""
 
     week: str
     edition: str
-    reached: tuple[str, ...] = ()  # its recipients, when some are still owed it (the others had it)
-    owed: tuple[str, ...] = ()
+    reached: int = 0  # how many have it, when some are still owed it (the others had it)
+    owed: int = 0  # how many the server refused it for now: their addresses are kept GIVEN_UP_KEPT_FOR, then dropped
+    refused: int = 0  # how many the server refused it for good
+    kept_until: datetime | None = None  # when their addresses are dropped
 
     def __str__(self) -> str:
         return f"{self.week} {self.edition}"
@@ -67,7 +71,8 @@ class GivenUp:
 def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> list[GivenUp]:
     """Marks given up every unsent edition of a week older than the CATCH_UP_WEEKS before `current` (failed, owed,
     or claimed by a process that died): after a long outage readers are not sent a pile of old digests. Returns them
-    for the log, which says who has each: a partly sent edition reached most of its readers."""
+    for the log, which says how many have each: a partly sent edition reached most of its readers. Whom one still owed
+    is kept GIVEN_UP_KEPT_FOR (a send by hand), and dropped here once that has passed."""
     oldest = current
     for _ in range(CATCH_UP_WEEKS):
         oldest = oldest.previous()
@@ -83,17 +88,31 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
                 continue  # not a week: editions_to_retry warns about it
             if stale:
                 note = f"given up: older than the last {CATCH_UP_WEEKS} weeks after {counted(row.attempts, 'attempt')}"
-                row.last_error = f"{note}; {row.last_error}"[:2000] if row.last_error else note
-                row.status, row.next_attempt_at = GIVEN_UP, None
-                owed = tuple(row.deferred)
-                given_up.append(GivenUp(row.week, row.edition, tuple(row.recipients) if owed else (), owed))
+                # Its record keeps counts, no reader's address in its error; whom it owes stays a while (kept_until).
+                error = f"{note}; {without_addresses(row.last_error)}" if row.last_error else note
+                row.status, row.next_attempt_at, row.last_error = GIVEN_UP, None, error[:2000]
+                row.given_up_count, row.given_up_at = len(row.deferred), as_utc(now)
+                kept_until = as_utc(now) + ledger.GIVEN_UP_KEPT_FOR if row.deferred else None
+                reached_some = row.reached_count if row.deferred else 0
+                edition = GivenUp(row.week, row.edition, reached_some, len(row.deferred), row.refused_count, kept_until)
+                given_up.append(edition)
+        forget_owed_given_up(session, now)
     return sorted(given_up, key=str)
+
+
+def forget_owed_given_up(session: Session, now: datetime) -> None:
+    """Drops the addresses the editions given up more than GIVEN_UP_KEPT_FOR ago still owed (counted on their record):
+    past then, `digest weekly --send` no longer sends such an edition to them."""
+    expired = WeeklyDigest.given_up_at < as_utc(now) - ledger.GIVEN_UP_KEPT_FOR
+    for row in session.scalars(select(WeeklyDigest).where(expired)):
+        if row.deferred:
+            row.deferred = []
 
 
 def log_given_up(given_up: list[GivenUp]) -> None:
     """Says what giving up means for each edition: one nobody has is not sent; one that reached all but the readers
-    the server refused for now is not sent to them (most readers have it, and "unsent" would be false). Those who
-    have it are counted (a few named), three of those refused named and the others counted: no readers' list."""
+    the server refused for now is not sent to them (most readers have it, and "unsent" would be false). Counts only:
+    the log is kept on disk, and names no reader."""
     unsent = [str(edition) for edition in given_up if not edition.reached]
     if unsent:
         log.warning(
@@ -103,17 +122,19 @@ def log_given_up(given_up: list[GivenUp]) -> None:
             CATCH_UP_WEEKS,
         )
     for partly in (edition for edition in given_up if edition.reached):
+        refused = f", {partly.refused} refused it for good" if partly.refused else ""
         log.warning(
-            "weekly: %s went to %s; not trying any more for the %d the server refused for now (%s):"
-            " older than the last %d weeks (`digest weekly --week %s --edition %s --send` still sends it to them by"
-            " hand)",
+            "weekly: %s went to %s%s; not trying any more for the %d the server refused for now: older than the last"
+            " %d weeks (`digest weekly --week %s --edition %s --send` sends it to them by hand until %s; whom it owes"
+            " is forgotten then)",
             partly,
             reached(partly.reached),
-            len(partly.owed),
-            few_named(partly.owed),
+            refused,
+            partly.owed,
             CATCH_UP_WEEKS,
             partly.week,
             partly.edition,
+            f"{partly.kept_until:%Y-%m-%d %H:%M} UTC",
         )
 
 
@@ -123,7 +144,7 @@ def owe_editions(database: Database, week: IsoWeek, editions: list[Edition]) -> 
     with database.transaction() as session:
         for edition in editions:
             if session.get(WeeklyDigest, (str(week), edition)) is None:
-                session.add(WeeklyDigest(week=str(week), edition=edition, status="pending", attempts=0, recipients=[]))
+                session.add(WeeklyDigest(week=str(week), edition=edition, status="pending", attempts=0))
 
 
 def missed_weeks(database: Database, week: IsoWeek) -> list[IsoWeek]:

@@ -32,6 +32,9 @@ KEPT_UNSENT = (QUIET, GIVEN_UP, REFUSED)
 # A claim this old belongs to a process that died mid-send; the week is tried again (it may arrive twice then). A
 # send still going renews its claim (renew_claim) well within this, however long a readers' list takes.
 STALE_CLAIM = timedelta(hours=1)
+# The readers an edition given up still owed are kept this long after, so that `digest weekly --send` can still send
+# it to them by hand; then their addresses are dropped (weekly/catchup.py), as other pruning keeps state for 30 days.
+GIVEN_UP_KEPT_FOR = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,9 @@ class WeekState:
     sent_at: datetime | None
     deferred: tuple[str, ...] = ()  # refused for now by the server: owed the edition, which the others have
     attempted_at: datetime | None = None  # when the last attempt began (the claim, while it is "sending")
-    reached: tuple[str, ...] = ()  # who has the edition (all its recipients, once sent)
+    reached: int = 0  # how many have the edition (all its recipients, once sent)
+    given_up: int = 0  # how many it was owed to when given up (their addresses kept GIVEN_UP_KEPT_FOR, then dropped)
+    refused: int = 0  # how many the server refused it for good
 
 
 def week_state(session: Session, week: str, edition: Edition = "readers") -> WeekState | None:
@@ -62,7 +67,9 @@ def week_state(session: Session, week: str, edition: Edition = "readers") -> Wee
         as_utc(row.sent_at) if row.sent_at else None,
         tuple(row.deferred),
         as_utc(row.last_attempt_at) if row.last_attempt_at else None,
-        tuple(row.recipients),
+        row.reached_count,
+        row.given_up_count,
+        row.refused_count,
     )
 
 
@@ -100,7 +107,7 @@ def claim_week(
     try:
         with database.transaction() as session:
             if session.get(WeeklyDigest, (week, edition)) is None:
-                session.add(WeeklyDigest(week=week, edition=edition, status="pending", attempts=0, recipients=[]))
+                session.add(WeeklyDigest(week=week, edition=edition, status="pending", attempts=0))
     except IntegrityError:
         pass  # another process created the row first; the claim below decides who sends
     table = WeeklyDigest

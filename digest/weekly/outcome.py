@@ -64,11 +64,14 @@ def whom(owed: Sequence[str]) -> str:
     return few_named(owed) if owed else "nobody more"
 
 
-def reached(accepted: Sequence[str]) -> str:
+def reached(accepted: Sequence[str] | int) -> str:
     """Who has the edition now: a few recipients (a test list) by name, a readers' list by its count ('40 recipients'):
-    nobody acts on them, so the log names none of a readers' list."""
+    nobody acts on them, so the log names none of a readers' list. A count (what an edition's record keeps) is said
+    as one."""
     if not accepted:
         return "nobody more"
+    if isinstance(accepted, int):
+        return counted(accepted, "recipient")
     return ", ".join(accepted) if len(accepted) <= NAMED else counted(len(accepted), "recipient")
 
 
@@ -85,6 +88,16 @@ def kept_line(week: str, edition: Edition, status: str | None) -> str:
     )
 
 
+def forgotten(week: str, edition: Edition, count: int) -> SendOutcome:
+    """An edition given up whose owed readers were dropped (ledger.GIVEN_UP_KEPT_FOR after): nobody to send it to."""
+    days = ledger.GIVEN_UP_KEPT_FOR.days
+    line = (
+        f"not sent: the addresses of the {counted(count, 'reader')} it was given up on were dropped {days} days after"
+        " it was given up; the others have it"
+    )
+    return SendOutcome(week, edition, "given-up", line)
+
+
 def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
     """Why the edition could not be claimed, as its record says."""
     with database.reading() as session:
@@ -97,7 +110,9 @@ def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
         )
     if state is not None and state.status == GIVEN_UP:
         # Given up for the readers the server refused for now, an edition the others have is not "not sent".
-        said = f"sent to {reached(state.reached)}; not to {whom(state.deferred)}" if state.deferred else "not sent"
+        said = "not sent"
+        if state.given_up and state.reached:
+            said = f"sent to {reached(state.reached)}; not to {counted(state.given_up, 'recipient')}"
         return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}")
     if state is not None and state.status == REFUSED:
         return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(name, edition)}")

@@ -40,3 +40,13 @@ def _unnamed(reply: str, *addresses: str) -> str:
     for address in {address for address in addresses if address}:
         reply = re.sub(re.escape(address), "…", reply, flags=re.IGNORECASE)
     return reply
+
+
+# An address as a server's reply or a refusal's line carries it (bare, or in <…>).
+_ADDRESS = re.compile(r"[^\s<>()\[\]:;,'\"]+@[^\s<>()\[\]:;,'\"]+")
+
+
+def without_addresses(line: str) -> str:
+    """The line with every address said '…': what an edition done with keeps of its refusals (how many is counted on
+    its record), no reader's address."""
+    return _ADDRESS.sub("…", line)

@@ -40,7 +40,7 @@ from digest.weekly.ledger import (
     renew_claim,
     week_state,
 )
-from digest.weekly.outcome import SendOutcome, kept_line, not_claimed, not_emailed, reached, whom
+from digest.weekly.outcome import SendOutcome, forgotten, kept_line, not_claimed, not_emailed, reached, whom
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 
@@ -99,7 +99,18 @@ def _send_claimed(
         line = f"already sent on {logged.sent_at:%Y-%m-%d %H:%M} UTC ({maillog.mail_log(settings.data_dir)})"
         log.warning("weekly %s %s: not sent again: %s; the database did not know it (restored?)", name, edition, line)
         return SendOutcome(name, edition, "already-sent", line)
-    to = owed(database, name, edition, recipients)
+    owing = owed(database, name, edition, recipients, now)
+    if owing.no_longer_recipients:
+        log.warning(
+            "weekly %s %s: %s owed it %s no longer in the recipients setting: not sent to them, and no longer owed",
+            name, edition, counted(owing.no_longer_recipients, "reader"),
+            "is" if owing.no_longer_recipients == 1 else "are",
+        )  # fmt: skip
+    if owing.forgotten and not owing.to:  # given up long ago: nothing to send, and it stays as it was
+        release_claim(database, name, edition, status_was)
+        log.warning("weekly %s %s: %s", name, edition, (forgot := forgotten(name, edition, owing.forgotten)).message)
+        return forgot
+    to = owing.to
     try:
         # Composed under the claim: a setting the message cannot carry is a failure recorded and retried like a send's.
         delivery = mailer.Delivery("", [], [])  # those it was still owed to are no longer recipients: done

@@ -1,0 +1,96 @@
+"""Whom an older edition still owes: an edition given up keeps the readers it owed 30 days for a send by hand, then
+only their count; a reader taken off the recipients setting is never sent a retry, and is dropped from those owed.
+The weekly job and `send_week` (what `digest weekly --send` runs) against aiosmtpd on loopback, a real SQLite file."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.weekly.issue import IsoWeek
+from digest.weekly.ledger import week_state
+from digest.weekly.store import run_weekly_job, send_week
+from tests.conftest import make_settings
+from tests.smtp_server import free_port, smtp_server
+from tests.weekly_mail_delivery import NOW, SelectiveInbox, config, setup
+
+READERS = ("ann@example.org", "bob@example.org", "cy@example.org")
+GREYLISTED = "451 4.7.1 Greylisted, please try again later"
+GIVEN_UP_AT = NOW + timedelta(weeks=5)  # 2026-W48 is older than the last 4 weeks then
+
+
+@pytest.mark.parametrize("days", [29, 31])
+def test_a_given_up_edition_goes_by_hand_to_whom_it_owed_for_30_days_then_says_they_are_forgotten(
+    tmp_path: Path, days: int
+) -> None:
+    """Bob was greylisted until the edition was given up. The branch that stopped keeping addresses left `digest
+    weekly --send` nobody to send it to: it recorded the edition "sent to nobody more". Within 30 days of giving up
+    it goes to bob alone; after them it is not sent, says why in one line, and stays given up."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = SelectiveInbox({"bob@example.org": GREYLISTED})
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+            run_weekly_job(settings, database, GIVEN_UP_AT)
+            inbox.replies.clear()
+            before = len(inbox.envelopes)
+            asked = send_week(
+                settings, database, IsoWeek(2026, 48), GIVEN_UP_AT + timedelta(days=days), ignore_backoff=True
+            )
+        with database.reading() as session:
+            after = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    by_hand = [envelope.rcpt_tos for envelope in inbox.envelopes[before:]]
+    if days == 29:
+        assert (asked.status, by_hand) == ("sent", [["bob@example.org"]]), (asked, by_hand)
+        assert after is not None and (after.status, after.deferred) == ("sent", ()), after
+        return
+    assert by_hand == [], by_hand
+    assert (asked.status, asked.message) == (
+        "given-up",
+        "not sent: the addresses of the 1 reader it was given up on were dropped 30 days after it was given up; the"
+        " others have it",
+    )
+    assert after is not None and (after.status, after.given_up, after.deferred) == ("given-up", 1, ()), after
+
+
+def test_a_reader_taken_off_the_recipients_is_never_sent_a_retry_and_is_no_longer_owed_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bob and Cy were greylisted; then bob was taken off `[smtp] recipients`. The retry went to Cy alone, but a retry
+    that failed (the server down) left bob's address owed on record, and nothing said he was dropped. Now the next
+    send drops him from those owed, says so in one line counting him, and he is never mailed."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = SelectiveInbox({"bob@example.org": GREYLISTED, "cy@example.org": GREYLISTED})
+    fewer = make_settings(
+        settings.data_dir, config(port, recipients=("ann@example.org", "cy@example.org"), maintainers=())
+    )
+    path = settings.data_dir / "digest.sqlite3"
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+        with caplog.at_level(logging.INFO):
+            unreachable = run_weekly_job(fewer, database, NOW + timedelta(minutes=30))  # no server listening
+        with sqlite3.connect(path) as connection:
+            owed_then = connection.execute("SELECT deferred FROM weekly_digests WHERE week = '2026-W48'").fetchall()
+        inbox.replies.clear()
+        with smtp_server(inbox, port):
+            done = run_weekly_job(fewer, database, NOW + timedelta(hours=2))
+    finally:
+        database.dispose()
+    assert [o.status for o in unreachable.emails] == ["failed"], unreachable
+    assert owed_then == [('["cy@example.org"]',)], owed_then
+    dropped = [record.getMessage() for record in caplog.records if "no longer in the recipients" in record.getMessage()]
+    assert dropped == [
+        "weekly 2026-W48 readers: 1 reader owed it is no longer in the recipients setting: not sent to them, and no"
+        " longer owed"
+    ], dropped
+    assert [o.status for o in done.emails] == ["sent"], done
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["ann@example.org"], ["cy@example.org"]]
