@@ -5,13 +5,15 @@ against aiosmtpd on loopback and a real SQLite file, with batches of five (the m
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from digest.cli import main
+from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job, unsent_retry_at
@@ -212,6 +214,13 @@ def test_a_send_by_hand_that_every_reader_still_owed_refuses_for_good_leaves_the
         run_weekly_job(settings, database, NOW)
         if left == "given-up":
             run_weekly_job(settings, database, later - timedelta(days=1))
+            # `digest weekly --send` reads the real clock, the job the test's: the edition was given up a day before
+            # both, whatever today is (on the job's clock alone, 2027-01-04, its 30 days ran out here on 2027-02-03).
+            with database.transaction() as session:
+                edition = session.scalars(
+                    select(WeeklyDigest).where(WeeklyDigest.week == "2026-W48", WeeklyDigest.edition == "readers")
+                ).one()
+                edition.given_up_at = max(datetime.now(UTC), later) - timedelta(days=1)
         with database.reading() as session:
             before = week_state(session, "2026-W48", "readers")
         capsys.readouterr()
