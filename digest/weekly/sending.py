@@ -91,14 +91,9 @@ def _send_claimed(
 ) -> SendOutcome:
     """The claimed edition sent to those it is owed to, and recorded."""
     name, recipients = str(week), settings.smtp.recipients_of(edition)
-    # A send from the command line may be the upgraded release's first: the log starts whole, not with this send.
-    keep_mail_log(settings, database)
-    logged = maillog.logged_send(settings.data_dir, name, edition)
-    if logged is not None and mark_logged(database, name, edition, logged.sent_at, logged.message_id):
-        # The database forgot a send the log beside it kept: restored from an older copy (or copied). Not again.
-        line = f"already sent on {logged.sent_at:%Y-%m-%d %H:%M} UTC ({maillog.mail_log(settings.data_dir)})"
-        log.warning("weekly %s %s: not sent again: %s; the database did not know it (restored?)", name, edition, line)
-        return SendOutcome(name, edition, "already-sent", line)
+    already = _sent_by_the_log(settings, database, name, edition)
+    if already is not None:
+        return already
     owing = owed(database, name, edition, recipients, now)
     if owing.no_longer_recipients:
         log.warning(
@@ -139,6 +134,18 @@ def _send_claimed(
     if isinstance(owed_at, SendOutcome):  # sent, and the database could not record it
         return owed_at
     return _reported(name, edition, delivery, owed_at)
+
+
+def _sent_by_the_log(settings: Settings, database: Database, name: str, edition: Edition) -> SendOutcome | None:
+    """A send the mail log kept and the database forgot (restored, or copied): recorded so, not sent again."""
+    # A send from the command line may be the upgraded release's first: the log starts whole, not with this send.
+    keep_mail_log(settings, database)
+    logged = maillog.logged_send(settings.data_dir, name, edition)
+    if logged is None or not mark_logged(database, name, edition, logged.sent_at, logged.message_id):
+        return None
+    line = f"already sent on {logged.sent_at:%Y-%m-%d %H:%M} UTC ({maillog.mail_log(settings.data_dir)})"
+    log.warning("weekly %s %s: not sent again: %s; the database did not know it (restored?)", name, edition, line)
+    return SendOutcome(name, edition, "already-sent", line)
 
 
 def _reported(name: str, edition: Edition, delivery: mailer.Delivery, owed_at: datetime | None) -> SendOutcome:
