@@ -4,7 +4,11 @@ past, as if the machine was off), a service waited for until start-up settled, a
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import func, select
@@ -14,6 +18,9 @@ from digest.service.process import Service
 from digest.storage.db import Database, open_database
 from digest.storage.state import PollRun
 from tests.arxiv_server import ArxivServer
+from tests.smtp_server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def poll_runs(settings: Settings) -> int:
@@ -65,3 +72,24 @@ def one_feed_config(arxiv: ArxivServer) -> str:
     """A config polling one real recorded feed on the loopback arXiv, without the 3 s spacing."""
     feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
     return f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n'
+
+
+def spawned_service(tmp_path: Path, source: str, *, own_group: bool = False) -> tuple[subprocess.Popen[bytes], Path]:
+    """`digest run` in a child process polling `source` (no retries, the web on a free port), with nothing of this
+    environment's secrets; its output goes to the returned log file. `own_group`: in a process group of its own, to
+    be signalled as a whole (as systemd stops a unit)."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[arxiv]\nsources = ["{source}"]\nmin_interval_seconds = 0\n'
+        f'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n[web]\nport = {free_port()}\n',
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(ROOT)
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"]
+    log = tmp_path / "service.log"
+    with log.open("wb") as output:
+        service = subprocess.Popen(
+            command, cwd=tmp_path, env=environment, stdout=output, stderr=output, start_new_session=own_group
+        )
+    return service, log

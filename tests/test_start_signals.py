@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.arxiv_server import ArxivServer, Reply
-from tests.smtp_server import free_port
+from tests.service_runs import spawned_service
 
 ROOT = Path(__file__).resolve().parent.parent
 # The `digest` script's own lines, with Ctrl-C pressed at the moment `module` is first imported (still loading Python's
@@ -51,27 +51,6 @@ def test_ctrl_c_while_digest_is_still_loading_is_one_line_not_a_traceback(tmp_pa
     assert done.stderr == "digest: interrupted\n", done.stderr
     assert done.returncode == 130
     assert not (tmp_path / "data").exists()
-
-
-def spawned_service(tmp_path: Path, source: str, *, own_group: bool = False) -> tuple[subprocess.Popen[bytes], Path]:
-    """`digest run` in a child process polling `source` (no retries, the web on a free port), with nothing of this
-    environment's secrets; its output goes to the returned log file. `own_group`: in a process group of its own, to
-    be signalled as a whole (as systemd stops a unit)."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[arxiv]\nsources = ["{source}"]\nmin_interval_seconds = 0\n'
-        f'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n[web]\nport = {free_port()}\n',
-        encoding="utf-8",
-    )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
-    environment["PYTHONPATH"] = str(ROOT)
-    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"]
-    log = tmp_path / "service.log"
-    with log.open("wb") as output:
-        service = subprocess.Popen(
-            command, cwd=tmp_path, env=environment, stdout=output, stderr=output, start_new_session=own_group
-        )
-    return service, log
 
 
 def test_a_closed_terminal_stops_the_service_as_sigterm_does(tmp_path: Path) -> None:

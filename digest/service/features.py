@@ -46,6 +46,7 @@ class WebServer:
                 log.warning("web: %s", warning)
 
     async def close(self) -> None:
+        """Stops listening at once; a request in flight gets the service's grace (web.app.REQUEST_GRACE_SECONDS)."""
         if self.runner is not None:
             await self.runner.cleanup()
         close_all(self.sockets)  # a start that stopped before serving still held the address

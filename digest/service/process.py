@@ -234,9 +234,10 @@ class Service:
         # left of one grace period (shared by the scheduled poll and the first-start one).
         self._stopping.set()
         deadline = asyncio.get_running_loop().time() + STOP_GRACE_SECONDS
+        # The web stops listening now; its requests in flight get the grace beside the poll's, not after (docker: 10 s).
+        web_closed = asyncio.ensure_future(self._web.close() if self._web is not None else asyncio.sleep(0))
         if self.scheduler is not None and self.scheduler.running:
-            # No new runs; a scheduled poll already running gets the grace too, because shutting the scheduler down
-            # cancels the jobs it is running.
+            # No new runs; a scheduled poll running gets the grace too (shutting the scheduler down cancels its jobs).
             self.scheduler.pause()
             if self._poll_lock.locked():
                 with contextlib.suppress(TimeoutError):
@@ -253,6 +254,7 @@ class Service:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
+        await web_closed  # before the parts a request's decision reaches stop
         if self.model_refresher is not None:
             await self.model_refresher.stop()
         if self.publisher is not None:
@@ -260,8 +262,6 @@ class Service:
         if self.bot is not None:
             await self.bot.close()
             log.info("discord: logged out")
-        if self._web is not None:
-            await self._web.close()
         jobs.attach(None)
         if self.database is not None:
             self.database.dispose()

@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy.exc import SQLAlchemyError
 
+from digest.arxiv.turns import STOP_GRACE_SECONDS
 from digest.clock import steady_now, utc_now
 from digest.config import ConfigError, Settings, secretstore
 from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
@@ -155,13 +156,19 @@ def create_web_app(
     return app
 
 
+# What the stop (runner.cleanup) gives a request in flight (a form whose body is still arriving, a page a client reads
+# slowly) before cancelling it, and aiohttp gives a cancelled one as long again: within the service's one grace. Its
+# default, a minute, held `digest run`'s stop past docker stop's 10 s.
+REQUEST_GRACE_SECONDS = STOP_GRACE_SECONDS / 2
+
+
 async def serve(
     app: web.Application, host: str, port: int, sockets: list[socket.socket] | None = None
 ) -> web.AppRunner:
     """Starts serving `app` on `sockets` bound before (listening.bind_web_address), else on host:port, bound now; stop
-    it with `await runner.cleanup()`. Port 0 picks a free port (see bound_port)."""
+    it with `await runner.cleanup()` (within STOP_GRACE_SECONDS). Port 0 picks a free port (see bound_port)."""
     bound = sockets if sockets is not None else bind_web_address(host, port)
-    runner = web.AppRunner(app, access_log=None, logger=SERVER_LOG)
+    runner = web.AppRunner(app, access_log=None, logger=SERVER_LOG, shutdown_timeout=REQUEST_GRACE_SECONDS)
     try:
         await runner.setup()
         for sock in bound:

@@ -1,0 +1,61 @@
+"""`digest run` told to stop (SIGTERM: docker stop, systemd) while a web request is still in flight: a form whose body
+never finishes arriving, or a page read by a client that hardly reads. The stop gives such a request the service's one
+grace, then goes on: docker stop kills at 10 s, and aiohttp's own default waited a minute."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.service_runs import spawned_service
+
+HALF_SENT_FORM = (
+    b"POST /suggest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: 1000\r\n\r\npaper=2504.08729&note=half"
+)
+SLOWLY_READ_PAGE = b"GET /feeds/list.xml HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+STOPPED_WITHIN = 25.0  # the grace (8 s) and the stop's own bookkeeping, generously; aiohttp's default took 60 s
+
+
+@pytest.mark.parametrize("request_sent", [HALF_SENT_FORM, SLOWLY_READ_PAGE], ids=["half-sent form", "slow reader"])
+def test_a_request_in_flight_does_not_hold_the_stop_past_its_grace(tmp_path: Path, request_sent: bytes) -> None:
+    """A POST whose body was still arriving (a client on a bad line, or one that never sends it), or a feed read a
+    byte at a time, held SIGTERM's stop for a minute: docker stop killed the service at 10 s, before it recorded
+    anything or said "stopped". The request now gets the service's grace; the stop ends with exit 0 and "stopped",
+    and the half-sent form changed nothing."""
+    service, log = spawned_service(tmp_path, "http://127.0.0.1:9/unused")
+    try:
+        deadline = time.monotonic() + 90
+        while "start-up: caught up" not in log.read_text(encoding="utf-8", errors="replace"):
+            assert service.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
+        match = re.search(r"port = (\d+)", (tmp_path / "config.toml").read_text(encoding="utf-8"))
+        assert match is not None
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)  # a reader that hardly reads
+            client.connect(("127.0.0.1", int(match.group(1))))
+            client.sendall(request_sent)
+            time.sleep(1.0)  # the server has read the request's head and its handler is waiting
+            if request_sent.startswith(b"GET"):
+                assert client.recv(1) == b"H"  # the answer's first byte, and then no more
+            started = time.monotonic()
+            service.send_signal(signal.SIGTERM)
+            status = service.wait(timeout=120)
+            took = time.monotonic() - started
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert status == 0, lines[-5:]
+    assert lines[-1].endswith("digest.service: stopped"), lines[-5:]
+    assert took < STOPPED_WITHIN, f"the stop took {took:.1f} s"
+    with sqlite3.connect(f"file:{tmp_path / 'data' / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
+        assert connection.execute("SELECT count(*) FROM candidates").fetchone() == (0,)
