@@ -1,6 +1,7 @@
 """arXiv's own ways of writing text, end to end: TeX accents in a title and the authors' names, math, and Unicode
 written otherwise than arXiv's pages show it. A feed in arXiv's format is polled, the paper approved, and what a
-reader sees is checked: the list page and its search, the list's Markdown, the Discord embed, the public feed.
+reader sees is checked: the list page and its search, the list's Markdown, the Discord embed, the public feed, the
+review page and the weekly email.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import date
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,11 +21,16 @@ from sqlalchemy import select
 
 from digest.arxiv.poll_pass import run_poll
 from digest.discord.messages import candidate_embed
+from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.storage.models import Candidate
+from digest.weekly.store import run_weekly_job
 from tests.arxiv_server import FakeClock
 from tests.feedbuild import build_rss, load_records
-from tests.web_server import Site, running_site, site_settings
+from tests.smtp_server import Inbox, smtp_server
+from tests.web_server import Site, running_site, sign_in, site_settings
+from tests.weekly_data import APPROVED_IN_WEEK, Clock
+from tests.weekly_email import NOW, parts, statuses, with_smtp
 
 PAPER = "2506.04706"  # a real multimodal-interpretability paper that is not in the list
 MONDAY = date(2026, 4, 27)
@@ -55,15 +62,20 @@ async def poll_and_approve(site: Site, tmp_path: Path, title: str, authors: list
 
 
 async def poll_and_approve_each(site: Site, source: Path, arxiv_ids: list[str]) -> list[Candidate]:
+    candidates = await polled(site, source, arxiv_ids)
+    for candidate in candidates:
+        assert site.reviewer.decide(candidate.id, "approve", Actor("ann", None, "web"), "Attention").changed
+    return candidates
+
+
+async def polled(site: Site, source: Path, arxiv_ids: list[str]) -> list[Candidate]:
+    """The candidates a poll of `source` found, pending, in the order of `arxiv_ids`."""
     summary = await run_poll(site.settings, site.database, sources=[str(source)], clock=FakeClock())
     assert summary.outcome == "ok", summary.to_dict()
     with site.database.reading() as session:
         found = session.scalars(select(Candidate).where(Candidate.arxiv_id.in_(arxiv_ids))).all()
         session.expunge_all()
-    candidates = sorted(found, key=lambda candidate: arxiv_ids.index(candidate.arxiv_id))
-    for candidate in candidates:
-        assert site.reviewer.decide(candidate.id, "approve", Actor("ann", None, "web"), "Attention").changed
-    return candidates
+    return sorted(found, key=lambda candidate: arxiv_ids.index(candidate.arxiv_id))
 
 
 async def list_page(site: Site, search: str) -> str:
@@ -185,3 +197,36 @@ async def test_a_hostile_title_in_tex_makes_no_markup_anywhere(site: Site, tmp_p
     assert titles[PAPER] == shown and b"<script>" not in body and b'href="javascript' not in body
     embed_title = candidate_embed(candidate, site.settings.discord.section_emojis)["title"]
     assert embed_title.startswith(r"Probes \<script\>alert\(1\)\</script\>"), embed_title
+
+
+# Math that reads as Unicode, a calligraphic letter read as the letter, a tag in a formula, and a formula with no
+# plain form (kept as its TeX source): as arXiv writes them, then as texmath gives them.
+MATH_TITLE = r"Sparse $\ell_1$ probes of $\mathcal{V}$-LLMs: $<b>x</b>$ and $K_\infty$ heads"
+MATH_SHOWN = r"Sparse ℓ₁ probes of V-LLMs: <b>x</b> and $K_\infty$ heads"
+
+
+@pytest.mark.asyncio
+async def test_math_in_a_title_reads_as_text_on_the_review_page(site: Site, tmp_path: Path) -> None:
+    """The list, its Markdown, the feeds and Discord were tested to show a title's math as text; the page a maintainer
+    decides on was not. It shows what texmath gives, its tag as text."""
+    await polled(site, feed_file(tmp_path, MATH_TITLE, ["Ann Bee"]), [PAPER])
+    await sign_in(site)
+    async with site.client.get("/review") as reply:
+        page = await reply.text()
+    assert f"arxiv.org/abs/{PAPER}" in page and MATH_SHOWN in unescape(re.sub(r"</?mark>", "", page)), page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page and r"\ell" not in page
+
+
+@pytest.mark.asyncio
+async def test_math_in_a_title_reads_as_text_in_both_parts_of_the_weekly_email(site: Site, tmp_path: Path) -> None:
+    """Nor was the weekly email: its text part shows the title as it reads (no Markdown escapes of the '$' kept for
+    GitHub), its HTML part the same with the tag as text."""
+    (candidate,) = await polled(site, feed_file(tmp_path, MATH_TITLE, ["Ann Bee"]), [PAPER])
+    approved = Reviewer(site.database, site.settings, Clock(APPROVED_IN_WEEK[1][2]))
+    assert approved.decide(candidate.id, "approve", Actor("ann", None, "cli"), "Attention").changed
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        assert statuses(run_weekly_job(with_smtp(site.settings, port), site.database, NOW)) == [("2026-W48", "sent")]
+    text, html = parts(inbox.messages[0])
+    assert f"* {MATH_SHOWN}\n" in text, text
+    assert escape(MATH_SHOWN, quote=False) in html and "<b>x</b>" not in html, html

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.cli import main
 from digest.config import load_settings
 from tests.config_cmd import ROOT, VARIABLES, run, write
 from tests.config_cmd import clean_environment as clean_environment  # the fixture, shared
@@ -264,3 +265,25 @@ def test_a_token_with_a_space_inside_is_one_problem_naming_it(
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert len(problems) == 1 and variable in problems[0] and "holds a space inside it" in problems[0], out
     assert "Secret0123456789" not in out and "abcdefXYZ" not in out
+
+
+@pytest.mark.parametrize(("key", "inside"), [("admin_token", " "), ("feed_token", "\u00a0"), ("feed_token", "\t")])
+def test_a_token_kept_in_the_secrets_file_with_a_space_inside_is_refused_naming_the_file_and_key(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], key: str, inside: str
+) -> None:
+    """The same token refused from the environment, hand-edited into data/secrets.json with a space (or a tab) inside
+    it, was said as "holds a space inside it ... (the other one is kept in data/secrets.json)": neither the key nor
+    the file named, and a word about another secret there was none. `config check` and `run` now name both, never
+    the token."""
+    data = clean_environment / "data"
+    secrets = write(data / "secrets.json", json.dumps({key: "Secret0123456789" + inside + "abcdefXYZ"}))
+    secrets.chmod(0o600)
+    status, out = run(capsys, "--data-dir", str(data), "config", "check")
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert status == 1 and len(problems) == 1, out
+    assert problems[0].startswith(f"problem: {secrets}: {key} holds a ") and "the other one" not in out, out
+    assert "Secret0123456789" not in out and "abcdefXYZ" not in out
+    assert main(["--data-dir", str(data), "run", "--port", "9"]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said[-1] == f"digest: configuration: {problems[0].removeprefix('problem: ')}", said
+    assert "Secret0123456789" not in "\n".join(said) and json.loads(secrets.read_text(encoding="utf-8")).keys() == {key}

@@ -8,7 +8,10 @@ import re
 from html import unescape
 
 import pytest
+from sqlalchemy import func, select
 
+from digest.arxiv.additions import EXAMPLE
+from digest.storage.models import Candidate
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import Site, sign_in
 
@@ -55,3 +58,25 @@ async def test_each_refused_value_is_named_escaped_and_cut_short(site: Site) -> 
         assert "<script>" not in page and "9" * 100 not in page
     async with site.client.get("/review", params={"status": "maybe"}) as reply:  # a short value is quoted whole
         assert said(await reply.text()) == "?status= must be one of pending, approved, rejected or all, not 'maybe'."
+
+
+@pytest.mark.asyncio
+async def test_a_reference_naming_no_paper_is_quoted_on_review_add_and_suggest(site: Site) -> None:
+    """The Add a paper form on /review and the readers' /suggest said "That is not an arXiv ID or URL" without the
+    value refused, unlike every other 400. Expected: the value quoted (its first 40 characters, as text), nothing
+    added, and the form's field keeping what was typed (its own 300 characters at most)."""
+    _, csrf = await sign_in(site)
+    form = {"csrf": csrf, "paper": HOSTILE, "section": "", "filters": ""}
+    async with site.client.post("/review/add", data=form) as reply:
+        added = await reply.text()
+        assert reply.status == 400, added[:300]
+    async with site.fresh_client() as reader, reader.post("/suggest", data={"paper": HOSTILE, "note": ""}) as reply:
+        suggested = await reply.text()
+        assert reply.status == 400, suggested[:300]
+    for page, paragraph, before in ((added, "add-refused", "Not added: "), (suggested, "error", "")):
+        found = re.search(rf'<p class="error" id="{paragraph}"[^>]*>(.*?)</p>', page, re.S)
+        assert found is not None, page[:500]
+        assert unescape(found.group(1)) == f"{before}{SHOWN} is not an arXiv ID or URL: {EXAMPLE}."
+        assert "<script>" not in page and "9" * 300 not in page  # the field keeps 300 characters of what was typed
+    with site.database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Candidate)) == 0

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 # The reference rule lives in references.py (pure); every shell still imports it from here.
 from digest.arxiv.references import parse_arxiv_reference as parse_arxiv_reference
 from digest.arxiv.references import unissued_reason
-from digest.text import one_line, readable_section
+from digest.text import one_line, quoted, readable_section
 from digest.vocab import READER_SOURCE
 
 if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a paper is added, not by `--help`
@@ -28,12 +28,15 @@ EXAMPLE = "give one like 2501.01234, arXiv:2501.01234, hep-th/9901001 or https:/
 MAX_NOTE = 1000
 
 
-def reference_refused(text: str) -> str:
+def reference_refused(text: str, *, quote: bool = False) -> str:
     """The one line a person is told when what they typed names no paper: what is wrong with an ID arXiv cannot have
-    issued (as `digest add` and lint say it), or that it is no ID at all. Only the ID's own characters are quoted."""
+    issued (as `digest add` and lint say it, naming the ID), or that it is no ID at all. `quote`: that line names what
+    was typed too (a page's 400 does, cut short, as text; Discord's answer does not)."""
     why = unissued_reason(text[:300])
     if why is not None:
         return f"That is no ID arXiv can have issued: {why}."
+    if quote and one_line(text):
+        return f"{quoted(text)} is not an arXiv ID or URL: {EXAMPLE}."
     return f"That is not an arXiv ID or URL: {EXAMPLE}."
 
 

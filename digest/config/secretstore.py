@@ -135,6 +135,9 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
     if missing:
         path = secrets_path(settings)
         stored = _read_file(path)
+        problems = _stored_problems(path, stored, missing)
+        if problems:  # before any is generated: a refusal leaves the file as it was
+            raise SecretStoreError("; ".join(problems))
         if stored:
             _make_owner_only(path)
         generated = [name for name in missing if name not in stored]
@@ -222,13 +225,35 @@ def _with_stored(settings: Settings, values: dict[str, str | None], model: type[
         raise SecretStoreError(f"{lines} (the other one is kept in {secrets_path(settings)})") from None
 
 
+def _stored_problems(path: Path, stored: dict[str, str], used: list[str]) -> list[str]:
+    """What is wrong with each value of the file the service would use, by the rules the environment's is held to (a
+    control character; a token's space inside it): one line each, naming the file and the key, never the value."""
+    problems = []
+    for name in used:
+        if name not in stored:
+            continue
+        try:
+            Secrets(**{name: SecretStr(stored[name])})
+        except ValidationError as exc:
+            problems += [
+                f"{path}: {name} {error['msg']} (or delete {name} there: a new one is generated)"
+                for error in exc.errors()
+            ]
+    return problems
+
+
 def stored_secrets_problems(settings: Settings) -> list[str]:
     """What the start would refuse in the secrets file (`digest config check`), without generating or writing any:
-    a file that cannot be read, or a value set in the environment that is one the file keeps for another secret."""
+    a file that cannot be read, a value in it the environment's would be refused for (config.credentials), or a value
+    set in the environment that is one the file keeps for another secret."""
     try:
         stored = _read_file(secrets_path(settings))
     except SecretStoreError as exc:
         return [str(exc)]
+    kept = [name for name in GENERATED if not _value(getattr(settings.secrets, name))]
+    problems = _stored_problems(secrets_path(settings), stored, kept)
+    if problems:
+        return problems
     values = {name: _value(getattr(settings.secrets, name)) or stored.get(name) for name in GENERATED}
     try:
         _with_stored(settings, values, Secrets)

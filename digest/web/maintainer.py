@@ -111,7 +111,9 @@ async def review_add(request: web.Request) -> web.Response:
     back = review_address(form.get("filters", ""))  # a refusal leads back to the queue the form was on
     arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
     if arxiv_id is None:
-        return await add_refused(request, claim, form, 400, paper_add.reference_refused(form.get("paper", "")))
+        return await add_refused(
+            request, claim, form, 400, paper_add.reference_refused(form.get("paper", ""), quote=True)
+        )
     section = posted_section(form)
     try:
         candidate_id = await added_candidate(context, arxiv_id, section, web_actor(claim))

@@ -115,7 +115,7 @@ async def suggest_submit(request: web.Request) -> web.Response:
         log.info("suggest: a filled honeypot from %s; nothing stored", address)
         return render(request, "suggested.html", outcome="queued", arxiv_id=None)
     if arxiv_id is None or known is None:
-        return _form_error(request, 400, paper_add.reference_refused(form.get("paper", "")), form)
+        return _form_error(request, 400, paper_add.reference_refused(form.get("paper", ""), quote=True), form)
     try:
         outcome = await queue_suggestion(context, arxiv_id, form.get("note", ""), known)
     except SQLAlchemyError as exc:
