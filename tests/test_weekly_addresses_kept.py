@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +152,42 @@ def test_an_upgraded_database_holds_no_address_of_an_edition_done_with(
     ]
     assert "cy@example.org" in str(rows[2][4]), "the retry owed still knows whom it owes"
     assert rows[0][5] == "refused: …: 550 5.1.1 no such user", rows
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_edition_refused_before_the_upgrade_keeps_whom_it_owes_30_days_from_it(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> None:
+    """A database at 0031 with an edition refused for good after it reached some: when it was refused is not on
+    record, so the upgrade starts its 30 days (as 0031 did for one given up); one refused before it reached anyone
+    owes nobody by address, and keeps none."""
+    with contextlib.ExitStack() as stack:
+        if backend == "postgresql":
+            url = database_at("0031", stack.enter_context(request.getfixturevalue("postgres_server").fresh_database()))
+        else:
+            url = database_at("0031", tmp_path / "digest.sqlite3")
+        engine = create_database_engine(url)
+        try:
+            with engine.begin() as connection:
+                insert = text(
+                    "INSERT INTO weekly_digests (week, edition, status, attempts, reached_count, deferred)"
+                    " VALUES (:week, 'readers', 'refused', 1, :reached, :deferred)"
+                )
+                connection.execute(insert, {"week": "2026-W41", "reached": 5, "deferred": json.dumps([GREYLISTED])})
+                connection.execute(insert, {"week": "2026-W42", "reached": 0, "deferred": "[]"})
+            before = datetime.now(UTC)
+            command.upgrade(alembic_config(engine), "head")
+            with engine.connect() as connection:
+                query = "SELECT week, status, deferred, refused_at FROM weekly_digests ORDER BY week"
+                rows = list(connection.execute(text(query)).all())
+        finally:
+            engine.dispose()
+    assert [
+        (week, status, json.loads(deferred) if isinstance(deferred, str) else deferred)
+        for week, status, deferred, _ in rows
+    ] == [
+        ("2026-W41", "refused", [GREYLISTED]),
+        ("2026-W42", "refused", []),
+    ], rows
+    refused_at = rows[0][3] if isinstance(rows[0][3], datetime) else datetime.fromisoformat(str(rows[0][3]))
+    assert abs(refused_at.replace(tzinfo=UTC) - before) < timedelta(minutes=5), rows

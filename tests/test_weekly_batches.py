@@ -5,20 +5,26 @@ against aiosmtpd on loopback and a real SQLite file, with batches of five (the m
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from digest.cli import main
-from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job, unsent_retry_at
 from tests.smtp_server import Inbox, free_port, smtp_server
-from tests.weekly_mail_delivery import NOW, SelectiveInbox, config, served_week, weekly_job_mail
+from tests.weekly_mail_delivery import (
+    NOW,
+    SecondMessageRefusingInbox,
+    SelectiveInbox,
+    config,
+    done_with_a_day_before,
+    served_week,
+    weekly_job_mail,
+)
 
 READERS = tuple(f"reader{number:02d}@example.org" for number in range(12))
 
@@ -106,15 +112,6 @@ def test_a_server_closing_mid_batch_leaves_the_rest_owed_with_a_back_off_and_nob
     assert delivered(inbox) == sorted(READERS), delivered(inbox)
 
 
-class SecondMessageRefusingInbox(Inbox):
-    """Takes the first message; refuses the next one's DATA for good (a policy, a size a later message exceeded)."""
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.envelopes:
-            return "554 5.7.1 message rejected: policy violation"
-        return await super().handle_DATA(server, session, envelope)
-
-
 def test_a_message_refused_for_good_after_an_earlier_batch_is_not_retried_for_weeks(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -129,6 +126,7 @@ def test_a_message_refused_for_good_after_an_earlier_batch_is_not_retried_for_we
         a_day_later = run_weekly_job(settings, database, NOW + timedelta(days=1))
         with database.reading() as session:
             found = week_state(session, "2026-W48", "readers")
+        done_with_a_day_before(database, NOW)  # the command reads the real clock: within 30 days, whom it owes is kept
     assert delivered(inbox) == sorted(READERS[:5])
     (outcome,) = first.emails
     assert outcome.retry_at is None and first.retry_at is None, outcome
@@ -168,6 +166,7 @@ def test_a_partly_refused_edition_sent_by_hand_that_every_reader_refuses_for_now
     send += ["weekly", "--week", "2026-W48", "--edition", "readers", "--send"]
     with served_week(tmp_path, port, config(port, recipients=READERS, maintainers=()), inbox) as (settings, database):
         run_weekly_job(settings, database, NOW)
+        done_with_a_day_before(database, NOW)  # the command reads the real clock: within 30 days, whom it owes is kept
         inbox.replies = {address: "451 4.7.1 Greylisted, please try again later" for address in owed}
         assert main(send) == 1
         with database.reading() as session:
@@ -214,13 +213,9 @@ def test_a_send_by_hand_that_every_reader_still_owed_refuses_for_good_leaves_the
         run_weekly_job(settings, database, NOW)
         if left == "given-up":
             run_weekly_job(settings, database, later - timedelta(days=1))
-            # `digest weekly --send` reads the real clock, the job the test's: the edition was given up a day before
-            # both, whatever today is (on the job's clock alone, 2027-01-04, its 30 days ran out here on 2027-02-03).
-            with database.transaction() as session:
-                edition = session.scalars(
-                    select(WeeklyDigest).where(WeeklyDigest.week == "2026-W48", WeeklyDigest.edition == "readers")
-                ).one()
-                edition.given_up_at = max(datetime.now(UTC), later) - timedelta(days=1)
+        # `digest weekly --send` reads the real clock, the job the test's: given up (or refused) a day before both,
+        # whatever today is (on the job's clock alone, 2027-01-04, its 30 days ran out here on 2027-02-03).
+        done_with_a_day_before(database, later)
         with database.reading() as session:
             before = week_state(session, "2026-W48", "readers")
         capsys.readouterr()

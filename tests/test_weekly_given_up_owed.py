@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from digest.weekly import mailer
 from digest.weekly.issue import IsoWeek
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job, send_week
 from tests.conftest import make_settings
-from tests.smtp_server import free_port, smtp_server
-from tests.weekly_mail_delivery import NOW, SelectiveInbox, config, setup
+from tests.smtp_server import Inbox, free_port, smtp_server
+from tests.weekly_mail_delivery import NOW, SecondMessageRefusingInbox, SelectiveInbox, config, setup
 
 READERS = ("ann@example.org", "bob@example.org", "cy@example.org")
 GREYLISTED = "451 4.7.1 Greylisted, please try again later"
@@ -94,3 +95,85 @@ def test_a_reader_taken_off_the_recipients_is_never_sent_a_retry_and_is_no_longe
     ], dropped
     assert [o.status for o in done.emails] == ["sent"], done
     assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["ann@example.org"], ["cy@example.org"]]
+
+
+@pytest.mark.parametrize("days", [29, 31])
+def test_an_edition_refused_for_good_goes_by_hand_to_whom_it_owed_for_30_days_then_says_they_are_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, days: int
+) -> None:
+    """The first batch went out and the server refused the second's message for good (554): the edition is refused,
+    owed to the seven of the second batch for a send by hand once the cause is fixed. Their addresses were kept with
+    no time limit. Now they are kept 30 days from the refusal, as a given-up edition's are: within them the send by
+    hand goes to them alone; after them it is not sent, says why in one line, and the edition stays refused."""
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
+    port = free_port()
+    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    fixed = Inbox()
+    try:
+        with smtp_server(SecondMessageRefusingInbox(), port):
+            run_weekly_job(settings, database, NOW)
+        with database.reading() as session:
+            refused = week_state(session, "2026-W48", "readers")
+        with smtp_server(fixed, port):
+            asked = send_week(settings, database, IsoWeek(2026, 48), NOW + timedelta(days=days), ignore_backoff=True)
+        with database.reading() as session:
+            after = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert refused is not None and (refused.status, refused.deferred) == ("refused", readers[5:]), refused
+    by_hand = [envelope.rcpt_tos for envelope in fixed.envelopes]
+    if days == 29:
+        assert asked.status == "sent" and sorted(a for rcpts in by_hand for a in rcpts) == list(readers[5:]), by_hand
+        assert after is not None and (after.status, after.deferred) == ("sent", ()), after
+        return
+    assert by_hand == [], by_hand
+    assert (asked.status, asked.message) == (
+        "given-up",
+        "not sent: the addresses of the 7 readers it was still owed were dropped 30 days after it was refused for"
+        " good; the others have it",
+    )
+    assert after is not None and (after.status, after.given_up, after.deferred) == ("refused", 7, ()), after
+
+
+@pytest.mark.asyncio
+async def test_a_poll_drops_the_addresses_an_edition_given_up_or_refused_owed_once_their_30_days_are_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edition given up (bob greylisted) and one refused for good after it reached some owe readers. Their
+    addresses were dropped only by the weekly job, up to a week after their 30 days. The poll, run each weekday,
+    drops them too: a poll on day 29 keeps them, one on day 31 leaves no owed address in the database."""
+    from digest.arxiv.poll_pass import run_poll
+    from tests.arxiv_server import ArxivServer, FakeClock
+    from tests.service_runs import one_feed_config
+
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    path = settings.data_dir / "digest.sqlite3"
+    try:
+        with smtp_server(SelectiveInbox({"bob@example.org": GREYLISTED}), port):
+            run_weekly_job(settings, database, NOW)
+        # W48 given up; the missed W49 reaches ann and bob in a first message, and the second's, cy's, is refused.
+        monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 2)
+        with smtp_server(SecondMessageRefusingInbox(), port):
+            run_weekly_job(settings, database, GIVEN_UP_AT)
+        owed_at: dict[int, list[tuple[str, str, str]]] = {}
+        async with ArxivServer() as arxiv:
+            polling = make_settings(settings.data_dir, one_feed_config(arxiv))
+            for day in (29, 31):
+                await run_poll(polling, database, clock=FakeClock(GIVEN_UP_AT + timedelta(days=day)))
+                owed_at[day] = owed_rows(path)
+    finally:
+        database.dispose()
+    assert owed_at[29] == [
+        ("2026-W48", "given-up", '["bob@example.org"]'),
+        ("2026-W49", "refused", '["cy@example.org"]'),
+    ]
+    assert owed_at[31] == [("2026-W48", "given-up", "[]"), ("2026-W49", "refused", "[]")], owed_at
+
+
+def owed_rows(path: Path) -> list[tuple[str, str, str]]:
+    """The readers' editions of 2026-W48 and W49 as the SQLite file holds them: week, status and whom each owes."""
+    with sqlite3.connect(path) as connection:
+        query = "SELECT week, status, deferred FROM weekly_digests WHERE week IN ('2026-W48', '2026-W49')"
+        return connection.execute(f"{query} AND edition = 'readers' ORDER BY week").fetchall()

@@ -179,7 +179,8 @@ def test_giving_up_an_edition_most_readers_have_says_who_has_it_and_who_does_not
 def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_path: Path) -> None:
     """The readers' edition reached a and c, the server greylisted b, and weeks later it was given up for b. Asked to
     send it again (a job that listed the week before another process gave it up), the outcome said "not sent: given
-    up ...", false of an edition two of three readers have: it says whom it reached and whom not."""
+    up ...", false of an edition two of three readers have: it says whom it reached and whom not, and until when a
+    send by hand still reaches b (it did not say)."""
     from digest.weekly.issue import IsoWeek
     from digest.weekly.store import give_up_stale_weeks, send_week
 
@@ -201,6 +202,11 @@ def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_
     assert outcome.message.startswith(
         "sent to 2 recipients; not to 1 recipient: given up: older than the last 4 weeks after 1 attempt; "
     ), outcome.message
+    # Until when the send by hand still reaches b: 30 days after it was given up (2027-01-11 07:00 UTC).
+    by_hand = (
+        "`digest weekly --week 2026-W48 --edition readers --send` sends it to them by hand until 2027-02-10 07:00 UTC"
+    )
+    assert outcome.message.endswith(f"; {by_hand}") and "\n" not in outcome.message, outcome.message
     assert len(inbox.envelopes) == 1
 
 

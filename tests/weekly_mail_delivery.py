@@ -16,6 +16,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
+from digest.storage.state import WeeklyDigest
 from digest.weekly.ledger import week_state
 from digest.weekly.store import SendOutcome, WeeklyResult, run_weekly_job
 from tests.conftest import make_settings
@@ -80,6 +81,22 @@ def state(database: Database, week: str, edition: str) -> tuple[str, int] | None
     return None if found is None else (found.status, found.attempts)
 
 
+def done_with_a_day_before(
+    database: Database, clock: datetime, week: str = "2026-W48", edition: str = "readers"
+) -> None:
+    """Dates the edition's giving up (or refusal for good, whichever it had) a day before both the test's `clock` and
+    the real one (`digest weekly --send` reads it): the 30 days whom it owes are kept for run from then, whatever
+    today is."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        assert row is not None and (row.given_up_at or row.refused_at) is not None, row
+        at = max(datetime.now(UTC), clock) - timedelta(days=1)
+        if row.given_up_at is not None:
+            row.given_up_at = at
+        else:
+            row.refused_at = at
+
+
 class SelectiveInbox(Inbox):
     """Answers RCPT for the addresses in `replies` with that reply (e.g. a 451 or a 550); accepts the others."""
 
@@ -92,6 +109,15 @@ class SelectiveInbox(Inbox):
             return self.replies[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+
+class SecondMessageRefusingInbox(Inbox):
+    """Takes the first message; refuses the next one's DATA for good (a policy, a size a later message exceeded)."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.envelopes:
+            return "554 5.7.1 message rejected: policy violation"
+        return await super().handle_DATA(server, session, envelope)
 
 
 class AcceptThenDropInbox(Inbox):

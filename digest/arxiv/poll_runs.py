@@ -21,6 +21,7 @@ from digest import health
 from digest.arxiv.announcements import served_feed_day
 from digest.arxiv.fetch_types import source_key
 from digest.storage.db import Database
+from digest.storage.owed_kept import forget_owed_past_keeping
 from digest.storage.state import FeedState, PollRun
 from digest.vocab import PollOutcome
 
@@ -68,9 +69,10 @@ def finish_run(
     summary: Any,
     kept_sources: Collection[str] | None = None,
 ) -> None:
-    """Records the run's end, and forgets in the same transaction the runs and the sources' state past keeping (see
-    forget_old_runs, forget_unused_state; `kept_sources`: the configured ones and this pass's, None when the
-    configured ones could not be read, so no state is forgotten)."""
+    """Records the run's end, and forgets in the same transaction the runs, the sources' state and the weekly
+    digest's owed addresses past keeping (see forget_old_runs, forget_unused_state, forget_owed_past_keeping;
+    `kept_sources`: the configured ones and this pass's, None when the configured ones could not be read, so no state
+    is forgotten)."""
     with database.transaction() as session:
         run = session.get(PollRun, run_id)
         if run is not None:
@@ -78,6 +80,9 @@ def finish_run(
             run.outcome = outcome
             run.summary = {**summary, "process": (run.summary or {}).get("process")}
         forget_old_runs(session, finished_at)
+        # The readers an edition given up or refused for good owed, once their window is over: no address outlives it
+        # longer than till the next poll (each weekday by default; the weekly job, which drops them too, runs weekly).
+        forget_owed_past_keeping(session, finished_at)
         if kept_sources is not None:
             forget_unused_state(session, kept_sources, finished_at)
 

@@ -67,11 +67,13 @@ class WeeklyDigest(Base):
     reached_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     refused_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     given_up_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # When it was given up: the addresses it still owed are kept ledger.GIVEN_UP_KEPT_FOR after, for a send by hand.
+    # When it was given up, or refused for good: the addresses it still owed are kept storage/owed_kept.py's
+    # OWED_KEPT_FOR after, for a send by hand (then dropped, and counted as given up on).
     given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Refused for now (a 4xx reply: greylisting), or the message refused for good after some had it: owed the edition,
     # which is retried for them alone; emptied once they have it, are recipients no more, or the edition was given up
-    # longer ago than ledger.GIVEN_UP_KEPT_FOR.
+    # or refused longer ago than OWED_KEPT_FOR.
     deferred: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 

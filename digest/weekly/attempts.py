@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.clock import as_utc
 from digest.storage.db import Database
+from digest.storage.owed_kept import forget_owed, owed_kept_since
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.issue import Edition
-from digest.weekly.ledger import FAILED, GIVEN_UP_KEPT_FOR, QUIET, REFUSED, SENT
+from digest.weekly.ledger import FAILED, QUIET, REFUSED, SENT
 from digest.weekly.refusals import without_addresses
 
 MAX_BACKOFF = timedelta(days=1)
@@ -26,31 +27,33 @@ MAX_BACKOFF = timedelta(days=1)
 @dataclass(frozen=True)
 class Owed:
     """Whom the claimed edition goes to now; how many it owed are recipients no more (dropped from those it owes); and
-    how many an edition given up owed once their addresses were dropped (GIVEN_UP_KEPT_FOR after), sent nothing."""
+    how many an edition given up or refused for good owed once their addresses were dropped (OWED_KEPT_FOR after,
+    `done_with` says which), sent nothing."""
 
     to: list[str]
     no_longer_recipients: int = 0
     forgotten: int = 0
+    done_with: str = "given up"
 
 
 def owed(database: Database, week: str, edition: Edition, recipients: Sequence[str], now: datetime) -> Owed:
     """Who the claimed edition goes to: its recipients, or, once it went to some, those the server refused for now
     that are recipients still (the others have it already). One owed who is no longer a recipient is dropped from
-    those it owes here, whatever comes of the send; so are those of an edition given up too long ago."""
+    those it owes here, whatever comes of the send; so are those of an edition given up or refused too long ago."""
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         if row is None:
             return Owed(list(recipients))
-        if row.given_up_at is not None and as_utc(row.given_up_at) < as_utc(now) - GIVEN_UP_KEPT_FOR and row.deferred:
-            row.deferred = []  # kept for a send by hand no longer (the weekly job drops them too)
+        forget_owed(row, now)  # kept for a send by hand no longer (the weekly job and the poll drop them too)
         deferred, reached = list(row.deferred), row.reached_count
         gone = [address for address in deferred if address not in recipients]
         if gone:
             row.deferred = [address for address in deferred if address in recipients]
-        forgotten = row.given_up_count if row.given_up_at is not None and not deferred else 0
+        forgotten = row.given_up_count if owed_kept_since(row) is not None and not deferred else 0
+        done_with = "given up" if row.given_up_at is not None else "refused for good"
     if not deferred and reached:
         # It reached some and owes nobody (those given up on too long ago are not kept): not sent again to its readers
-        return Owed([], forgotten=forgotten)
+        return Owed([], forgotten=forgotten, done_with=done_with)
     if not deferred:
         return Owed(list(recipients))
     return Owed([recipient for recipient in recipients if recipient in deferred], len(gone))
@@ -77,11 +80,12 @@ def mark_delivered(
         row.reached_count += len(delivery.accepted)
         row.refused_count += len(delivery.refused)
         row.message_id = delivery.message_id or row.message_id
-        row.deferred, row.given_up_at = list(delivery.deferred), None  # owed afresh (its own retries), if at all
+        # Owed afresh (its own retries), if at all; refused for good, whom it owes is kept OWED_KEPT_FOR from now.
+        row.deferred, row.given_up_at, row.refused_at = list(delivery.deferred), None, None
         # The replies as the log said them, without the addresses (the log named them; how many is counted here).
         row.last_error = f"refused: {without_addresses(delivery.refusals)}"[:2000] if delivery.refusals else None
         if delivery.withheld:
-            row.status, row.next_attempt_at = REFUSED, None
+            row.status, row.next_attempt_at, row.refused_at = REFUSED, None, as_utc(now)
             row.deferred = [*delivery.deferred, *delivery.withheld]
             return None
         if delivery.deferred and stopped:
@@ -135,12 +139,14 @@ def mark_failed(
         return row.next_attempt_at
 
 
-def mark_refused(database: Database, week: str, edition: Edition, error: str) -> None:
-    """Records the server's refusal for good: the edition is not tried again (no next attempt)."""
+def mark_refused(database: Database, week: str, edition: Edition, error: str, now: datetime) -> None:
+    """Records the server's refusal for good: the edition is not tried again (no next attempt); whom it still owes is
+    kept OWED_KEPT_FOR from now, for a send by hand."""
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
         row.status, row.last_error, row.next_attempt_at = REFUSED, error[:2000], None
+        row.refused_at, row.given_up_at = as_utc(now), None
 
 
 def mark_quiet(database: Database, week: str, edition: Edition) -> None:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
 from digest.sizes import counted
 from digest.storage.db import Database
+from digest.storage.owed_kept import forget_owed_past_keeping
 from digest.storage.state import WeeklyDigest
 from digest.weekly import ledger
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek
@@ -91,22 +91,14 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
                 # Its record keeps counts, no reader's address in its error; whom it owes stays a while (kept_until).
                 error = f"{note}; {without_addresses(row.last_error)}" if row.last_error else note
                 row.status, row.next_attempt_at, row.last_error = GIVEN_UP, None, error[:2000]
-                row.given_up_count, row.given_up_at = len(row.deferred), as_utc(now)
+                row.given_up_count, row.given_up_at, row.refused_at = len(row.deferred), as_utc(now), None
                 kept_until = as_utc(now) + ledger.GIVEN_UP_KEPT_FOR if row.deferred else None
                 reached_some = row.reached_count if row.deferred else 0
                 edition = GivenUp(row.week, row.edition, reached_some, len(row.deferred), row.refused_count, kept_until)
                 given_up.append(edition)
-        forget_owed_given_up(session, now)
+        # Past then, `digest weekly --send` no longer sends such an edition (given up, or refused for good) to them.
+        forget_owed_past_keeping(session, now)
     return sorted(given_up, key=str)
-
-
-def forget_owed_given_up(session: Session, now: datetime) -> None:
-    """Drops the addresses the editions given up more than GIVEN_UP_KEPT_FOR ago still owed (counted on their record):
-    past then, `digest weekly --send` no longer sends such an edition to them."""
-    expired = WeeklyDigest.given_up_at < as_utc(now) - ledger.GIVEN_UP_KEPT_FOR
-    for row in session.scalars(select(WeeklyDigest).where(expired)):
-        if row.deferred:
-            row.deferred = []
 
 
 def log_given_up(given_up: list[GivenUp]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
 from digest.storage.db import Database
+from digest.storage.owed_kept import OWED_KEPT_FOR, owed_kept_since
 from digest.storage.state import WeeklyDigest
 from digest.weekly.issue import Edition, IsoWeek
 
@@ -32,9 +33,9 @@ KEPT_UNSENT = (QUIET, GIVEN_UP, REFUSED)
 # A claim this old belongs to a process that died mid-send; the week is tried again (it may arrive twice then). A
 # send still going renews its claim (renew_claim) well within this, however long a readers' list takes.
 STALE_CLAIM = timedelta(hours=1)
-# The readers an edition given up still owed are kept this long after, so that `digest weekly --send` can still send
-# it to them by hand; then their addresses are dropped (weekly/catchup.py), as other pruning keeps state for 30 days.
-GIVEN_UP_KEPT_FOR = timedelta(days=30)
+# The readers an edition given up (or refused for good) still owed are kept this long after, so that `digest weekly
+# --send` can still send it to them by hand; then their addresses are dropped (storage/owed_kept.py).
+GIVEN_UP_KEPT_FOR = OWED_KEPT_FOR
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class WeekState:
     reached: int = 0  # how many have the edition (all its recipients, once sent)
     given_up: int = 0  # how many it was owed to when given up (their addresses kept GIVEN_UP_KEPT_FOR, then dropped)
     refused: int = 0  # how many the server refused it for good
+    kept_since: datetime | None = None  # when given up or refused for good: whom it owes is kept GIVEN_UP_KEPT_FOR
 
 
 def week_state(session: Session, week: str, edition: Edition = "readers") -> WeekState | None:
@@ -70,6 +72,7 @@ def week_state(session: Session, week: str, edition: Edition = "readers") -> Wee
         row.reached_count,
         row.given_up_count,
         row.refused_count,
+        owed_kept_since(row),
     )
 
 

@@ -11,6 +11,7 @@ from digest.config import Settings
 from digest.sizes import NAMED, counted, few_named
 from digest.storage.db import Database
 from digest.weekly import ledger
+from digest.weekly.attempts import Owed
 from digest.weekly.issue import Edition, IsoWeek
 from digest.weekly.ledger import (
     FAILED,
@@ -88,12 +89,14 @@ def kept_line(week: str, edition: Edition, status: str | None) -> str:
     )
 
 
-def forgotten(week: str, edition: Edition, count: int) -> SendOutcome:
-    """An edition given up whose owed readers were dropped (ledger.GIVEN_UP_KEPT_FOR after): nobody to send it to."""
-    days = ledger.GIVEN_UP_KEPT_FOR.days
+def forgotten(week: str, edition: Edition, owing: Owed) -> SendOutcome:
+    """An edition given up or refused for good whose owed readers were dropped (ledger.GIVEN_UP_KEPT_FOR after):
+    nobody to send it to."""
+    days, done_with = ledger.GIVEN_UP_KEPT_FOR.days, owing.done_with
+    on = "given up on" if done_with == "given up" else "still owed"
     line = (
-        f"not sent: the addresses of the {counted(count, 'reader')} it was given up on were dropped {days} days after"
-        " it was given up; the others have it"
+        f"not sent: the addresses of the {counted(owing.forgotten, 'reader')} it was {on} were dropped {days} days"
+        f" after it was {done_with}; the others have it"
     )
     return SendOutcome(week, edition, "given-up", line)
 
@@ -113,7 +116,7 @@ def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
         said = "not sent"
         if state.given_up and state.reached:
             said = f"sent to {reached(state.reached)}; not to {counted(state.given_up, 'recipient')}"
-        return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}")
+        return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}{_by_hand_until(state)}")
     if state is not None and state.status == REFUSED:
         return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(name, edition)}")
     if state is not None and state.status == FAILED:
@@ -131,6 +134,17 @@ def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
         # Returned with when it lapses: the service's job then tries again at that time, not a week later.
         return SendOutcome(name, edition, "busy", claim_line(state), state.attempted_at + ledger.STALE_CLAIM)
     return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
+
+
+def _by_hand_until(state: ledger.WeekState) -> str:
+    """Until when a send by hand still reaches those a given-up edition owed, or that it no longer can."""
+    if not state.given_up or not state.reached or state.kept_since is None:
+        return ""
+    until, days = state.kept_since + ledger.GIVEN_UP_KEPT_FOR, ledger.GIVEN_UP_KEPT_FOR.days
+    if not state.deferred:
+        return f"; their addresses were dropped {days} days after it was given up, on {until:%Y-%m-%d %H:%M} UTC"
+    command = f"`digest weekly --week {state.week} --edition {state.edition} --send`"
+    return f"; {command} sends it to them by hand until {until:%Y-%m-%d %H:%M} UTC"
 
 
 def not_emailed(settings: Settings, week: IsoWeek, edition: Edition) -> str:

@@ -103,7 +103,7 @@ def _send_claimed(
         )  # fmt: skip
     if owing.forgotten and not owing.to:  # given up long ago: nothing to send, and it stays as it was
         release_claim(database, name, edition, status_was)
-        log.warning("weekly %s %s: %s", name, edition, (forgot := forgotten(name, edition, owing.forgotten)).message)
+        log.warning("weekly %s %s: %s", name, edition, (forgot := forgotten(name, edition, owing)).message)
         return forgot
     to = owing.to
     try:
@@ -238,7 +238,7 @@ def _failed(
     (a 5xx: retried, it would be refused again every few hours for weeks) is recorded so, and not tried again. One
     sent by hand from a status the job does not retry (refused, given up, quiet) stays so, its record as it was."""
     if exc.for_good:
-        mark_refused(database, name, edition, str(exc))
+        mark_refused(database, name, edition, str(exc), now)
         line = f"{exc}; {refused_line(name, edition)}"
         log.error("weekly %s %s: email not sent: %s", name, edition, line)
         return SendOutcome(name, edition, "failed", line)
