@@ -96,7 +96,7 @@ class _Reader:
             return (" " if spaced else "") + self.command(piece)
         if piece in "}&#%~":
             raise _NoPlainFormError
-        return piece
+        return "\u2217" if piece == "*" else piece  # math's asterisk (TeX's \ast), no Markdown emphasis
 
     def command(self, piece: str) -> str:
         name = piece[1:]
