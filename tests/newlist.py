@@ -99,6 +99,9 @@ def make_project(root: Path, api_url: str = "http://127.0.0.1:9/api/query", read
     (project / "config.toml").write_text(
         f'data_dir = "./data"\nfeeds_dir = "feeds"\nseed_list = "{remote.work / "README.md"}"\n'
         f'list_title = "Awesome RAG Papers"\n[arxiv]\ncontact = "rita@example.org"\napi_url = "{api_url}"\n'
+        # The polls name a loopback stand-in (--source): not arXiv's 3 s between requests, which sources.toml's
+        # arxiv.org would require.
+        'sources = ["http://127.0.0.1:9/rss/cs.CL"]\nmin_interval_seconds = 0\n'
         f'max_retries = 0\n[publish]\nrepository = "{remote.url}"\n',
         encoding="utf-8",
     )

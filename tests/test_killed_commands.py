@@ -170,15 +170,17 @@ def test_a_publish_killed_after_its_push_shows_as_published(tmp_path: Path, caps
 
 
 def test_a_database_held_by_a_paused_process_is_said_so_with_what_to_do(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A process paused (Ctrl-Z, `docker pause`) or hung inside a write holds SQLite's lock: every decision then
     failed after the busy timeout with SQLite's "database is locked" alone, which says neither what holds it nor
     what to do."""
     import sqlite3
 
+    from digest.storage import failures
     from tests.factories import insert_candidate, real_papers
 
+    monkeypatch.setattr(failures, "BUSY_TIMEOUT_MS", 1000)  # the wait, not the words: the lock is held throughout
     settings = make_settings(data_dir)
     database = open_service_database(settings)
     try:

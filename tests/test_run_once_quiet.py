@@ -23,7 +23,11 @@ def test_a_quiet_run_once_writes_one_line_and_a_failure_says_why(
             feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
             config = tmp_path / "config.toml"
             sources = ", ".join('"' + feed.replace("/rss/cs.CL", path) + '"' for path in paths)
-            config.write_text(f'[arxiv]\ncontact = "m@example.net"\nsources = [{sources}]\n', encoding="utf-8")
+            config.write_text(  # no pause between the runs' requests: a loopback stand-in, not arxiv.org
+                f'[arxiv]\ncontact = "m@example.net"\nsources = [{sources}]\nmin_interval_seconds = 0\n'
+                'api_url = "http://127.0.0.1:9/api/query"\n',
+                encoding="utf-8",
+            )
             args = ["--config", str(config), "--data-dir", str(tmp_path / "data"), "run", "--once"]
             status = await asyncio.to_thread(main, args)
         out, err = capsys.readouterr()
