@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -93,3 +94,12 @@ def spawned_service(tmp_path: Path, source: str, *, own_group: bool = False) -> 
             command, cwd=tmp_path, env=environment, stdout=output, stderr=output, start_new_session=own_group
         )
     return service, log
+
+
+def wait_started(service: subprocess.Popen[bytes], log: Path) -> None:
+    """Waits (up to 90 s) until the spawned service has caught up at start-up; fails with its log if it ended."""
+    deadline = time.monotonic() + 90
+    while "start-up: caught up" not in log.read_text(encoding="utf-8", errors="replace"):
+        assert service.poll() is None, log.read_text(encoding="utf-8")
+        assert time.monotonic() < deadline, "the service did not start"
+        time.sleep(0.1)

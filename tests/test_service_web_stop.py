@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.service_runs import spawned_service
+from tests.service_runs import spawned_service, wait_started
 
 HALF_SENT_FORM = (
     b"POST /suggest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
@@ -31,11 +31,7 @@ def test_a_request_in_flight_does_not_hold_the_stop_past_its_grace(tmp_path: Pat
     and the half-sent form changed nothing."""
     service, log = spawned_service(tmp_path, "http://127.0.0.1:9/unused")
     try:
-        deadline = time.monotonic() + 90
-        while "start-up: caught up" not in log.read_text(encoding="utf-8", errors="replace"):
-            assert service.poll() is None, log.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.1)
+        wait_started(service, log)
         match = re.search(r"port = (\d+)", (tmp_path / "config.toml").read_text(encoding="utf-8"))
         assert match is not None
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.arxiv_server import ArxivServer, Reply
-from tests.service_runs import spawned_service
+from tests.service_runs import spawned_service, wait_started
 
 ROOT = Path(__file__).resolve().parent.parent
 # The `digest` script's own lines, with Ctrl-C pressed at the moment `module` is first imported (still loading Python's
@@ -58,11 +58,7 @@ def test_a_closed_terminal_stops_the_service_as_sigterm_does(tmp_path: Path) -> 
     a poll or a weekly send in flight was cut off where SIGTERM lets it end. SIGHUP now stops it as SIGTERM does."""
     service, log = spawned_service(tmp_path, "http://127.0.0.1:9/unused")
     try:
-        deadline = time.monotonic() + 90
-        while "start-up: caught up" not in log.read_text(encoding="utf-8", errors="replace"):
-            assert service.poll() is None, log.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.1)
+        wait_started(service, log)
         service.send_signal(signal.SIGHUP)
         status = service.wait(timeout=60)
     finally:
