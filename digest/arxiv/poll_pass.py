@@ -21,16 +21,9 @@ from digest.arxiv.candidates import forget_old_second_tier
 from digest.arxiv.fetch_types import FetchError, FetchStoppedError, endpoint
 from digest.arxiv.fetcher import STOP_WAITING, Fetcher
 from digest.arxiv.outcomes import ERROR
-from digest.arxiv.poller import (
-    PollSummary,
-    SourceReport,
-    SourcesError,
-    configured_sources,
-    overall_outcome,
-    process_answer,
-    read_state,
-    record_failure,
-)
+from digest.arxiv.poll_report import PollSummary, SourceReport, overall_outcome
+from digest.arxiv.poll_sources import SourcesError, configured_sources
+from digest.arxiv.poller import process_answer, read_state, record_failure
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.relevance.rules import RulesError

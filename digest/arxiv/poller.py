@@ -1,36 +1,38 @@
-"""One pass over the arXiv sources: fetch, tell a quiet day from a broken answer, judge, dedupe, store. Each source is
-one transaction; a broken answer changes nothing but the source's failure count, so it is retried later and never
-marks papers as seen. `run_poll` is what the scheduler and `digest poll` call."""
+"""One source's answer in a poll: tell a quiet day from a broken answer, judge, dedupe, store. Each source is one
+transaction; a broken answer changes nothing but the source's failure count, so it is retried later and never marks
+papers as seen. `poll_pass.run_poll` (what the scheduler and `digest poll` call) hands each answer here; what a poll
+says is in `poll_report`, which sources it asks in `poll_sources`."""
 
 from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Collection
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from digest.arxiv import outcomes
 from digest.arxiv.announcements import ARXIV_ZONE, announcement_awaited, missed_days_clause, not_yet_announced
-from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetch_types import FetchResult, source_line
 from digest.arxiv.fetcher import is_url
-from digest.arxiv.outcomes import BROKEN, ERROR, FAILED_OUTCOMES, FETCHED, NOT_MODIFIED, classify, sane_feed_date
+from digest.arxiv.outcomes import BROKEN, ERROR, NOT_MODIFIED, classify, sane_feed_date
 from digest.arxiv.parse import ParsedFeed, parse_feed
+from digest.arxiv.poll_report import PollSummary as PollSummary  # re-exported: the tests import it from here
+from digest.arxiv.poll_report import SourceReport
+from digest.arxiv.poll_sources import configured_sources as configured_sources  # re-exported, as above
+from digest.arxiv.poll_sources import sources_spoken_for as sources_spoken_for  # re-exported, as above
 from digest.arxiv.retitled import retitled_in_list
-from digest.arxiv.withdrawn import withdrawn_clause, withdrawn_in_list
-from digest.config import FeedsError, Settings, read_feed_sources
-from digest.sizes import counted
+from digest.arxiv.withdrawn import withdrawn_in_list
+from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.storage.state import FeedState
 
-if TYPE_CHECKING:  # NumPy and SciPy load when a pass scores, not with the service's pages (they import this module)
+if TYPE_CHECKING:  # NumPy and SciPy load when a pass scores, not when the service starts (it imports this module)
     from digest.relevance import scoring as relevance
 
 log = logging.getLogger(__name__)
@@ -38,115 +40,6 @@ log = logging.getLogger(__name__)
 # Set by `digest poll`: a pass run once, that nothing polls again, so a failure is not said to be retried later (the
 # service's scheduled polls are; its retry job reads the configured sources again).
 ONE_SHOT: contextvars.ContextVar[bool] = contextvars.ContextVar("one_shot", default=False)
-
-
-class SourcesError(Exception):
-    """feeds/sources.toml is missing or wrong; one line."""
-
-
-@dataclass
-class SourceReport:
-    source: str
-    outcome: str  # fetched | not-modified | quiet | broken | error
-    message: str = ""
-    entries: int = 0
-    matched: int = 0
-    already_known: int = 0
-    new_candidates: int = 0
-    updated: int = 0
-    problems: list[str] = field(default_factory=list)
-    second_tier: int = 0  # new papers just under the review threshold: the weekly digest's "Worth a look"
-    second_tier_known: int = 0  # papers just under it the database held already (not in already_known: not matched)
-    new: list[str] = field(default_factory=list)  # the arXiv IDs of the new candidates, for scripts (--json)
-    new_candidate_ids: list[int] = field(default_factory=list)  # their candidate IDs, in the same order
-    cut_off: int = 0  # the answer was cut off: what followed was not read (fetched whole at the retry)
-    missed: str = ""  # the announcement days since the last feed read whose feeds were never read, in one clause
-    awaiting: bool = False  # a feed read before, read again on an announcement day without that day's announcement
-    left: int = 0  # an API query's results past the page read (a poll reads the newest max_results only)
-    withdrawn: list[str] = field(default_factory=list)  # papers in the list that arXiv announced withdrawn
-    retitled: list[str] = field(default_factory=list)  # papers in the list a new version titles otherwise
-
-    @property
-    def failed(self) -> bool:  # broken, unreachable, or read only in part: the poll's retry asks again
-        return self.outcome in FAILED_OUTCOMES or self.cut_off > 0
-
-    def line(self) -> str:
-        if self.outcome == FETCHED:
-            text = (
-                f"fetched, {counted(self.entries, 'entry', 'entries')}, {self.matched} matched "
-                f"({self.already_known} already known, {counted(self.new_candidates, 'new candidate')})"
-            )
-            if self.second_tier or self.second_tier_known:
-                text += (f", {self.second_tier + self.second_tier_known} for the weekly digest's second tier "
-                         f"({self.second_tier_known} already known, {self.second_tier} new)")  # fmt: skip
-            if self.updated:
-                text += f", {counted(self.updated, 'new version')}"
-            if self.problems:
-                text += f", {counted(len(self.problems), 'item')} skipped or odd"
-            if self.left:
-                text += (f"; {self.left:,} more results past these not read (a poll reads the newest max_results of "
-                         "an [[api]] query: raise it, up to 2,000, or narrow the query)")  # fmt: skip
-            if self.cut_off:
-                text += "; the answer is cut off, so the rest of the feed is missing: asked again at the retry"
-            return f"{self.source}: {text}{withdrawn_clause([*self.withdrawn, *self.retitled])}{self.missed}"
-        detail = self.message.removeprefix(f"{self.source}: ")  # a fetcher's message names the source already
-        return f"{self.source}: {self.outcome}" + (f" ({detail})" if detail else "") + self.missed
-
-
-@dataclass
-class PollSummary:
-    run_id: int | None
-    started_at: datetime
-    finished_at: datetime | None = None
-    outcome: str = "running"  # ok | partial | failed
-    sources: list[SourceReport] = field(default_factory=list)
-    reason: str = ""  # why the whole pass failed, when no source is to blame (rules that cannot be used)
-
-    @property
-    def new_candidates(self) -> int:
-        return sum(report.new_candidates for report in self.sources)
-
-    def to_dict(self) -> dict[str, Any]:
-        payload = asdict(self)
-        payload["started_at"] = self.started_at.isoformat()
-        payload["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
-        payload["new_candidates"] = self.new_candidates
-        return payload
-
-    def __str__(self) -> str:
-        counts: dict[str, int] = {}
-        for report in self.sources:
-            counts[report.outcome] = counts.get(report.outcome, 0) + 1
-        if self.reason:
-            return f"{self.outcome}: {self.reason}"
-        if not self.sources and self.outcome == "interrupted":  # stopped first (while the model was built, say)
-            return f"{self.outcome}: stopped before any source's answer was stored; the next poll reads them"
-        if not self.sources:
-            return f"{self.outcome}: nothing to poll: no feeds or API queries (feeds/sources.toml, or [arxiv] sources)"
-        parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-        found = counted(self.new_candidates, "new candidate")
-        return f"{self.outcome}: {counted(len(self.sources), 'source')} ({parts}), {found}"
-
-
-def configured_sources(settings: Settings) -> list[str]:
-    """settings.arxiv.sources when given, else feeds/sources.toml: RSS/Atom feed URLs and API queries."""
-    if settings.arxiv.sources:
-        return list(settings.arxiv.sources)
-    try:
-        configured = read_feed_sources(settings.feeds_dir)
-    except FeedsError as exc:
-        raise SourcesError("; ".join(exc.problems)) from None
-    api = settings.arxiv.api_url
-    return [*configured.feeds, *(query_url(api, query.search_query, 0, query.max_results) for query in configured.api)]
-
-
-def sources_spoken_for(settings: Settings) -> list[str]:
-    """configured_sources, or none when the file cannot be read (the poll says what is wrong with it): the sources a
-    stored run must have asked to say how the service's polls go (poll_runs.latest_run)."""
-    try:
-        return configured_sources(settings)
-    except SourcesError:
-        return []
 
 
 def _state(session: Session, source: str) -> FeedState:
@@ -291,10 +184,3 @@ def _store_outcome(
     acting = report.missed or report.left or report.withdrawn or report.retitled  # for maintainers: cron's mail
     log.log(logging.WARNING if acting else logging.INFO, "poll %s", report.line())
     return report
-
-
-def overall_outcome(reports: Sequence[SourceReport]) -> str:
-    """ok; failed when no source gave anything; partial otherwise (a source read only in part counts here)."""
-    if not any(report.failed for report in reports):
-        return "ok"
-    return "failed" if all(report.outcome in FAILED_OUTCOMES for report in reports) else "partial"

@@ -15,7 +15,7 @@ from digest.vocab import PollOutcome
 if TYPE_CHECKING:
     from datetime import date
 
-    from digest.arxiv.poller import PollSummary
+    from digest.arxiv.poll_report import PollSummary
     from digest.config import Settings
 
 
@@ -205,7 +205,7 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
 
     from digest.arxiv import poll_runs
     from digest.arxiv.poll_lock import PollRunningError
-    from digest.arxiv.poller import SourcesError
+    from digest.arxiv.poll_sources import SourcesError
     from digest.cli.logs import person_watching, setup_logging
 
     settings = context.settings

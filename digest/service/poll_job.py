@@ -13,12 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health, heap
 from digest.arxiv import api as arxiv_api
-from digest.arxiv import poll_pass, poll_runs, poller
+from digest.arxiv import poll_pass, poll_runs, poll_sources
 from digest.arxiv.announcements import feed_replaced_at, late_poll_at
 from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_lock import PollBusyError, PollRunningError, poll_lock_free, polling_alone
 from digest.arxiv.poll_pass import health_line
-from digest.arxiv.poller import PollSummary
+from digest.arxiv.poll_report import PollSummary
 from digest.arxiv.turn_file import left_alone_until
 from digest.clock import utc_now
 from digest.config import Settings
@@ -38,8 +38,8 @@ async def run_poll_pass(
     in the log and on /healthz. The fetchers stop waiting when `stopping` is set."""
     log.info("poll: starting (%s)", reason)
     try:  # checked at start-up, but the file may have been edited since
-        sources = poller.configured_sources(settings)
-    except poller.SourcesError as exc:
+        sources = poll_sources.configured_sources(settings)
+    except poll_sources.SourcesError as exc:
         log.error("poll: not polling: %s", exc)
         health.report("poll", False, f"not polling: {exc}")
         return None
@@ -80,13 +80,13 @@ async def run_poll_pass(
 def polled_fine_today(settings: Settings, database: Database, now: datetime) -> bool:
     """Whether today's latest poll of the configured sources went well (the retry job's question); a poll of other
     sources (`digest poll --source FILE`) is no answer to it."""
-    return poll_runs.polled_fine_today(database, now, poller.sources_spoken_for(settings))
+    return poll_runs.polled_fine_today(database, now, poll_sources.sources_spoken_for(settings))
 
 
 def reason_to_poll_on_start(settings: Settings, database: Database, now: datetime) -> str | None:
     """Why the starting service polls at once (see poll_runs); a poll of other sources is not one of its own."""
     idle = str(settings.data_dir.resolve()) if poll_lock_free(settings.data_dir) else None
-    return poll_runs.reason_to_poll_on_start(database, now, poller.sources_spoken_for(settings), idle)
+    return poll_runs.reason_to_poll_on_start(database, now, poll_sources.sources_spoken_for(settings), idle)
 
 
 def poll_again_when_late(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from digest import health
-from digest.arxiv import poll_runs, poller
+from digest.arxiv import poll_runs, poll_sources
 from digest.arxiv.additions import parse_arxiv_reference
 from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
@@ -226,7 +226,7 @@ async def healthz(request: web.Request) -> web.Response:
     now = context.clock()
 
     def check() -> dict[str, Any]:
-        sources = poller.sources_spoken_for(context.settings)
+        sources = poll_sources.sources_spoken_for(context.settings)
         with context.database.reading() as session:
             return health_report(session, now, sources)
 
