@@ -6,26 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler import events
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from digest import health, heap, jobs
+from digest import heap, jobs
 from digest.arxiv import poll_runs
 from digest.arxiv.turns import STOP_GRACE_SECONDS  # all a stop gives a fetch in flight; sleeping retries end at once
 from digest.clock import utc_now
 from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
 from digest.service import features, poll_job
+from digest.service.background import Background, report_jobs
+from digest.service.catch_up import POLL_ON_START, CatchUp
 from digest.service.lock_watch import keep_database_lock
 from digest.service.model_refresh import ModelRefresher
-from digest.service.schedule import job_work, keep_jobs, make_scheduler, poll_due_now
+from digest.service.outward import OutwardParts
+from digest.service.schedule import keep_jobs, make_scheduler, poll_due_now
 from digest.service.weekly_job import retry_unsent_weekly, run_weekly
 from digest.service.wiring import check_data_folder, list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
@@ -36,11 +37,6 @@ from digest.vocab import PollOutcome
 log = logging.getLogger("digest.service")
 
 LOCK_CHECK_SECONDS = 30.0  # PostgreSQL: how often the service checks it still holds the database's lock
-POLL_ON_START = "poll on start"
-# The scheduler ran a job, skipped it (past its grace) or left it to a run still going: either way it is over.
-JOB_ENDED = (
-    events.EVENT_JOB_EXECUTED | events.EVENT_JOB_ERROR | events.EVENT_JOB_MISSED | events.EVENT_JOB_MAX_INSTANCES
-)
 
 
 class Service:
@@ -50,19 +46,26 @@ class Service:
         self.database: Database | None = None
         self.reviewer: Reviewer | None = None
         self.scheduler: AsyncIOScheduler | None = None
-        self.bot: Any = None
+        self._outward = OutwardParts()  # the Discord bot and the publisher
         self._web: features.WebServer | None = None
         self._poll_lock = asyncio.Lock()
-        self._background: set[asyncio.Future[Any]] = set()  # a weekly send's thread too: a stop waits for them
+        self._background = Background()
         self._stopping = asyncio.Event()
         self.lock_check_seconds = LOCK_CHECK_SECONDS
         self._data_lock: DataLock | None = None
-        self.publisher: Any = None
         self.model_refresher: ModelRefresher | None = None
         # Set once start-up has decided what to run at once (a run missed while the service was down, the poll of a
         # folder that never polled) and all of it has finished, the bot's posting included.
-        self.settled = asyncio.Event()
-        self._unsettled: set[str] = set()
+        self._catch_up = CatchUp()
+        self.settled = self._catch_up.settled
+
+    @property
+    def bot(self) -> Any:
+        return self._outward.bot
+
+    @property
+    def publisher(self) -> Any:
+        return self._outward.publisher
 
     # -- start and stop -------------------------------------------------------------------------------------------
     async def start(self, *, schedule: bool = True, serve_web: bool = True) -> None:
@@ -102,24 +105,12 @@ class Service:
         heap.settle()  # what start-up made lives as long as the service: out of the collector's walks
 
     async def _start_bot(self) -> None:
-        if features.discord_is_off(self.settings):
-            return
-        from digest.discord.bot import ReviewBot  # imported when switched on (see features.WebServer.serve)
-
         assert self.database is not None and self.reviewer is not None
-        self.bot = ReviewBot(self.settings, self.database, self.reviewer)
-        await self.bot.start()  # the bot says "discord: on" itself once it is connected
+        await self._outward.start_bot(self.settings, self.database, self.reviewer)
 
     async def _start_publisher(self) -> None:
-        if features.publishing_is_off(self.settings):
-            return
-        from digest.publish.runner import PublishRunner  # imported when switched on (see features.WebServer.serve)
-
         assert self.database is not None and self.reviewer is not None
-        self.publisher = PublishRunner(self.database, self.settings, self.clock)
-        self.reviewer.add_listener(self.publisher.on_decision)
-        await self.publisher.start()
-        features.report_publishing(self.settings)
+        await self._outward.start_publisher(self.settings, self.database, self.reviewer, self.clock)
 
     async def _start_scheduler(self) -> None:
         assert self.database is not None
@@ -127,15 +118,11 @@ class Service:
         self.scheduler = scheduler
         # Paused first so the stored jobs load with their stored next-run times: a run missed while the
         # service was down then fires once (coalesced) instead of being silently moved to the next slot.
-        scheduler.add_listener(self._job_failed, events.EVENT_JOB_ERROR)
-        done = events.EVENT_JOB_EXECUTED  # a job that went well ends a failure of the same work
-        scheduler.add_listener(lambda event: health.work_succeeded("background", job_work(event.job_id)), done)
+        report_jobs(scheduler)
         scheduler.start(paused=True)
         keep_jobs(scheduler, self.settings)
         now = datetime.now(UTC)  # the scheduler's time, not self.clock: what it will find due when it resumes
-        due = {job.id for job in scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now}
-        self._unsettled = due | {POLL_ON_START}
-        scheduler.add_listener(self._job_ended, JOB_ENDED)
+        self._catch_up.watch(scheduler, now)
         await asyncio.to_thread(retry_unsent_weekly, self.settings, self.database, scheduler)
         # Decided before the scheduler runs anything: a poll it started would be "running" in the records meanwhile.
         reason = await asyncio.to_thread(poll_job.reason_to_poll_on_start, self.settings, self.database, self.clock())
@@ -149,23 +136,13 @@ class Service:
             return
         if reason is not None:  # one poll, not two in a row
             log.info("poll: %s; the scheduled poll due now is that poll (%s)", reason, scheduled)
-        self._settle(POLL_ON_START)
+        self._catch_up.settle(POLL_ON_START)
 
     async def _poll_on_start(self, reason: str) -> None:
         try:
             await self.poll_now(reason)
         finally:
-            self._settle(POLL_ON_START)
-
-    def _job_ended(self, event: events.JobEvent) -> None:
-        self._settle(event.job_id)
-
-    def _settle(self, work: str) -> None:
-        if work in self._unsettled:
-            self._unsettled.discard(work)
-            if not self._unsettled:
-                log.info("start-up: caught up; what was due on start has run")
-                self.settled.set()
+            self._catch_up.settle(POLL_ON_START)
 
     async def _keep_database_lock(self) -> None:
         """PostgreSQL: the lock that keeps a second service off the database, watched (see lock_watch)."""
@@ -187,7 +164,7 @@ class Service:
         """The database's lock was lost: the schedule pauses and the bot and publisher stop."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()
-        await self._stop_side_effects()
+        await self._outward.pause(self.reviewer)  # the bot posts what waits, the publisher pushes
 
     async def _resume_with_lock(self) -> None:
         """The database's lock is held again: the schedule resumes and the bot and publisher start again."""
@@ -196,38 +173,9 @@ class Service:
         await self._start_bot()
         await self._start_publisher()
 
-    async def _stop_side_effects(self) -> None:
-        """Stops what acts outside the database besides the schedule: the Discord bot (it posts what waits) and the
-        publisher (it pushes); both start again when the lock is held again."""
-        if self.publisher is not None:
-            if self.reviewer is not None:
-                self.reviewer.remove_listener(self.publisher.on_decision)
-            await self.publisher.stop()
-            self.publisher = None
-        if self.bot is not None:
-            if self.reviewer is not None:
-                self.reviewer.remove_listener(self.bot.on_decision)
-            await self.bot.close()
-            self.bot = None
-
     def spawn(self, coroutine: Any, work: str) -> asyncio.Task[Any]:
         """Runs `coroutine` beside the service, given the stop's grace; `work`: what it does, for /healthz."""
-        task: asyncio.Task[Any] = asyncio.ensure_future(coroutine)
-        self._background.add(task)
-        task.add_done_callback(functools.partial(self._finished, work))
-        return task
-
-    def _finished(self, work: str, task: asyncio.Task[Any]) -> None:
-        self._background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            error = task.exception()
-            log.error("background work failed: %s", error, exc_info=error)
-            health.work_failed("background", work, f"background work failed: {type(error).__name__}: {error}")
-
-    def _job_failed(self, event: events.JobExecutionEvent) -> None:
-        """APScheduler logs a job's exception itself; /healthz must say it too, until the job's next run goes well."""
-        line = f"scheduled job {event.job_id} failed: {type(event.exception).__name__}: {event.exception}"
-        health.work_failed("background", job_work(event.job_id), line)
+        return self._background.spawn(coroutine, work)
 
     async def stop(self) -> None:
         # Sleeping retries and spacing waits end now and no further source is asked; a fetch in flight gets what is
@@ -247,21 +195,12 @@ class Service:
             self.scheduler.shutdown(wait=False)
         # Let a poll (each source is one transaction) or a weekly send (its batch of mail in flight) finish; past the
         # grace period a poll is cancelled, which rolls back only the source being written.
-        if self._background:
-            remaining = max(0.0, deadline - asyncio.get_running_loop().time())
-            _done, pending = await asyncio.wait(self._background, timeout=remaining)
-            for task in pending:
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*pending, return_exceptions=True)
+        if self._background.running:
+            await self._background.finish(max(0.0, deadline - asyncio.get_running_loop().time()))
         await web_closed  # before the parts a request's decision reaches stop
         if self.model_refresher is not None:
             await self.model_refresher.stop()
-        if self.publisher is not None:
-            await self.publisher.stop()
-        if self.bot is not None:
-            await self.bot.close()
-            log.info("discord: logged out")
+        await self._outward.stop()
         jobs.attach(None)
         if self.database is not None:
             self.database.dispose()
@@ -297,4 +236,6 @@ class Service:
 
     async def weekly_now(self) -> None:
         assert self.database is not None
-        await run_weekly(self.settings, self.database, self.clock(), self.scheduler, self._stopping, self._background)
+        await run_weekly(
+            self.settings, self.database, self.clock(), self.scheduler, self._stopping, self._background.running
+        )
