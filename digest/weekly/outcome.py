@@ -34,7 +34,8 @@ class SendOutcome:
     week: str
     edition: Edition
     # sent | partly-sent | unrecorded (sent, the database could not say so) | already-sent | busy | waiting | failed
-    # | given-up | quiet-skipped | off | stopped (before any mail went out: owed as before, no attempt counted)
+    # | given-up | refused-forgotten (refused for good, whom it owed dropped since: sent to nobody more) | quiet-skipped
+    # | off | stopped (before any mail went out: owed as before, no attempt counted)
     status: str
     message: str
     retry_at: datetime | None = None
@@ -56,6 +57,8 @@ _SHORT = {
     "already-sent": "already sent",
     "failed": "not sent",
     "stopped": "not sent (stopped)",
+    "given-up": "not sent (given up)",
+    "refused-forgotten": "not sent (refused for good)",
 }
 
 
@@ -99,7 +102,7 @@ def forgotten(week: str, edition: Edition, owing: Owed) -> SendOutcome:
         f"not sent: the addresses of the {counted(owing.forgotten, 'reader')} it was {on} were dropped {days} days"
         f" after it was {done_with}; the others have it"
     )
-    return SendOutcome(week, edition, "given-up", line)
+    return SendOutcome(week, edition, "given-up" if done_with == "given up" else "refused-forgotten", line)
 
 
 def not_claimed(database: Database, name: str, edition: Edition, now: datetime) -> SendOutcome:
