@@ -124,15 +124,28 @@ async def test_a_non_maintainer_is_refused_and_nothing_changes(
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("garbage", ["not a paper", "https://example.org/abs/1605.08386", "1605.083", "x" * 5000])
+@pytest.mark.parametrize(
+    ("garbage", "quoted"),
+    [
+        ("not a paper", "'not a paper'"),
+        ("https://example.org/abs/1605.08386", "'https://example.org/abs/1605.08386'"),
+        ("1605.083", "'1605.083'"),
+        ("x" * 5000, "'" + "x" * 40 + "…'"),
+        ("@everyone", "'@\u200beveryone'"),
+        ("<@123> hi", "'\\<@\u200b123\\> hi'"),
+        ("**x**", "'\\*\\*x\\*\\*'"),
+    ],
+)
 async def test_garbage_gets_one_line_and_nothing_changes(
-    fake: FakeDiscord, db: Database, bot_settings: Settings, arxiv: ArxivServer, garbage: str
+    fake: FakeDiscord, db: Database, bot_settings: Settings, arxiv: ArxivServer, garbage: str, quoted: str
 ) -> None:
+    """The answer did not say what it refused, where the web's 400s do: it quotes it, cut short as they do, through
+    Discord's escaping, so that a mention cannot ping nor markup format."""
     before = state(db, bot_settings)
     async with running(bot_settings, db):
         await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
         text = await answer(fake, await fake.use_command(MAINTAINER, "add", {"paper": garbage}))
-    assert text.startswith("That is not an arXiv ID or URL: give one like 2501.01234") and "\n" not in text
+    assert text.startswith(f"{quoted} is not an arXiv ID or URL: give one like 2501.01234") and "\n" not in text
     assert arxiv.requests == [] and state(db, bot_settings) == before
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.issue import IsoWeek
 from digest.weekly.ledger import week_state
@@ -129,11 +130,36 @@ def test_an_edition_refused_for_good_goes_by_hand_to_whom_it_owed_for_30_days_th
         return
     assert by_hand == [], by_hand
     assert (asked.status, asked.message) == (
-        "given-up",
+        "refused-forgotten",
         "not sent: the addresses of the 7 readers it was still owed were dropped 30 days after it was refused for"
         " good; the others have it",
     )
     assert after is not None and (after.status, after.given_up, after.deferred) == ("refused", 7, ()), after
+
+
+def test_the_job_says_an_edition_refused_for_good_whose_readers_were_dropped_is_not_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `digest weekly --send` of the refused edition, killed mid-send, left it claimed; the job took the stale claim
+    31 days after the refusal, when whom it owed had been dropped, and sent nothing. Its one line said "2026-W48
+    readers' edition given-up": an internal label, and that of an edition given up, which this one was not."""
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
+    port = free_port()
+    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    later = NOW + timedelta(days=31)
+    try:
+        with smtp_server(SecondMessageRefusingInbox(), port):
+            run_weekly_job(settings, database, NOW)
+        with database.transaction() as session:  # as the killed send by hand left it
+            row = session.get(WeeklyDigest, ("2026-W48", "readers"))
+            assert row is not None and row.status == "refused", row
+            row.status, row.last_attempt_at = "sending", later - timedelta(hours=2)
+        with smtp_server(Inbox(), port):
+            result = run_weekly_job(settings, database, later)
+    finally:
+        database.dispose()
+    assert "; 2026-W48 readers' edition not sent (refused for good);" in str(result), str(result)
 
 
 @pytest.mark.asyncio

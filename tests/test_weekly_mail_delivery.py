@@ -176,11 +176,13 @@ def test_giving_up_an_edition_most_readers_have_says_who_has_it_and_who_does_not
     assert len(given_up) == 1 and late not in given_up[0], given_up  # the log is on disk: a count, no address
 
 
-def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("days_after", [0, 31])
+def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_path: Path, days_after: int) -> None:
     """The readers' edition reached a and c, the server greylisted b, and weeks later it was given up for b. Asked to
     send it again (a job that listed the week before another process gave it up), the outcome said "not sent: given
     up ...", false of an edition two of three readers have: it says whom it reached and whom not, and until when a
-    send by hand still reaches b (it did not say)."""
+    send by hand still reaches b (it did not say). Asked 31 days after, it named that date, past, as if a send by hand
+    still reached b: it says that it no longer does."""
     from digest.weekly.issue import IsoWeek
     from digest.weekly.store import give_up_stale_weeks, send_week
 
@@ -193,7 +195,7 @@ def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_
         with smtp_server(inbox, port):
             first = run_weekly_job(settings, database, NOW)
             given_up = give_up_stale_weeks(database, IsoWeek(2027, 2), later)
-            outcome = send_week(settings, database, IsoWeek(2026, 48), later)
+            outcome = send_week(settings, database, IsoWeek(2026, 48), later + timedelta(days=days_after))
     finally:
         database.dispose()
     assert [o.status for o in first.emails] == ["partly-sent"]
@@ -205,6 +207,9 @@ def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_
     # Until when the send by hand still reaches b: 30 days after it was given up (2027-01-11 07:00 UTC).
     by_hand = (
         "`digest weekly --week 2026-W48 --edition readers --send` sends it to them by hand until 2027-02-10 07:00 UTC"
+        if not days_after
+        else "a send by hand no longer reaches them: their addresses were kept 30 days after it was given up, until"
+        " 2027-02-10 07:00 UTC, and are dropped at the next poll"
     )
     assert outcome.message.endswith(f"; {by_hand}") and "\n" not in outcome.message, outcome.message
     assert len(inbox.envelopes) == 1

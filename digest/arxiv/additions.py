@@ -28,15 +28,16 @@ EXAMPLE = "give one like 2501.01234, arXiv:2501.01234, hep-th/9901001 or https:/
 MAX_NOTE = 1000
 
 
-def reference_refused(text: str, *, quote: bool = False) -> str:
+def reference_refused(text: str, *, quote: bool = False, escape: Callable[[str], str] = str) -> str:
     """The one line a person is told when what they typed names no paper: what is wrong with an ID arXiv cannot have
     issued (as `digest add` and lint say it, naming the ID), or that it is no ID at all. `quote`: that line names what
-    was typed too (a page's 400 does, cut short, as text; Discord's answer does not)."""
+    was typed too, cut short (a page's 400 escapes it as all text; Discord's answer passes it through `escape`, its
+    Markdown and mentions)."""
     why = unissued_reason(text[:300])
     if why is not None:
         return f"That is no ID arXiv can have issued: {why}."
     if quote and one_line(text):
-        return f"{quoted(text)} is not an arXiv ID or URL: {EXAMPLE}."
+        return f"{escape(quoted(text))} is not an arXiv ID or URL: {EXAMPLE}."
     return f"That is not an arXiv ID or URL: {EXAMPLE}."
 
 

@@ -124,7 +124,7 @@ class SlashCommands:
             return
         arxiv_id = paper_add.parse_arxiv_reference(paper[:MAX_INPUT])
         if arxiv_id is None:
-            await self._answer(interaction, paper_add.reference_refused(paper[:MAX_INPUT]))
+            await self._answer(interaction, paper_add.reference_refused(paper[:MAX_INPUT], quote=True, escape=escape))
             return
         # Fetching from arXiv may take longer than the 3 s Discord waits for an answer: say "thinking" first.
         try:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from digest.clock import as_utc
 from digest.config import Settings
 from digest.sizes import NAMED, counted, few_named
 from digest.storage.db import Database
@@ -33,7 +34,8 @@ class SendOutcome:
     week: str
     edition: Edition
     # sent | partly-sent | unrecorded (sent, the database could not say so) | already-sent | busy | waiting | failed
-    # | given-up | quiet-skipped | off | stopped (before any mail went out: owed as before, no attempt counted)
+    # | given-up | refused-forgotten (refused for good, whom it owed dropped since: sent to nobody more) | quiet-skipped
+    # | off | stopped (before any mail went out: owed as before, no attempt counted)
     status: str
     message: str
     retry_at: datetime | None = None
@@ -55,6 +57,8 @@ _SHORT = {
     "already-sent": "already sent",
     "failed": "not sent",
     "stopped": "not sent (stopped)",
+    "given-up": "not sent (given up)",
+    "refused-forgotten": "not sent (refused for good)",
 }
 
 
@@ -98,11 +102,12 @@ def forgotten(week: str, edition: Edition, owing: Owed) -> SendOutcome:
         f"not sent: the addresses of the {counted(owing.forgotten, 'reader')} it was {on} were dropped {days} days"
         f" after it was {done_with}; the others have it"
     )
-    return SendOutcome(week, edition, "given-up", line)
+    return SendOutcome(week, edition, "given-up" if done_with == "given up" else "refused-forgotten", line)
 
 
-def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
-    """Why the edition could not be claimed, as its record says."""
+def not_claimed(database: Database, name: str, edition: Edition, now: datetime) -> SendOutcome:
+    """Why the edition could not be claimed, as its record says (`now`: whether a send by hand still reaches whom a
+    given-up edition owes)."""
     with database.reading() as session:
         state = week_state(session, name, edition)
     if state is not None and state.status == SENT:
@@ -116,7 +121,7 @@ def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
         said = "not sent"
         if state.given_up and state.reached:
             said = f"sent to {reached(state.reached)}; not to {counted(state.given_up, 'recipient')}"
-        return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}{_by_hand_until(state)}")
+        return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}{_by_hand_until(state, now)}")
     if state is not None and state.status == REFUSED:
         return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(name, edition)}")
     if state is not None and state.status == FAILED:
@@ -136,13 +141,19 @@ def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
     return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
 
 
-def _by_hand_until(state: ledger.WeekState) -> str:
-    """Until when a send by hand still reaches those a given-up edition owed, or that it no longer can."""
+def _by_hand_until(state: ledger.WeekState, now: datetime) -> str:
+    """Until when a send by hand still reaches those a given-up edition owed, or that it no longer can (their window
+    over at `now`, their addresses are dropped by the next poll, job or send by hand, if not yet)."""
     if not state.given_up or not state.reached or state.kept_since is None:
         return ""
     until, days = state.kept_since + ledger.GIVEN_UP_KEPT_FOR, ledger.GIVEN_UP_KEPT_FOR.days
     if not state.deferred:
         return f"; their addresses were dropped {days} days after it was given up, on {until:%Y-%m-%d %H:%M} UTC"
+    if until <= as_utc(now):
+        return (
+            f"; a send by hand no longer reaches them: their addresses were kept {days} days after it was given up,"
+            f" until {until:%Y-%m-%d %H:%M} UTC, and are dropped at the next poll"
+        )
     command = f"`digest weekly --week {state.week} --edition {state.edition} --send`"
     return f"; {command} sends it to them by hand until {until:%Y-%m-%d %H:%M} UTC"
 

@@ -72,7 +72,7 @@ def send_week(
     # Claimed from the status read: a send that reaches nobody can leave the edition as it was (release_claim).
     was = state.status if state is not None else None
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff, status_was=was):
-        return not_claimed(database, name, edition)
+        return not_claimed(database, name, edition, now)
     with _claim_kept(database, name, edition, now):
         outcome = _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop, was)
     return replace(outcome, logged=True)  # every claimed send's outcome is said in a log line of its own
