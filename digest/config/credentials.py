@@ -9,22 +9,16 @@ import hmac
 
 from pydantic import SecretStr, field_validator, model_validator
 
-from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
+from digest.config.admin_tokens import SPACE_INSIDE, AdminTokensError, has_space_inside, parse_admin_tokens
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
 from digest.config.values import trimmed_secret, utf8_secret
 
-# A token is typed into the sign-in form and carried in the private feed's address: a space inside one (two words
-# pasted, a no-break space from a document) is cut or encoded away by feed readers and mail clients on the way.
-SPACE_INSIDE = (
-    "holds a space inside it (two words pasted, or a no-break space?): a token is one run of random characters"
-)
-
 
 def one_word_token(value: object) -> object:
     """A token (trimmed before) refused when white space of any kind is inside it."""
-    if isinstance(value, str) and any(char.isspace() for char in value):
+    if isinstance(value, str) and has_space_inside(value):
         raise problem(SPACE_INSIDE)
     return value
 
