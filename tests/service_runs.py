@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,3 +105,24 @@ def wait_started(service: subprocess.Popen[bytes], log: Path) -> None:
         assert service.poll() is None, log.read_text(encoding="utf-8")
         assert time.monotonic() < deadline, "the service did not start"
         time.sleep(0.1)
+
+
+@contextmanager
+def started_service(tmp_path: Path, source: str) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """`spawned_service`, once it has caught up at start-up; killed on the way out if it is still running (a test
+    that failed before it stopped)."""
+    service, log = spawned_service(tmp_path, source)
+    try:
+        wait_started(service, log)
+        yield service, log
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+
+
+def assert_stopped_cleanly(status: int, log: Path) -> None:
+    """The service ended as a stop should: exit 0, and "stopped" its last line."""
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert status == 0, lines[-5:]
+    assert lines[-1].endswith("digest.service: stopped"), lines[-5:]

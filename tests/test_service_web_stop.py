@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.service_runs import spawned_service, wait_started
+from tests.service_runs import assert_stopped_cleanly, started_service
 
 HALF_SENT_FORM = (
     b"POST /suggest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
@@ -29,9 +29,7 @@ def test_a_request_in_flight_does_not_hold_the_stop_past_its_grace(tmp_path: Pat
     byte at a time, held SIGTERM's stop for a minute: docker stop killed the service at 10 s, before it recorded
     anything or said "stopped". The request now gets the service's grace; the stop ends with exit 0 and "stopped",
     and the half-sent form changed nothing."""
-    service, log = spawned_service(tmp_path, "http://127.0.0.1:9/unused")
-    try:
-        wait_started(service, log)
+    with started_service(tmp_path, "http://127.0.0.1:9/unused") as (service, log):
         match = re.search(r"port = (\d+)", (tmp_path / "config.toml").read_text(encoding="utf-8"))
         assert match is not None
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
@@ -45,13 +43,7 @@ def test_a_request_in_flight_does_not_hold_the_stop_past_its_grace(tmp_path: Pat
             service.send_signal(signal.SIGTERM)
             status = service.wait(timeout=120)
             took = time.monotonic() - started
-    finally:
-        if service.poll() is None:
-            service.kill()
-            service.wait()
-    lines = log.read_text(encoding="utf-8").splitlines()
-    assert status == 0, lines[-5:]
-    assert lines[-1].endswith("digest.service: stopped"), lines[-5:]
+    assert_stopped_cleanly(status, log)
     assert took < STOPPED_WITHIN, f"the stop took {took:.1f} s"
     with sqlite3.connect(f"file:{tmp_path / 'data' / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
         assert connection.execute("SELECT count(*) FROM candidates").fetchone() == (0,)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.arxiv_server import ArxivServer, Reply
-from tests.service_runs import spawned_service, wait_started
+from tests.service_runs import assert_stopped_cleanly, spawned_service, started_service
 
 ROOT = Path(__file__).resolve().parent.parent
 # The `digest` script's own lines, with Ctrl-C pressed at the moment `module` is first imported (still loading Python's
@@ -56,18 +56,10 @@ def test_ctrl_c_while_digest_is_still_loading_is_one_line_not_a_traceback(tmp_pa
 def test_a_closed_terminal_stops_the_service_as_sigterm_does(tmp_path: Path) -> None:
     """`digest run` in a terminal or an ssh session that closed (SIGHUP) died on the spot: no "stopped" in its log, and
     a poll or a weekly send in flight was cut off where SIGTERM lets it end. SIGHUP now stops it as SIGTERM does."""
-    service, log = spawned_service(tmp_path, "http://127.0.0.1:9/unused")
-    try:
-        wait_started(service, log)
+    with started_service(tmp_path, "http://127.0.0.1:9/unused") as (service, log):
         service.send_signal(signal.SIGHUP)
         status = service.wait(timeout=60)
-    finally:
-        if service.poll() is None:
-            service.kill()
-            service.wait()
-    lines = log.read_text(encoding="utf-8").splitlines()
-    assert status == 0, lines[-5:]
-    assert lines[-1].endswith("digest.service: stopped"), lines[-5:]
+    assert_stopped_cleanly(status, log)
 
 
 @pytest.mark.asyncio
