@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.candidates import known_candidates
-from digest.arxiv.entries import shortened
 from digest.storage.models import Paper
-from digest.text import one_line
+from digest.text import quoted
 from digest.titles import title_key
 
 if TYPE_CHECKING:
@@ -41,7 +40,8 @@ def retitled(in_list: str, on_arxiv: str) -> bool:
 
 def retitled_line(arxiv_id: str, in_list: str, on_arxiv: str) -> str:
     """One line naming both titles, each on one line, its invisible characters blanked, and cut."""
-    return f"{arxiv_id} is in the list as {_quoted(in_list)}; arXiv now titles it {_quoted(on_arxiv)}"
+    listed, now = quoted(in_list, TITLE_SHOWN), quoted(on_arxiv, TITLE_SHOWN)
+    return f"{arxiv_id} is in the list as {listed}; arXiv now titles it {now}"
 
 
 def retitled_in_list(session: Session, papers: Sequence[ArxivPaper]) -> list[str]:
@@ -62,7 +62,3 @@ def retitled_in_list(session: Session, papers: Sequence[ArxivPaper]) -> list[str
             continue
         lines.append(retitled_line(arxiv_id, in_list, paper.title))
     return lines
-
-
-def _quoted(title: str) -> str:
-    return "'" + shortened(one_line(title), TITLE_SHOWN) + "'"
