@@ -114,6 +114,17 @@ def test_abstract_with_less_than_survives_rss_and_atom() -> None:
     assert "<2B parameters" in paper.abstract and paper.abstract == record["abstract"].strip()
 
 
+def test_an_escaped_dollar_opens_no_formula_for_the_math_nor_the_accents() -> None:
+    """`\\$` is a dollar sign, not math: `\\$\\alpha$` stays as written (no formula opens at the escaped one), and an
+    accent before a formula that a `\\$` precedes is still a letter (no math spans from the escaped one to it)."""
+    records = load_records()[:2]
+    records[0] = {**records[0], "title": r"A \$\alpha$ Fee in Vision Models"}
+    records[1] = {**records[1], "title": r"A \$5 Probe by Jos\'e of $x$ Heads"}
+    first, second = parse_feed(build_rss("cs.CV", records, date(2026, 4, 27)), "built").papers
+    assert first.title == r"A \$\alpha$ Fee in Vision Models"
+    assert second.title == r"A \$5 Probe by José of x Heads"
+
+
 def test_error_feed_html_page_and_non_feeds_are_errors() -> None:
     error_feed = (
         b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'

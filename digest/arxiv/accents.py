@@ -34,8 +34,10 @@ _ACCENT = re.compile(
     rf"|(?P<named>{'|'.join(sorted(_LETTERS, key=len, reverse=True))})(?![A-Za-z])(?:\{{\}}|\s(?=[A-Za-z]))?"
     r")(?(open)\})"
 )
-# Inline and display math, as arXiv's pages hand it to MathJax; an escaped \$ is no delimiter.
-_MATH = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<!\\)\$.+?(?<!\\)\$", re.DOTALL)
+# Inline and display math, as arXiv's pages hand it to MathJax; an escaped \$ is no delimiter. Written to begin with
+# the `$` itself (the look-behind after it): the engine then skips to each `$` at C speed, where a pattern beginning
+# with a look-behind is tried at every character of an abstract (ten times slower).
+_MATH = re.compile(r"\$(?<!\\\$)(?:\$.+?(?<!\\)\$\$|.+?(?<!\\)\$)", re.DOTALL)
 
 
 def _letter(found: re.Match[str]) -> str:
