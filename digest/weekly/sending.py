@@ -81,8 +81,8 @@ def _send_claimed(
             name, edition, counted(owing.no_longer_recipients, "reader"),
             "is" if owing.no_longer_recipients == 1 else "are",
         )  # fmt: skip
-    if owing.forgotten and not owing.to:  # given up long ago: nothing to send, and it stays as it was
-        release_claim(database, name, edition, status_was)
+    if owing.forgotten and not owing.to:  # done with long ago: nothing to send, and it stays given up or refused
+        release_claim(database, name, edition, owing.done_status)
         log.warning("weekly %s %s: %s", name, edition, (forgot := forgotten(name, edition, owing)).message)
         return forgot
     to = owing.to
