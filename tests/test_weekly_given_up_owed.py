@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from digest.config import Settings
+from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.issue import IsoWeek
@@ -137,29 +139,73 @@ def test_an_edition_refused_for_good_goes_by_hand_to_whom_it_owed_for_30_days_th
     assert after is not None and (after.status, after.given_up, after.deferred) == ("refused", 7, ()), after
 
 
+def _refused_then_claimed_by_a_killed_send(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Settings, Database, datetime]:
+    """The readers' edition of 2026-W48 refused for good after its first batch (seven readers owed it), then claimed
+    by a `digest weekly --send` killed mid-send; returns when its claim is stale, 31 days after the refusal, when
+    whom it owed is past keeping."""
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
+    port = free_port()
+    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    later = NOW + timedelta(days=31)
+    with smtp_server(SecondMessageRefusingInbox(), port):
+        run_weekly_job(settings, database, NOW)
+    with database.transaction() as session:  # as the killed send by hand left it
+        row = session.get(WeeklyDigest, ("2026-W48", "readers"))
+        assert row is not None and row.status == "refused", row
+        row.status, row.last_attempt_at = "sending", later - timedelta(hours=2)
+    return settings, database, later
+
+
 def test_the_job_says_an_edition_refused_for_good_whose_readers_were_dropped_is_not_sent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A `digest weekly --send` of the refused edition, killed mid-send, left it claimed; the job took the stale claim
     31 days after the refusal, when whom it owed had been dropped, and sent nothing. Its one line said "2026-W48
     readers' edition given-up": an internal label, and that of an edition given up, which this one was not."""
-    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
-    port = free_port()
-    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
-    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
-    later = NOW + timedelta(days=31)
+    settings, database, later = _refused_then_claimed_by_a_killed_send(tmp_path, monkeypatch)
     try:
-        with smtp_server(SecondMessageRefusingInbox(), port):
-            run_weekly_job(settings, database, NOW)
-        with database.transaction() as session:  # as the killed send by hand left it
-            row = session.get(WeeklyDigest, ("2026-W48", "readers"))
-            assert row is not None and row.status == "refused", row
-            row.status, row.last_attempt_at = "sending", later - timedelta(hours=2)
-        with smtp_server(Inbox(), port):
+        with smtp_server(Inbox(), settings.smtp.port):
             result = run_weekly_job(settings, database, later)
     finally:
         database.dispose()
     assert "; 2026-W48 readers' edition not sent (refused for good);" in str(result), str(result)
+
+
+def test_an_edition_refused_for_good_whose_readers_were_dropped_stays_refused_when_the_job_takes_its_stale_claim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Taking over the killed send's stale claim, the job sent nothing (whom the edition owed was dropped) and handed
+    it back as failed, not refused: the service ran the job again at once, and each run said "not sent (refused for
+    good)" again, until the week was old enough to give up. It stays refused: the next run does not name it, the
+    service schedules no retry for it, and a send by hand says in one line why it sends nothing."""
+    from digest.weekly.store import unsent_retry_at
+
+    settings, database, later = _refused_then_claimed_by_a_killed_send(tmp_path, monkeypatch)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, settings.smtp.port):
+            first = run_weekly_job(settings, database, later)
+            retry_at = unsent_retry_at(database, later)
+            second = run_weekly_job(settings, database, later + timedelta(hours=1))
+            mailed = len(inbox.envelopes)  # the week just over's edition, sent by the first run
+            asked = send_week(settings, database, IsoWeek(2026, 48), later + timedelta(hours=2), ignore_backoff=True)
+        with database.reading() as session:
+            after = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert "2026-W48 readers' edition not sent (refused for good)" in str(first), str(first)
+    assert "2026-W48 readers" not in str(second), str(second)
+    assert retry_at is None, retry_at
+    assert after is not None and (after.status, after.given_up, after.deferred) == ("refused", 7, ()), after
+    assert (asked.status, asked.message) == (
+        "refused-forgotten",
+        "not sent: the addresses of the 7 readers it was still owed were dropped 30 days after it was refused for"
+        " good; the others have it",
+    )
+    assert len(inbox.envelopes) == mailed, inbox.envelopes[mailed:]
 
 
 @pytest.mark.asyncio

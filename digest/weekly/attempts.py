@@ -18,7 +18,7 @@ from digest.storage.owed_kept import forget_owed, owed_kept_since
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.issue import Edition
-from digest.weekly.ledger import FAILED, QUIET, REFUSED, SENT
+from digest.weekly.ledger import FAILED, GIVEN_UP, QUIET, REFUSED, SENT
 from digest.weekly.refusals import without_addresses
 
 MAX_BACKOFF = timedelta(days=1)
@@ -34,6 +34,12 @@ class Owed:
     no_longer_recipients: int = 0
     forgotten: int = 0
     done_with: str = "given up"
+
+    @property
+    def done_status(self) -> str:
+        """The status of the edition the job is done with (given up, or refused for good): what a send that finds
+        nobody it owes leaves it, however it was claimed (a stale claim's "sending" too): not the job's to retry."""
+        return GIVEN_UP if self.done_with == "given up" else REFUSED
 
 
 def owed(database: Database, week: str, edition: Edition, recipients: Sequence[str], now: datetime) -> Owed:

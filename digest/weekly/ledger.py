@@ -158,7 +158,8 @@ def release_claim(
     """A claimed edition the stop (the service stopping, a deploy's restart) ended before any mail went out: owed as
     before and due at once, the attempt not counted (a stop is not a failure, and backs nothing off). One claimed by
     hand from a status of KEPT_UNSENT is that again, its record as it was, whatever ended the send (`attempted`: a
-    failure, the attempt counted): refused stays refused, not retried by the job."""
+    failure, the attempt counted): refused stays refused, not retried by the job. So is one found done with (a send
+    that owes nobody any more: `status_was` its given-up or refused status), whoever claimed it."""
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         if row is None or row.status != SENDING:

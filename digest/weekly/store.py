@@ -38,7 +38,8 @@ from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
 from digest.weekly.ledger import forget_weeks_ahead
 from digest.weekly.mailer import Stop
 from digest.weekly.outcome import SendOutcome, not_emailed
-from digest.weekly.sending import keep_mail_log, send_week
+from digest.weekly.sending import send_week
+from digest.weekly.sendrecord import keep_mail_log
 
 # Sending one edition lives in sending.py, its outcome in outcome.py, the weeks owed besides the last in catchup.py:
 # send_week, SendOutcome, not_emailed, keep_mail_log, CATCH_UP_WEEKS, GivenUp, give_up_stale_weeks and unsent_retry_at
