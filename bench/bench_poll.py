@@ -37,6 +37,8 @@ import feedparser
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from shared_data import DATA  # noqa: E402  (this folder)
+
 from digest import heap  # noqa: E402
 from digest.arxiv.parse import parse_feed  # noqa: E402
 from digest.arxiv.poll_pass import run_poll  # noqa: E402
@@ -54,7 +56,7 @@ from digest.storage.db import Database  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.feedbuild import build_rss  # noqa: E402
 
-HAYSTACK = ROOT.parent / "shared" / "data" / "arxiv-haystack.jsonl.gz"
+HAYSTACK = DATA / "arxiv-haystack.jsonl.gz"
 ITEMS = 2000
 ROUNDS = 5
 WARM_UP_ITEMS = 100

@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scipy.stats import binomtest  # noqa: E402
+from shared_data import DATA  # noqa: E402  (this folder)
 from sqlalchemy import select  # noqa: E402
 
 from digest import resources  # noqa: E402
@@ -53,7 +54,6 @@ from digest.service.wiring import open_service_database  # noqa: E402
 from digest.storage.db import Database  # noqa: E402
 from digest.storage.models import Candidate  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
 HAYSTACK = DATA / "arxiv-haystack.jsonl.gz"
 DECISIONS = DATA / "decisions-dev.jsonl"
 OUTSIDE_YES_SHARE = 0.00155  # `yes` papers in the outside check's stream: 0.74 x share / 0.52% flagged x 22%

@@ -20,8 +20,10 @@ import random
 import sys
 from pathlib import Path
 
+from shared_data import DATA
+
 ROOT = Path(__file__).resolve().parent.parent
-HAYSTACK = ROOT.parent / "shared" / "data" / "arxiv-haystack.jsonl.gz"
+HAYSTACK = DATA / "arxiv-haystack.jsonl.gz"
 TARGET = ROOT / "digest" / "data" / "relevance_background.jsonl.gz"
 CURATED = ROOT / "digest" / "data" / "curated_papers.jsonl"
 

@@ -20,9 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from shared_data import DATA  # noqa: E402  (this folder)
+
 from digest.relevance.features import background_sample  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "tests" / "data"
 FIRST, LAST = "2024-10-07", "2024-12-29"
 
