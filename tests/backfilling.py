@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,3 +26,18 @@ async def start_backfill(tmp_path: Path, config: Path, name: str) -> tuple[async
             stdout=output, stderr=output,
         )  # fmt: skip
     return process, log
+
+
+async def signal_heard(process: asyncio.subprocess.Process, signum: int, within: float = 30) -> None:
+    """Waits until the kernel has handed `signum` to `process` (no longer pending in /proc/PID/status): its handler has
+    then run, and the stop is set on the process's loop before any answer sent from here on is read."""
+    status = Path(f"/proc/{process.pid}/status")
+    bit = 1 << (signum - 1)
+    deadline = time.monotonic() + within
+    while True:
+        fields = dict(line.split(":", 1) for line in status.read_text(encoding="ascii").splitlines())
+        if not (int(fields["SigPnd"], 16) | int(fields["ShdPnd"], 16)) & bit:
+            return
+        assert process.returncode is None, "the process ended before it heard the signal"
+        assert time.monotonic() < deadline, f"signal {signum} still pending after {within} s"
+        await asyncio.sleep(0.01)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, Reply
-from tests.backfilling import start_backfill
+from tests.backfilling import signal_heard, start_backfill
 
 
 def _page(name: str) -> Reply:
@@ -56,7 +56,7 @@ async def test_a_backfill_told_to_stop_says_where_it_got_and_how_to_resume(tmp_p
                 assert time.monotonic() < deadline, "the backfill did not ask for its second page"
                 await asyncio.sleep(0.1)
             running.send_signal(signum)
-            await asyncio.sleep(0.5)  # the stop is heard first; the page in flight is answered, and stored
+            await signal_heard(running, signum)  # the stop is heard first; the page in flight is answered, and stored
             second_page.set()
             status = await asyncio.wait_for(running.wait(), 60)
         finally:

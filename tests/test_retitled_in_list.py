@@ -54,7 +54,7 @@ async def test_a_new_version_retitling_a_listed_paper_is_told_and_leaves_the_lis
         report = json.loads(await _run(capsys, data_dir, "poll", "--json", "--source", url, log=False))
         exported = await _run(capsys, data_dir, "list", "export", log=False)
     assert RETITLED in said and SEEDED in said
-    assert report["sources"][0]["retitled"] == [SEEDED]  # the approved one told once: its candidate holds v2 now
+    assert report["sources"][0]["retitled"] == []  # each told once: the same announcement read again tells neither
     assert (data_dir / "list.md").read_bytes() == listed  # the list's text is its maintainers'
     assert "Mitigating Hallucination at Inference Time" not in exported
     shown = (await _run(capsys, data_dir, "candidates", "--status", "approved")).splitlines()

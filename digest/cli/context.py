@@ -63,7 +63,8 @@ class Context:
 
             self._database = database_to_come(self.settings, refusing_used=True)
         if self._database is None:
-            from digest.service.wiring import UnusableDataError, open_service_database
+            from digest.service.data_folder import UnusableDataError
+            from digest.service.wiring import open_service_database
             from digest.storage.db import DatabaseError
             from digest.storage.revisions import OlderSchemaError
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from digest.config import ConfigError
-from digest.service.wiring import check_before_opening, check_data_folder, signs_of_use, sqlite_file
+from digest.service.data_folder import check_before_opening, check_data_folder, signs_of_use, sqlite_file
 from digest.storage.db import migrate
 from digest.storage.private import warn_open_to_others
 from digest.storage.snapshot import scratch_database

@@ -23,12 +23,13 @@ from digest.review.reviewer import Reviewer
 from digest.service import features, poll_job
 from digest.service.background import Background, report_jobs
 from digest.service.catch_up import POLL_ON_START, CatchUp
+from digest.service.data_folder import check_data_folder
 from digest.service.lock_watch import keep_database_lock
 from digest.service.model_refresh import ModelRefresher
 from digest.service.outward import OutwardParts
 from digest.service.schedule import keep_jobs, make_scheduler, poll_due_now
 from digest.service.weekly_job import retry_unsent_weekly, run_weekly
-from digest.service.wiring import check_data_folder, list_file_in_step, open_service_database
+from digest.service.wiring import list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
 from digest.storage.db import Database
 from digest.storage.files import remove_leftover_temporaries

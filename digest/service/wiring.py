@@ -1,134 +1,35 @@
 """Wiring: the one place where the parts are put together (database, list, poller, web, bot, scheduler).
 
-Only a new, empty data folder is seeded with the bundled list. A folder that was used (it has a `list.md` or weekly
-digests) but has no usable database is refused with one line, before anything is written: re-seeding would replace
-the maintainers' list with the bundled one.
+Only a new, empty data folder is seeded with the bundled list; a used folder without a usable database is refused
+first (`data_folder`), before anything is written.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.awesome.reading import META_KEY, READER_VERSION
-from digest.config import ConfigError, Settings
-from digest.sizes import counted
-from digest.storage.db import Database, DatabaseError, open_database
-from digest.storage.failures import unreadable_file
-from digest.storage.folders import (
-    LET_IN,
-    REFUSALS,
-    entry_refused,
-    unwritable_data_folder,
-    write_refusal,
-    write_refused,
+from digest.config import Settings
+from digest.service.data_folder import (
+    UnusableDataError,
+    check_before_opening,
+    check_data_folder,
+    refusal,
+    signs_of_use,
 )
+from digest.sizes import counted
+from digest.storage.db import Database, open_database
 from digest.storage.models import Candidate, ListMeta, Section
-from digest.storage.moved import refuse_moved
-from digest.storage.private import close_to_others, warn_open_to_others
+from digest.storage.private import warn_open_to_others
 from digest.storage.state import TrainingDecision
 from digest.text import one_line
 
 log = logging.getLogger(__name__)
-
-
-class UnusableDataError(DatabaseError):
-    """A used data folder whose database is missing, empty or without a list; one line with what to do."""
-
-
-def signs_of_use(settings: Settings) -> list[Path]:
-    """What shows this data folder was used before: its list's Markdown, weekly digests."""
-    found = [settings.list_markdown_path] if settings.list_markdown_path.exists() else []
-    weekly = settings.weekly_dir
-    if weekly.is_dir() and any(weekly.iterdir()):
-        found.append(weekly)
-    return found
-
-
-def sqlite_file(settings: Settings) -> Path | None:
-    url = make_url(settings.database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    if url.database.startswith("file:"):  # a URI filename (`?uri=true`, e.g. mode=ro): the path part
-        path = urlsplit(url.database).path
-        return Path(path) if path and path != ":memory:" else None
-    return Path(url.database)
-
-
-def _refusal(settings: Settings, used: list[Path], problem: str) -> UnusableDataError:
-    shown = ", ".join(str(path) for path in used)
-    return UnusableDataError(
-        f"{problem}, but the data folder was in use ({shown}); nothing was written. Restore the database from a "
-        f"backup, or rebuild the list from its Markdown: digest --data-dir {settings.data_dir} list import "
-        f"{settings.list_markdown_path}"
-    )
-
-
-def check_data_folder(settings: Settings, *, writing: bool = True, creating: bool = True) -> None:
-    """Refuses a data folder that is a file, or lies inside one, or that this user cannot enter, or (`writing`: for
-    all but the commands that only read) cannot write, in one line naming it (creating it would only say "File exists"
-    or "Not a directory"; using it, "list.md: Permission denied"); creates a new one (unless not `creating`). A file,
-    a folder this user cannot enter or write, or one that could not be created, is a settings problem (ConfigError,
-    exit 2): --data-dir or DIGEST_DATA_DIR names the wrong place, or its modes are wrong. A folder every user may write
-    is closed to their writes (`writing`); a command that only reads changes nothing (open_service_database warns)."""
-    probe = settings.data_dir.resolve()
-    while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
-        probe = probe.parent
-    if not probe.is_dir():
-        raise ConfigError(
-            [
-                f"the data folder {settings.data_dir} cannot be used: {probe} is a file, not a folder; give --data-dir "
-                "(or DIGEST_DATA_DIR) a folder"
-            ]
-        )
-    refused = entry_refused(probe)
-    if refused:  # said as a folder that cannot be created is: a settings problem, exit 2
-        closed = "it" if probe == settings.data_dir.resolve() else str(probe)
-        why = f"this user cannot enter {closed}: {refused}; {LET_IN}"
-        raise ConfigError([f"the data folder {settings.data_dir} cannot be used: {why}"])
-    if probe == settings.data_dir.resolve():
-        refuse_moved(probe, settings.database_url)  # `digest database copy` moved it: not the old copy
-        # A database file it cannot read is said first, by the database's own line: reading it is what fails first.
-        unwritable = write_refused(probe) if writing and not unreadable_file(settings.database_url) else None
-        if unwritable is not None:
-            raise ConfigError([unwritable_data_folder(settings.data_dir, unwritable)])
-        if writing:  # a command that only reads changes nothing: open_service_database warns instead
-            close_to_others(probe)
-        return
-    if not creating:
-        return
-    try:  # here, where the failure can name the folder: a file opened in it said only "No such file or directory"
-        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new one: the readers' data is its owner's
-    except OSError as exc:  # under /proc, a read-only mount, a folder of another user
-        # A read-only mount or a folder's mode: said as for a data folder that is there (what to fix), of the folder
-        # it was to be made in.
-        why = write_refusal(probe, exc, str(probe)) if exc.errno in REFUSALS else one_line(exc.strerror or str(exc))
-        raise ConfigError(
-            [
-                f"the data folder {settings.data_dir} could not be created: {why}; give --data-dir (or "
-                "DIGEST_DATA_DIR) a folder this user can create"
-            ]
-        ) from None
-
-
-def check_before_opening(settings: Settings) -> None:
-    """Refuses a used data folder whose SQLite file is missing or empty, before opening creates anything."""
-    used = signs_of_use(settings)
-    path = sqlite_file(settings)
-    if not used or path is None:
-        return
-    if not path.exists():
-        raise _refusal(settings, used, f"the database {path} is missing")
-    if path.is_file() and path.stat().st_size == 0:
-        raise _refusal(settings, used, f"the database {path} is empty (0 bytes)")
 
 
 def open_service_database(settings: Settings, *, restoring: bool = False, writing: bool = True) -> Database:
@@ -169,7 +70,7 @@ def open_service_database(settings: Settings, *, restoring: bool = False, writin
                 return database
             used = signs_of_use(settings)
             if used:
-                raise _refusal(settings, used, "the database holds no list")
+                raise refusal(settings, used, "the database holds no list")
             report = liststore.import_markdown(session, text, source=str(settings.seed_list))
     except ListFormatError as exc:  # a new user's list of headings with no paper yet, say: nothing was written
         database.dispose()

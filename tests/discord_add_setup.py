@@ -1,0 +1,77 @@
+"""The set-up `/add`'s tests share: a loopback arXiv API serving the real recorded answer, the bot's settings and
+database, what /add may change, the one answer a member sees, and settings on a seed list with an edited heading."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select
+
+from digest.config import Settings
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from digest.storage.models import Candidate, Decision, Entry
+from tests.add_command import API_PATH, HEAT_BATH, recorded
+from tests.arxiv_server import ArxivServer
+from tests.conftest import make_settings
+from tests.discord_bot import eventually
+from tests.fake_discord import FakeDiscord
+
+HEAT_BATH_LINK = "[Heat-bath random walks with Markov bases](https://arxiv.org/abs/1605.08386)"
+
+
+@pytest_asyncio.fixture(name="arxiv")
+async def arxiv_api() -> AsyncIterator[ArxivServer]:
+    async with ArxivServer() as server:
+        server.program(API_PATH, recorded(HEAT_BATH))
+        yield server
+
+
+@pytest.fixture(name="bot_settings")
+def settings_for_the_bot(tmp_path: Path, fake: FakeDiscord, arxiv: ArxivServer) -> Settings:
+    config = fake.config_toml() + (
+        f'[arxiv]\nsources = ["{arxiv.url("/rss/unused")}"]\napi_url = "{arxiv.url(API_PATH)}"\n'
+        "min_interval_seconds = 0\nmax_retries = 0\n"
+    )
+    return make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+
+
+@pytest.fixture(name="db")
+def bot_database(bot_settings: Settings) -> Iterator[Database]:
+    database = open_service_database(bot_settings)
+    yield database
+    database.dispose()
+
+
+def state(database: Database, settings: Settings) -> tuple[Any, ...]:
+    """What /add may change: candidates, decisions, entries and the list's Markdown."""
+    with database.reading() as session:
+        counts = tuple(session.scalar(select(func.count()).select_from(m)) for m in (Candidate, Decision, Entry))
+    return (*counts, settings.list_markdown_path.read_bytes())
+
+
+async def answer(fake: FakeDiscord, token: str) -> str:
+    """The one message the member sees for this interaction."""
+    await eventually(lambda: len(fake.answers(token)) >= 1, "the bot answered")
+    (text,) = fake.answers(token)
+    return text
+
+
+def seeded_with(
+    fake: FakeDiscord, arxiv: ArxivServer, tmp_path: Path, edit: Callable[[str], str]
+) -> tuple[Path, Settings]:
+    """Settings for the bot on a seed list whose Probing heading line is replaced by `edit(heading)`, with arXiv's API
+    on the local server: the seed file and the settings."""
+    from digest import resources
+
+    seed = tmp_path / "seed.md"
+    text, count = re.subn(r"(?m)^###.* Probing$", lambda m: edit(m[0]), resources.seed_list_path().read_text("utf-8"))
+    assert count == 1
+    seed.write_text(text, encoding="utf-8")
+    config = f'seed_list = "{seed}"\n' + fake.config_toml() + f'[arxiv]\napi_url = "{arxiv.url(API_PATH)}"\n'
+    return seed, make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
