@@ -1,4 +1,6 @@
-"""Wiring: the one place where the parts are put together (database, list, poller, web, bot, scheduler).
+"""Wiring: the database a service or command opens (created, migrated, seeded with the bundled list when new) and
+the list kept in step with it: read again by a newer release, its Markdown written again after a crash. The running
+service puts its parts together in service/process.py.
 
 Only a new, empty data folder is seeded with the bundled list; a used folder without a usable database is refused
 first (`data_folder`), before anything is written.
