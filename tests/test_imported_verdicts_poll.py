@@ -16,7 +16,7 @@ from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.decision_files import decision_line, write_lines
-from tests.discord_bot import running
+from tests.discord_bot import running, section_of
 from tests.fake_discord import FakeDiscord
 from tests.poller_feeds import RELEVANT, UNRELATED, feed, records
 from tests.web_server import SECRETS_ENV, running_site, sign_in
@@ -150,3 +150,31 @@ def test_an_import_says_the_candidates_a_poll_stored_while_it_read_the_file(
         "2 of them are candidates pending in review (digest candidates), 1 rejected in the file: their cards show the "
         "earlier verdict, and a maintainer decides them there"
     ]
+
+
+def test_a_paper_approved_earlier_into_a_section_is_approved_there_without_naming_it_again(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest decisions import` of an approve into Probing, then a poll that met the paper scoring it low: it was
+    offered for review with "earlier verdict: approved into Probing" under it, yet `digest candidates` showed it
+    "[no section]" and `digest approve ID` refused ("has no suggested section: name one"), though the verdict named
+    one. The verdict's section is its suggested section now: shown, and approved into with no --section."""
+    approved = UNRELATED[0]
+    make_settings(data_dir, '[arxiv]\ncontact = "maintainers@example.org"\n')
+    (approve,) = records(approved)
+    path = write_lines(data_dir.parent / "good.jsonl", decision_line(approve, "approve", section="probing"))
+    assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 0
+    polled = data_dir.parent / "cs.CV.xml"
+    polled.write_bytes(feed(approved))
+    assert main(["--data-dir", str(data_dir), "poll", "--source", str(polled)]) == 0
+    capsys.readouterr()
+
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    (line,) = [number for number, text in enumerate(out) if f"  {approved} " in text]
+    assert f"  {approved}   [Probing] " in out[line] and out[line + 1].strip() == EARLIER
+
+    assert main(["--data-dir", str(data_dir), "approve", approved]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"({approved}): approved into Probing")
+    probing = section_of((data_dir / "list.md").read_text(encoding="utf-8"), "Probing")
+    assert f"https://arxiv.org/abs/{approved}" in probing

@@ -184,13 +184,17 @@ def judged_as_published(paper: ArxivPaper, judgement: Judgement) -> Judgement:
 
 def with_earlier_verdict(judgement: Judgement, earlier: EarlierVerdict | None, *, withdrawn: bool) -> Judgement:
     """The judgement with an imported verdict said on it. A paper approved earlier that the list does not hold is
-    offered for review whatever its score (unless withdrawn): the import does not change the list, a maintainer does."""
+    offered for review whatever its score (unless withdrawn): the import does not change the list, a maintainer does.
+    The section that verdict named is suggested when the model suggests none, so approving it needs no section again."""
     if earlier is None:
         return judgement
     why = replace(judgement.why, earlier=earlier)
-    if judgement.relevant or not earlier.approved or withdrawn:
+    if not earlier.approved or withdrawn:
         return replace(judgement, why=why)
-    return replace(judgement, relevant=True, tier=Tier.REVIEW, why=why)
+    section = judgement.section or earlier.section
+    sections = judgement.sections or ([earlier.section] if earlier.section else [])
+    tier = judgement.tier if judgement.relevant else Tier.REVIEW
+    return replace(judgement, relevant=True, tier=tier, why=why, section=section, sections=sections)
 
 
 def store_papers(
