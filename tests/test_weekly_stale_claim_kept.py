@@ -1,7 +1,7 @@
 """A `digest weekly --send` of an edition already given up or refused for good, killed mid-send, leaves its claim; the
 weekly job takes the stale claim of a week past those it catches up. The 30 days the readers it owes are kept run from
-when it was first given up or refused, and that stands. The weekly job and `send_week` against aiosmtpd on loopback, a
-real SQLite file."""
+when it was first given up or refused, and that stands; why a refused edition is not claimed says when they are
+over. The weekly job and `send_week` against aiosmtpd on loopback, a real SQLite file."""
 
 from __future__ import annotations
 
@@ -140,3 +140,35 @@ def test_an_edition_refused_for_good_stays_refused_when_the_job_takes_a_killed_s
         "not sent: the addresses of the 7 readers it was still owed were dropped 30 days after it was refused for"
         " good; the others have it",
     )
+
+
+def test_why_an_edition_refused_for_good_is_not_claimed_says_its_readers_addresses_were_dropped_after_30_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send that cannot claim an edition refused for good (another send took it between reading and claiming)
+    answered "fix its cause, then `digest weekly --send` sends it", also once the readers it owed were dropped 30 days
+    after the refusal, when a send by hand reaches nobody. Within the 30 days it still says so; after them it says
+    their addresses were dropped, and when."""
+    from digest.weekly.outcome import not_claimed
+
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
+    port = free_port()
+    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    try:
+        with smtp_server(SecondMessageRefusingInbox(), port):
+            run_weekly_job(settings, database, NOW)
+        within = not_claimed(database, "2026-W48", "readers", NOW + timedelta(days=29))
+        with smtp_server(Inbox(), port):  # the job 31 days on drops the addresses the refused edition owed
+            run_weekly_job(settings, database, NOW + timedelta(days=31))
+        after = not_claimed(database, "2026-W48", "readers", NOW + timedelta(days=31, hours=1))
+    finally:
+        database.dispose()
+    assert within.status == "failed" and within.message.endswith(
+        "fix its cause, then `digest weekly --week 2026-W48 --edition readers --send` sends it"
+    ), within
+    assert after.status == "refused-forgotten", after
+    assert after.message.endswith(
+        "; sent to 5 recipients, refused for good for the others, not retried; their addresses were dropped 30 days"
+        " after it was refused for good, on 2026-12-30 07:00 UTC"
+    ), after
