@@ -15,11 +15,11 @@ from sqlalchemy import and_, or_, select
 from digest.clock import as_utc
 from digest.sizes import counted
 from digest.storage.db import Database
-from digest.storage.owed_kept import forget_owed_past_keeping
+from digest.storage.owed_kept import forget_owed_past_keeping, owed_kept_since
 from digest.storage.state import WeeklyDigest
 from digest.weekly import ledger
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek
-from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING
+from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, REFUSED, SENDING
 from digest.weekly.outcome import reached
 from digest.weekly.refusals import without_addresses
 
@@ -86,19 +86,35 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
                 stale = IsoWeek.parse(row.week) < oldest
             except ValueError:
                 continue  # not a week: editions_to_retry warns about it
-            if stale:
-                note = f"given up: older than the last {CATCH_UP_WEEKS} weeks after {counted(row.attempts, 'attempt')}"
-                # Its record keeps counts, no reader's address in its error; whom it owes stays a while (kept_until).
-                error = f"{note}; {without_addresses(row.last_error)}" if row.last_error else note
-                row.status, row.next_attempt_at, row.last_error = GIVEN_UP, None, error[:2000]
-                row.given_up_count, row.given_up_at, row.refused_at = len(row.deferred), as_utc(now), None
-                kept_until = as_utc(now) + ledger.GIVEN_UP_KEPT_FOR if row.deferred else None
-                reached_some = row.reached_count if row.deferred else 0
-                edition = GivenUp(row.week, row.edition, reached_some, len(row.deferred), row.refused_count, kept_until)
-                given_up.append(edition)
+            if stale and owed_kept_since(row) is not None:
+                _done_with_again(row)
+            elif stale:
+                given_up.append(_given_up(row, now))
         # Past then, `digest weekly --send` no longer sends such an edition (given up, or refused for good) to them.
         forget_owed_past_keeping(session, now)
     return sorted(given_up, key=str)
+
+
+def _given_up(row: WeeklyDigest, now: datetime) -> GivenUp:
+    """Gives up the edition `row` records: whom it still owes is kept GIVEN_UP_KEPT_FOR from `now`."""
+    note = f"given up: older than the last {CATCH_UP_WEEKS} weeks after {counted(row.attempts, 'attempt')}"
+    # Its record keeps counts, no reader's address in its error; whom it owes stays a while (kept_until).
+    error = f"{note}; {without_addresses(row.last_error)}" if row.last_error else note
+    row.status, row.next_attempt_at, row.last_error = GIVEN_UP, None, error[:2000]
+    row.given_up_count, row.given_up_at, row.refused_at = len(row.deferred), as_utc(now), None
+    kept_until = as_utc(now) + ledger.GIVEN_UP_KEPT_FOR if row.deferred else None
+    reached_some = row.reached_count if row.deferred else 0
+    return GivenUp(row.week, row.edition, reached_some, len(row.deferred), row.refused_count, kept_until)
+
+
+def _done_with_again(row: WeeklyDigest) -> None:
+    """An edition the job was done with already (given up, or refused for good) whose send by hand was killed, its
+    claim stale: it is that again, its record as it was. Given up afresh, the 30 days whom it owes is kept would
+    start again, and the count of those given up on would be of the addresses left (none, once they were dropped)."""
+    status = GIVEN_UP if row.given_up_at is not None else REFUSED
+    row.status, row.next_attempt_at = status, None
+    log.info("weekly: %s %s: a send of it was killed mid-send (its claim lapsed): it stays %s as before", row.week,
+             row.edition, "given up" if status == GIVEN_UP else "refused for good")  # fmt: skip
 
 
 def log_given_up(given_up: list[GivenUp]) -> None:

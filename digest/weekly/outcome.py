@@ -122,6 +122,12 @@ def not_claimed(database: Database, name: str, edition: Edition, now: datetime) 
         if state.given_up and state.reached:
             said = f"sent to {reached(state.reached)}; not to {counted(state.given_up, 'recipient')}"
         return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}{_by_hand_until(state, now)}")
+    if state is not None and state.status == REFUSED and _owed_past_keeping(state, now):
+        # Those it still owed are no longer kept (or are dropped at the next poll): a send by hand reaches nobody.
+        line = f"sent to {reached(state.reached)}, refused for good for the others, not retried"
+        return SendOutcome(
+            name, edition, "refused-forgotten", f"{state.last_error}; {line}{_by_hand_until(state, now)}"
+        )
     if state is not None and state.status == REFUSED:
         return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(name, edition)}")
     if state is not None and state.status == FAILED:
@@ -141,17 +147,26 @@ def not_claimed(database: Database, name: str, edition: Edition, now: datetime) 
     return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
 
 
+def _owed_past_keeping(state: ledger.WeekState, now: datetime) -> bool:
+    """Whether the edition, done with after it reached some, owed others whose window is over at `now`."""
+    if not state.reached or state.kept_since is None or not (state.given_up or state.deferred):
+        return False
+    return not state.deferred or state.kept_since + ledger.GIVEN_UP_KEPT_FOR <= as_utc(now)
+
+
 def _by_hand_until(state: ledger.WeekState, now: datetime) -> str:
-    """Until when a send by hand still reaches those a given-up edition owed, or that it no longer can (their window
-    over at `now`, their addresses are dropped by the next poll, job or send by hand, if not yet)."""
-    if not state.given_up or not state.reached or state.kept_since is None:
+    """Until when a send by hand still reaches those an edition given up (or refused for good) owed, or that it no
+    longer can (their window over at `now`, their addresses are dropped by the next poll, job or send by hand, if
+    not yet)."""
+    if not (state.given_up or state.deferred) or not state.reached or state.kept_since is None:
         return ""
     until, days = state.kept_since + ledger.GIVEN_UP_KEPT_FOR, ledger.GIVEN_UP_KEPT_FOR.days
+    done_with = "given up" if state.status == GIVEN_UP else "refused for good"
     if not state.deferred:
-        return f"; their addresses were dropped {days} days after it was given up, on {until:%Y-%m-%d %H:%M} UTC"
+        return f"; their addresses were dropped {days} days after it was {done_with}, on {until:%Y-%m-%d %H:%M} UTC"
     if until <= as_utc(now):
         return (
-            f"; a send by hand no longer reaches them: their addresses were kept {days} days after it was given up,"
+            f"; a send by hand no longer reaches them: their addresses were kept {days} days after it was {done_with},"
             f" until {until:%Y-%m-%d %H:%M} UTC, and are dropped at the next poll"
         )
     command = f"`digest weekly --week {state.week} --edition {state.edition} --send`"
