@@ -46,7 +46,8 @@ def _build(place: Path) -> None:
 
 
 def with_kept_model(data: Path, kept: Path) -> Path:
-    """`data`, a data folder not made yet, made (private, as `digest` makes one) with the cache `kept` in it."""
-    data.mkdir(mode=0o700, parents=True)
+    """`data`, a data folder without a cache yet (made, private as `digest` makes one, if it is not there), with the
+    cache `kept` in it."""
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
     shutil.copytree(kept, data / "cache")
     return data
