@@ -120,6 +120,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "data"
 
 
+@pytest.fixture(scope="session")
+def kept_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The cache a new data folder's first model build leaves (tests/kept_model.py), built once for the whole run:
+    in the folder all xdist workers share (the run's base folder), or this process's own without xdist."""
+    from tests.kept_model import built_once
+
+    base = tmp_path_factory.getbasetemp()
+    return built_once(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
+
+
 @pytest.fixture
 def database(settings: Settings) -> Iterator[Database]:
     from digest.service.wiring import open_service_database

@@ -16,6 +16,7 @@ from tests.cli_daily import paper_lines, papers_file, scored_ids
 from tests.cli_runs import digest_command
 from tests.conftest import ROOT
 from tests.factories import real_papers
+from tests.kept_model import with_kept_model
 
 
 def test_score_reads_a_file_saved_with_a_byte_order_mark(
@@ -126,11 +127,12 @@ def test_score_names_a_line_whose_categories_are_not_strings(
     ]
 
 
-def test_score_piped_to_head_ends_quietly(tmp_path: Path) -> None:
+def test_score_piped_to_head_ends_quietly(tmp_path: Path, kept_model: Path) -> None:
     """`digest score papers.jsonl | head -1` said "digest: cannot read papers.jsonl: [Errno 32] Broken pipe" and
     exited 1, blaming the input file. It now ends as the other commands do when the reader goes away: 141, silent."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     path = papers_file(tmp_path / "papers.jsonl", paper_lines(3) * 3000)  # far more than a pipe holds
+    with_kept_model(tmp_path / "data", kept_model)  # the model's build is not what this is about
     command = digest_command(tmp_path)
     reader_gone = subprocess.Popen(
         [*command, "score", str(path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE

@@ -21,6 +21,7 @@ from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
 from tests.cli_runs import digest_command
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import load_records
+from tests.kept_model import with_kept_model
 from tests.web_pages import candidate_feed_links
 from tests.web_server import Site
 
@@ -57,9 +58,12 @@ async def run_backfill(tmp_path: Path, api_url: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.asyncio
-async def test_a_backfill_of_one_paper_and_a_fetch_of_one_attempt_say_it_in_the_singular(tmp_path: Path) -> None:
+async def test_a_backfill_of_one_paper_and_a_fetch_of_one_attempt_say_it_in_the_singular(
+    tmp_path: Path, kept_model: Path
+) -> None:
     """`digest backfill` said "1 papers read, ..., 1 new candidates", and with max_retries = 0 an answer of 503 was
     "HTTP 503 after 1 attempts". One of a thing is now said in the singular."""
+    with_kept_model(tmp_path / "data", kept_model)  # the model's build is not what this is about
     async with ArxivServer() as arxiv:
         url = arxiv.program("/api/query", Reply(status=503))
         status, _out, err = await run_backfill(tmp_path, url)

@@ -11,6 +11,7 @@ import pytest
 
 from tests.arxiv_server import ARXIV_DATA, ArxivServer
 from tests.cli_runs import RSS, as_cron, polling
+from tests.kept_model import with_kept_model
 
 # A year of daily polls before this one, as a database a year old holds them (oldest first, the newest a day ago).
 A_YEAR_OF_RUNS = """
@@ -27,7 +28,7 @@ def rows(database: Path, query: str) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.asyncio
-async def test_a_daily_poll_of_a_dated_file_keeps_a_bounded_history(tmp_path: Path) -> None:
+async def test_a_daily_poll_of_a_dated_file_keeps_a_bounded_history(tmp_path: Path, kept_model: Path) -> None:
     """`digest poll --source feeds/2026-04-27.xml` from cron, a file named by its day, kept that file's state for ever
     (no later poll asks it), one row a day; and each poll added a run that nothing deleted. Now the state of a source
     neither configured nor polled for 30 days is forgotten, and the runs older than 90 days but for the newest 50."""
@@ -35,6 +36,7 @@ async def test_a_daily_poll_of_a_dated_file_keeps_a_bounded_history(tmp_path: Pa
     dated = [tmp_path / f"2026-04-{day}.xml" for day in (27, 28)]
     for path in dated:
         path.write_bytes((ARXIV_DATA / RSS).read_bytes())
+    with_kept_model(tmp_path / "data", kept_model)  # the model's build is not what this is about
     async with ArxivServer() as arxiv:
         configured = arxiv.serve_file("/rss/cs.CL", RSS)
         options = polling(tmp_path, [configured])

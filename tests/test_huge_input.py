@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest.cli.lines import LongLineError, capped_lines
+from tests.kept_model import with_kept_model
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY = 2 * 1024**3  # the address space the commands run in: reading without end fails in it
@@ -62,10 +63,11 @@ def with_an_endless_second_line(path: Path) -> Path:
     return path
 
 
-def test_a_line_of_gigabytes_given_to_score_is_one_line_naming_it(tmp_path: Path) -> None:
+def test_a_line_of_gigabytes_given_to_score_is_one_line_naming_it(tmp_path: Path, kept_model: Path) -> None:
     """A file with one enormous line (a whole dump without line breaks) was read line by line, that line whole into
     memory: a MemoryError traceback. Past 64 MB it stops there, the papers before it scored."""
     papers = with_an_endless_second_line(tmp_path / "papers.jsonl")
+    with_kept_model(tmp_path / "data", kept_model)  # the model's build is not what this is about
     result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "score", str(papers))
     assert result.returncode == 1, result.stderr
     assert result.stderr == (
@@ -75,7 +77,9 @@ def test_a_line_of_gigabytes_given_to_score_is_one_line_naming_it(tmp_path: Path
     assert [line.split('"')[3] for line in result.stdout.splitlines()] == ["2401.00001"]  # was: none
 
 
-def test_a_long_line_given_to_score_is_skipped_and_named_and_the_lines_after_it_are_scored(tmp_path: Path) -> None:
+def test_a_long_line_given_to_score_is_skipped_and_named_and_the_lines_after_it_are_scored(
+    tmp_path: Path, kept_model: Path
+) -> None:
     """A file of papers with one line of 5 MB (an abstract pasted with a whole PDF's text) stopped `digest score` there:
     the papers after it were not scored. That line is now skipped with one line naming it, as a line that is not
     JSON is, and the others are scored; the exit status says a line was bad."""
@@ -83,6 +87,7 @@ def test_a_long_line_given_to_score_is_skipped_and_named_and_the_lines_after_it_
     long = '{"arxiv_id": "2401.00002", "title": "Long", "abstract": "' + "word " * (1024 * 1024) + '"}\n'
     after = GOOD_DECISION.replace("2401.00001", "2401.00003")
     papers.write_text(GOOD_DECISION + long + after, encoding="utf-8")
+    with_kept_model(tmp_path / "data", kept_model)  # the model's build is not what this is about
     result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "score", str(papers))
     assert result.returncode == 1, result.stderr
     assert [line.split('"')[3] for line in result.stdout.splitlines()] == ["2401.00001", "2401.00003"], result.stdout

@@ -14,6 +14,7 @@ import pytest
 from digest.cli import main
 from digest.storage.db import Database
 from tests.factories import real_papers
+from tests.kept_model import with_kept_model
 
 COMMANDS = {
     ("list", "import"): "Markdown file",
@@ -102,12 +103,15 @@ def test_a_path_with_a_line_break_in_its_name_is_named_quoted_on_one_line(
 
 
 @pytest.mark.parametrize("named", ["/dev/stdin", "/dev/fd/0"])
-def test_standard_input_named_by_its_path_is_read_as_dash_reads_it(data_dir: Path, named: str) -> None:
+def test_standard_input_named_by_its_path_is_read_as_dash_reads_it(
+    data_dir: Path, named: str, kept_model: Path
+) -> None:
     """`producer | digest score /dev/stdin` (and decisions import, list lint) said "/dev/stdin: is a named pipe ...:
     save what it gives to a file and name that", where '-' reads that very pipe; the path of the command's own
     standard input is now read as '-'."""
     paper = real_papers()[0]
     line = json.dumps({"arxiv_id": paper["arxiv_id"], "title": paper["title"], "abstract": paper["abstract"]}) + "\n"
+    with_kept_model(data_dir, kept_model)  # the model's build is not what this is about
     run = [sys.executable, "-c", "from digest.cli import console; console()", "--data-dir", str(data_dir)]
     scored = subprocess.run([*run, "score", named, "--json"], input=line, capture_output=True, text=True, timeout=120)
     assert scored.returncode == 0, scored.stderr

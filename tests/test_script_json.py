@@ -12,6 +12,7 @@ import pytest
 
 from tests.arxiv_server import ArxivServer, Reply
 from tests.cli_runs import as_cron, polling
+from tests.kept_model import with_kept_model
 from tests.poller_feeds import RELEVANT, feed
 
 
@@ -22,11 +23,12 @@ def printed(tmp_path: Path, options: list[str], *command: str) -> object:
 
 
 @pytest.mark.asyncio
-async def test_a_script_joins_poll_candidates_and_history_on_candidate_id(tmp_path: Path) -> None:
+async def test_a_script_joins_poll_candidates_and_history_on_candidate_id(tmp_path: Path, kept_model: Path) -> None:
     """`digest candidates --json` named a candidate `id`, `digest history --json` `candidate_id`, and `digest poll
     --json` listed the new papers by arXiv ID alone: a script approving what a poll found had to ask `candidates` and
     match arXiv IDs. Now `poll` gives `new_candidate_ids` beside `new`, and `candidates` `candidate_id` beside `id`
     (kept for the scripts that read it)."""
+    with_kept_model(tmp_path / "data", kept_model)  # the model's build is not what this is about
     async with ArxivServer() as arxiv:
         source = arxiv.program("/rss/cs.CV", Reply(body=feed(*RELEVANT)))
         options = polling(tmp_path, [source])
