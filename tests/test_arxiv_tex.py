@@ -178,6 +178,22 @@ async def test_math_in_real_arxiv_titles_reads_as_plain_text_and_what_has_no_pla
 
 
 @pytest.mark.asyncio
+async def test_a_formula_followed_by_a_number_reads_as_text_and_prices_stay_prices(site: Site, tmp_path: Path) -> None:
+    """arXiv titles write "$\\sim$50\\%" (about 50%) and "$\\times$10": the formula was taken for a price because a
+    digit follows its closing `$`, so the list page, the feeds, list.md and the weekly email showed `$\\sim$50%`. A
+    formula that starts with no digit reads as text whatever follows it; "$5-$10" (a price) stays."""
+    title = r"Steering Heads of VLMs: a $\sim$50\% Cut, $\times$10 Faster, at $5-$10 per Run"
+    shown = "Steering Heads of VLMs: a ∼50% Cut, ×10 Faster, at $5-$10 per Run"
+    await poll_and_approve(site, tmp_path, title, ["Ann Bee"])
+
+    page = await list_page(site, "Steering Heads")
+    assert f"arxiv.org/abs/{PAPER}" in page and shown in unescape(re.sub(r"</?mark>", "", page)), page
+    _, titles = await feed_titles(site)
+    assert titles[PAPER] == shown, titles[PAPER]
+    assert r"[Steering Heads of VLMs: a ∼50% Cut, ×10 Faster, at \$5-\$10 per Run]" in list_line(site, PAPER)
+
+
+@pytest.mark.asyncio
 async def test_a_hostile_title_in_tex_makes_no_markup_anywhere(site: Site, tmp_path: Path) -> None:
     """A title whose math holds a tag, with TeX link commands: turning TeX into text must not make a tag or a link
     of it. The text is escaped for each output after it is read, so each shows it as text."""

@@ -268,6 +268,35 @@ async def test_the_list_page_searches_marks_new_papers_and_counts_papers_and_ent
 
 
 @pytest.mark.asyncio
+async def test_the_list_page_finds_a_phrase_typed_in_quotes(site: Site) -> None:
+    """A reader searching the list for "sparse autoencoders" in quotes, as search boxes take a phrase, was told
+    "Nothing in the list matches" while the same words without quotes found nine papers: the quotes were searched
+    for as characters of the words. A phrase in straight or curly quotes now finds the papers holding it as written,
+    a stray quote is no part of a word, and words out of the phrase's order are not the phrase."""
+    paper = real_papers()[0]
+    site.reviewer.decide(insert_candidate(site.database, paper), "approve", Actor("ann", "1", "discord"), "Probing")
+    words = paper["title"].split()[:2]
+    phrase = " ".join(words)
+
+    async def shown(query: str) -> list[str]:
+        async with site.client.get("/", params={"q": query}) as reply:
+            assert reply.status == 200, query
+            page = await reply.text()
+        return [unescape(item) for item in re.findall(r"<li>.*?</li>", page, re.S) if "arxiv.org/abs" in item]
+
+    unquoted = await shown(phrase)
+    assert any(paper["title"] in item for item in unquoted), phrase
+    for query in (f'"{phrase}"', f"\u201c{phrase}\u201d"):
+        found = await shown(query)
+        assert any(paper["title"] in item for item in found), query
+        assert all(phrase.casefold() in " ".join(item.split()).casefold() for item in found), query
+    for query in (f'"{words[0]} {words[1]}', f'{words[0]}" {words[1]}"'):
+        assert any(paper["title"] in item for item in await shown(query)), query
+    reversed_phrase = await shown(f'"{words[1]} {words[0]}"')
+    assert all(paper["title"] not in item for item in reversed_phrase), reversed_phrase
+
+
+@pytest.mark.asyncio
 async def test_a_title_is_found_among_more_decisions_than_one_page_reads(site: Site) -> None:
     """After months of decisions the page read the newest thousand candidates of a status and filtered those: the
     oldest rejected paper could no longer be found by its title."""

@@ -3,6 +3,7 @@ refused, down or quiet send. Exactly once: tests/test_weekly_email_once.py; stop
 
 from __future__ import annotations
 
+import re
 import ssl
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
@@ -230,3 +231,38 @@ def test_a_title_whose_from_begins_a_line_of_the_email_as_sent_reads_whole(
     assert f'style="color:#0969da;text-decoration:none;">{title}</a>' in html, html.split("Really See")[1][:40]
     sent = inbox.envelopes[0].original_content.splitlines()
     assert [line for line in sent if line.startswith((b"From ", b">From "))] == []
+
+
+def test_each_papers_summary_in_the_text_part_is_wrapped_to_an_emails_width(
+    database: Database, settings: Settings
+) -> None:
+    """The text part put each paper's summary (its abstract's first sentence) on one line of 150 to 300 characters,
+    past the 78 an email's line should hold: a text mail reader showed it as one line running off the window, or
+    broke it wherever the window ended, without the item's indent. Expected: the summary in lines of at most 72
+    characters, each indented under its title, a URL in it kept whole, reading the same as the HTML part's."""
+    from html import unescape
+
+    from sqlalchemy import select
+
+    from digest.storage.models import Paper
+
+    fill_week(database, settings)
+    url = "https://huggingface.co/datasets/MechInterpLab/VisionLanguageSparseAutoencoderFeatureActivations_v2"
+    with database.transaction() as session:
+        paper = session.scalars(select(Paper).where(Paper.arxiv_id == "2502.20578")).one()
+        paper.abstract = f"We release the features of our sparse autoencoders for CLIP at {url} and {paper.abstract}"
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        assert statuses(run_weekly_job(with_smtp(settings, port), database, NOW)) == [("2026-W48", "sent")]
+    text, html = parts(inbox.messages[0])
+
+    summaries = [unescape(shown) for shown in re.findall(r"\n<div>([^<]+)</div>\n", html)]
+    assert len(summaries) == 3 and any(url in summary for summary in summaries), summaries
+    for summary in summaries:
+        first = summary.split()[0]
+        start = text.index(f"\n  {first} ")
+        lines = text[start + 1 : text.index("\n  arXiv: ", start)].split("\n")
+        assert " ".join(line.strip() for line in lines) == summary, lines
+        assert all(line.startswith("  ") and not line.startswith("   ") for line in lines), lines
+        assert all(len(line) <= 72 or " " not in line.strip() for line in lines), [len(line) for line in lines]
+    assert f"\n  {url}\n" in text or f"\n  {url} " in text or f" {url}\n" in text, text

@@ -24,9 +24,15 @@ from digest.arxiv.texsymbols import (
 )
 
 # Inline math as pandoc reads it in Markdown: the opening `$` not followed by a space, the closing one not preceded by
-# one nor followed by a digit, so "costs $5 and $10" stays prices. `$$...$$` is display math. An escaped \$ is no
-# delimiter. The pattern begins with the `$` (the look-behind after it) so the engine skips from `$` to `$` at C speed.
-MATH = re.compile(r"\$(?<![\\$]\$)(?:\$(?P<display>[^$]+?)(?<!\\)\$\$|(?=\S)(?P<inline>[^$]+?)(?<=[^\s\\])\$(?!\d))")
+# one, so "costs $5 and $10" stays prices. Pandoc also refuses a closing `$` followed by a digit ("$5-$10"), but arXiv
+# writes "$\sim$50\%" and "$\times$10": that rule holds only for what starts with a digit, as a price does.
+# `$$...$$` is display math. An escaped \$ is no delimiter. The pattern begins with the `$` (the look-behind after it)
+# so the engine skips from `$` to `$` at C speed.
+MATH = re.compile(
+    r"\$(?<![\\$]\$)(?:\$(?P<display>[^$]+?)(?<!\\)\$\$"
+    r"|(?=[^\s\d])(?P<inline>[^$]+?)(?<=[^\s\\])\$"
+    r"|(?=\d)(?P<priced>[^$]+?)(?<=[^\s\\])\$(?!\d))"
+)
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.DOTALL)
 # Outside math: \emph{...} and its kin as their words, escaped characters as themselves, dashes, TeX's quotes.
 _TEXT_COMMANDS = re.compile(r"\\(?:emph|textit|textbf|texttt|textsc|textsf|textrm|textup|text)\{(?P<words>[^{}$\\]*)\}")
@@ -135,7 +141,7 @@ def _grouped(part: str) -> str:
 
 
 def _formula(found: re.Match[str]) -> str:
-    source = found["inline"] or found["display"]
+    source = found["inline"] or found["priced"] or found["display"]
     try:
         text = _Reader(source).all().strip()
     except (_NoPlainFormError, RecursionError):  # braces nested past Python's stack are no formula anyone reads

@@ -232,10 +232,21 @@ def candidate_matches(
     return not chosen.section or any(name and _contains(name, chosen.section) for name in sections)
 
 
+# A phrase in quotes, straight or curly, as search boxes take one; else a word. A quote left unpaired is no part of it.
+_SEARCH_TERM = re.compile(r'["\u201c\u201d](?P<phrase>[^"\u201c\u201d]*)["\u201c\u201d]|(?P<word>[^\s"\u201c\u201d]+)')
+
+
+def search_terms(search: str) -> list[str]:
+    """The terms of a search of the list: each phrase typed in quotes (its spaces as one) and each other word."""
+    found = (term["phrase"] if term["phrase"] is not None else term["word"] for term in _SEARCH_TERM.finditer(search))
+    return [" ".join(term.split()) for term in found if term.strip()]
+
+
 def entry_matches(search: str, *texts: str | None) -> bool:
-    """The list page's search: every word of `search` appears in one of the texts (title, authors, arXiv ID...)."""
-    joined = " ".join(text for text in texts if text).casefold()
-    return all(word in joined for word in search.casefold().split())
+    """The list page's search: every term of `search` (a word, or a phrase in quotes) appears in one of the texts
+    (title, authors, arXiv ID...)."""
+    joined = "\n".join(" ".join(text.split()) for text in texts if text).casefold()  # no phrase runs on to the next
+    return all(term in joined for term in search_terms(search.casefold()))
 
 
 def parse_id_list(text: str) -> list[int] | None:

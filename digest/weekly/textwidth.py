@@ -1,0 +1,23 @@
+"""The width of the weekly email's text part: a paragraph wrapped to lines a text mail reader shows whole. Pure."""
+
+from __future__ import annotations
+
+import textwrap
+
+# RFC 5322 asks for lines of at most 78 characters; 72 leaves room for the "> " of a reply quoting them.
+EMAIL_WIDTH = 72
+
+
+def wrapped(text: object, indent: str = "", width: int = EMAIL_WIDTH) -> str:
+    """`text` in lines of at most `width` characters, the lines after the first starting with `indent` (the first is
+    where the template put it, after its own indent). A word longer than a line, a URL most often, is kept whole on a
+    line of its own: broken, it would no longer open."""
+    lines = textwrap.wrap(
+        str(text),
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return "\n".join(lines)[len(indent) :]
