@@ -29,10 +29,10 @@ def test_a_send_outlasting_the_claims_lapse_is_not_sent_again_by_hand_meanwhile(
     """A send takes longer than the claim's lapse (an hour; here two seconds): its claim was taken for a dead process's,
     and `digest weekly --send` (or the service's retry) sent readers the edition a second time while the first send
     was still going. The send still going keeps its claim; the hand send says a process is sending it."""
-    from digest.weekly import ledger, sending
+    from digest.weekly import claimrenewal, ledger
 
     monkeypatch.setattr(ledger, "STALE_CLAIM", timedelta(seconds=2))
-    monkeypatch.setattr(sending, "CLAIM_RENEWED_EVERY", timedelta(seconds=0.2))
+    monkeypatch.setattr(claimrenewal, "CLAIM_RENEWED_EVERY", timedelta(seconds=0.2))
     monkeypatch.chdir(tmp_path)
     fill_week(database, settings)
     inbox = SlowInbox(seconds=5)
