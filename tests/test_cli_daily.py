@@ -233,3 +233,22 @@ def test_the_kept_list_is_named_as_the_list_is(data_dir: Path, caplog: pytest.Lo
     warning = next(record.getMessage() for record in caplog.records if "goes from" in record.getMessage())
     assert warning.endswith("the previous file is kept as data/list.md.1"), warning
     assert (data_dir / "list.md.1").is_file()
+
+
+def test_approving_a_candidate_with_no_suggested_section_names_the_way_and_the_sections(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest approve N` on a candidate the model suggested no section for said "candidate N has no suggested
+    section: name one", naming neither `--section` nor the list's sections, which a section the list does not have
+    is refused with. It names both now, and the candidate stays pending."""
+    database = open_service_database(make_settings(data_dir))
+    try:
+        candidate = insert_candidate(database, real_papers()[0], suggested_section=None)
+    finally:
+        database.dispose()
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 1
+    err = capsys.readouterr().err
+    said = f"digest: candidate {candidate} has no suggested section: name one with --section (sections: "
+    assert err.startswith(said) and ", Probing, " in err and err.count("\n") == 1, err
+    assert main(["--data-dir", str(data_dir), "candidates", "--status", "pending"]) == 0
+    assert f"{candidate} " in capsys.readouterr().out
