@@ -5,6 +5,7 @@ by hand in test_cli_daily_poll.py."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import sys
@@ -233,3 +234,46 @@ def test_the_kept_list_is_named_as_the_list_is(data_dir: Path, caplog: pytest.Lo
     warning = next(record.getMessage() for record in caplog.records if "goes from" in record.getMessage())
     assert warning.endswith("the previous file is kept as data/list.md.1"), warning
     assert (data_dir / "list.md.1").is_file()
+
+
+def test_approving_a_candidate_with_no_suggested_section_names_the_way_and_the_sections(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest approve N` on a candidate the model suggested no section for said "candidate N has no suggested
+    section: name one", naming neither `--section` nor the list's sections, which a section the list does not have
+    is refused with. It names both now, and the candidate stays pending."""
+    database = open_service_database(make_settings(data_dir))
+    try:
+        candidate = insert_candidate(database, real_papers()[0], suggested_section=None)
+    finally:
+        database.dispose()
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 1
+    err = capsys.readouterr().err
+    said = f"digest: candidate {candidate} has no suggested section: name one with --section (sections: "
+    assert err.startswith(said) and ", Probing, " in err and err.count("\n") == 1, err
+    assert main(["--data-dir", str(data_dir), "candidates", "--status", "pending"]) == 0
+    assert f"{candidate} " in capsys.readouterr().out
+
+
+def test_candidates_lists_the_newest_poll_first_and_each_poll_by_score(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest candidates` sorted by the moment each paper was stored, which one poll gives each source a moment
+    apart: a poll's candidates came out in source order (seen: 4 (0.17), 3 (0.00), 1 (0.63), 2 (0.11)), not by score
+    as /review shows them. The newest poll comes first now, each poll's papers by score; `--json` in the same order."""
+    records = load_records()  # the first three are relevant, scored 2.41, 3.73 and 3.27
+    feeds = []
+    for number, chosen in enumerate((records[1], records[0], records[2])):
+        feed = tmp_path / f"feed{number}.xml"
+        feed.write_bytes(build_rss("cs.CV", [chosen], date(2026, 4, 27 + number)))
+        feeds.append(str(feed))
+    assert main(["--data-dir", str(data_dir), "poll", "--source", feeds[0], "--source", feeds[1]]) == 0
+    assert main(["--data-dir", str(data_dir), "poll", "--source", feeds[2]]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "candidates", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    # The later poll first; within the first, the higher score first though its source was read first.
+    assert [row["arxiv_id"] for row in listed] == [records[index]["arxiv_id"] for index in (2, 1, 0)], listed
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 0
+    shown = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()]
+    assert shown == [str(row["id"]) for row in listed], shown

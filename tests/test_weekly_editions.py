@@ -264,3 +264,23 @@ def test_the_maintainers_edition_links_the_waiting_candidates_to_the_review_page
     )
     assert '<a href="https://digest.example.org/review"' in html
     assert "/review" not in seen(received[READERS])
+
+
+def test_the_maintainers_edition_waits_only_on_candidates_found_by_the_weeks_end(
+    database: Database, settings: Settings
+) -> None:
+    """`digest weekly --week 2026-W48` run in W49 put a candidate first seen in W49 under "Waiting for review" (at the
+    top, by its score) and counted it, while the rest of an edition keeps to its week. A candidate found after the
+    week's end waits in the next week's edition."""
+    fill_week(database, settings)
+    record = next(record for record in real_papers() if record["arxiv_id"] not in PAPERS)
+    seen_after = datetime(2026, 11, 30, 6, 30, tzinfo=UTC)  # Monday 07:30 in Berlin: W49
+    insert_candidate(
+        database, record, score=0.99, suggested_section=SECTION, first_seen_at=seen_after, updated_at=seen_after
+    )
+    with smtp_server(Inbox()) as port:
+        result = run_weekly_job(with_smtp(settings, port, maintainers=()), database, NOW)
+    text = result.markdown_paths["maintainers"].read_text(encoding="utf-8")
+    waiting = text.split("## Waiting for review", 1)[1]
+    assert f"{len(PENDING)} candidates are waiting for a maintainer. The most promising:" in waiting, waiting
+    assert record["arxiv_id"] not in waiting and PENDING[0][0] in waiting, waiting

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 # The reference rule lives in references.py (pure); every shell still imports it from here.
-from digest.arxiv.references import parse_arxiv_reference as parse_arxiv_reference
-from digest.arxiv.references import unissued_reason
+from digest.arxiv_references import parse_arxiv_reference as parse_arxiv_reference
+from digest.arxiv_references import unissued_reason
 from digest.text import one_line, quoted, readable_section
 from digest.vocab import READER_SOURCE
 

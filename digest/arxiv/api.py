@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from digest import resources
 from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.arxiv.parse import ArxivPaper, ParsedFeed, parse_feed
-from digest.arxiv.references import parse_arxiv_reference
+from digest.arxiv_references import parse_arxiv_reference
 from digest.clock import SYSTEM_CLOCK, Clock, as_utc, utc_now
 from digest.config import Settings
 from digest.sizes import counted

@@ -14,8 +14,8 @@ from typing import Any
 
 from digest.arxiv.accents import tex_accents_as_letters
 from digest.arxiv.papers import ArxivPaper
-from digest.arxiv.references import parse_arxiv_reference
 from digest.arxiv.texmath import tex_as_text
+from digest.arxiv_references import parse_arxiv_reference
 from digest.text import blank_invisible, composed
 from digest.titles import arxiv_id_month, split_arxiv_id
 

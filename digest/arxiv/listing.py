@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
+from datetime import datetime
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.papers import says_withdrawn
+from digest.clock import as_utc
 from digest.storage.models import PENDING, Candidate, in_second_tier
+from digest.storage.state import PollRun
 from digest.titles import arxiv_abs_url
 
 
 def list_candidates(session: Session, status: str | None = None, second_tier: bool = False) -> list[Candidate]:
-    """Newest first. A pending paper of the second tier (just under the review threshold, kept for the weekly digest)
-    is left out unless `second_tier`, as on /review and in Discord: it waits for no one's review. A pending paper a
-    new version put below both tiers is left out too, unless arXiv withdrew it: it is listed, marked so."""
-    query = select(Candidate).order_by(Candidate.first_seen_at.desc(), Candidate.score.desc(), Candidate.id)
+    """Newest poll first, then by score as on /review (one poll stores each source's papers a moment apart, and they
+    came out in source order); a paper found outside a poll (`digest add`, a backfill) counts as a poll of its own.
+    A pending paper of the second tier (just under the review threshold, kept for the weekly digest) is left out
+    unless `second_tier`, as on /review and in Discord: it waits for no one's review. A pending paper a new version
+    put below both tiers is left out too, unless arXiv withdrew it: it is listed, marked so."""
+    query = select(Candidate)
     if status is not None:
         query = query.where(Candidate.status == status)
     shown = or_(Candidate.status != PENDING, Candidate.relevant.is_(True), Candidate.below_tiers.is_(True))
     query = query.where(or_(shown, in_second_tier()) if second_tier else shown)
-    return [candidate for candidate in session.scalars(query) if not _below_tiers(candidate) or withdrawn(candidate)]
+    found = [candidate for candidate in session.scalars(query) if not _below_tiers(candidate) or withdrawn(candidate)]
+    runs = session.execute(select(PollRun.started_at, PollRun.finished_at).order_by(PollRun.started_at)).all()
+    starts = [as_utc(start) for start, _ in runs]
+    ends = [as_utc(end) if end is not None else None for _, end in runs]
+    return sorted(found, key=lambda one: (-_poll_of(one.first_seen_at, starts, ends), -one.score, one.id))
+
+
+def _poll_of(seen: datetime, starts: Sequence[datetime], ends: Sequence[datetime | None]) -> float:
+    """When the poll that found a paper first seen at `seen` started (`starts` in order, each run's end, None while
+    it runs), else `seen`: as a timestamp, the key the newest first order sorts by."""
+    seen = as_utc(seen)
+    index = bisect_right(starts, seen) - 1
+    end = ends[index] if index >= 0 else None
+    if index >= 0 and (end is None or seen <= end):
+        return starts[index].timestamp()
+    return seen.timestamp()
 
 
 def _below_tiers(candidate: Candidate) -> bool:

@@ -47,7 +47,7 @@ def handle_add(args: argparse.Namespace, context: Context) -> int:
         return 2
     arxiv_id = parse_arxiv_reference(args.paper)
     if arxiv_id is None:
-        from digest.arxiv.references import unissued_reason
+        from digest.arxiv_references import unissued_reason
 
         why = unissued_reason(args.paper[:300])
         said = f"is no arXiv ID arXiv can have issued ({why})" if why else "is not an arXiv ID or URL"

@@ -39,11 +39,11 @@ def register(subparsers: Any) -> None:
     candidates = subparsers.add_parser(
         "candidates",
         help="list the candidates found on arXiv",
-        description="Every candidate the polls, `digest add` and readers' suggestions brought, newest first: its id "
-        "(for approve, reject, pending), status, score, arXiv ID, section (the suggested one as the list names it now, "
-        "or where the list holds an approved one now, the name its approval recorded beside it when that differs) "
-        "and title. --status pending is what waits for review, and any paper arXiv withdrew while it waited (marked "
-        "withdrawn on arXiv).",
+        description="Every candidate the polls, `digest add` and readers' suggestions brought, the newest poll first "
+        "and each poll by score, as /review: its id (for approve, reject, pending), status, score, arXiv ID, section "
+        "(the suggested one as the list names it now, or where the list holds an approved one now, the name its "
+        "approval recorded beside it when that differs) and title. --status pending is what waits for review, and "
+        "any paper arXiv withdrew while it waited (marked withdrawn on arXiv).",
     )
     candidates.add_argument(
         "--status", choices=CandidateStatuses(), metavar="STATUS", help="only candidates with this status: %(choices)s"

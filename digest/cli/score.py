@@ -81,7 +81,7 @@ def held_out_score(model: RelevanceModel, arxiv_id: Any) -> float | None:
     """The score, on the shown scale, the model keeps for a paper it learnt from (a list paper, an approval or a
     rejection): the one its parts that never saw the paper give, as the paper would have scored as news. None for a
     paper it did not learn from. Its full score is of a model that has seen it, and flatters it."""
-    from digest.arxiv.references import parse_arxiv_reference
+    from digest.arxiv_references import parse_arxiv_reference
 
     if not isinstance(arxiv_id, str):
         return None

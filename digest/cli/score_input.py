@@ -76,7 +76,7 @@ def read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, Paper
 def arxiv_id_problem(arxiv_id: Any) -> str | None:
     """Why an arxiv_id given names no paper arXiv can have issued ('2501.1'), or None (one left out or empty is none):
     scored unsaid, it was told apart from no paper the model learnt from."""
-    from digest.arxiv.references import parse_arxiv_reference, unissued_reason
+    from digest.arxiv_references import parse_arxiv_reference, unissued_reason
 
     if arxiv_id is None or (isinstance(arxiv_id, str) and not arxiv_id.strip()):
         return None

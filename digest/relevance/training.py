@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from digest.arxiv_references import parse_arxiv_reference, unissued_reason
 from digest.text import blank_invisible, one_line
-from digest.titles import ARXIV_ID, arxiv_id_problem, canonical_arxiv_id
 
 SectionResolver = Callable[[str], str | None]
 """A section name or slug as a maintainer writes it -> the list's label for that section (its name, told apart from
@@ -92,17 +92,18 @@ def _given(value: Any) -> str:
 
 
 def _arxiv_id(value: Any, problems: list[str]) -> str:
-    match = ARXIV_ID.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None:
+    """The versionless ID, read as `digest approve` and `add` read one (arXiv:2501.01234v2, an arxiv.org address)."""
+    arxiv_id = parse_arxiv_reference(value) if isinstance(value, str) else None
+    if arxiv_id is not None:
+        return arxiv_id
+    unissued = unissued_reason(value) if isinstance(value, str) else None
+    if unissued:  # a digit lost or a month mistyped: a decision on a paper that cannot exist teaches nothing
+        problems.append(f"arxiv_id {unissued}")
+    else:
         problems.append(
             f"arxiv_id must be an arXiv ID such as 2501.01234, 2501.01234v2 or hep-th/9901001{_given(value)}"
         )
-        return ""
-    unissued = arxiv_id_problem(match.group("id"))
-    if unissued:  # a digit lost or a month mistyped: a decision on a paper that cannot exist teaches nothing
-        problems.append(f"arxiv_id {unissued}")
-        return ""
-    return canonical_arxiv_id(match.group("id"))
+    return ""
 
 
 def _verdict(value: Any, problems: list[str]) -> Verdict | None:

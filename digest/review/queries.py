@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, NoReturn
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, false, func, or_, select
@@ -146,16 +147,24 @@ def pending_query() -> Select[tuple[Candidate]]:
     return ordered(select(Candidate).where(Candidate.status == PENDING, Candidate.relevant.is_(True)), PENDING_ORDER)
 
 
-def pending_candidates(session: Session, limit: int | None = None) -> list[Candidate]:
-    """The review page, the private feed and the weekly digest show these."""
-    query = pending_query()
+def pending_candidates(
+    session: Session, limit: int | None = None, seen_before: datetime | None = None
+) -> list[Candidate]:
+    """The review page, the private feed and the weekly digest show these; a week's digest those first seen before
+    its end (`seen_before`), as the rest of an edition keeps to its week."""
+    query = _seen_before(pending_query(), seen_before)
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
 
 
-def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(pending_query().order_by(None).subquery())) or 0
+def pending_count(session: Session, seen_before: datetime | None = None) -> int:
+    query = _seen_before(pending_query(), seen_before).order_by(None)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _seen_before(query: Select[tuple[Candidate]], end: datetime | None) -> Select[tuple[Candidate]]:
+    return query if end is None else query.where(Candidate.first_seen_at < end)
 
 
 def section_now(session: Session, candidate: Candidate) -> str | None:

@@ -40,6 +40,7 @@ from digest.review.rules import (
     Outcome,
     ReviewError,
     UnknownCandidateError,
+    no_suggested_section,
 )
 from digest.review.taken_out import undone_deletion
 from digest.review.where_now import approved_where_now
@@ -251,7 +252,7 @@ class Reviewer:
         A paper the list holds elsewhere gets a second entry only when `copies` and a section is named."""
         wanted = section or candidate.suggested_section
         if not wanted:
-            raise ReviewError(f"candidate {candidate.id} has no suggested section: name one")
+            raise ReviewError(no_suggested_section(candidate.id, actor.channel, liststore.section_names(session)))
         resolved = liststore.resolve_section(session, wanted)
         if resolved is None:
             raise ReviewError(liststore.unknown_section(session, wanted))

@@ -24,6 +24,22 @@ class ReviewError(Exception):
     """A decision that cannot be made (unknown candidate or section, unknown action); one line."""
 
 
+# How each channel names the section an approval goes into; a Discord note says it after the reason (refusal_note).
+_NAMING_A_SECTION: dict[str, str] = {
+    Channel.CLI: " with --section",
+    Channel.WEB: " in the section field",
+    Channel.FEED: " on the review page",
+    Channel.EMAIL: " on the review page",
+}
+
+
+def no_suggested_section(candidate_id: int, channel: str, sections: Sequence[str]) -> str:
+    """Why a candidate suggested no section cannot be approved into none: how this channel names one, and the
+    list's sections to choose from, as a section the list does not have is refused (awesome.store.unknown_section)."""
+    way = _NAMING_A_SECTION.get(channel, "")
+    return f"candidate {candidate_id} has no suggested section: name one{way} (sections: {', '.join(sections)})"
+
+
 class UnknownCandidateError(ReviewError):
     """A decision for a candidate number no candidate has: 'no candidate with id N' (the web answers it 404)."""
 

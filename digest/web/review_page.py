@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from digest.arxiv.references import parse_arxiv_reference
+from digest.arxiv_references import parse_arxiv_reference
 from digest.awesome import store as liststore
 from digest.record_ids import MAX_RECORD_ID
 from digest.review.queries import (

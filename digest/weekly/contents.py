@@ -61,10 +61,11 @@ def load_digest(
     if edition == "readers":
         waiting, stats = 0, DigestStats(list_size(session, end), len(added), 0, 0, 0, entry_count(session, end))
     else:
-        top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
+        top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0), seen_before=end)
         named = shown_now(session, [c.suggested_section for c in top])  # as the list has it now, as the feed says it
         pending = [PendingPaper(c.title, c.arxiv_id, c.score, named(c.suggested_section)) for c in top]
-        waiting, stats = pending_count(session), week_stats(session, start, end, added_this_week=len(added))
+        waiting = pending_count(session, seen_before=end)  # found by the week's end, as the top above
+        stats = week_stats(session, start, end, added_this_week=len(added))
         expires = as_utc(now or datetime.now(UTC)) + timedelta(days=settings.web.approval_link_days)
         worth = second_tier(session, settings, start, end, expires)
         worth_total = session.scalar(

@@ -1,6 +1,6 @@
 """What an arXiv reference a person writes names: an ID (new or old style) or an address of the paper's page, and
-whether arXiv can have issued it. Pure, a leaf: `digest add`, /suggest, Discord, and the abstracts of the list's
-papers asked from the API all read IDs by this one rule."""
+whether arXiv can have issued it. Pure, a leaf: `digest add`, /suggest, Discord, the abstracts of the list's
+papers asked from the API and `digest decisions import` all read IDs by this one rule."""
 
 from __future__ import annotations
 
