@@ -13,6 +13,7 @@ from pathlib import Path
 
 from digest.sizes import shown_size
 from tests.conftest import ROOT
+from tests.kept_model import with_kept_model
 
 FEED = ROOT / "tests/data/arxiv/rss/rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed-4items.xml"
 
@@ -44,14 +45,18 @@ def _runs(data: Path) -> list[str]:
         return [outcome for (outcome,) in connection.execute("SELECT outcome FROM poll_runs ORDER BY id")]
 
 
-def test_a_disk_filling_during_digest_poll_says_so_in_one_true_line_and_the_next_poll_recovers(tmp_path: Path) -> None:
+def test_a_disk_filling_during_digest_poll_says_so_in_one_true_line_and_the_next_poll_recovers(
+    tmp_path: Path, kept_model: Path
+) -> None:
     """The database's log filling up as the pass recorded its end (after the feed's papers were stored) gave
     "digest: the database could not be written or read: disk I/O error (nothing was changed)": untrue, the feed was
     stored. It now says what the pass stored stays and that the next poll tries again."""
-    first = tmp_path / "first"
+    first = with_kept_model(tmp_path / "first", kept_model)  # the model's build is not what this is about
     _poll(tmp_path, first, tmp_path / "no-such-feed.xml")  # a database to start from
     data = tmp_path / "data"
-    for limit in range(36_000, 60_000, 2_000):  # the limit falls in each step of the pass in turn
+    # The pass writes the database's log a frame at a time (a 4 KiB page and its 24-byte header: 4,120 bytes), frames 9
+    # to 13 past 36,000 bytes; a step under a frame's size puts the limit in each of them in turn, then past them all.
+    for limit in range(36_000, 60_000, 4_000):
         shutil.rmtree(data, ignore_errors=True)
         shutil.copytree(first, data)
         done = _poll(tmp_path, data, FEED, limit)
@@ -67,11 +72,11 @@ def test_a_disk_filling_during_digest_poll_says_so_in_one_true_line_and_the_next
         assert _runs(data)[-1] == "ok", limit
 
 
-def test_a_file_size_limit_hit_during_digest_poll_is_named_in_the_error(tmp_path: Path) -> None:
+def test_a_file_size_limit_hit_during_digest_poll_is_named_in_the_error(tmp_path: Path, kept_model: Path) -> None:
     """A process limited to small files (ulimit -f: a systemd LimitFSIZE, a shared host's quota) said only SQLite's
     "disk I/O error", on a disk with room to spare: nothing told the operator what to raise. Each such line now names
     the limit."""
-    first = tmp_path / "first"
+    first = with_kept_model(tmp_path / "first", kept_model)  # the model's build is not what this is about
     _poll(tmp_path, first, tmp_path / "no-such-feed.xml")
     data = tmp_path / "data"
     for limit in (40_000, 50_000):  # the limit met while storing the feed, then while recording the pass's end
