@@ -14,8 +14,8 @@ from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.issue import IsoWeek
-from digest.weekly.ledger import week_state
-from digest.weekly.store import run_weekly_job, send_week
+from digest.weekly.ledger import WeekState, week_state
+from digest.weekly.store import SendOutcome, run_weekly_job, send_week
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_mail_delivery import NOW, SecondMessageRefusingInbox, SelectiveInbox, config, setup
 
@@ -33,6 +33,31 @@ def killed_send_by_hand(database: Database, status: str, last_heard: datetime) -
         row.status, row.last_attempt_at, row.attempts = "sending", last_heard, row.attempts + 1
 
 
+def given_up_then_sent_by_hand(
+    tmp_path: Path, killed_at: datetime, job_runs: tuple[timedelta, ...], asked_at: datetime
+) -> tuple[SendOutcome, WeekState | None, list[list[str]]]:
+    """Bob greylisted until W48 is given up; a send by hand of it killed at `killed_at`; the job run at each of
+    `job_runs` after it; then a send by hand at `asked_at`. Its answer, W48's state after it, and whom it mailed."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = SelectiveInbox({"bob@example.org": GREYLISTED})
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+            run_weekly_job(settings, database, GIVEN_UP_AT)
+            killed_send_by_hand(database, "given-up", killed_at)
+            for later in job_runs:
+                run_weekly_job(settings, database, killed_at + later)
+            inbox.replies.clear()
+            before = len(inbox.envelopes)
+            asked = send_week(settings, database, IsoWeek(2026, 48), asked_at, ignore_backoff=True)
+        with database.reading() as session:
+            after = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    return asked, after, [envelope.rcpt_tos for envelope in inbox.envelopes[before:]]
+
+
 def test_a_given_up_editions_30_days_are_not_restarted_when_the_job_takes_a_killed_send_by_hands_claim(
     tmp_path: Path,
 ) -> None:
@@ -40,26 +65,11 @@ def test_a_given_up_editions_30_days_are_not_restarted_when_the_job_takes_a_kill
     stale claim and gave the edition up again from then: bob's address was kept 30 more days, and a send by hand on
     day 31 still mailed him. It stays given up from the first time: on day 31 the send by hand says bob's address was
     dropped, and sends nothing."""
-    port = free_port()
-    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
-    inbox = SelectiveInbox({"bob@example.org": GREYLISTED})
     killed_at = GIVEN_UP_AT + timedelta(days=29)
-    try:
-        with smtp_server(inbox, port):
-            run_weekly_job(settings, database, NOW)
-            run_weekly_job(settings, database, GIVEN_UP_AT)
-            killed_send_by_hand(database, "given-up", killed_at)
-            run_weekly_job(settings, database, killed_at + timedelta(hours=2))
-            inbox.replies.clear()
-            before = len(inbox.envelopes)
-            asked = send_week(
-                settings, database, IsoWeek(2026, 48), GIVEN_UP_AT + timedelta(days=31), ignore_backoff=True
-            )
-        with database.reading() as session:
-            after = week_state(session, "2026-W48", "readers")
-    finally:
-        database.dispose()
-    assert [envelope.rcpt_tos for envelope in inbox.envelopes[before:]] == []
+    asked, after, mailed = given_up_then_sent_by_hand(
+        tmp_path, killed_at, (timedelta(hours=2),), GIVEN_UP_AT + timedelta(days=31)
+    )
+    assert mailed == []
     assert (asked.status, asked.message) == (
         "given-up",
         "not sent: the addresses of the 1 reader it was given up on were dropped 30 days after it was given up; the"
@@ -76,27 +86,11 @@ def test_a_given_up_editions_count_stands_when_the_job_takes_a_killed_send_by_ha
     job run 20 minutes later dropped bob's address, and the next one took the stale claim and gave it up again,
     counting the addresses left: 0. A send by hand then found nobody to name. The count stands: the send by hand
     says the 1 reader given up on was dropped, and sends nothing."""
-    port = free_port()
-    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
-    inbox = SelectiveInbox({"bob@example.org": GREYLISTED})
     killed_at = GIVEN_UP_AT + timedelta(days=30, minutes=-10)
-    try:
-        with smtp_server(inbox, port):
-            run_weekly_job(settings, database, NOW)
-            run_weekly_job(settings, database, GIVEN_UP_AT)
-            killed_send_by_hand(database, "given-up", killed_at)
-            run_weekly_job(settings, database, killed_at + timedelta(minutes=20))
-            run_weekly_job(settings, database, killed_at + timedelta(hours=2))
-            inbox.replies.clear()
-            before = len(inbox.envelopes)
-            asked = send_week(
-                settings, database, IsoWeek(2026, 48), killed_at + timedelta(hours=3), ignore_backoff=True
-            )
-        with database.reading() as session:
-            after = week_state(session, "2026-W48", "readers")
-    finally:
-        database.dispose()
-    assert [envelope.rcpt_tos for envelope in inbox.envelopes[before:]] == []
+    asked, after, mailed = given_up_then_sent_by_hand(
+        tmp_path, killed_at, (timedelta(minutes=20), timedelta(hours=2)), killed_at + timedelta(hours=3)
+    )
+    assert mailed == []
     assert (asked.status, asked.message) == (
         "given-up",
         "not sent: the addresses of the 1 reader it was given up on were dropped 30 days after it was given up; the"
