@@ -54,6 +54,11 @@ class WeekState:
     refused: int = 0  # how many the server refused it for good
     kept_since: datetime | None = None  # when given up or refused for good: whom it owes is kept GIVEN_UP_KEPT_FOR
 
+    @property
+    def kept_until(self) -> datetime | None:
+        """Until when whom it owes is kept (a send by hand reaches them): GIVEN_UP_KEPT_FOR after kept_since."""
+        return None if self.kept_since is None else self.kept_since + GIVEN_UP_KEPT_FOR
+
 
 def week_state(session: Session, week: str, edition: Edition = "readers") -> WeekState | None:
     row = session.get(WeeklyDigest, (week, edition))

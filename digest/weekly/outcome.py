@@ -149,18 +149,19 @@ def not_claimed(database: Database, name: str, edition: Edition, now: datetime) 
 
 def _owed_past_keeping(state: ledger.WeekState, now: datetime) -> bool:
     """Whether the edition, done with after it reached some, owed others whose window is over at `now`."""
-    if not state.reached or state.kept_since is None or not (state.given_up or state.deferred):
+    until = state.kept_until
+    if not state.reached or until is None or not (state.given_up or state.deferred):
         return False
-    return not state.deferred or state.kept_since + ledger.GIVEN_UP_KEPT_FOR <= as_utc(now)
+    return not state.deferred or until <= as_utc(now)
 
 
 def _by_hand_until(state: ledger.WeekState, now: datetime) -> str:
     """Until when a send by hand still reaches those an edition given up (or refused for good) owed, or that it no
     longer can (their window over at `now`, their addresses are dropped by the next poll, job or send by hand, if
     not yet)."""
-    if not (state.given_up or state.deferred) or not state.reached or state.kept_since is None:
+    until, days = state.kept_until, ledger.GIVEN_UP_KEPT_FOR.days
+    if not (state.given_up or state.deferred) or not state.reached or until is None:
         return ""
-    until, days = state.kept_since + ledger.GIVEN_UP_KEPT_FOR, ledger.GIVEN_UP_KEPT_FOR.days
     done_with = "given up" if state.status == GIVEN_UP else "refused for good"
     if not state.deferred:
         return f"; their addresses were dropped {days} days after it was {done_with}, on {until:%Y-%m-%d %H:%M} UTC"
