@@ -4,9 +4,11 @@ service's identity, a protected branch, a mass removal upstream. Each as a maint
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import sqlite3
 import subprocess
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -128,7 +130,7 @@ def test_a_publish_killed_after_its_push_is_not_named_again_as_a_move_by_the_nex
 # 2 ------------------------------------------------------------------------------------------------------------------
 @pytest.mark.asyncio
 async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the_branch_moves(
-    tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The repository refuses the service's push (branch protection, a pre-receive hook): the service pushed again
     and again, forever (30 s doubling to an hour), each a new error. Now one line says why and what to do, and the
@@ -150,8 +152,16 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
     await runner.start()
     try:
         arxiv_id = str(real_papers()[0]["arxiv_id"])
-        await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
-        await asyncio.sleep(4.0)
+        decided = time.monotonic()
+        with caplog.at_level(logging.ERROR, logger="digest.publish"):
+            await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
+            for _ in range(300):
+                if "publish: held: " in caplog.text:
+                    break
+                await asyncio.sleep(0.1)
+        assert "publish: held: " in caplog.text, "the refused push was not held"
+        # A hold that let go would push again within a few of its checks and a publish (given twice the first's time).
+        await asyncio.sleep(3 * runner_module.HELD_CHECK_SECONDS + 2 * (time.monotonic() - decided))
         assert attempts.read_text().count("push") == 1, "the refused push was tried again with nothing changed"
         status = read_status(database, settings.templates_dir)
         assert "Protected branch" in (status.last_error or "") and "digest publish" in (status.last_error or "")

@@ -15,9 +15,11 @@ from digest.cli import main
 from digest.config import Settings
 from digest.publish import runner as runner_module
 from digest.publish.runner import PublishRunner
+from digest.publish.store import has_pending
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
+from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, make_remote, publish_config
@@ -31,6 +33,14 @@ async def wait_for_commits(remote: Remote, count: int, seconds: float = 20.0) ->
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"the remote has {len(remote.commits())} commits, not {count}")
+
+
+async def wait_for_nothing_pending(database: Database, seconds: float = 60.0) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if not await asyncio.to_thread(has_pending, database):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"decisions are still pending after {seconds:g} s")
 
 
 @pytest.mark.asyncio
@@ -50,7 +60,8 @@ async def test_decisions_within_the_batch_window_make_one_commit(tmp_path: Path)
             await reviewer.decide_async(candidate_id, "approve", BOB)
             await asyncio.sleep(0.05)
         await wait_for_commits(remote, 2, seconds=60.0)
-        await asyncio.sleep(8.5)  # a second batch would have been pushed by now
+        # A second batch needs a decision still pending: once none is, the first batch took all three.
+        await wait_for_nothing_pending(database)
     finally:
         await runner.stop()
         database.dispose()

@@ -10,6 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+from apscheduler.schedulers.base import BaseScheduler
 
 from digest.arxiv import poll_runs as run_records
 from digest.service import schedule
@@ -19,6 +21,17 @@ from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
 from tests.service_runs import poll_runs, wait_settled
+
+WAKE_UP_SECONDS = 0.05  # the scheduler's longest sleep (a minute in the service), where a test waits for wake-ups
+
+
+def jobs_ended(scheduler: BaseScheduler) -> set[str]:
+    """The ids of the jobs whose run the scheduler has said is over from now on: run (well or not) or missed."""
+    ended: set[str] = set()
+    scheduler.add_listener(
+        lambda event: ended.add(event.job_id), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
+    )
+    return ended
 
 
 @pytest.mark.asyncio
@@ -43,6 +56,7 @@ async def test_a_resume_after_sleeping_over_the_poll_and_its_retry_polls_once(tm
             scheduler = service.scheduler
             assert scheduler is not None
             scheduler.pause()  # asleep: both came due meanwhile
+            ended = jobs_ended(scheduler)
             now = datetime.now(UTC)
             scheduler.modify_job("poll", next_run_time=now - timedelta(hours=6))
             scheduler.modify_job("poll-retry", next_run_time=now - timedelta(minutes=30))
@@ -51,7 +65,10 @@ async def test_a_resume_after_sleeping_over_the_poll_and_its_retry_polls_once(tm
             while poll_runs(settings) < 2:
                 assert time.monotonic() < deadline, "no catch-up poll"
                 await asyncio.sleep(0.1)
-            await asyncio.sleep(5)  # a retry right behind it would have asked by now
+            # Until the scheduler says how both ended: the poll run, the retry run (asking arXiv) or missed.
+            while not {"poll", "poll-retry"} <= ended:
+                assert time.monotonic() < deadline, f"the scheduler told the end of only {sorted(ended)}"
+                await asyncio.sleep(0.1)
             assert len(arxiv.requests_to("/rss/cs.CL")) == 2, "the retry polled again at once"
             assert poll_runs(settings) == 2
             retry = scheduler.get_job("poll-retry")
@@ -106,7 +123,7 @@ async def test_a_clock_set_back_an_hour_after_the_poll_and_the_weekly_digest_ran
     the same announcement again an hour later, with a warning that the clock had been ahead; the weekly digest's job
     likewise ran the week again. A job waiting for the time after the one it just ran keeps waiting (here the step
     back is from each job's next time to now)."""
-    monkeypatch.setattr(schedule.SteadyScheduler, "longest_sleep_seconds", 0.2)  # stands for the service's minute
+    monkeypatch.setattr(schedule.SteadyScheduler, "longest_sleep_seconds", WAKE_UP_SECONDS)
     async with ArxivServer() as arxiv:
         feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
         settings = make_settings(
@@ -127,7 +144,7 @@ async def test_a_clock_set_back_an_hour_after_the_poll_and_the_weekly_digest_ran
                 after_run[job_id] = job.trigger.get_next_fire_time(ran_at, ran_at)
                 scheduler.modify_job(job_id, next_run_time=after_run[job_id])
             with caplog.at_level(logging.INFO, logger="digest.service"):
-                await asyncio.sleep(2)  # ten of the scheduler's wake-ups
+                await asyncio.sleep(10 * WAKE_UP_SECONDS)  # ten of the scheduler's wake-ups
             for job_id in ("poll", "weekly"):
                 job = scheduler.get_job(job_id)
                 assert job is not None and job.next_run_time == after_run[job_id], (job_id, job.next_run_time)

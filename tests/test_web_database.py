@@ -177,11 +177,13 @@ async def test_a_feed_waiting_for_the_database_does_not_stop_the_other_pages(sit
 
     silent = socket.create_server(("127.0.0.1", 0))
     held: list[socket.socket] = []
+    taken, answered = threading.Event(), threading.Event()
 
-    def take_and_hang_up() -> None:  # a server that says nothing for two seconds, then hangs up
+    def take_and_hang_up() -> None:  # a server that says nothing until /healthz answered (two seconds at most)
         connection, _ = silent.accept()
         held.append(connection)
-        time.sleep(2)
+        taken.set()
+        answered.wait(2)
         connection.close()
 
     threading.Thread(target=take_and_hang_up, daemon=True).start()
@@ -191,8 +193,7 @@ async def test_a_feed_waiting_for_the_database_does_not_stop_the_other_pages(sit
         create_database_engine(f"postgresql+psycopg://digest:x@127.0.0.1:{port}/digest"),
     )
 
-    def get(path: str, after: float = 0.0) -> tuple[int, float]:
-        time.sleep(after)
+    def get(path: str) -> tuple[int, float]:
         started = time.monotonic()
         try:
             with urllib.request.urlopen(site.base + path, timeout=10) as reply:
@@ -201,11 +202,19 @@ async def test_a_feed_waiting_for_the_database_does_not_stop_the_other_pages(sit
             status = refused.code
         return status, time.monotonic() - started
 
+    def health_while_the_feed_waits() -> tuple[int, float]:  # in a thread of its own: the page's loop may be stuck
+        assert taken.wait(10), "the feed did not ask the database"
+        try:
+            return get("/healthz")
+        finally:
+            answered.set()
+
     try:
         (feed_status, _), (health_status, health_took) = await asyncio.gather(
-            asyncio.to_thread(get, "/feeds/list.xml"), asyncio.to_thread(get, "/healthz", 0.5)
+            asyncio.to_thread(get, "/feeds/list.xml"), asyncio.to_thread(health_while_the_feed_waits)
         )
     finally:
+        answered.set()
         silent.close()
         site.database.engine.dispose()
         site.database.engine = original

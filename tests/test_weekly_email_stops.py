@@ -15,7 +15,7 @@ from digest.storage.db import Database
 from digest.weekly.store import SendOutcome, send_week
 from tests.smtp_server import Inbox, smtp_server
 from tests.weekly_data import WEEK, fill_week
-from tests.weekly_email import CONFIG, NOW, READERS, SlowInbox, row, with_smtp
+from tests.weekly_email import CONFIG, NOW, READERS, SlowInbox, row, wait_for_threads_to_end, with_smtp
 from tests.weekly_email import settings as settings  # the fixture
 
 
@@ -69,7 +69,6 @@ def test_a_stop_during_a_send_ends_it_after_the_batch_in_flight_and_records_who_
     readers reached are on record, the others owed the edition and retried; nothing goes out after "stopped"."""
     import asyncio
     import logging
-    import time
 
     from digest.service.process import Service
     from digest.weekly import mailer
@@ -94,8 +93,9 @@ def test_a_stop_during_a_send_ends_it_after_the_batch_in_flight_and_records_who_
             await job
             return at_stop
 
+        before = set(threading.enumerate())
         at_stop = asyncio.run(stopped_mid_send())
-        time.sleep(2.5)  # what a thread left running would still send
+        wait_for_threads_to_end(before)  # what a thread left running would still send, sent
     found = row(database)
     assert at_stop == 1 and len(inbox.messages) == 1, [envelope.rcpt_tos for envelope in inbox.envelopes]
     assert found is not None and found.status == "failed", found and found.status

@@ -5,6 +5,7 @@ inbox that takes its time over each message."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -82,3 +83,11 @@ class SlowInbox(Inbox):
         self.arrived.set()
         await asyncio.sleep(self.seconds)
         return await super().handle_DATA(server, session, envelope)
+
+
+def wait_for_threads_to_end(before: set[threading.Thread], seconds: float = 30.0) -> None:
+    """Until every thread started since `before` was taken has ended: a send left running has sent what it would."""
+    deadline = time.monotonic() + seconds
+    while left := [thread.name for thread in threading.enumerate() if thread not in before]:
+        assert time.monotonic() < deadline, f"threads still running after {seconds:g} s: {left}"
+        time.sleep(0.05)
