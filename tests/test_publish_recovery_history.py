@@ -149,6 +149,28 @@ def test_a_force_push_that_drops_the_services_commit_is_not_taken_silently(
     assert first in st.list_markdown_path.read_text(encoding="utf-8")
 
 
+def test_a_force_push_that_drops_the_services_commit_is_named_in_the_commit_that_puts_it_back(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """The commit that puts back an approval a force-push dropped says so: its diff adds that paper's entry, and a
+    maintainer reading `git log` must not find a paper arriving that the message does not name."""
+    reviewer, publisher = services(db, st)
+    first = approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "fetch", "-q", "origin")
+    git(remote.work, "reset", "-q", "--hard", "origin/main~1")
+    git(remote.work, "commit", "-q", "--allow-empty", "-m", "Rewrite")
+    git(remote.work, "push", "-q", "--force", "origin", "HEAD:main")
+    second = approve(db, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    assert "+ [" in remote.diff_of_head() and first in remote.diff_of_head()
+    message = remote.message_of_head()
+    assert f"https://arxiv.org/abs/{second}" in message
+    put_back = [line for line in message.splitlines() if f"https://arxiv.org/abs/{first}" in line]
+    assert put_back and put_back[0].startswith("- put back "), message
+    assert "rewritten" in put_back[0] and "dropped" in put_back[0], message
+
+
 def test_a_history_rewritten_from_scratch_says_how_to_go_on_and_that_works(
     tmp_path: Path, remote: Remote, st: Settings, db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
