@@ -149,6 +149,28 @@ def test_a_force_push_that_drops_the_services_commit_is_not_taken_silently(
     assert first in st.list_markdown_path.read_text(encoding="utf-8")
 
 
+def test_a_force_push_that_drops_the_services_commit_is_named_in_the_commit_that_puts_it_back(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """The commit that puts back an approval a force-push dropped says so: its diff adds that paper's entry, and a
+    maintainer reading `git log` must not find a paper arriving that the message does not name."""
+    reviewer, publisher = services(db, st)
+    first = approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "fetch", "-q", "origin")
+    git(remote.work, "reset", "-q", "--hard", "origin/main~1")
+    git(remote.work, "commit", "-q", "--allow-empty", "-m", "Rewrite")
+    git(remote.work, "push", "-q", "--force", "origin", "HEAD:main")
+    second = approve(db, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    assert "+ [" in remote.diff_of_head() and first in remote.diff_of_head()
+    message = remote.message_of_head()
+    assert f"https://arxiv.org/abs/{second}" in message
+    put_back = [line for line in message.splitlines() if f"https://arxiv.org/abs/{first}" in line]
+    assert put_back and put_back[0].startswith("- put back "), message
+    assert "rewritten" in put_back[0] and "dropped" in put_back[0], message
+
+
 def test_a_history_rewritten_from_scratch_says_how_to_go_on_and_that_works(
     tmp_path: Path, remote: Remote, st: Settings, db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -177,3 +199,22 @@ def test_a_history_rewritten_from_scratch_says_how_to_go_on_and_that_works(
     assert remote.commits()[1:] == ["Squash the history"]
     assert cli(tmp_path, "publish") == 0
     assert capsys.readouterr().out.strip() == "README.md is up to date"
+
+
+def test_a_hand_edit_left_in_the_services_clone_is_kept_aside_and_said(
+    remote: Remote, st: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A maintainer fixes the list in the service's own clone (`<data>/publish/clone`, a checkout like any other) and
+    leaves it there uncommitted. The next publish writes the file over it; the edit used to vanish without a word."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    in_clone = st.data_dir / "publish" / "clone" / "README.md"
+    in_clone.write_text(in_clone.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+    approve(db, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    kept = st.data_dir / "publish" / "clone.hand-edit.patch.1"
+    assert TYPO_NEW in kept.read_text(encoding="utf-8") and TYPO_OLD in kept.read_text(encoding="utf-8")
+    said = [r.getMessage() for r in caplog.records if "hand-edit.patch" in r.getMessage()]
+    assert said and "README.md" in said[0] and str(kept) in said[0] and "digest list import" in said[0], said
+    assert TYPO_OLD in remote.readme()  # the clone is the service's: an edit there is not published

@@ -1,6 +1,7 @@
 """A service clone git can no longer read (a garbage index or HEAD, a config cut short by a full disk or a crash), or
 one a killed git command left locked: every publish would fail on it until someone mended it by hand. It holds
-nothing the database does not (each publish commits the list again from the decisions), so it is mended here."""
+nothing the database does not (each publish commits the list again from the decisions), so it is mended here; but for
+a maintainer's edit left there uncommitted, which the next commit would write over: it is kept beside it first."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from digest.storage.files import keep_generations
+
 log = logging.getLogger("digest.publish")
+
+KEPT_EDITS = 3
 
 _LOCK_IN_THE_WAY = re.compile(r"Unable to create '([^']+\.lock)': File exists")
 STALE_LOCK_MARGIN_SECONDS = 10.0
@@ -62,3 +67,20 @@ def cleared_stale_lock(folder: Path, done: subprocess.CompletedProcess[bytes], t
     if stale:
         log.warning("publish: removed %s, left by a git command that did not finish", lock)
     return stale
+
+
+def keep_hand_edit(folder: Path, patch: bytes) -> None:
+    """Keeps `patch` (the clone's `git diff`: what was written there by hand, since the service adds what it writes)
+    as `<folder>.hand-edit.patch.1` (older ones up to .3), and says so, naming the files it touches."""
+    if not patch.strip():
+        return
+    kept = keep_generations(folder.with_name(f"{folder.name}.hand-edit.patch"), patch, KEPT_EDITS, held_by=folder)
+    lines = patch.decode("utf-8", "replace").splitlines()
+    changed = [line.split(" b/", 1)[-1] for line in lines if line.startswith("diff --git a/")]
+    log.warning(
+        "publish: %s held an edit by hand of %s, not committed; the clone is the service's and is written over, so "
+        "the edit is kept as %s (make it upstream, or in the list and run `digest list import`)",
+        folder,
+        ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else ""),
+        kept,
+    )

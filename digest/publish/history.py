@@ -12,11 +12,18 @@ from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError, parse_list
 from digest.publish.git import GitClone, GitError
 from digest.publish.results import Merged
-from digest.publish.rules import finding_line, new_errors, one_line, trailer_decisions
+from digest.publish.rules import (
+    finding_line,
+    inert_references,
+    new_errors,
+    one_line,
+    paper_entries,
+    trailer_decisions,
+)
 from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.state import PublishState
-from digest.titles import linked_arxiv_ids
+from digest.titles import arxiv_abs_url, linked_arxiv_ids
 
 log = logging.getLogger("digest.publish")
 
@@ -183,6 +190,34 @@ def base_before_rewrite(
         shared[:12] if shared else "",
     )
     return decoded(data, source)
+
+
+def put_back_lines(theirs: str, final: str, named: str) -> str:
+    """After a force-push: a line of the commit message's body for each paper the new history dropped that the list
+    here puts back (published before), so that the message (`named`, so far) names every paper its diff adds."""
+    try:
+        listed = [(entry, section.name) for section in parse_list(final).sections for entry in section.entries]
+    except ListFormatError:
+        return ""
+    there = {arxiv_id for arxiv_id, _section in paper_entries(theirs)}
+    back = [
+        (arxiv_id, one_line(entry.title or arxiv_id), one_line(section, 80))
+        for entry, section in listed
+        if (arxiv_id := entry.paper_arxiv_id) and arxiv_id not in there and arxiv_abs_url(arxiv_id) not in named
+    ]
+    if not back:
+        return ""
+    log.warning(
+        "publish: put back %s the rewritten history had dropped: %s",
+        counted(len(back), "paper"),
+        ", ".join(arxiv_id for arxiv_id, _title, _section in back),
+    )
+    lines = [
+        f"- put back {title} ({section}): {arxiv_abs_url(arxiv_id)} (published before; the upstream history, "
+        "rewritten, had dropped it)"
+        for arxiv_id, title, section in back
+    ]
+    return inert_references("\n" + "\n".join(lines) + "\n")
 
 
 def check_upstream(source: str, path: str, base: str, theirs: str, *, first: bool) -> None:

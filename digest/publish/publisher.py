@@ -1,9 +1,8 @@
 """One publish of the list to its git repository (commit mode): fetch, bring hand edits back, render, commit, push.
 
 The last synced file is the merge base: the maintainers' edits upstream and the decisions in the database meet in a
-three-way merge (`git merge-file`), the result is imported with the `list import` rules, and the renderer gives it
-back byte for byte, so a commit touches only the lines that changed. A push refused because someone pushed first
-is redone from a fresh fetch; nothing is ever forced.
+three-way merge (`git merge-file`), imported with the `list import` rules and rendered byte for byte, so a commit
+touches only the lines that changed. A push refused because someone pushed first is redone; nothing is ever forced.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from digest.publish.history import (
     check_upstream,
     decoded,
     pushed_before,
+    put_back_lines,
     synced_commit,
 )
 from digest.publish.replay import conflict_line, replayed
@@ -219,7 +219,7 @@ class Publisher:
         self, session: Session, head: str | None, upstream: bytes | None, *, dry_run: bool, base: str | None = None
     ) -> Merged:
         """Upstream edits and the pending decisions in one text; applied to the database unless `dry_run`.
-        `base` overrides the last synced file as the merge base (a merged pull request's file)."""
+        `base` overrides the last synced file as the merge base (a merged pull request's file, or a force-push's)."""
         state = state_row(session, self.settings.templates_dir) if not dry_run else None
         base_text, after_id = (state.base_text, state.last_decision_id) if state else self._peek_state(session)
         base_text = base if base is not None else base_text
@@ -243,6 +243,7 @@ class Publisher:
         if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
         message = commit_message(changes(decided, theirs or "", final), first=theirs is None) + kept_lines(kept)
+        message += put_back_lines(theirs or "", final, message) if base is not None else ""
         return Merged(head, theirs or "", final, upto, message, imported, len(decided), "".join(brought))
 
     def _peek_state(self, session: Session) -> tuple[str | None, int]:
