@@ -94,3 +94,27 @@ def test_the_way_back_into_the_data_folders_own_file_says_to_move_the_old_one_as
     old_file.rename(old_file.with_name("digest.sqlite3.before-postgresql"))
     seen(capsys, data, "database", "copy", "--from", postgres_url)
     assert pending in seen(capsys, data, "candidates", "--status", "approved")  # the folder's file again, up to date
+
+
+def test_a_used_folder_pointed_at_a_new_database_without_the_copy_is_told_the_copy_command(
+    tmp_path: Path,
+    target_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """DIGEST_DATABASE_URL set to a new, empty database before `digest database copy` was run: the refusal said only to
+    restore a backup or to rebuild the list from its Markdown (which loses the candidates, the decisions and the audit
+    log), never that the folder's own SQLite file holds all of it and `digest database copy` moves it."""
+    data = tmp_path / "data"
+    old_file = old_deployment(data)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", target_url)
+    for command in (["poll"], ["candidates"]):
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), *command]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and len(err.strip().splitlines()) == 1, err
+        told = f"digest --data-dir {data} database copy --from {old_file}"
+        assert told in err and "nothing was written" in err, err
+    _, _, folder, *arguments = told.split()  # exactly what the line said
+    seen(capsys, Path(folder), *arguments)
+    assert json.loads(seen(capsys, data, "candidates", "--status", "approved", "--json"))  # the decisions came along
