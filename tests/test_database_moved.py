@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
 from tests.database_moving import old_deployment, seen, target_url  # noqa: F401  (target_url: a fixture)
-from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.postgres_server import PostgresServer, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 
 def decisions_in(database_file: Path) -> int:
@@ -94,3 +95,62 @@ def test_the_way_back_into_the_data_folders_own_file_says_to_move_the_old_one_as
     old_file.rename(old_file.with_name("digest.sqlite3.before-postgresql"))
     seen(capsys, data, "database", "copy", "--from", postgres_url)
     assert pending in seen(capsys, data, "candidates", "--status", "approved")  # the folder's file again, up to date
+
+
+def test_a_used_folder_pointed_at_a_new_database_without_the_copy_is_told_the_copy_command(
+    tmp_path: Path,
+    target_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """DIGEST_DATABASE_URL set to a new, empty database before `digest database copy` was run: the refusal said only to
+    restore a backup or to rebuild the list from its Markdown (which loses the candidates, the decisions and the audit
+    log), never that the folder's own SQLite file holds all of it and `digest database copy` moves it."""
+    data = tmp_path / "data"
+    old_file = old_deployment(data)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", target_url)
+    for command in (["poll"], ["candidates"]):
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), *command]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and len(err.strip().splitlines()) == 1, err
+        told = f"digest --data-dir {data} database copy --from {old_file}"
+        assert told in err and "nothing was written" in err, err
+    _, _, folder, *arguments = told.split()  # exactly what the line said
+    seen(capsys, Path(folder), *arguments)
+    assert json.loads(seen(capsys, data, "candidates", "--status", "approved", "--json"))  # the decisions came along
+
+
+def test_a_pg_dump_restored_into_another_database_is_not_called_the_old_copy(
+    tmp_path: Path,
+    postgres_server: PostgresServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README backs PostgreSQL up with pg_dump and pg_restore: a dump restored into a new database and named in
+    DIGEST_DATABASE_URL was refused as "the old copy, no longer kept up to date", which it is not."""
+    data = tmp_path / "data"
+    old_file = old_deployment(data)
+    with postgres_server.fresh_database() as moved_to, postgres_server.fresh_database() as restored:
+        monkeypatch.setenv("DIGEST_DATABASE_URL", moved_to)
+        seen(capsys, data, "database", "copy", "--from", str(old_file))
+        pending = json.loads(seen(capsys, data, "candidates", "--status", "pending", "--json"))[0]["arxiv_id"]
+        seen(capsys, data, "approve", pending)
+        client = {"env": {"PATH": "/usr/bin:/bin"}, "check": True, "capture_output": True}
+        binaries = postgres_server.bin_dir
+        dump = subprocess.run([str(binaries / "pg_dump"), "-Fc", "-d", plain(moved_to)], **client)
+        subprocess.run([str(binaries / "pg_restore"), "-d", plain(restored)], input=dump.stdout, **client)
+
+        monkeypatch.setenv("DIGEST_DATABASE_URL", restored)
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), "candidates"]) == 2
+        error = capsys.readouterr().err.strip()
+        assert error.count("\n") == 0 and "old copy" not in error, error
+        assert f"if it is the one to use now (a backup restored into it), delete {data / 'database.moved'}" in error
+        (data / "database.moved").unlink()  # as the line says
+        assert pending in seen(capsys, data, "candidates", "--status", "approved")
+
+
+def plain(url: str) -> str:
+    """The libpq form of a SQLAlchemy URL, for the PostgreSQL client programs."""
+    return url.replace("postgresql+psycopg://", "postgresql://")

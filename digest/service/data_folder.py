@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from digest.config import ConfigError, Settings
+from digest.config import ConfigError, Settings, default_database_url
 from digest.storage.db import DatabaseError
 from digest.storage.failures import unreadable_file
 from digest.storage.folders import (
@@ -49,8 +49,25 @@ def sqlite_file(settings: Settings) -> Path | None:
     return Path(url.database)
 
 
+def _earlier_database(settings: Settings) -> Path | None:
+    """The data folder's own SQLite file when another database is configured and the file holds something: what
+    DIGEST_DATABASE_URL set before `digest database copy` left behind."""
+    own = Path(make_url(default_database_url(settings.data_dir)).database or "")
+    configured = sqlite_file(settings)
+    if configured is not None and configured.resolve() == own:
+        return None
+    return own if own.is_file() and own.stat().st_size > 0 else None
+
+
 def refusal(settings: Settings, used: list[Path], problem: str) -> UnusableDataError:
     shown = ", ".join(str(path) for path in used)
+    earlier = _earlier_database(settings)
+    if earlier is not None:  # a move to another database begun without its copy: the list import would lose decisions
+        return UnusableDataError(
+            f"{problem}, but the data folder was in use ({shown}) and holds its earlier database; nothing was "
+            f"written. To move everything it holds into this one: digest --data-dir {settings.data_dir} database "
+            f"copy --from {earlier}"
+        )
     return UnusableDataError(
         f"{problem}, but the data folder was in use ({shown}); nothing was written. Restore the database from a "
         f"backup, or rebuild the list from its Markdown: digest --data-dir {settings.data_dir} list import "

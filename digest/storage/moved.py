@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from digest.config.settings import default_database_url
 from digest.storage.failures import shown_database_url
 from digest.storage.files import write_atomic
 from digest.text import one_line
@@ -54,10 +55,16 @@ def moved_away(data_dir: Path, database_url: str) -> str | None:
         return f"{mark} cannot be read ({exc}): it names the database this data folder moved to"
     if not recorded or _same_database(recorded, database_url):
         return None
+    given = f"the data folder {data_dir} moved to the database {recorded} (digest database copy), but this command was "
+    if _same_database(default_database_url(data_dir), database_url):  # DIGEST_DATABASE_URL left out: the file before
+        return (
+            f"{given}given {shown_database_url(database_url)}, the old copy, no longer kept up to date: set "
+            f"DIGEST_DATABASE_URL (or database_url) to {recorded} (to use the old copy again instead, delete {mark})"
+        )
+    # Another database may be the old one or a backup restored (pg_restore into a new database): not said which.
     return (
-        f"the data folder {data_dir} moved to the database {recorded} (digest database copy), but this command was "
-        f"given {shown_database_url(database_url)}, the old copy, no longer kept up to date: set DIGEST_DATABASE_URL "
-        f"(or database_url) to {recorded} (to use the old copy again instead, delete {mark})"
+        f"{given}given another, {shown_database_url(database_url)}: set DIGEST_DATABASE_URL (or database_url) to "
+        f"{recorded}, or, if it is the one to use now (a backup restored into it), delete {mark}"
     )
 
 
