@@ -64,6 +64,13 @@ class PollOutcome(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+class Notice(StrEnum):
+    """What a poll tells the maintainers of a paper in the list that arXiv changed (arxiv.notices keeps it once)."""
+
+    WITHDRAWN = "withdrawn"
+    RETITLED = "retitled"
+
+
 # The weekly digest's editions. Readers get the week's new papers; maintainers also what waits for review, the second
 # tier (with signed approval links) and the decision numbers (see weekly.contents).
 Edition = Literal["readers", "maintainers"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
-from tests.arxiv_server import ArxivServer
+from tests.arxiv_server import ArxivServer, Reply
 from tests.feedbuild import build_rss, load_records
 
 FEED = "rss/rss_cs.AI_2026-04-28_edited-replace-retitles-a-listed-paper.xml"
@@ -60,3 +60,26 @@ async def test_a_new_version_retitling_a_listed_paper_is_told_and_leaves_the_lis
     shown = (await _run(capsys, data_dir, "candidates", "--status", "approved")).splitlines()
     row = next(i for i, line in enumerate(shown) if APPROVED in line)
     assert shown[row + 1].strip() == RETITLED
+
+
+@pytest.mark.asyncio
+async def test_a_retitled_list_paper_in_two_feeds_of_one_poll_is_told_once(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """cs.LG announces the same new versions cross-listed (replace-cross) the day cs.AI announces them: the poll read
+    both feeds and said that the list's paper was retitled twice, once in each feed's line."""
+    paper = next(r for r in load_records("review_papers.jsonl") if r["arxiv_id"] == APPROVED)
+    monday = tmp_path / "monday.xml"
+    monday.write_bytes(build_rss("cs.CV", [dict(paper, announce_type="new")], date(2026, 4, 27)))
+    await _run(capsys, data_dir, "poll", "--source", str(monday))
+    await _run(capsys, data_dir, "approve", APPROVED)
+    seeded = {"arxiv_id": "2501.16496", "abstract": "Mechanistic interpretability aims to understand networks."}
+    crossed = [
+        dict(seeded, title="Open Problems in Mechanistic Interpretability: What Remains to Be Solved"),
+        dict(paper, title="Steering LVLMs via Sparse Autoencoders: Mitigating Hallucination at Inference Time"),
+    ]
+    cs_lg = build_rss("cs.LG", [dict(r, announce_type="replace-cross", version=2) for r in crossed], date(2026, 4, 28))
+    async with ArxivServer() as server:
+        sources = [server.serve_file("/rss/cs.AI", FEED), server.program("/rss/cs.LG", Reply(body=cs_lg))]
+        said = await _run(capsys, data_dir, "poll", "--source", sources[0], "--source", sources[1])
+    assert said.count(SEEDED) == 1 and said.count(RETITLED) == 1, said

@@ -6,6 +6,7 @@ arXiv's RSS format (tests/feedbuild.py) from real papers, by `digest poll --sour
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from digest.arxiv.poll_pass import run_poll
 from digest.cli import main
 from tests.arxiv_answers import WITHDRAWN
+from tests.arxiv_server import ARXIV_DATA
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
 from tests.web_pages import review
@@ -53,7 +55,27 @@ def test_a_withdrawn_version_of_a_paper_in_the_list_is_named_by_the_poll(
     assert "arXiv says it was withdrawn" not in _poll(data_dir, monday, capsys)  # an earlier day's feed: nothing
     assert main(["--data-dir", str(data_dir), "poll", "--json", "--source", str(tuesday)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert [line.split(" ")[0] for line in report["sources"][0]["withdrawn"]] == [APPROVED, SEEDED]
+    assert report["sources"][0]["withdrawn"] == []  # the same announcement read again (no ETag): told already
+
+
+def test_a_withdrawn_list_paper_is_named_in_poll_json_once_in_each_version(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An API query's answer (a real one, its paper made a list paper withdrawn) holds the same version at every
+    poll: each poll named it again, where a day's feed was named once."""
+    page = (ARXIV_DATA / "api/api_new_arxiv.py_id_1707.08567_s0_m100_6a1afebfc6a3_http200.xml").read_bytes()
+    summary = re.search(rb"<summary>.*?</summary>", page, flags=re.DOTALL)
+    assert summary is not None
+    answer = tmp_path / "answer.xml"
+    withdrawn = page.replace(summary.group(), f"<summary>{WITHDRAWN}</summary>".encode())
+    answer.write_bytes(withdrawn.replace(b"1707.08567v1", f"{SEEDED}v3".encode()))
+    told = []
+    for _ in range(2):
+        assert main(["--data-dir", str(data_dir), "poll", "--json", "--source", str(answer)]) == 0
+        told.append(json.loads(capsys.readouterr().out)["sources"][0]["withdrawn"])
+    assert [[line.split(" ")[0] for line in lines] for lines in told] == [[SEEDED], []]
+    answer.write_bytes(withdrawn.replace(b"1707.08567v1", f"{SEEDED}v4".encode()))  # a later version is news
+    assert f"{SEEDED} is in the list, but arXiv says it was withdrawn" in _poll(data_dir, answer, capsys)
 
 
 @pytest.mark.asyncio

@@ -137,13 +137,6 @@ def _awaits_announcement(
     return announcement_awaited(parsed.feed_date, bool(parsed.papers), now, holidays)
 
 
-def _read_before(parsed: ParsedFeed, last_feed_date: datetime | None, now: datetime) -> bool:
-    """Whether this is a day's feed this source has stored before (the same announcement answered again): what it
-    told of the list's papers then was told. An API query's answer is no day's feed."""
-    last = sane_feed_date(last_feed_date, now)
-    return parsed.kind != "api" and last is not None and parsed.feed_date is not None and parsed.feed_date <= last
-
-
 def _store_outcome(
     database: Database,
     report: SourceReport,
@@ -163,9 +156,8 @@ def _store_outcome(
             state = _state(session, source)
             if parsed is not None:
                 keys = list_keys(session)
-                report.withdrawn = withdrawn_in_list(session, parsed.papers, keys)
-                if not _read_before(parsed, last_feed_date, now):  # told when read; a list paper has no row to say so
-                    report.retitled = retitled_in_list(session, parsed.papers)  # before the candidates take the title
+                report.withdrawn = withdrawn_in_list(session, parsed.papers, keys, now)  # each version told once
+                report.retitled = retitled_in_list(session, parsed.papers, now)  # before the candidates take the title
                 counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=keys)
                 report.entries, report.matched = counts.entries, counts.matched
                 report.already_known, report.new_candidates = counts.already_known, counts.new_candidates

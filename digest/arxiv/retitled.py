@@ -4,15 +4,18 @@ the list's text is its maintainers' and keeps the title they gave it (as withdra
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.candidates import known_candidates
+from digest.arxiv.notices import record_told, untold
 from digest.storage.models import Paper
 from digest.text import quoted
 from digest.titles import title_key
+from digest.vocab import Notice
 
 if TYPE_CHECKING:
     from digest.arxiv.parse import ArxivPaper
@@ -44,21 +47,23 @@ def retitled_line(arxiv_id: str, in_list: str, on_arxiv: str) -> str:
     return f"{arxiv_id} is in the list as {listed}; arXiv now titles it {now}"
 
 
-def retitled_in_list(session: Session, papers: Sequence[ArxivPaper]) -> list[str]:
+def retitled_in_list(session: Session, papers: Sequence[ArxivPaper], now: datetime) -> list[str]:
     """One line for each paper of `papers` the list holds that arrives as a new version titled otherwise than the list
-    has it; not when a candidate of the paper holds this version already (told before) or held its title already (a
-    title the maintainers wrote their own way, which this version does not change)."""
+    has it, once for each version (notices.py; kept as told); not when a candidate of the paper holds this version
+    already (told before) or held its title already (a title the maintainers wrote their own way, which this version
+    does not change)."""
     versions = {paper.arxiv_id: paper for paper in papers if paper.announce_type in ("replace", "replace-cross")}
     titles = list_titles(session, versions)
     found = known_candidates(session, titles) if titles else {}
-    lines = []
-    for arxiv_id, in_list in titles.items():
-        paper, candidate = versions[arxiv_id], found.get(arxiv_id)
-        if not retitled(in_list, paper.title):
+    told = []
+    for paper in untold(session, Notice.RETITLED, [versions[arxiv_id] for arxiv_id in titles]):
+        candidate = found.get(paper.arxiv_id)
+        if not retitled(titles[paper.arxiv_id], paper.title):
             continue
         if candidate is not None and (
             candidate.version >= (paper.version or 0) or not retitled(candidate.title, paper.title)
         ):
             continue
-        lines.append(retitled_line(arxiv_id, in_list, paper.title))
-    return lines
+        told.append(paper)
+    record_told(session, Notice.RETITLED, told, now)
+    return [retitled_line(paper.arxiv_id, titles[paper.arxiv_id], paper.title) for paper in told]

@@ -4,23 +4,29 @@ public feed on showing them) until a maintainer takes them out."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from digest.arxiv.candidates import ListKeys, known_candidates
+from digest.arxiv.notices import record_told, untold
 from digest.storage.models import APPROVED
+from digest.vocab import Notice
 
 if TYPE_CHECKING:
     from digest.arxiv.parse import ArxivPaper
 
 
-def withdrawn_in_list(session: Session, papers: Sequence[ArxivPaper], keys: ListKeys) -> list[str]:
-    """One line for each paper of `papers` that the list holds and whose version announced is withdrawn."""
-    gone = list({paper.arxiv_id: paper for paper in papers if paper.withdrawn and paper.arxiv_id in keys.arxiv_ids})
-    found = known_candidates(session, gone) if gone else {}
+def withdrawn_in_list(session: Session, papers: Sequence[ArxivPaper], keys: ListKeys, now: datetime) -> list[str]:
+    """One line for each paper of `papers` that the list holds and whose version announced is withdrawn; once for each
+    version (notices.py), kept as told."""
+    held = {paper.arxiv_id: paper for paper in papers if paper.withdrawn and paper.arxiv_id in keys.arxiv_ids}
+    gone = untold(session, Notice.WITHDRAWN, list(held.values()))
+    record_told(session, Notice.WITHDRAWN, gone, now)
+    found = known_candidates(session, [paper.arxiv_id for paper in gone]) if gone else {}
     lines = []
-    for arxiv_id in gone:
+    for arxiv_id in (paper.arxiv_id for paper in gone):
         candidate = found.get(arxiv_id)
         if candidate is not None and candidate.status == APPROVED:
             how = f"digest reject {candidate.id} takes it out"

@@ -1,5 +1,6 @@
-"""The service's own state, beside the list: what the poller remembers, poll runs and backfills, weekly digests,
-the relevance model's examples and stream, imported training decisions, revoked sessions and publishing."""
+"""The service's own state, beside the list: what the poller remembers (and told of the list's papers), poll runs and
+backfills, weekly digests, the relevance model's examples and stream, imported training decisions, revoked sessions
+and publishing."""
 
 from __future__ import annotations
 
@@ -25,6 +26,17 @@ class FeedState(Base):
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ListNotice(Base):
+    """What the polls told the maintainers of a paper in the list (arXiv withdrew it, or retitled it), and of which
+    version: told once, whichever day's feed, category or API answer brings that version again."""
+
+    __tablename__ = "list_notices"
+    arxiv_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    notice: Mapped[str] = mapped_column(String(16), primary_key=True)  # vocab.Notice: withdrawn | retitled
+    version: Mapped[int] = mapped_column(Integer)  # the latest version told of (0: a feed that named none)
+    told_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PollRun(Base):
