@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-# The reference rule lives in references.py (pure); every shell still imports it from here.
+# The reference rule lives in digest/arxiv_references.py (a pure leaf); every shell still imports it from here.
 from digest.arxiv_references import parse_arxiv_reference as parse_arxiv_reference
 from digest.arxiv_references import unissued_reason
 from digest.text import one_line, quoted, readable_section
