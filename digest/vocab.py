@@ -78,6 +78,11 @@ EDITIONS: tuple[Edition, ...] = get_args(Edition)
 
 
 READER_SOURCE = "suggested by a reader"  # the candidate's source feed when a reader suggested it on /suggest
+ADDED_SOURCE = "digest add"  # ... when a maintainer added it by hand (`digest add`, the field on /review)
+BACKFILL_SOURCE = "arXiv API: "  # ... when a backfill found it, followed by the query
+REPLAY_SOURCE = "replay"  # ... when decisions replayed into a new data folder stored it
+# The sources of the candidates no poll found: `digest candidates` shows each as a find of its own.
+NOT_POLLED_SOURCES = (READER_SOURCE, ADDED_SOURCE, REPLAY_SOURCE)
 
 
 # The reactions that decide in Discord besides a section's own ([discord.section_emojis], which must differ from them).

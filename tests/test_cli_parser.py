@@ -31,6 +31,7 @@ def test_each_everyday_command_is_parsed_as_by_the_whole_command_line(command: s
         (["approve", "7"], "approve"),
         (["--config", "c.toml", "--data-dir", "d", "approve", "7"], "approve"),
         (["--data-dir=d", "pending", "7"], "pending"),
+        (["--json", "--data-dir", "d", "candidates"], "candidates"),  # the global flag: no value to skip
         (["--data", "d", "approve", "7"], None),  # an abbreviation: the whole command line reads it
         (["--help"], None),
         (["--config"], None),

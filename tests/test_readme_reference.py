@@ -158,3 +158,13 @@ def test_the_commands_and_options_shown_are_those_digest_takes() -> None:
         if action.option_strings and action.dest not in ("help", "json") and (path, action.dest) not in mentions.shown
     ]
     assert unshown == []
+
+
+def test_the_list_pages_search_is_described_with_its_limit() -> None:
+    """The README did not say the list page could be searched (`?q=`), nor how: words, "quoted phrases", and at most
+    200 characters. The paragraph is held to the page's limit."""
+    from digest.web.pages import MAX_SEARCH
+
+    said = re.search(r"`/\?q=[^`]*`.*?\"quoted phrase\".*? more than (\d+) characters", " ".join(readme_text().split()))
+    assert said is not None, "the paragraph on the list page's search"
+    assert int(said.group(1)) == MAX_SEARCH

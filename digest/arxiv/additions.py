@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-# The reference rule lives in references.py (pure); every shell still imports it from here.
+# The reference rule lives in digest/arxiv_references.py (a pure leaf); every shell still imports it from here.
 from digest.arxiv_references import parse_arxiv_reference as parse_arxiv_reference
 from digest.arxiv_references import unissued_reason
 from digest.text import one_line, quoted, readable_section
-from digest.vocab import READER_SOURCE
+from digest.vocab import ADDED_SOURCE, READER_SOURCE
 
 if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a paper is added, not by `--help`
     from sqlalchemy.orm import Session
@@ -142,7 +142,7 @@ def store_candidate(
     paper: ArxivPaper,
     section: str | None,
     *,
-    source: str = "digest add",
+    source: str = ADDED_SOURCE,
     note: str | None = None,
     section_hint: str = "with --section",
     name_sections: bool = False,

@@ -22,6 +22,7 @@ from digest.progress import ProgressBar
 from digest.relevance.scoring import RelevanceModel
 from digest.relevance.stream import ensure_thresholds
 from digest.storage.db import Database
+from digest.vocab import BACKFILL_SOURCE
 
 log = logging.getLogger("digest.arxiv.api")  # the name its log lines have always carried
 
@@ -98,7 +99,7 @@ class _Run:
         report.windows += 1
         if report.next_start >= self.limit:  # an earlier run (maybe in the window's own month) reached the limit in it
             return await self._past_limit(window, None)
-        source, failures = f"arXiv API: {query}", 0
+        source, failures = f"{BACKFILL_SOURCE}{query}", 0
         while self.max_pages is None or self.requests < self.max_pages:
             size = min(self.page_size, self.limit - report.next_start)
             url = query_url(self.settings.arxiv.api_url, query, report.next_start, size, order="ascending")

@@ -14,6 +14,7 @@ from digest.clock import as_utc
 from digest.storage.models import PENDING, Candidate, in_second_tier
 from digest.storage.state import PollRun
 from digest.titles import arxiv_abs_url
+from digest.vocab import BACKFILL_SOURCE, NOT_POLLED_SOURCES
 
 
 def list_candidates(session: Session, status: str | None = None, second_tier: bool = False) -> list[Candidate]:
@@ -31,18 +32,31 @@ def list_candidates(session: Session, status: str | None = None, second_tier: bo
     runs = session.execute(select(PollRun.started_at, PollRun.finished_at).order_by(PollRun.started_at)).all()
     starts = [as_utc(start) for start, _ in runs]
     ends = [as_utc(end) if end is not None else None for _, end in runs]
-    return sorted(found, key=lambda one: (-_poll_of(one.first_seen_at, starts, ends), -one.score, one.id))
+    return sorted(found, key=lambda one: (-_found_at(one, starts, ends), -one.score, one.id))
 
 
-def _poll_of(seen: datetime, starts: Sequence[datetime], ends: Sequence[datetime | None]) -> float:
-    """When the poll that found a paper first seen at `seen` started (`starts` in order, each run's end, None while
-    it runs), else `seen`: as a timestamp, the key the newest first order sorts by."""
-    seen = as_utc(seen)
+def _found_at(candidate: Candidate, starts: Sequence[datetime], ends: Sequence[datetime | None]) -> float:
+    """When the poll that found `candidate` started (`starts` in order, each run's end, None while it runs or when a
+    killed process left it so), else when it was first seen: as a timestamp, the key the newest first order sorts by.
+
+    Only a poll's find is taken into a run: a paper added by hand, suggested by a reader or backfilled while a poll
+    ran is not that poll's. So a run a killed process left unfinished takes in no later find either: a later poll's
+    finds are in the run that poll started."""
+    seen = as_utc(candidate.first_seen_at)
+    if not polled(candidate.source_feeds):
+        return seen.timestamp()
     index = bisect_right(starts, seen) - 1
     end = ends[index] if index >= 0 else None
     if index >= 0 and (end is None or seen <= end):
         return starts[index].timestamp()
     return seen.timestamp()
+
+
+def polled(sources: Sequence[str]) -> bool:
+    """Whether a candidate's sources (the first is the one that found it) say a poll found it; a row naming none is
+    taken for a poll's, as before sources were kept."""
+    first = sources[0] if sources else ""
+    return first not in NOT_POLLED_SOURCES and not first.startswith(BACKFILL_SOURCE)
 
 
 def _below_tiers(candidate: Candidate) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import Context, print_json, shown_path
+from digest.cli.options import json_option
 from digest.sizes import counted
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def register(subparsers: Any) -> None:
         help="validate the settings file and the environment, listing every problem",
         description="Exit status 0 when the configuration is valid, 1 when it has problems (all are listed).",
     )
-    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    json_option(check, help="print the report as JSON")
     check.set_defaults(handler=handle_check)
     show = actions.add_parser(
         "show",
@@ -42,7 +43,7 @@ def register(subparsers: Any) -> None:
         "paths in full, so it can be kept as a settings file; what only the environment sets (secrets) is said "
         "set or not, never shown.",
     )
-    show.add_argument("--json", action="store_true", help="print the settings as JSON")
+    json_option(show, help="print the settings as JSON")
     show.set_defaults(handler=handle_show)
 
 

@@ -9,6 +9,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, path_argument, print_json
+from digest.cli.options import json_option
 
 URL_MARK = "://"  # a database URL, not a file name
 
@@ -43,7 +44,7 @@ def register(subparsers: Any) -> None:
         metavar="FILE|URL",
         help="the SQLite file, or the database URL (postgresql+psycopg://...) of a deployment moving back to a file",
     )
-    copy.add_argument("--json", action="store_true", help="print the rows copied per table as JSON")
+    json_option(copy, help="print the rows copied per table as JSON")
     copy.set_defaults(handler=handle_copy)
 
 

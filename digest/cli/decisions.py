@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import STDIN, CommandError, Context, input_argument, print_json, print_json_streamed, shown_path
 from digest.cli.decisions_list import handle_list
+from digest.cli.options import json_option
 from digest.sizes import counted
 from digest.text import one_line
 
@@ -48,7 +49,7 @@ def register(subparsers: Any) -> None:
         help="the decisions ('-' for standard input; .gz is read as gzip)",
     )
     importing.add_argument("--dry-run", action="store_true", help="check the file and show what would be imported")
-    importing.add_argument("--json", action="store_true", help="print the summary as JSON")
+    json_option(importing, help="print the summary as JSON")
     importing.set_defaults(handler=handle_import)
     listing = commands.add_parser(
         "list",
@@ -57,7 +58,7 @@ def register(subparsers: Any) -> None:
         "the model does not learn from is marked with why: a reject of a paper the list holds, or a paper decided "
         "otherwise in review.",
     )
-    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    json_option(listing, help="print them as JSON")
     listing.set_defaults(handler=handle_list)
 
 

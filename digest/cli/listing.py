@@ -21,6 +21,7 @@ from digest.cli.context import (
     unreadable,
 )
 from digest.cli.list_export import handle_export
+from digest.cli.options import json_option
 from digest.sizes import counted, shown_size
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def register(subparsers: Any) -> None:
     importing.add_argument(
         "path", type=input_argument, metavar="PATH", help="the Markdown file ('-' for standard input)"
     )
-    importing.add_argument("--json", action="store_true", help="print the report as JSON")
+    json_option(importing, help="print the report as JSON")
     importing.add_argument(
         "--dry-run", action="store_true", help="print what would be added, moved and removed; change nothing"
     )
@@ -69,7 +70,7 @@ def register(subparsers: Any) -> None:
         help="write to this file (default: standard output, as '-' is); a file there is replaced whole, keeping its "
         "permissions (a hard link to it keeps the old list)",
     )
-    exporting.add_argument("--json", action="store_true", help="print a JSON summary (with the Markdown if no -o)")
+    json_option(exporting, help="print a JSON summary (with the Markdown if no -o)")
     exporting.set_defaults(handler=handle_export)
 
     linting = commands.add_parser(
@@ -85,7 +86,7 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="the Markdown file ('-': standard input; default: the database)",
     )
-    linting.add_argument("--json", action="store_true", help="print the findings as JSON")
+    json_option(linting, help="print the findings as JSON")
     linting.set_defaults(handler=handle_lint)
 
 

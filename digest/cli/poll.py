@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from digest.cli.backfill_run import DEFAULT_PAGE_SIZE, handle_backfill
 from digest.cli.candidates import handle_candidates
 from digest.cli.context import CommandError, Context, iso_date, print_json, shown_value, whole_number
+from digest.cli.options import json_option
 from digest.vocab import PollOutcome
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def register(subparsers: Any) -> None:
         type=poll_source,
         help="poll these sources instead of the configured ones (one or more; repeatable)",
     )
-    poll.add_argument("--json", action="store_true", help="print the summary as JSON")
+    json_option(poll, help="print the summary as JSON")
     poll.set_defaults(handler=handle_poll)
 
     candidates = subparsers.add_parser(
@@ -53,7 +54,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="also the pending papers just under the review threshold, kept for the weekly digest's 'Worth a look'",
     )
-    candidates.add_argument("--json", action="store_true", help="print JSON")
+    json_option(candidates, help="print JSON")
     candidates.set_defaults(handler=handle_candidates)
 
     backfill = subparsers.add_parser(
@@ -72,7 +73,7 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_PAGE_SIZE,
         help=f"papers per API request (default: {DEFAULT_PAGE_SIZE})",
     )
-    backfill.add_argument("--json", action="store_true", help="print the result as JSON")
+    json_option(backfill, help="print the result as JSON")
     backfill.set_defaults(handler=handle_backfill)
 
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from digest.cli.context import CommandError, Context, path_argument
+from digest.cli.options import JSON_OPTION, global_json_option, takes_json
 from digest.text import blank_invisible
 
 COMMAND_MODULES = (
@@ -54,8 +55,8 @@ def named_command(argv: Sequence[str]) -> str | None:
         token = argv[index]
         if token in _GLOBAL_OPTIONS:
             index += 2
-        elif token.startswith(tuple(option + "=" for option in _GLOBAL_OPTIONS)):
-            index += 1
+        elif token == JSON_OPTION or token.startswith(tuple(option + "=" for option in _GLOBAL_OPTIONS)):
+            index += 1  # `--json` is the one global flag without a value
         else:
             return None if token.startswith("-") else token
     return None
@@ -95,6 +96,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         type=path_argument,
         help="data folder (default: $DIGEST_DATA_DIR, else data_dir in the settings file, else ./data)",
     )
+    global_json_option(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in (home,) if home else COMMAND_MODULES:
         try:
@@ -215,8 +217,11 @@ def _main(argv: Sequence[str]) -> int:
     _Parser.json_requested = "--json" in argv
     parser = build_parser(argv)
     args, unknown = parser.parse_known_args(argv)
+    command_parser = getattr(args, "command_parser", parser)
     if unknown:
-        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.json and not takes_json(command_parser):
+        command_parser.error("--json: this command prints no report (see `digest --help` for those that take it)")
     import logging  # here, not at the top: `--help` and usage errors end in parse_args and need no logging
 
     context = Context(config_path=args.config, data_dir=args.data_dir)

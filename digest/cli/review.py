@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, blank_section, iso_date, print_json
+from digest.cli.options import json_option
 from digest.record_ids import parse_record_id
 from digest.sizes import counted
 from digest.text import one_line, readable_title
@@ -58,7 +59,7 @@ def register(subparsers: Any) -> None:
         "out of the list by hand says who and when.",
     )
     history.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="only decisions from this day (UTC) on")
-    history.add_argument("--json", action="store_true", help="print JSON")
+    json_option(history, help="print JSON")
     history.set_defaults(handler=handle_history)
 
 

@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, input_argument, refuse_non_file, shown_source, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
+from digest.cli.options import json_option
 from digest.cli.score_input import BadLine, read_lines
 from digest.sizes import counted, few_named
 from digest.text import one_line
@@ -41,7 +42,7 @@ def register(subparsers: Any) -> None:
     score.add_argument(
         "path", type=input_argument, metavar="PATH.jsonl", help="papers to score ('-' for standard input)"
     )
-    score.add_argument("--json", action="store_true", help="JSON lines only (no summary on standard error)")
+    json_option(score, help="JSON lines only (no summary on standard error)")
     score.set_defaults(handler=handle_score)
 
 

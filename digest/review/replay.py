@@ -26,6 +26,7 @@ from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Section
+from digest.vocab import REPLAY_SOURCE
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def replay(
         now = datetime.combine(max(paper.published for paper in week), time(12), UTC)
         with database.transaction() as session:
             papers = [_arxiv_paper(paper) for paper in week]
-            store_papers(session, papers, judgements, source="replay", now=now, keys=list_keys(session))
+            store_papers(session, papers, judgements, source=REPLAY_SOURCE, now=now, keys=list_keys(session))
             record_stream(
                 session,
                 [(p.arxiv_id, paper_text(p)) for p in papers],
