@@ -69,7 +69,7 @@ def test_the_digest_email_arrives_once_with_both_parts_and_escaped_titles(
     assert "candidate" not in text.lower() and "candidate" not in html.lower()  # the readers' edition
     assert "<style" not in html  # inline styles only
     assert text.endswith(
-        f"\n-- \nYou get this digest as a reader of Awesome LMMs Bcc: evil@example.org. To stop: {UNSUBSCRIBE}\n"
+        f"\n-- \nYou get this digest as a reader of Awesome LMMs Bcc: evil@example.org.\nTo stop: {UNSUBSCRIBE}\n"
     )
     assert f'<a href="{UNSUBSCRIBE}" style="color:#59636e;">Unsubscribe</a>' in html
 
@@ -266,3 +266,27 @@ def test_each_papers_summary_in_the_text_part_is_wrapped_to_an_emails_width(
         assert all(line.startswith("  ") and not line.startswith("   ") for line in lines), lines
         assert all(len(line) <= 72 or " " not in line.strip() for line in lines), [len(line) for line in lines]
     assert f"\n  {url}\n" in text or f"\n  {url} " in text or f" {url}\n" in text, text
+
+
+def test_the_numbers_and_the_unsubscribe_line_of_the_text_part_are_wrapped_to_an_emails_width(
+    database: Database, settings: Settings
+) -> None:
+    """The readers' text part said the list's size on a line of 91 characters and the way to stop on one of 124, past
+    the 78 an email's line should hold: a text mail reader showed them running off the window, or broke them wherever
+    it ended. Expected: no line past 72 characters but a paper's title (said on one line) or a single word (a URL,
+    kept whole); the size's words under its number, the unsubscribe link whole on a line of its own."""
+    fill_week(database, settings)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        assert statuses(run_weekly_job(with_smtp(settings, port), database, NOW)) == [("2026-W48", "sent")]
+    text, _ = parts(inbox.messages[0])
+
+    long_lines = [line for line in text.splitlines() if len(line) > 72 and " " in line.strip()]
+    assert [line for line in long_lines if not line.startswith("* ")] == [], long_lines
+    numbers = text[text.index("\nPapers in the list: ") + 1 : text.index("\nAdded this week: ")]
+    lines = numbers.split("\n")
+    assert len(lines) == 2 and lines[1].startswith(" " * 31) and lines[1][31] != " ", lines  # under the number
+    said = " ".join(line.strip() for line in lines)
+    assert re.fullmatch(r"Papers in the list: +\d+ \(in \d+ entries: a paper can sit in more than one section\)", said)
+    footer = "You get this digest as a reader of Awesome LMMs Mechanistic\nInterpretability. To stop:"
+    assert text.endswith(f"\n-- \n{footer}\n{UNSUBSCRIBE}\n"), text

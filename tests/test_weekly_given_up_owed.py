@@ -160,18 +160,25 @@ def _refused_then_claimed_by_a_killed_send(
 
 
 def test_the_job_says_an_edition_refused_for_good_whose_readers_were_dropped_is_not_sent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A `digest weekly --send` of the refused edition, killed mid-send, left it claimed; the job took the stale claim
     31 days after the refusal, when whom it owed had been dropped, and sent nothing. Its one line said "2026-W48
-    readers' edition given-up": an internal label, and that of an edition given up, which this one was not."""
+    readers' edition given-up": an internal label, and that of an edition given up, which this one was not. The job
+    does not take such a claim (an edition refused for good is not its to send): its log says the edition stays
+    refused for good, and its one line does not name it."""
     settings, database, later = _refused_then_claimed_by_a_killed_send(tmp_path, monkeypatch)
+    caplog.set_level(logging.INFO, logger="digest.weekly")
     try:
         with smtp_server(Inbox(), settings.smtp.port):
             result = run_weekly_job(settings, database, later)
     finally:
         database.dispose()
-    assert "; 2026-W48 readers' edition not sent (refused for good);" in str(result), str(result)
+    assert (
+        "weekly: 2026-W48 readers: a send of it was killed mid-send (its claim lapsed): it stays refused for good as"
+        " before" in caplog.messages
+    ), caplog.messages
+    assert "2026-W48" not in str(result) and "given-up" not in str(result), str(result)
 
 
 def test_an_edition_refused_for_good_whose_readers_were_dropped_stays_refused_when_the_job_takes_its_stale_claim(
@@ -179,8 +186,8 @@ def test_an_edition_refused_for_good_whose_readers_were_dropped_stays_refused_wh
 ) -> None:
     """Taking over the killed send's stale claim, the job sent nothing (whom the edition owed was dropped) and handed
     it back as failed, not refused: the service ran the job again at once, and each run said "not sent (refused for
-    good)" again, until the week was old enough to give up. It stays refused: the next run does not name it, the
-    service schedules no retry for it, and a send by hand says in one line why it sends nothing."""
+    good)" again, until the week was old enough to give up. It stays refused: no run names it, the service schedules
+    no retry for it, and a send by hand says in one line why it sends nothing."""
     from digest.weekly.store import unsent_retry_at
 
     settings, database, later = _refused_then_claimed_by_a_killed_send(tmp_path, monkeypatch)
@@ -196,7 +203,7 @@ def test_an_edition_refused_for_good_whose_readers_were_dropped_stays_refused_wh
             after = week_state(session, "2026-W48", "readers")
     finally:
         database.dispose()
-    assert "2026-W48 readers' edition not sent (refused for good)" in str(first), str(first)
+    assert "2026-W48 readers" not in str(first), str(first)  # the stale claim left as the edition was: refused
     assert "2026-W48 readers" not in str(second), str(second)
     assert retry_at is None, retry_at
     assert after is not None and (after.status, after.given_up, after.deferred) == ("refused", 7, ()), after

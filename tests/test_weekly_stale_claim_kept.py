@@ -166,3 +166,35 @@ def test_why_an_edition_refused_for_good_is_not_claimed_says_its_readers_address
         "; sent to 5 recipients, refused for good for the others, not retried; their addresses were dropped 30 days"
         " after it was refused for good, on 2026-12-30 07:00 UTC"
     ), after
+
+
+def test_an_edition_refused_for_good_is_not_sent_by_the_job_when_it_takes_a_killed_send_by_hands_claim_of_a_recent_week(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """W48's second batch was refused for good, seven readers owed it; a send by hand of it three days later was
+    killed, W48 still among the weeks the job catches up. The job took the lapsed claim and sent it to the seven,
+    though an edition refused for good is not the job's to retry. It stays refused, sent by nobody but a maintainer:
+    the job mails nothing for W48, and the seven are still owed it, kept 30 days from the refusal."""
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
+    port = free_port()
+    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    killed_at = NOW + timedelta(days=3)
+    inbox = Inbox()
+    try:
+        with smtp_server(SecondMessageRefusingInbox(), port):
+            run_weekly_job(settings, database, NOW)
+        killed_send_by_hand(database, "refused", killed_at)
+        with smtp_server(inbox, port):
+            result = run_weekly_job(settings, database, killed_at + timedelta(hours=2))
+        with database.reading() as session:
+            after = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == []
+    (outcome,) = result.emails  # W48 is the job's week: it says the edition is refused, as without the claim
+    assert outcome.message.endswith(
+        "a refusal for good, not retried: fix its cause, then `digest weekly --week 2026-W48 --edition readers --send`"
+        " sends it"
+    ), outcome
+    assert after is not None and (after.status, len(after.deferred), after.kept_since) == ("refused", 7, NOW), after

@@ -86,12 +86,14 @@ def mark_delivered(
         row.reached_count += len(delivery.accepted)
         row.refused_count += len(delivery.refused)
         row.message_id = delivery.message_id or row.message_id
-        # Owed afresh (its own retries), if at all; refused for good, whom it owes is kept OWED_KEPT_FOR from now.
+        # Owed afresh (its own retries), if at all; refused for good, whom it owes is kept OWED_KEPT_FOR from when the
+        # job was first done with it (a send by hand refused again does not start the 30 days afresh).
+        kept_since = owed_kept_since(row) or as_utc(now)
         row.deferred, row.given_up_at, row.refused_at = list(delivery.deferred), None, None
         # The replies as the log said them, without the addresses (the log named them; how many is counted here).
         row.last_error = f"refused: {without_addresses(delivery.refusals)}"[:2000] if delivery.refusals else None
         if delivery.withheld:
-            row.status, row.next_attempt_at, row.refused_at = REFUSED, None, as_utc(now)
+            row.status, row.next_attempt_at, row.refused_at = REFUSED, None, kept_since
             row.deferred = [*delivery.deferred, *delivery.withheld]
             return None
         if delivery.deferred and stopped:
@@ -147,12 +149,13 @@ def mark_failed(
 
 def mark_refused(database: Database, week: str, edition: Edition, error: str, now: datetime) -> None:
     """Records the server's refusal for good: the edition is not tried again (no next attempt); whom it still owes is
-    kept OWED_KEPT_FOR from now, for a send by hand."""
+    kept OWED_KEPT_FOR for a send by hand, from now or, refused again by hand, from when the job was first done with
+    it (given up or refused): each retry by hand must not keep the readers' addresses 30 days more."""
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
         row.status, row.last_error, row.next_attempt_at = REFUSED, error[:2000], None
-        row.refused_at, row.given_up_at = as_utc(now), None
+        row.refused_at, row.given_up_at = owed_kept_since(row) or as_utc(now), None
 
 
 def mark_quiet(database: Database, week: str, edition: Edition) -> None:

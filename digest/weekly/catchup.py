@@ -72,7 +72,8 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
     """Marks given up every unsent edition of a week older than the CATCH_UP_WEEKS before `current` (failed, owed,
     or claimed by a process that died): after a long outage readers are not sent a pile of old digests. Returns them
     for the log, which says how many have each: a partly sent edition reached most of its readers. Whom one still owed
-    is kept GIVEN_UP_KEPT_FOR (a send by hand), and dropped here once that has passed."""
+    is kept GIVEN_UP_KEPT_FOR (a send by hand), and dropped here once that has passed. A lapsed claim of an edition
+    given up or refused for good (a send by hand killed) leaves it so, whatever its week: not the job's to send."""
     oldest = current
     for _ in range(CATCH_UP_WEEKS):
         oldest = oldest.previous()
@@ -86,8 +87,8 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
                 stale = IsoWeek.parse(row.week) < oldest
             except ValueError:
                 continue  # not a week: editions_to_retry warns about it
-            if stale and owed_kept_since(row) is not None:
-                _done_with_again(row)
+            if owed_kept_since(row) is not None and row.status == SENDING:
+                _done_with_again(row)  # of any week: the job does not retry an edition it is done with
             elif stale:
                 given_up.append(_given_up(row, now))
         # Past then, `digest weekly --send` no longer sends such an edition (given up, or refused for good) to them.
@@ -110,7 +111,8 @@ def _given_up(row: WeeklyDigest, now: datetime) -> GivenUp:
 def _done_with_again(row: WeeklyDigest) -> None:
     """An edition the job was done with already (given up, or refused for good) whose send by hand was killed, its
     claim stale: it is that again, its record as it was. Given up afresh, the 30 days whom it owes is kept would
-    start again, and the count of those given up on would be of the addresses left (none, once they were dropped)."""
+    start again, and the count of those given up on would be of the addresses left (none, once they were dropped);
+    taken as a claim to retry (a week among the last CATCH_UP_WEEKS), a refused edition would go to whom it owes."""
     status = GIVEN_UP if row.given_up_at is not None else REFUSED
     row.status, row.next_attempt_at = status, None
     log.info("weekly: %s %s: a send of it was killed mid-send (its claim lapsed): it stays %s as before", row.week,
