@@ -21,6 +21,7 @@ from digest.review.rules import Actor
 from digest.review.signing import verify_link
 from digest.storage.models import Paper
 from tests.factories import insert_candidate, real_papers
+from tests.feedreading import shown_text
 from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
 
 GUID = "tag:awesome-digest,2025:arxiv:"
@@ -45,7 +46,7 @@ async def feed_ids(site: Site, path: str) -> dict[str, str]:
     assert not parsed.bozo, parsed.get("bozo_exception")
     ids = [entry.id for entry in parsed.entries]
     assert [key for key, count in Counter(ids).items() if count > 1] == [], "one id for two papers"
-    return {entry.title: entry.id for entry in parsed.entries}
+    return {shown_text(entry.title_detail): entry.id for entry in parsed.entries}
 
 
 @pytest.mark.asyncio

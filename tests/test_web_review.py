@@ -16,6 +16,7 @@ from digest.review.rules import Actor
 from digest.storage.models import Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.feedreading import shown_text
 from tests.web_pages import said
 from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in, signin_form
 
@@ -146,7 +147,9 @@ async def test_a_hostile_title_is_escaped_in_pages_and_feeds(site: Site) -> None
         body = await response.text()
     parsed = feedparser.parse(body)
     assert not parsed.bozo, parsed.get("bozo_exception")
-    assert parsed.entries[0].title == "<script>alert('x')</script> ]]> Cats & Dogs : steering <b>SAE</b> features"
+    # As a reader shows it (an RSS title is read as HTML): the characters, nothing of it markup.
+    shown = shown_text(parsed.entries[0].title_detail)
+    assert shown == "<script>alert('x')</script> ]]> Cats & Dogs : steering <b>SAE</b> features"
     assert "<script>" not in parsed.entries[0].summary and "javascript:" not in body
     approve = next(path for path, label in approval_links(body) if label.startswith("Approve ("))
     async with site.client.get(approve) as response:
@@ -164,7 +167,7 @@ async def test_a_hostile_title_is_escaped_in_pages_and_feeds(site: Site) -> None
         async with site.client.get(path) as response:
             parsed = feedparser.parse(await response.read())
         assert not parsed.bozo, parsed.get("bozo_exception")
-        assert parsed.entries[0].title.startswith("<script>alert('x')</script> ]]> Cats & Dogs")
+        assert shown_text(parsed.entries[0].title_detail).startswith("<script>alert('x')</script> ]]> Cats & Dogs")
 
 
 def test_two_processes_starting_on_a_new_folder_agree_on_the_generated_secrets(

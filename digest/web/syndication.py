@@ -123,6 +123,13 @@ def item_html(item: FeedItem) -> str:
     return clean_text("\n".join(parts))
 
 
+def rss_title(title: str) -> str:
+    """A title as RSS carries it: escaped once more as HTML. Readers (feedparser, most others) take an RSS title for
+    HTML, so a title holding `<i>`, `<sub>` or `&lt;` as text showed italics or lost words; read as HTML, this one
+    shows the title's text as the list does, and what it holds never becomes markup. Atom says type="text" instead."""
+    return html.escape(title, quote=False)
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
     element = ET.SubElement(parent, tag, {k: clean_text(v) for k, v in attributes.items()})
     if text is not None:
@@ -141,7 +148,7 @@ def build_rss(feed: Feed) -> bytes:
     such field: readers that keep an item by its guid then take its new title (feedparser's `updated`)."""
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
-    _sub(channel, "title", feed.title)
+    _sub(channel, "title", rss_title(feed.title))
     _sub(channel, "link", feed.home_url)
     _sub(channel, "description", feed.description)
     _sub(channel, f"{{{ATOM_NS}}}link", href=feed.self_url, rel="self", type="application/rss+xml")
@@ -149,14 +156,16 @@ def build_rss(feed: Feed) -> bytes:
     _sub(channel, "generator", "awesome-digest")
     for item in feed.items:
         node = _sub(channel, "item")
-        _sub(node, "title", item.title)
+        _sub(node, "title", rss_title(item.title))
         _sub(node, "link", item.link)
         _sub(node, "guid", item.guid, isPermaLink="false")
         _sub(node, "pubDate", rfc822(item.published))
         if item.updated is not None and item.updated > item.published:
             _sub(node, f"{{{ATOM_NS}}}updated", rfc3339(item.updated))
-        for author in shown_authors(item.authors):  # the rest: "et al. (N authors)" in the description
-            _sub(node, f"{{{DC_NS}}}creator", author)
+        if item.authors:
+            # One dc:creator naming them all, as arXiv's RSS does: readers (feedparser) given one per author kept
+            # only the last. A long list ends "et al. (N authors)", as the description and the Atom entry show it.
+            _sub(node, f"{{{DC_NS}}}creator", authors_line(item.authors))
         for category in item.categories:
             _sub(node, "category", category)
         _sub(node, "description", item_html(item))
