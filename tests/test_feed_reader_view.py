@@ -4,6 +4,7 @@ list page shows it, whatever markup-like text it holds, and every author of a pa
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,7 +25,9 @@ TITLES = [
     "Why a &lt; b Is Not <b>Bold</b> & Other Tales",
     "Sparse Codes for α → β ≤ γ in Vision Transformers",
     "<script>alert(1)</script> ]]> Tom & Jerry's <img src=x onerror=alert(2)> Probe",
+    "Vision & Language: Q&A on AT&T's CLIP Probes",  # `&` that starts no reference: plain text too
 ]
+PLAIN = TITLES[-1]
 
 
 @pytest_asyncio.fixture
@@ -101,3 +104,14 @@ async def test_a_reader_sees_every_author_of_a_paper(site: Site, path: str) -> N
             assert [person.get("name") for person in entry.authors] == [", ".join(names)], (path, entry.authors)
         else:  # Atom: an <author> each, all of them in feedparser's `authors`
             assert [person.get("name") for person in entry.authors] == names, (path, entry.authors)
+
+
+@pytest.mark.asyncio
+async def test_an_rss_title_whose_ampersands_start_no_reference_is_carried_as_plain_text(site: Site) -> None:
+    """A reader that shows RSS titles as plain text (not HTML) sees `Vision & Language` as written: only what HTML
+    would read otherwise is escaped once more."""
+    await approve_titled(site)
+    async with site.client.get("/feeds/list.xml") as response:
+        root = ET.fromstring(await response.read())
+    titles = [item.findtext("title") for item in root.iter("item")]
+    assert PLAIN in titles, titles

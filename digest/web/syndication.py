@@ -124,10 +124,23 @@ def item_html(item: FeedItem) -> str:
 
 
 def rss_title(title: str) -> str:
-    """A title as RSS carries it: escaped once more as HTML. Readers (feedparser, most others) take an RSS title for
-    HTML, so a title holding `<i>`, `<sub>` or `&lt;` as text showed italics or lost words; read as HTML, this one
-    shows the title's text as the list does, and what it holds never becomes markup. Atom says type="text" instead."""
-    return html.escape(title, quote=False)
+    """A title as RSS carries it: escaped once more as HTML where HTML would read it otherwise. Readers (feedparser,
+    most others) take an RSS title for HTML, so a title holding `<i>`, `<sub>` or `&lt;` as text showed italics or lost
+    words; read as HTML, this one shows the title's text as the list does, and what it holds never becomes markup.
+    An `&` that starts no reference (`Vision & Language`, `Q&A`) is left as it is: HTML shows it as written, and so
+    does a reader that shows RSS titles as plain text. Atom says type="text" instead."""
+    text = _REFERENCE_START.sub(_escaped_reference, title)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+# An `&` that HTML could read as the start of a character reference: `&#`, or a name (`&lt;`, `&copy2024`, `&AMP`).
+_REFERENCE_START = re.compile(r"&(#|[A-Za-z][A-Za-z0-9]*;?)")
+
+
+def _escaped_reference(found: re.Match[str]) -> str:
+    if found[1] == "#" or html.unescape(found[0]) != found[0]:
+        return "&amp;" + found[1]
+    return found[0]
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
