@@ -96,10 +96,13 @@ def keep_replaced(
     *,
     always: bool = False,
     staged: Staged | None = None,
+    taken_out: frozenset[str] = frozenset(),
 ) -> None:
     """The one rule for what `path` held before `text` replaces it: a hand edit is kept twice (in the rotation and
     apart from it), a file with more entries is kept in the rotation, and with `always` (the start-up re-write) any
-    other file that differs too. With `staged`, the copies are kept, and said so, when that is finished."""
+    other file that differs too. With `staged`, the copies are kept, and said so, when that is finished.
+    `taken_out`: the arXiv IDs a publish's pull took out, as the repository's history says (its commits name who took
+    each out): no paper is lost with them, so they are no reason to keep a copy, nor to ask about a backup."""
     if previous == text.encode("utf-8"):
         return
     # At start-up, a file no note says the service wrote (a folder from a release before the note) may be a hand edit.
@@ -108,9 +111,10 @@ def keep_replaced(
         _keep_hand_edit(path, previous, staged, unknown)
         return
     previous_text = previous.decode("utf-8", "replace")
-    before = entry_count(previous_text)
+    linked_before = linked_arxiv_ids(previous_text)
+    before = entry_count(previous_text) - len(linked_before & taken_out)
     after = entry_count(text) if entries is None else entries
-    lost = sorted(linked_arxiv_ids(previous_text) - linked_arxiv_ids(text))
+    lost = sorted(linked_before - linked_arxiv_ids(text) - taken_out)
     if lost:
         lost = papers_gone(previous_text, text, lost)
     if after < before:
@@ -167,19 +171,25 @@ def _say(staged: Staged | None, message: str, *args: object) -> None:
 
 
 def write_list_markdown(
-    path: Path, text: str, entries: int | None = None, *, keep_any: bool = False, staged: Staged | None = None
+    path: Path,
+    text: str,
+    entries: int | None = None,
+    *,
+    keep_any: bool = False,
+    staged: Staged | None = None,
+    taken_out: frozenset[str] = frozenset(),
 ) -> Path:
     """Writes `text` to `path`; keeps the file it replaces when that one had more entries or was edited by hand, or
-    with `keep_any` whenever it differs (see keep_replaced). `entries`: how many `text` holds, when the caller knows
-    (the database it was rendered from), so that it is not parsed again. With `staged`, every file is written aside
-    now and put in place when that is finished (storage.files.Staged)."""
+    with `keep_any` whenever it differs (see keep_replaced, and there `taken_out`). `entries`: how many `text` holds,
+    when the caller knows (the database it was rendered from), so that it is not parsed again. With `staged`, every
+    file is written aside now and put in place when that is finished (storage.files.Staged)."""
     data = text.encode("utf-8")
     try:
         previous = path.read_bytes() if path.is_file() else None
     except OSError:
         previous = None  # unreadable: nothing to compare with; the write below says what is wrong
     if previous is not None:
-        keep_replaced(path, previous, text, entries, always=keep_any, staged=staged)
+        keep_replaced(path, previous, text, entries, always=keep_any, staged=staged, taken_out=taken_out)
         # Dying at the replace leaves the one or the other: both are noted first (a hand edit there is kept above).
         if previous != data and not edited_since_written(path, previous):
             remember_written(path, previous, data, staged=staged)

@@ -76,13 +76,15 @@ class KnownKeys:
     title_keys: set[str]  # only papers WITHOUT an arXiv ID (blog posts, OpenReview/AAAI-only papers)
 
 
-def write_markdown(session: Session, settings: Settings) -> Path:
+def write_markdown(session: Session, settings: Settings, taken_out: frozenset[str] = frozenset()) -> Path:
     """Renders the list and writes `list.md`, both under the file's lock: a decision in another process that
-    renders later writes later, so the file never ends on the older of two decisions."""
+    renders later writes later, so the file never ends on the older of two decisions. `taken_out`: the papers a
+    publish's pull took out (listfile.keep_replaced)."""
     path = settings.list_markdown_path
     with held_for_writing(path):
         entries = session.scalar(select(func.count()).select_from(Entry)) or 0
-        return write_list_markdown(path, render_markdown(session, settings.templates_dir), entries)
+        text = render_markdown(session, settings.templates_dir)
+        return write_list_markdown(path, text, entries, taken_out=taken_out)
 
 
 def stage_markdown(session: Session, settings: Settings, staged: Staged) -> Path:

@@ -107,11 +107,15 @@ def _database_for(dry_run: bool, context: Context) -> tuple[Database, bool]:
 
 
 def print_status(context: Context) -> int:
+    from digest.config.publish import away_line
     from digest.publish.store import read_status
 
     publish = context.settings.publish
     status = read_status(context.database, context.settings.templates_dir)
     print(f"repository: {publish.repository} ({publish.branch}:{publish.path}, {publish.mode} mode)")
+    away = away_line(publish.repository)
+    if away:
+        print(f"unreachable now: {away}")
     if status.published_commit and status.published_at:
         print(f"last published: {status.published_commit} on {status.published_at:%Y-%m-%d %H:%M} UTC")
     else:

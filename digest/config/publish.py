@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import subprocess
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urlsplit
@@ -143,12 +144,6 @@ def publish_problems(publish: PublishSettings) -> list[str]:
             "publish.repository is plain http://: DIGEST_GIT_TOKEN would cross the network unencrypted in every "
             "request; use its https:// address"
         )
-    local = publish.repository if publish.repository and is_local_path(publish.repository) else None
-    if local and readable and not has_invisible(local) and not Path(local).exists():
-        problems.append(  # "github.com/o/l" is a path to git, made absolute here
-            f"publish.repository {local} is nothing on this machine: a forge's repository is written with "
-            "its scheme (https://github.com/owner/name.git or git@github.com:owner/name.git)"
-        )
     if has_invisible(publish.repository or ""):  # not shown: a URL may hold what must not be
         problems.append("publish.repository must not hold a control character (a line break, a NUL)")
     if publish.mode == "pull-request" and publish.enabled and readable:
@@ -168,6 +163,53 @@ def publish_problems(publish: PublishSettings) -> list[str]:
     elif publish.ssh_key:
         problems.extend(filter(None, [_open_key(Path(publish.ssh_key))]))
     return problems
+
+
+def clone_folder(data_dir: Path) -> Path:
+    """Where the service keeps its clone of the list's repository: in its data folder."""
+    return data_dir / "publish" / "clone"
+
+
+def _away(repository: str | None) -> str | None:
+    """The repository when it is a path on this machine (a usable one) that is not there now."""
+    if not repository or unreadable(repository) or has_invisible(repository) or not is_local_path(repository):
+        return None
+    return None if Path(repository).exists() else repository
+
+
+def mistyped_repository(publish: PublishSettings, data_dir: Path) -> str | None:
+    """A repository given as a path that is nothing on this machine and that the service's clone never followed: a
+    typo (or a forge's address without its scheme: "github.com/o/l" is a path to git, made absolute here). One the
+    clone follows was there before: away for a while (an unmounted drive, a network share), said by away_line."""
+    away = _away(publish.repository)
+    if away is None or _followed(clone_folder(data_dir), away):
+        return None
+    return (
+        f"publish.repository {away} is nothing on this machine: a forge's repository is written with its scheme "
+        "(https://github.com/owner/name.git or git@github.com:owner/name.git)"
+    )
+
+
+def _followed(clone: Path, repository: str) -> bool:
+    """Whether the clone's origin is `repository`, as git reads its config (the service sets it before its fetch)."""
+    command = ["git", "config", "--file", str(clone / ".git" / "config"), "--get", "remote.origin.url"]
+    environment = {"PATH": os.environ.get("PATH", os.defpath), "GIT_CONFIG_NOSYSTEM": "1"}
+    try:
+        done = subprocess.run(command, capture_output=True, env=environment, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and done.stdout.decode("utf-8", "replace").strip() == repository
+
+
+def away_line(repository: str | None) -> str | None:
+    """One line for a repository given as a path on this machine that is not there now; None for any other."""
+    away = _away(repository)
+    if away is None:
+        return None
+    return (
+        f"{away} is not on this machine (an unmounted drive or network share?): the decisions wait, and "
+        "publishing is tried again with the back-off until it is back"
+    )
 
 
 def _open_key(key: Path) -> str | None:

@@ -18,7 +18,7 @@ from digest.config.declarations import from_environment
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.paths import PathValue
 from digest.config.problems import problem
-from digest.config.publish import PublishSettings
+from digest.config.publish import PublishSettings, mistyped_repository
 from digest.config.relevance import RelevanceSettings
 from digest.config.sections import (
     ARXIV_MIN_INTERVAL,
@@ -139,6 +139,14 @@ class Settings(BaseSettings):
         except FeedsError:
             return self
         self.arxiv.impolite_to(feeds, str(self.feeds_dir / SOURCES_FILE))
+        return self
+
+    @model_validator(mode="after")
+    def _repository_there(self) -> Settings:
+        """A local repository that is nothing here is a typo, unless the data folder's clone followed it before."""
+        mistyped = mistyped_repository(self.publish, self.data_dir)
+        if mistyped:
+            raise problem(mistyped)
         return self
 
     @property

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from digest.config import PublishSettings
+from digest.config.publish import clone_folder as clone_folder
 from digest.publish.clone_repair import cleared_stale_lock, keep_hand_edit, repair_if_damaged
 from digest.publish.git_environment import git_environment, identity_options, network_environment, unsent_key_warning
 from digest.publish.git_process import GitProcesses, StoppedError, over_network, over_time_limit, time_limit
@@ -35,11 +36,6 @@ _SERVER_FAULT = re.compile(
     re.IGNORECASE,
 )
 log = logging.getLogger("digest.publish")
-
-
-def clone_folder(data_dir: Path) -> Path:
-    """Where the service keeps its clone of the list's repository: in its data folder."""
-    return data_dir / "publish" / "clone"
 
 
 def ssh_key_warning(data_dir: Path, publish: PublishSettings) -> str | None:

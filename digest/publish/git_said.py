@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from digest.config import PublishSettings
+from digest.config.publish import away_line
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID
 from digest.sizes import counted, shown_duration
 
@@ -21,7 +22,10 @@ _SSH_UNANSWERED = re.compile(r"Timeout, server \S+ not responding")
 def reason(text: str, settings: PublishSettings, url: str, folder: Path) -> str:
     """Git's own reason from its output `text`: its fatal or error lines, what the remote or ssh said, else its last
     lines; a refused login says so and which setting to check (git's own line is about a prompt it may not show).
-    Not yet redacted."""
+    Not yet redacted. A repository on this machine that is not there now says so, whatever git said of it."""
+    away = away_line(url)
+    if away:
+        return away
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
     # A forge's ssh endpoint words its refusal 'ERROR: ...' (a read-only deploy key, a repository not found).
     said = [line for line in lines if line.lower().startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)]

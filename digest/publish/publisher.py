@@ -165,7 +165,7 @@ class Publisher:
         with self._session(dry_run) as session:
             merged = self._merge(session, head, upstream, dry_run=dry_run, base=rewritten)
         if merged.imported:
-            self.write_list_file()
+            self.write_list_file(merged.taken_out)
         diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
         if merged.final == merged.theirs:
             if not dry_run:
@@ -195,12 +195,12 @@ class Publisher:
             check_is_a_file(self.git, head, upstream)
         return upstream
 
-    def write_list_file(self) -> None:
+    def write_list_file(self, taken_out: frozenset[str] = frozenset()) -> None:
         """list.md as the database holds it, once the upstream edits are committed: rendered under the file's lock
-        from what is committed, so a decision in another process cannot land the older text last."""
+        from what is committed: a decision in another process cannot land the older text last. `taken_out`: Merged's."""
         try:
             with self.database.reading() as session:
-                liststore.write_markdown(session, self.settings)
+                liststore.write_markdown(session, self.settings, taken_out)
         except OSError as exc:
             log.error("publish: %s could not be written (%s)", self.settings.list_markdown_path, exc.strerror or exc)
 
@@ -244,7 +244,7 @@ class Publisher:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
         message = commit_message(changes(decided, theirs or "", final), first=theirs is None) + kept_lines(kept)
         message += put_back_lines(theirs or "", final, message) if base is not None else ""
-        return Merged(head, theirs or "", final, upto, message, imported, len(decided), "".join(brought))
+        return Merged(head, theirs or "", final, upto, message, imported, len(decided), "".join(brought), ours)
 
     def _peek_state(self, session: Session) -> tuple[str | None, int]:
         """The state a real run would use, not written: a dry run before the first sync shows what that sync does."""

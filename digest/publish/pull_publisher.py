@@ -76,7 +76,7 @@ class PullRequestPublisher(Publisher):
             merged = self._merge(session, head, upstream, dry_run=dry_run, base=rewritten or pushed_base)
             found = self._found(session, merged)
         if merged.imported:
-            self.write_list_file()
+            self.write_list_file(merged.taken_out)
         is_open = pull.standing is PullStanding.OPEN and branch is not None
         left_behind = pull.number if is_open and self._left_behind(synced, head) else None
         is_open = is_open and left_behind is None  # a branch of the old history: a new pull request from the new one
