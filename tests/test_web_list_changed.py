@@ -53,6 +53,18 @@ async def test_a_link_into_a_name_the_list_now_gives_two_headings_says_so_not_th
     assert site.status_of(candidate_id) == "pending"
 
 
+def _link_sent_before(site: Site, candidate_id: int, arxiv_id: str) -> str:
+    """The feed's "Approve (Sparse Autoencoder)" link as the feed made it before the paper was put in the list by hand
+    (the feed offers only the sections holding it since): the path a reader still holds."""
+    from digest.review.signing import approval_signer
+    from digest.web.private_feed import links_expiry
+    from tests.web_server import SECRETS_ENV
+
+    expires = links_expiry(site.clock(), site.settings.web.approval_link_days)
+    sign = approval_signer(site.base, SECRETS_ENV["DIGEST_SECRET_KEY"], candidate_id, arxiv_id, expires)
+    return sign("approve", "Sparse Autoencoder").removeprefix(site.base)
+
+
 @pytest.mark.asyncio
 @pytest.mark.parametrize("where", ["feed link", "review page"])
 async def test_a_paper_listed_by_hand_since_it_was_found_is_not_copied_by_a_link_or_the_review_page(
@@ -64,7 +76,7 @@ async def test_a_paper_listed_by_hand_since_it_was_found_is_not_copied_by_a_link
     listed = "2402.17304"  # an entry of the bundled list, in Probing
     candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
     if where == "feed link":
-        path = next(p for p, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+        path = _link_sent_before(site, candidate_id, listed)
         async with site.client.post(path) as reply:
             status, page = reply.status, html.unescape(await reply.text())
     else:
@@ -91,7 +103,7 @@ async def test_the_page_of_a_link_for_a_paper_listed_by_hand_since_says_where_it
     listed = "2402.17304"  # an entry of the bundled list, in Probing
     candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
     links = {label: path for path, label in await candidate_feed_links(site)}
-    async with site.client.get(links["Approve (Sparse Autoencoder)"]) as response:
+    async with site.client.get(_link_sent_before(site, candidate_id, listed)) as response:
         assert response.status == 200
         page = html.unescape(await response.text())
     assert f"{listed} is already in the list (Probing), put there since it was found; nothing was changed" in page
@@ -147,6 +159,39 @@ async def test_the_review_card_of_a_paper_listed_by_hand_since_offers_only_the_a
     form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": "approve", "section": "Probing"}
     async with site.client.post("/review/decide", data=form) as reply:
         assert reply.status == 200, await reply.text()
+    assert site.status_of(candidate_id) == "approved"
+    async with site.client.get("/list.md") as listing:
+        markdown = await listing.text()
+    assert sum(line.startswith("+ ") and listed in line for line in markdown.splitlines()) == 1
+
+
+@pytest.mark.asyncio
+async def test_the_feed_item_of_a_paper_listed_by_hand_since_says_where_it_is_and_offers_only_what_goes_through(
+    site: Site,
+) -> None:
+    """A maintainer put a candidate's paper into Probing by hand. The review page and the weekly email say so, and
+    offer only the approval into Probing; its item in the private feed still led with "Approve (Sparse Autoencoder)"
+    and a link into every section of the list, each opening a page that cannot approve, and said nothing of where the
+    paper is. The item says where the list holds it and offers Approve into Probing (recorded, no second entry) and
+    Reject; an item the list does not hold keeps every section."""
+    from xml.etree import ElementTree
+
+    from tests.web_pages import FEED_TOKEN
+    from tests.web_server import approval_links
+
+    listed = "2402.17304"  # an entry of the bundled list, in Probing
+    candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed}, score=0.9)
+    insert_candidate(site.database, real_papers()[1], score=0.5)
+    async with site.client.get("/feeds/candidates.xml", params={"token": FEED_TOKEN}) as response:
+        assert response.status == 200
+        items = ElementTree.fromstring(await response.text()).findall("./channel/item")
+    held, other = (item.findtext("description") or "" for item in items)
+    said = f"{listed} is already in the list (Probing), put there since it was found"
+    assert said in html.unescape(held) and "<strong>Section:</strong> Probing</p>" in held, held
+    assert [label for _, label in approval_links(held)] == ["Approve into Probing", "Reject"]
+    assert "already in the list" not in other and len(approval_links(other)) > 3
+    async with site.client.post(approval_links(held)[0][0]) as done:
+        assert done.status == 200 and "approved into Probing" in await done.text()
     assert site.status_of(candidate_id) == "approved"
     async with site.client.get("/list.md") as listing:
         markdown = await listing.text()

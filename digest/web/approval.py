@@ -48,18 +48,35 @@ FORGED_EMAILED = _FORGED + (
 )
 
 
-def _check_link(request: web.Request) -> ApprovalLink | web.Response:
+async def _check_link(request: web.Request) -> ApprovalLink | web.Response:
     context = context_of(request)
     try:
         return verify_link(context.secret_key, request.match_info["token"], context.clock())
     except LinkError as exc:
         log.info("approval link refused: %s", exc.reason)
         reason = REASONS[exc.reason]
-        if exc.link is not None and _emailed(request):
+        decided = await _decided_since(context, exc.link) if exc.link is not None else None
+        if decided is not None:
+            reason = decided
+        elif exc.link is not None and _emailed(request):
             reason = _expired_from_email(exc.link)
         elif exc.reason == "forged" and _emailed(request):
             reason = FORGED_EMAILED
         return refuse(request, 403, f"Link refused: {exc.reason}", reason, REVIEW_PAGE)
+
+
+async def _decided_since(context: WebContext, link: ApprovalLink) -> str | None:
+    """What an expired link's paper has become when it was decided since: no fresh link is needed, and the command
+    that approved it "still" would overrule someone's decision. None while it waits (or is gone, or another paper)."""
+    loaded = await asyncio.to_thread(_load_candidate, context, link.candidate_id)
+    if loaded is None or loaded[1].status == PENDING or (link.arxiv_id and loaded[0].arxiv_id != link.arxiv_id):
+        return None
+    candidate, standing = loaded
+    return (
+        f"This link expired on {link.expires_at:%Y-%m-%d %H:%M} UTC, and nothing was changed: arXiv:"
+        f"{candidate.arxiv_id} was already {standing.describe()}. To change that decision on purpose, run "
+        f"`{standing.change_command()}` on the server."
+    )
 
 
 def _expired_from_email(link: ApprovalLink) -> str:
@@ -87,7 +104,7 @@ def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, 
 async def _checked(request: web.Request) -> tuple[ApprovalLink, tuple[Candidate, Standing]] | web.Response:
     """The link's signature and the candidate it was made for, as both the page and its button check them; the
     refusal page when either fails."""
-    link = _check_link(request)
+    link = await _check_link(request)
     if isinstance(link, web.Response):
         return link
     loaded = await _linked_candidate(request, link)

@@ -5,7 +5,7 @@ with the feed token, and answered 304 to a reader that has it already.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
@@ -48,14 +48,18 @@ def candidate_links(
     sections: list[str],
     sign: Callable[[str, str | None], str],
     suggestion: SuggestedSection | None,
+    held: Sequence[str] = (),
 ) -> list[FeedLink]:
     """Approve (into the section the suggestion means now; into each, when sections share its name), Approve into each
-    other section, Reject — each a signed link naming the section by the list's label, as an approval resolves it."""
+    other section, Reject — each a signed link naming the section by the list's label, as an approval resolves it.
+    A paper put in the list by hand since it was found (`held`: the sections holding it) is offered only those, as
+    the review page offers them: an approval into any other is refused (a link makes no second copy)."""
     links = [FeedLink("arXiv", arxiv_abs_url(candidate.arxiv_id))]
     if safe_url(candidate.code_url):
         links.append(FeedLink("Code", str(safe_url(candidate.code_url))))
-    suggested = suggestion.offered() if suggestion is not None else ()
-    for action, section in approval_menu(suggested, sections):
+    suggested = suggestion.offered() if suggestion is not None and not held else ()
+    menu = approval_menu(suggested, sections) if not held else approval_menu((), held)
+    for action, section in menu:
         if action == Action.REJECT:
             label = "Reject"
         elif section in suggested:
@@ -66,10 +70,19 @@ def candidate_links(
     return links
 
 
-def item_note(candidate: Candidate, suggestion: SuggestedSection | None, expires: datetime) -> str:
-    """The line above the abstract: a suggestion that means no one section now (taken out, or a name sections share;
-    the Section line names one it means), the score, what matched, when the links expire."""
+def item_note(
+    candidate: Candidate, suggestion: SuggestedSection | None, expires: datetime, held: Sequence[str] = ()
+) -> str:
+    """The line above the abstract: where the list holds the paper when it was put there by hand since it was found,
+    else a suggestion that means no one section now (taken out, or a name sections share; the Section line names one
+    it means), the score, what matched, when the links expire."""
     suggested = f"Suggested for {suggestion.shown()}; " if suggestion is not None and suggestion.label is None else ""
+    if held:
+        where = "one of those" if len(held) > 1 else "that section"
+        suggested = (
+            f"{candidate.arxiv_id} is already in the list ({', '.join(held)}), put there since it was found: approve "
+            f"it into {where} to record the decision, or reject the candidate; "
+        )
     return (
         f"{suggested}Score {candidate.score:.2f}; matched: {', '.join(candidate.matched or []) or 'nothing'}; "
         f"links expire {expires.strftime('%Y-%m-%d %H:%M')} UTC; a newer entry of it renews them"
@@ -101,6 +114,29 @@ def item_date(candidate: Candidate) -> datetime:
     return utc_or_epoch(candidate.first_seen_at)
 
 
+def candidate_item(
+    context: WebContext,
+    candidate: Candidate,
+    sections: list[str],
+    suggestion: SuggestedSection | None,
+    held: list[str],
+    expires: datetime,
+) -> FeedItem:
+    """A pending candidate's entry with its signed links; its Section line names where the list holds it, if it does."""
+    sign = approval_signer(context.settings.web.base_url, context.secret_key, candidate.id, candidate.arxiv_id, expires)
+    return FeedItem(
+        guid=item_guid(candidate, expires),
+        title=readable_title(candidate.title, candidate.arxiv_id),
+        link=arxiv_abs_url(candidate.arxiv_id),
+        published=item_date(candidate),
+        abstract=candidate.abstract,
+        authors=list(candidate.authors or []),
+        categories=held or (list(suggestion.offered()) if suggestion is not None else []),
+        links=candidate_links(candidate, sections, sign, suggestion, held),
+        note=item_note(candidate, suggestion, expires, held),
+    )
+
+
 def candidates_feed(session: Session, context: WebContext) -> Feed:
     expires = links_expiry(as_utc(context.clock()), context.settings.web.approval_link_days)
     sections = liststore.section_names(session)
@@ -108,23 +144,12 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
     pending = pending_candidates(session, limit=context.settings.web.feed_items)
     # The model named its suggestion when it judged the paper: resolved as the list has it now, as Discord does.
     now = suggestions_now(session, [candidate.suggested_section for candidate in pending])
+    # Papers a maintainer put in the list by hand since they were found, as the review page and the email say them.
+    listed = liststore.sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in pending]) if pending else {}
     for candidate in pending:
         suggestion = now.get(candidate.suggested_section or "")
-        sign = approval_signer(
-            context.settings.web.base_url, context.secret_key, candidate.id, candidate.arxiv_id, expires
-        )
         items.append(
-            FeedItem(
-                guid=item_guid(candidate, expires),
-                title=readable_title(candidate.title, candidate.arxiv_id),
-                link=arxiv_abs_url(candidate.arxiv_id),
-                published=item_date(candidate),
-                abstract=candidate.abstract,
-                authors=list(candidate.authors or []),
-                categories=list(suggestion.offered()) if suggestion is not None else [],
-                links=candidate_links(candidate, sections, sign, suggestion),
-                note=item_note(candidate, suggestion, expires),
-            )
+            candidate_item(context, candidate, sections, suggestion, listed.get(candidate.arxiv_id, []), expires)
         )
     description = "Pending candidates, best score first. Approval links open a confirmation page."
     waiting = pending_count(session)
