@@ -14,9 +14,11 @@ from tests.fake_discord_state import (
     APPLICATION_ID,
     BODY,
     BOT_ID,
+    EMBED_LINKS,
     GUILD_ID,
     MAINTAINER,
     READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
     SUPPRESS_EMBEDS,
     TIMESTAMP,
     Received,
@@ -143,6 +145,9 @@ class RestMixin:
 
     async def _create_message(self, request: web.Request) -> web.Response:
         body = request[BODY] or {}
+        # Discord refuses a message the bot may not send, and one of embeds alone without Embed Links.
+        if self.denied_to_bot & SEND_MESSAGES or (self.denied_to_bot & EMBED_LINKS and body.get("embeds")):
+            return json_response({"message": "Missing Permissions", "code": 50013}, 403)
         text = json.dumps(body, ensure_ascii=False).casefold()
         if any(word.casefold() in text for word in self.automod_words):
             return json_response({"message": "Message was blocked by AutoMod", "code": 200000}, 400)

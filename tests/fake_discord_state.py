@@ -15,8 +15,10 @@ GUILD_ID = 700000000000000001
 # Discord's permission bits the bot uses in the review channel, which @everyone has by default.
 READ_MESSAGE_HISTORY = 1 << 16
 VIEW_CHANNEL = 1 << 10
-EVERYONE_PERMISSIONS = (1 << 6) | VIEW_CHANNEL | (1 << 11) | (1 << 14) | READ_MESSAGE_HISTORY  # reactions, view, send,
-# embed links, history
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ADD_REACTIONS = 1 << 6
+EVERYONE_PERMISSIONS = ADD_REACTIONS | VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_MESSAGE_HISTORY
 SUPPRESS_EMBEDS = 1 << 2  # a message's flag: its embeds are not shown (nor served)
 CHANNEL_ID = 700000000000000002
 BOT_ID = 700000000000000003

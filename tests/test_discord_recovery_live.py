@@ -64,6 +64,27 @@ async def test_reactions_a_moderator_clears_count_as_taken_back_at_once_not_at_t
 
 
 @pytest.mark.asyncio
+async def test_a_reaction_of_the_bots_a_moderator_takes_off_is_put_back_at_once_and_decides_nothing(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A moderator who took the bot's ✅ (or ❌) off a message, one reaction rather than all, left the maintainers
+    without the reaction they click to decide, until the next restart, days later perhaps; only clearing all the
+    message's reactions had it put back at once."""
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        approved, approved_mid = await approved_by_ann(fake, db, bot, 1)
+        decisions = decision_count(db)
+        await fake.unreact(mid, fake.bot, "✅")
+        await fake.unreact(approved_mid, fake.bot, "❌")
+        await eventually(lambda: fake.reactors(mid, "✅") == [BOT_ID], "the bot's ✅ is back")
+        await eventually(lambda: fake.reactors(approved_mid, "❌") == [BOT_ID], "the bot's ❌ is back")
+        assert decision_count(db) == decisions and row(db, approved).status == "approved"
+        await fake.react(mid, MAINTAINER, "✅")  # a click on the bot's ✅, as maintainers decide
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved")
+    assert row(db, candidate_id).status == "approved"
+
+
+@pytest.mark.asyncio
 async def test_a_live_reaction_whose_author_cannot_be_looked_up_is_applied_once_discord_can_say_not_at_the_next_start(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:

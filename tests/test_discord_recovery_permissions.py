@@ -1,6 +1,6 @@
 """The review bot's permissions in the review channel taken and given back (Read Message History, View Channel, Add
-Reactions; through its role or a new one): said once and caught up on at once. The real discord.py client against the
-fake Discord on 127.0.0.1 and a real SQLite file."""
+Reactions, Send Messages, Embed Links; through its role or a new one): said once and caught up on at once. The real
+discord.py client against the fake Discord on 127.0.0.1 and a real SQLite file."""
 
 from __future__ import annotations
 
@@ -21,13 +21,16 @@ from tests.discord_bot import (
     row,
     running,
 )
+from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import (
     BOT_ID,
     CHANNEL_ID,
+    EMBED_LINKS,
     EVERYONE_PERMISSIONS,
     MAINTAINER,
     OTHER_ROLE_ID,
     READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
     VIEW_CHANNEL,
     FakeDiscord,
 )
@@ -53,6 +56,35 @@ async def test_a_bot_without_read_message_history_says_so_once_at_start(
     assert len(warnings) == 1, warnings
     assert "Read Message History" in warnings[0] and str(CHANNEL_ID) in warnings[0], warnings
     assert "Read Message History" in healthz
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("denied", "named"), [(SEND_MESSAGES, "Send Messages"), (EMBED_LINKS, "Embed Links")])
+async def test_a_bot_that_may_not_post_its_messages_names_the_permission_at_start_and_posts_once_given_it(
+    fake: FakeDiscord,
+    db: Database,
+    bot_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    denied: int,
+    named: str,
+) -> None:
+    """Without Send Messages (or Embed Links: a candidate's message is an embed) in the review channel, /healthz said
+    "connected" and all was well until a candidate came, hours later; its refusal then said Discord's "Missing
+    Permissions" without naming which. Now the start names the permission, and the candidate refused meanwhile is
+    posted once it is given."""
+    fake.denied_to_bot = denied
+    with caplog.at_level("INFO", logger="digest.discord"):
+        async with running(bot_settings, db, sync_interval=0.05) as bot:
+            at_start = discord_health()
+            candidate_id = insert_candidate(db, real_papers()[0])
+            assert (await bot.post_pending()).failed == 1
+            await fake.deny_bot(0)
+            await eventually(lambda: row(db, candidate_id).discord_state == "posted", "posted once given")
+            await eventually(lambda: discord_health().ok, "cleared when given")
+    assert not at_start.ok and named in at_start.message and str(CHANNEL_ID) in at_start.message
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name == "digest.discord"]
+    assert named in warnings[0], warnings
+    assert [m["embeds"][0]["title"] for m in fake.messages.values() if m.get("embeds")] == [real_papers()[0]["title"]]
 
 
 @pytest.mark.asyncio

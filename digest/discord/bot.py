@@ -145,7 +145,12 @@ class ReviewBot:
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
         assert self.client is not None
         own_id = self.client.user.id if self.client.user is not None else None
-        if payload.user_id == own_id or payload.channel_id != self.config.channel_id:
+        if payload.channel_id != self.config.channel_id:
+            return
+        if payload.user_id == own_id:  # never decides; one a moderator took off is put back
+            if not added:
+                with self._caught_up_later(f"putting back the bot's reaction on message {payload.message_id}"):
+                    await self.reactions.taken_off(payload.message_id, str(payload.emoji))
             return
         choice = reactions.reaction_choice(str(payload.emoji), self.config.section_emojis)
         if choice is None and added:  # taken back, one may have meant something when made (catching_up.apply)

@@ -22,13 +22,17 @@ NOT_A_MEMBER = "not a member of the server"
 # The permissions the bot needs in the review channel whose lack nothing else makes plain, and what goes wrong without
 # each: without Read Message History the channel's history answers no messages, so a message sent before a crash is
 # not found (and is sent again), and catching up on reactions made while the bot was away cannot read a message;
-# without Add Reactions its messages go out (a warning in the log each) with no ✅ and ❌ for the maintainers to click.
+# without Add Reactions its messages go out (a warning in the log each) with no ✅ and ❌ for the maintainers to click;
+# without Send Messages or Embed Links (a candidate's message is an embed) Discord refuses every candidate's message,
+# which nothing said before one came (hours after the start, perhaps), and then only as "Missing Permissions".
 _HISTORY_NEEDED = (
     "catching up on reactions made while it was away, and finding a message it sent before a crash, need it"
 )
 NEEDED_PERMISSIONS = {
     "read_message_history": ("Read Message History", _HISTORY_NEEDED),
     "add_reactions": ("Add Reactions", "its messages go out without the ✅ and ❌ maintainers click"),
+    "send_messages": ("Send Messages", "no candidate can be posted: they wait on the review page"),
+    "embed_links": ("Embed Links", "Discord refuses each candidate's message, an embed: they wait on the review page"),
 }
 # A channel the bot cannot see (a private one it was left out of) grants it nothing there, Read Message History
 # included: that one is named then, as giving the others changes nothing.

@@ -83,6 +83,13 @@ class OwnReactions:
             if messages.normalise_emoji(emoji) not in own:
                 await self.add(candidate_id, message, emoji)
 
+    async def taken_off(self, message_id: int, emoji: str) -> None:
+        """One of the bot's own a moderator took off a candidate's message: put back at once, not at the next restart
+        (its ✅ only while it approves; the bot takes that one off a message offering none, and leaves it off)."""
+        candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
+        if candidate_id is not None:
+            await self.add(candidate_id, self._channel().get_partial_message(message_id), emoji)
+
     async def retry(self) -> None:
         """Adds the bot's reactions that Discord failed to add, once their back-off has passed (and the channel's rate
         limit: each waits, due, without a request)."""
