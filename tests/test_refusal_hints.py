@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,17 @@ def test_the_dry_run_an_import_removing_too_many_is_told_keeps_its_settings_file
     told = refused_hint(capsys, ["--config", str(config), "list", "import", str(smaller)], 1, "would remove 6")
     assert main(told[1:]) == 0  # run as printed
     assert capsys.readouterr().out.count("\n  - ") == 6
+
+
+def test_a_copy_from_a_newer_schema_names_the_from_file_and_leaves_no_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_file = old_deployment(tmp_path / "old")
+    with sqlite3.connect(old_file) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0999'")  # what a newer release leaves
+    new = tmp_path / "data4"
+    capsys.readouterr()
+    assert main(["--data-dir", str(new), "database", "copy", "--from", str(old_file)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"{old_file} (--from): the database is at schema revision 0999" in error, error
+    assert not new.exists()
