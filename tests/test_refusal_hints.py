@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
-from tests.database_moving import old_deployment
+from tests.database_moving import old_deployment, seen
 from tests.list_edits import seed_without_entries
+from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401  (a fixture)
 
 
 def settings_file(folder: Path, data: Path, database_url: str) -> Path:
@@ -95,3 +96,23 @@ def test_a_copy_from_a_newer_schema_names_the_from_file_and_leaves_no_folder(
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and f"{old_file} (--from): the database is at schema revision 0999" in error, error
     assert not new.exists()
+
+
+def test_a_database_url_shown_without_its_password_says_what_stands_for_it(
+    tmp_path: Path,
+    postgres_server: PostgresServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = tmp_path / "data"
+    old_file = old_deployment(data)
+    with postgres_server.fresh_database() as url:
+        with_password = url.replace("postgres@", "postgres:s3cret-word@")  # the test server trusts every password
+        monkeypatch.setenv("DIGEST_DATABASE_URL", with_password)
+        seen(capsys, data, "database", "copy", "--from", str(old_file))
+        monkeypatch.delenv("DIGEST_DATABASE_URL")
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), "candidates"]) == 2
+        error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "s3cret-word" not in error, error
+    assert "postgres:***@" in error and "*** stands for its password" in error, error
