@@ -93,13 +93,9 @@ def _how_far(report: BackfillReport) -> str:
 
 def resume_command(args: argparse.Namespace) -> str:
     """The command that goes on where this one stopped: this one, its global options included."""
-    import shlex
+    from digest.config.invocation import digest_command
 
-    words = ["digest"]
-    for option, value in (("--config", args.config), ("--data-dir", args.data_dir)):
-        if value is not None:
-            words += [option, str(value)]
-    words += ["backfill", "--since", args.since.isoformat()]
+    words = ["backfill", "--since", args.since.isoformat()]
     if args.page_size != DEFAULT_PAGE_SIZE:
         words += ["--page-size", str(args.page_size)]
-    return shlex.join(words)
+    return digest_command(*words, config=args.config, data_dir=args.data_dir)

@@ -5,6 +5,7 @@ when the list outgrows its file), or back, with its candidates, decisions and au
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from digest.cli.options import json_option
 URL_MARK = "://"  # a database URL, not a file name
 
 if TYPE_CHECKING:  # pathlib is imported by the command, not by `digest --help`
+    from collections.abc import Iterator
     from pathlib import Path
 
 
@@ -54,13 +56,35 @@ def source_argument(text: str) -> Path | str:
 
 
 def handle_copy(args: argparse.Namespace, context: Context) -> int:
+    with _left_as_found(context.settings.data_dir.resolve()):
+        if isinstance(args.source, str):
+            return _copy_from_url(args, context)
+        return _copy_from_file(args, context)
+
+
+@contextlib.contextmanager
+def _left_as_found(folder: Path) -> Iterator[None]:
+    """A data folder the copy creates (for its lock, its database) is removed when the copy is refused: a refused
+    command changes nothing on disk, and a folder holding only a lock file would read as one in use."""
+    import shutil
+
+    created = None
+    while not os.path.lexists(folder) and folder != folder.parent:
+        created, folder = folder, folder.parent
+    try:
+        yield
+    except Exception:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+
+
+def _copy_from_file(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.copy import CopyError, unreadable
     from digest.storage.datalock import DataLockError, lock_data_folder
     from digest.storage.db import DatabaseError, has_schema, open_database
     from digest.storage.moved import record_move
 
-    if isinstance(args.source, str):
-        return _copy_from_url(args, context)
     source_file = _checked_source(args, context)
     source_url = f"sqlite:///{source_file}"
     target_url = context.settings.database_url
@@ -89,7 +113,7 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
                 raise CommandError(f"{args.source} cannot be read as a database ({damage}); nothing was copied")
             if not has_schema(source.engine):  # another program's file: not a single table is written into it
                 raise CommandError(f"{args.source} is not a digest database (it has no schema revision)")
-            copied = _copy_into(source, target_url, lock)
+            copied = _copy_into(source, str(args.source), target_url, lock)
         finally:
             source.dispose()
         # A command on this data folder, or on the old one, left with the old database is refused (not on a
@@ -104,14 +128,17 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
     return _report(args, copied)
 
 
-def _copy_into(source: Any, target_url: str, lock: Any) -> list[Any]:
-    """The source upgraded to this release's schema first (as any command would), then copied into the target, which
-    `lock` holds while it is written."""
+def _copy_into(source: Any, shown: str, target_url: str, lock: Any) -> list[Any]:
+    """The source (`shown` as --from named it) upgraded to this release's schema first (as any command would), then
+    copied into the target, which `lock` holds while it is written."""
     from digest.storage.copy import copy_database
     from digest.storage.datalock import lock_database
-    from digest.storage.db import migrate, open_database
+    from digest.storage.db import DatabaseError, migrate, open_database
 
-    migrate(source.engine)
+    try:
+        migrate(source.engine)
+    except DatabaseError as exc:  # "the database is at schema revision ...": the one given to --from, not the target
+        raise CommandError(f"{shown} (--from): {exc}") from None
     target = open_database(target_url)
     try:
         lock_database(lock, target)
@@ -169,7 +196,7 @@ def _copy_from_url(args: argparse.Namespace, context: Context) -> int:
             lock_database(source_lock, source)
             if not has_schema(source.engine):
                 raise CommandError(f"{shown} is not a digest database (it has no schema revision)")
-            copied = _copy_into(source, context.settings.database_url, lock)
+            copied = _copy_into(source, shown, context.settings.database_url, lock)
         finally:
             source.dispose()
         record_move([context.settings.data_dir], context.settings.database_url)

@@ -141,6 +141,14 @@ def _database_to_import_into(dry_run: bool, context: Context) -> tuple[Database,
     return scratch_copy(database), True  # the file could only be read: the import is tried in a copy
 
 
+def _too_many_removals(args: argparse.Namespace, context: Context, removed: str) -> CommandError:
+    from digest.config.invocation import same_invocation  # the dry run on the same settings file and data folder
+
+    dry_run = same_invocation(context.settings, "list", "import", "--dry-run", shown_path(args.path))
+    said = f"would remove {removed}; nothing was imported. See them with"
+    return CommandError(f"{shown_source(args.path)}: {said} `{dry_run}`; run with --force to remove them")
+
+
 def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome import store as liststore
     from digest.awesome.importer import REMOVAL_LIMIT, removes_too_many
@@ -182,11 +190,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         if scratch:
             database.dispose()
     if discarded is not None and not args.dry_run:
-        raise CommandError(
-            f"{shown}: would remove {len(discarded.removed)} entries (more than {REMOVAL_LIMIT}); nothing was "
-            f"imported. See them with `digest list import --dry-run {shown_path(args.path)}`; run with --force to "
-            "remove them"
-        )
+        raise _too_many_removals(args, context, f"{len(discarded.removed)} entries (more than {REMOVAL_LIMIT})")
     if discarded is not None:
         status = report_import(args, discarded, None, dry_run=True)
         if removes_too_many(discarded) and not args.force:

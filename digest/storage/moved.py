@@ -44,6 +44,12 @@ def _same_database(recorded: str, configured: str) -> bool:
     return recorded == shown_database_url(configured)
 
 
+def _to_set(recorded: str) -> str:
+    """The noted URL as a line says to set it: a password noted as `***` (record_move hides it) said to stand for the
+    password, lest it be pasted as it is."""
+    return f"{recorded} (*** stands for its password)" if "***" in recorded else recorded
+
+
 def moved_away(data_dir: Path, database_url: str) -> str | None:
     """One line when `data_dir` notes that its database moved elsewhere than `database_url`, else None."""
     mark = data_dir / MARK
@@ -59,12 +65,13 @@ def moved_away(data_dir: Path, database_url: str) -> str | None:
     if _same_database(default_database_url(data_dir), database_url):  # DIGEST_DATABASE_URL left out: the file before
         return (
             f"{given}given {shown_database_url(database_url)}, the old copy, no longer kept up to date: set "
-            f"DIGEST_DATABASE_URL (or database_url) to {recorded} (to use the old copy again instead, delete {mark})"
+            f"DIGEST_DATABASE_URL (or database_url) to {_to_set(recorded)} (to use the old copy again instead, delete "
+            f"{mark})"
         )
     # Another database may be the old one or a backup restored (pg_restore into a new database): not said which.
     return (
         f"{given}given another, {shown_database_url(database_url)}: set DIGEST_DATABASE_URL (or database_url) to "
-        f"{recorded}, or, if it is the one to use now (a backup restored into it), delete {mark}"
+        f"{_to_set(recorded)}, or, if it is the one to use now (a backup restored into it), delete {mark}"
     )
 
 

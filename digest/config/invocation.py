@@ -1,0 +1,24 @@
+"""The `digest` command a hint prints for the user to run: the same invocation as the one that printed it (its
+settings file and data folder), quoted for a shell, so that run as printed it acts on the same database and folder."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from digest.config.settings import Settings
+
+
+def digest_command(*words: str | Path, config: Path | None = None, data_dir: Path | None = None) -> str:
+    """`digest [--config FILE] [--data-dir DIR] WORDS...`, each word quoted as a shell needs it."""
+    given: list[str | Path] = []
+    for option, value in (("--config", config), ("--data-dir", data_dir)):
+        if value is not None:
+            given += [option, value]
+    return shlex.join(["digest", *(str(word) for word in [*given, *words])])
+
+
+def same_invocation(settings: Settings, *words: str | Path) -> str:
+    """The command `words` name, run on the settings file (from --config or DIGEST_CONFIG: a database_url it holds
+    names the database) and the data folder these settings were loaded for."""
+    return digest_command(*words, config=settings.config_path, data_dir=settings.data_dir)
