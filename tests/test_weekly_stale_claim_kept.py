@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
@@ -31,6 +32,25 @@ def killed_send_by_hand(database: Database, status: str, last_heard: datetime) -
         row = session.get(WeeklyDigest, ("2026-W48", "readers"))
         assert row is not None and row.status == status, row
         row.status, row.last_attempt_at, row.attempts = "sending", last_heard, row.attempts + 1
+
+
+def refused_then_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, killed_at: datetime
+) -> tuple[Settings, Database, int]:
+    """Twelve readers, five a message: W48's second batch refused for good by the job (seven readers owed it), then a
+    send by hand of it killed at `killed_at`. The settings, the database and the SMTP port."""
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
+    port = free_port()
+    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    try:
+        with smtp_server(SecondMessageRefusingInbox(), port):
+            run_weekly_job(settings, database, NOW)
+        killed_send_by_hand(database, "refused", killed_at)
+    except BaseException:
+        database.dispose()
+        raise
+    return settings, database, port
 
 
 def given_up_then_sent_by_hand(
@@ -106,16 +126,10 @@ def test_an_edition_refused_for_good_stays_refused_when_the_job_takes_a_killed_s
     when W48 was past the weeks the job catches up. The job took the stale claim and gave the edition up from then:
     the seven addresses, due to be dropped 30 days after the refusal, were kept 30 more. It stays refused, its 30
     days from the refusal: the job drops them, and a send by hand says so."""
-    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
-    port = free_port()
-    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
-    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
     killed_at = NOW + timedelta(days=36)
+    settings, database, port = refused_then_killed(tmp_path, monkeypatch, killed_at)
     inbox = Inbox()
     try:
-        with smtp_server(SecondMessageRefusingInbox(), port):
-            run_weekly_job(settings, database, NOW)
-        killed_send_by_hand(database, "refused", killed_at)
         with smtp_server(inbox, port):
             run_weekly_job(settings, database, killed_at + timedelta(hours=2))
             with database.reading() as session:
@@ -175,16 +189,10 @@ def test_an_edition_refused_for_good_is_not_sent_by_the_job_when_it_takes_a_kill
     killed, W48 still among the weeks the job catches up. The job took the lapsed claim and sent it to the seven,
     though an edition refused for good is not the job's to retry. It stays refused, sent by nobody but a maintainer:
     the job mails nothing for W48, and the seven are still owed it, kept 30 days from the refusal."""
-    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
-    port = free_port()
-    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
-    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
     killed_at = NOW + timedelta(days=3)
+    settings, database, port = refused_then_killed(tmp_path, monkeypatch, killed_at)
     inbox = Inbox()
     try:
-        with smtp_server(SecondMessageRefusingInbox(), port):
-            run_weekly_job(settings, database, NOW)
-        killed_send_by_hand(database, "refused", killed_at)
         with smtp_server(inbox, port):
             result = run_weekly_job(settings, database, killed_at + timedelta(hours=2))
         with database.reading() as session:
