@@ -71,7 +71,7 @@ async def test_the_second_tier_is_worth_a_look_in_the_digest_and_its_link_approv
     worth_text = between(text, "== Worth a look ==", "== The week in numbers ==")
     assert SECOND["title"] in worth_text and FIRST["title"] not in worth_text
     for line in WHY.lines():
-        assert line in worth_text
+        assert line in " ".join(worth_text.split())  # a line past an email's width is wrapped
         assert str(html_escape(line)) in html
     approve = APPROVE_LINE.search(worth_text)
     assert approve is not None and approve.group(1) == SECTION
@@ -271,7 +271,7 @@ async def test_the_maintainers_email_says_until_when_its_approval_links_work(sit
     until = site.clock() + timedelta(days=site.settings.web.approval_link_days)
     text, html = email_parts(weekly_email(site))
     line = f"The approval links below work until {until:%Y-%m-%d %H:%M} UTC."
-    assert line in between(text, "== Worth a look ==", "== The week in numbers =="), text
+    assert line in " ".join(between(text, "== Worth a look ==", "== The week in numbers ==").split()), text
     assert line in between(html, "Worth a look</h2>", "The week in numbers</h2>"), html
     assert "work until" not in weekly_markdown(site)
 

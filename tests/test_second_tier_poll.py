@@ -177,7 +177,8 @@ def test_the_maintainers_weekly_counts_the_weeks_new_candidates_as_the_review_qu
         == 0
     )
     weekly = capsys.readouterr().out
-    assert "1 candidate is waiting for a maintainer" in weekly, weekly
+    waiting = "1 candidate found by Sunday 29 November 2026 is still waiting for a maintainer"
+    assert f"{waiting} (when this edition was made)." in weekly, weekly
     found = next(line for line in weekly.splitlines() if line.startswith("- New candidates found on arXiv"))
     assert (
         found

@@ -82,7 +82,8 @@ def test_markdown_groups_the_weeks_approvals_by_section_in_list_order(database: 
     assert "Sparse autoencoders (SAEs) are useful for detecting and steering interpretable features" in text
     assert title(APPROVED_BEFORE[0])[:40] not in text  # approved the week before
     # Five pending, the best three shown by score.
-    assert "5 candidates are waiting for a maintainer. The most promising:" in text
+    waiting = "5 candidates found by Sunday 29 November 2026 are still waiting for a maintainer"
+    assert f"{waiting} (when this edition was made). The most promising:" in text
     shown = [line for line in text.splitlines() if line[:3] in ("1. ", "2. ", "3. ", "4. ")]
     assert [line.split("](")[1].split(")")[0] for line in shown] == [
         f"https://arxiv.org/abs/{arxiv_id}" for arxiv_id, _, _ in PENDING[:3]
@@ -143,7 +144,7 @@ def test_a_quiet_week_says_so_and_still_lists_what_waits(database: Database, set
     fill_week(database, settings)
     text = markdown_of(database, settings, IsoWeek(2026, 50), edition="maintainers")
     assert "A quiet week: no papers joined the list." in text
-    assert "5 candidates are waiting" in text
+    assert "5 candidates found by Sunday 13 December 2026 are still waiting" in text
     assert "- Added this week: **0**" in text
 
 

@@ -80,8 +80,11 @@ def test_a_big_weeks_email_is_not_clipped_and_keeps_its_unsubscribe_link(tmp_pat
     shown = [record for record in records if str(record["title"]).split()[0] and f"* {record['title']}" in plain]
     assert 50 < len(shown) < 200
     more = 200 - len(shown)
-    assert f"{more} more papers joined the list this week, too many for one email" in plain
-    assert "read them in the list at http://127.0.0.1:8080/" in plain
+    said = " ".join(plain.split())
+    assert f"{more} more papers joined the list this week, too many for one email" in said
+    assert "read them in the list at http://127.0.0.1:8080/." in said
+    long_lines = [line for line in plain.splitlines() if len(line) > 72 and " " in line.strip()]
+    assert [line for line in long_lines if not line.startswith("* ")] == [], long_lines  # wrapped but the titles
     assert f"{more} more papers joined the list this week" in html_text and 'href="http://127.0.0.1:8080/"' in html_text
     assert "The week in numbers" in html_text
     kept = result.markdown_paths["readers"].read_text(encoding="utf-8")

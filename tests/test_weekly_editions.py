@@ -13,17 +13,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from digest.config import Settings, SmtpSettings
 from digest.config.secretstore import ensure_secrets
 from digest.review.signing import verify_link
 from digest.storage.db import Database
+from digest.storage.models import Candidate
 from digest.weekly import contents, secondtier
 from digest.weekly.store import WeeklyResult, run_weekly_job, send_week
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.smtp_server import Inbox, smtp_server
-from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, PENDING, SEEN_IN_WEEK, WEEK, fill_week
+from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, PENDING, SEEN_IN_WEEK, WEEK, decide, fill_week
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin: W48 is the last complete week
 READERS = ("list@lists.example.org", "reader@example.org")
@@ -133,7 +135,8 @@ def test_readers_get_the_weeks_papers_and_nothing_that_changes_the_list(database
     assert maintainers["Subject"].endswith("3 new papers (maintainers' edition)")
     assert maintainers["List-Unsubscribe"] is None and maintainers["List-Id"] is None  # not a mailing list
     shown = seen(maintainers)
-    assert "Worth a look" in shown and "5 candidates are waiting for a maintainer" in shown
+    assert "Worth a look" in shown
+    assert "5 candidates found by Sunday 29 November 2026 are still waiting for a maintainer" in shown
     links = set(APPROVE_URL.findall(str(maintainers.get_body(("plain",)).get_content())))  # type: ignore[union-attr]
     assert len(links) == 2
     key = ensure_secrets(settings).secret_key.get_secret_value()
@@ -259,9 +262,9 @@ def test_the_maintainers_edition_links_the_waiting_candidates_to_the_review_page
     maintainers = received[MAINTAINERS]
     text = str(maintainers.get_body(("plain",)).get_content())  # type: ignore[union-attr]
     html = str(maintainers.get_body(("html",)).get_content())  # type: ignore[union-attr]
-    assert "Decide them on the review page: https://digest.example.org/review\n\nThe most promising:\n" in text.replace(
-        "\r\n", "\n"
-    )
+    said = " ".join(text.split())  # the text part is wrapped; the address is kept whole, at a line's end
+    assert "Decide them on the review page: https://digest.example.org/review The most promising:" in said, text
+    assert "https://digest.example.org/review\n\nThe most promising:\n" in text.replace("\r\n", "\n"), text
     assert '<a href="https://digest.example.org/review"' in html
     assert "/review" not in seen(received[READERS])
 
@@ -282,5 +285,30 @@ def test_the_maintainers_edition_waits_only_on_candidates_found_by_the_weeks_end
         result = run_weekly_job(with_smtp(settings, port, maintainers=()), database, NOW)
     text = result.markdown_paths["maintainers"].read_text(encoding="utf-8")
     waiting = text.split("## Waiting for review", 1)[1]
-    assert f"{len(PENDING)} candidates are waiting for a maintainer. The most promising:" in waiting, waiting
+    said = f"{len(PENDING)} candidates found by Sunday 29 November 2026 are still waiting for a maintainer"
+    assert f"{said} (when this edition was made). The most promising:" in waiting, waiting
     assert record["arxiv_id"] not in waiting and PENDING[0][0] in waiting, waiting
+
+
+def test_the_waiting_count_says_it_is_of_the_weeks_candidates_still_waiting_when_the_edition_was_made(
+    database: Database, settings: Settings
+) -> None:
+    """A candidate of W48 rejected on Monday morning, before the edition went: the maintainers' email said "4
+    candidates are waiting for a maintainer", which reads as the week's queue at its end (5), or as all that waits now
+    (a candidate found on Monday is not in it). It says what it counts: found by the week's end, still waiting when
+    this edition was made, in the email's two parts and the Markdown copy."""
+    fill_week(database, settings)
+    with database.transaction() as session:
+        decided = session.scalars(select(Candidate.id).where(Candidate.arxiv_id == PENDING[0][0])).one()
+    decide(database, settings, decided, "reject", datetime(2026, 11, 30, 6, 30, tzinfo=UTC))  # Monday 07:30, W49
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        result = run_weekly_job(with_smtp(settings, port), database, NOW)
+    said = f"{len(PENDING) - 1} candidates found by Sunday 29 November 2026 are still waiting for a maintainer"
+    maintainers = by_recipients(inbox)[MAINTAINERS]
+    text = " ".join(str(maintainers.get_body(("plain",)).get_content()).split())  # type: ignore[union-attr]
+    html = " ".join(str(maintainers.get_body(("html",)).get_content()).split())  # type: ignore[union-attr]
+    markdown = result.markdown_paths["maintainers"].read_text(encoding="utf-8")
+    for shown in (text, html, markdown):
+        assert f"{said} (when this edition was made)." in shown, shown
+        assert PENDING[0][0] not in shown.split("Waiting for review", 1)[1], shown  # decided: not among the best

@@ -15,8 +15,8 @@ from digest.storage.db import Database
 from digest.weekly.store import run_weekly_job
 from tests.conftest import make_settings
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
-from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, fill_week
-from tests.weekly_email import CONFIG, NOW, READERS, UNSUBSCRIBE, parts, row, statuses, with_smtp
+from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, SEEN_IN_WEEK, fill_week
+from tests.weekly_email import CONFIG, NOW, READERS, UNSUBSCRIBE, both_editions, parts, row, statuses, with_smtp
 from tests.weekly_email import settings as settings  # the fixture
 
 
@@ -290,3 +290,47 @@ def test_the_numbers_and_the_unsubscribe_line_of_the_text_part_are_wrapped_to_an
     assert re.fullmatch(r"Papers in the list: +\d+ \(in \d+ entries: a paper can sit in more than one section\)", said)
     footer = "You get this digest as a reader of Awesome LMMs Mechanistic\nInterpretability. To stop:"
     assert text.endswith(f"\n-- \n{footer}\n{UNSUBSCRIBE}\n"), text
+
+
+def test_the_maintainers_text_part_is_wrapped_to_an_emails_width_too(database: Database, settings: Settings) -> None:
+    """The maintainers' text part said the waiting candidates with the review page's address on a line of 170
+    characters, and "Worth a look", a second-tier paper's "No one-click link..." and the new candidates' count each on
+    a line past the 78 an email's line should hold. Expected: as in the readers' part, no line past 72 characters but
+    a paper's title (said on one line), an approval link's line, or a single word (a URL, kept whole); each wrapped
+    sentence reads whole, the review page's address unbroken."""
+    from tests.factories import insert_candidate, real_papers
+    from tests.second_tier import WHY
+
+    fill_week(database, settings)
+    worth = [record for record in real_papers() if record["arxiv_id"] not in PAPERS][:2]
+    seen = {"first_seen_at": SEEN_IN_WEEK, "updated_at": SEEN_IN_WEEK, "relevant": False, "why": WHY.to_json()}
+    insert_candidate(database, worth[0], score=0.93, suggested_section="Sparse Autoencoder", **seen)
+    insert_candidate(database, worth[1], score=0.88, suggested_section=None, suggested_sections=[], **seen)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        run_weekly_job(both_editions(settings, port), database, NOW)
+    (maintainers,) = [
+        m for m, e in zip(inbox.messages, inbox.envelopes, strict=True) if "maintainers@" in e.rcpt_tos[0]
+    ]
+    text, _ = parts(maintainers)
+
+    def titled_or_linked(line: str) -> bool:
+        return line.startswith("* ") or bool(re.match(r"\d+\. |   Approve into ", line))
+
+    long_lines = [line for line in text.splitlines() if len(line) > 72 and " " in line.strip()]
+    assert [line for line in long_lines if not titled_or_linked(line)] == [], "\n".join(long_lines)
+    said = " ".join(text.split())
+    assert (
+        "5 candidates found by Sunday 29 November 2026 are still waiting for a maintainer (when this edition was made)."
+        " Decide them on the review page: http://127.0.0.1:8080/review The most promising:" in said
+    ), said
+    assert "\nhttp://127.0.0.1:8080/review\n" in text or " http://127.0.0.1:8080/review\n" in text, text
+    assert "2 papers first seen this week scored just under the review threshold: not posted to Discord" in said
+    assert (
+        f"No one-click link (no section is suggested): to approve it, run digest approve {worth[1]['arxiv_id']}" in said
+    )
+    found = text[text.index("\nNew candidates found on arXiv: ") + 1 : text.index("\nCandidates decided: ")].split("\n")
+    assert len(found) == 2 and found[1].startswith(" " * 31) and found[1][31] != " ", found  # under the number
+    assert " ".join(line.strip() for line in found) == (
+        "New candidates found on arXiv: 9 for review, and 2 just under the review threshold (the second tier)"
+    )

@@ -206,3 +206,34 @@ def test_an_edition_refused_for_good_is_not_sent_by_the_job_when_it_takes_a_kill
         " sends it"
     ), outcome
     assert after is not None and (after.status, len(after.deferred), after.kept_since) == ("refused", 7, NOW), after
+
+
+def test_a_send_by_hand_that_takes_a_killed_ones_lapsed_claim_of_a_refused_edition_leaves_it_refused_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """W48's second batch was refused for good, seven readers owed it; a send by hand of it was killed, and another,
+    two hours later (no job run between), took its lapsed claim and found the server down. It recorded W48 as failed
+    (it read the claim's "sending" as the status it came from), so the job retried the edition refused for good and
+    sent it to the seven. The failed send leaves it refused, as a failed send by hand of a refused edition does: the
+    job mails nothing for W48, the seven are still owed it, kept 30 days from the refusal."""
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
+    port = free_port()
+    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    killed_at = NOW + timedelta(days=3)
+    inbox = Inbox()
+    try:
+        with smtp_server(SecondMessageRefusingInbox(), port):
+            run_weekly_job(settings, database, NOW)
+        killed_send_by_hand(database, "refused", killed_at)
+        asked = send_week(settings, database, IsoWeek(2026, 48), killed_at + timedelta(hours=2), ignore_backoff=True)
+        with database.reading() as session:
+            after = week_state(session, "2026-W48", "readers")
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, killed_at + timedelta(hours=8))
+    finally:
+        database.dispose()
+    assert asked.status == "failed" and asked.retry_at is None, asked
+    assert after is not None and (after.status, after.next_attempt_at) == ("refused", None), after
+    assert (len(after.deferred), after.kept_since) == (7, NOW), after
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == []

@@ -113,7 +113,7 @@ def _done_with_again(row: WeeklyDigest) -> None:
     claim stale: it is that again, its record as it was. Given up afresh, the 30 days whom it owes is kept would
     start again, and the count of those given up on would be of the addresses left (none, once they were dropped);
     taken as a claim to retry (a week among the last CATCH_UP_WEEKS), a refused edition would go to whom it owes."""
-    status = GIVEN_UP if row.given_up_at is not None else REFUSED
+    status = ledger.done_with_status(row) or REFUSED  # owed_kept_since(row) is set: never None here
     row.status, row.next_attempt_at = status, None
     log.info("weekly: %s %s: a send of it was killed mid-send (its claim lapsed): it stays %s as before", row.week,
              row.edition, "given up" if status == GIVEN_UP else "refused for good")  # fmt: skip

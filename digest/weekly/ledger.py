@@ -53,6 +53,7 @@ class WeekState:
     given_up: int = 0  # how many it was owed to when given up (their addresses kept GIVEN_UP_KEPT_FOR, then dropped)
     refused: int = 0  # how many the server refused it for good
     kept_since: datetime | None = None  # when given up or refused for good: whom it owes is kept GIVEN_UP_KEPT_FOR
+    done_as: str | None = None  # given up or refused for good, whatever its status says (done_with_status)
 
     @property
     def kept_until(self) -> datetime | None:
@@ -78,7 +79,16 @@ def week_state(session: Session, week: str, edition: Edition = "readers") -> Wee
         row.given_up_count,
         row.refused_count,
         owed_kept_since(row),
+        done_with_status(row),
     )
+
+
+def done_with_status(row: WeeklyDigest) -> str | None:
+    """What the job was done with the edition as (given up, or refused for good), or None: its status then, and
+    again once a send by hand of it (claimed, "sending") ends without reaching anyone, its claim lapsed or not."""
+    if owed_kept_since(row) is None:
+        return None
+    return GIVEN_UP if row.given_up_at is not None else REFUSED
 
 
 def claim_line(state: WeekState) -> str:

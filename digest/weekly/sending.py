@@ -18,7 +18,7 @@ from digest.weekly.attempts import mark_failed, mark_quiet, mark_refused, owed
 from digest.weekly.claimrenewal import claim_kept
 from digest.weekly.contents import compose_email, load_digest
 from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData
-from digest.weekly.ledger import KEPT_UNSENT, claim_week, refused_line, release_claim, week_state
+from digest.weekly.ledger import KEPT_UNSENT, SENDING, claim_week, refused_line, release_claim, week_state
 from digest.weekly.outcome import SendOutcome, forgotten, kept_line, not_claimed, not_emailed, reached, whom
 from digest.weekly.sendrecord import record_delivery, sent_by_the_log
 
@@ -53,6 +53,10 @@ def send_week(
     was = state.status if state is not None else None
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff, status_was=was):
         return not_claimed(database, name, edition, now)
+    if was == SENDING and state is not None and state.done_as is not None:
+        # The lapsed claim of a send by hand that was killed: the edition is what the job was done with it as (given
+        # up, or refused for good), and a send that reaches nobody leaves it so, not failed for the job to retry.
+        was = state.done_as
     with claim_kept(database, name, edition, now):
         outcome = _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop, was)
     return replace(outcome, logged=True)  # every claimed send's outcome is said in a log line of its own
