@@ -26,3 +26,13 @@ def until_now(condition: Callable[[], Seen], what: str, seconds: float = 30.0) -
         assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
         time.sleep(0.02)
     return seen
+
+
+async def seen_within(condition: Callable[[], object], seconds: float) -> bool:
+    """Whether `condition()` held at any look within `seconds` (a test proving that something does not happen)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.02)
+    return bool(condition())
