@@ -25,6 +25,7 @@ from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
+from tests.waiting import seen_within
 
 ANN = Actor("ann", "1001", "discord")
 MONDAY = date(2026, 4, 27)
@@ -81,7 +82,8 @@ async def test_a_batch_of_decisions_builds_the_model_once_when_it_is_over(
         await service.reviewer.decide_async(ids[2], "reject", ANN)
         refresher = service.model_refresher
         await until(lambda: refresher.builds)
-        await asyncio.sleep(1.0)  # time for a second build, were one started
+        # A second build would start a quiet wait after the first ended, and hold the poll lock from its start.
+        second_build = await seen_within(refresher.poll_lock.locked, 2 * refresher.quiet)
         builds = service.model_refresher.builds
         stored = await asyncio.to_thread(stored_model_key, service)
         store.clear_model_cache()  # what a poll in another process would find: the saved model
@@ -89,7 +91,7 @@ async def test_a_batch_of_decisions_builds_the_model_once_when_it_is_over(
     finally:
         await service.stop()
         store.clear_model_cache()
-    assert builds == 1
+    assert builds == 1 and not second_build
     assert after != before  # the decisions changed what the model learns from
     assert stored == after  # its thresholds are stored: the next poll reads them and builds nothing
 

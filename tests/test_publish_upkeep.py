@@ -4,6 +4,7 @@ stopped or waiting while the shell holds the clone, a full disk. Each against a 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, publish_config
 from tests.publishing import approve, db, remote, services, st  # noqa: F401  (fixtures)
+from tests.waiting import until
 
 
 def test_digest_publish_in_a_shell_while_the_service_publishes_loses_no_approval(
@@ -119,6 +121,7 @@ async def test_the_service_stops_at_once_while_digest_publish_holds_the_clone_an
     st: Settings,  # noqa: F811
     db: Database,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A maintainer's `digest publish` holds the clone (a slow push) when an approval comes in: the service's publish
     thread blocked on the clone's lock, so stopping the service (SIGTERM, an upgrade) hung until the shell's publish
@@ -132,10 +135,10 @@ async def test_the_service_stops_at_once_while_digest_publish_holds_the_clone_an
     reviewer.add_listener(runner.on_decision)
     arxiv_id = str(real_papers()[0]["arxiv_id"])
     try:
-        with held_for_writing(runner.publisher.git.folder):  # what the shell's `digest publish` holds meanwhile
-            await runner.start()
+        with held_for_writing(runner.publisher.git.folder), caplog.at_level(logging.INFO, logger="digest.publish"):
+            await runner.start()  # the shell's `digest publish` holds the clone meanwhile
             await reviewer.decide_async(insert_candidate(db, real_papers()[0]), "approve", ANN)
-            await asyncio.sleep(1.0)  # the runner's publish meets the held clone, perhaps more than once
+            await until(lambda: "another process is publishing" in caplog.text, "the publish meeting the held clone")
             assert arxiv_id not in remote.readme()
             began = asyncio.get_running_loop().time()
             await asyncio.wait_for(runner.stop(), 5)  # before: blocked in flock until the shell's publish ended

@@ -16,6 +16,7 @@ from digest.storage.models import APPROVED, Candidate, Decision
 from tests.add_command import API_PATH, HEAT_BATH, NO_ENTRY, recorded, trimmed
 from tests.arxiv_server import ArxivServer, Reply
 from tests.review_add import NEW_PAPER, UNISSUED, ArxivSite, add, arxiv_config, counts
+from tests.waiting import until
 from tests.web_server import running_site, sign_in, site_settings
 
 
@@ -102,7 +103,9 @@ async def test_the_arxiv_fetch_does_not_block_other_requests(arxiv_site: ArxivSi
     _, csrf = await sign_in(site)
     started = time.monotonic()
     adding = asyncio.create_task(add(site, csrf, "2511.16674"))
-    await asyncio.sleep(0.3)  # the add is now waiting for arXiv, which answers 1.5 s after being asked
+    # The add is now waiting for arXiv, which answers 1.5 s after being asked (arXiv here is served on this loop too:
+    # a fetch that blocked the loop would not be seen asking).
+    await until(lambda: arxiv_site.arxiv.requests_to(API_PATH), "the add asking arXiv, the loop free", 1.2)
     async with site.client.get("/healthz") as health:
         await health.read()
     # Answered while the add still waits: a fetch that blocked the loop would hold this answer back past 1.5 s.

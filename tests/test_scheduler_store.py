@@ -18,6 +18,7 @@ from sqlalchemy import create_engine
 from digest import health
 from digest.service.schedule import SteadyScheduler
 from tests.conftest import fill_disk, mounted_tmpfs
+from tests.waiting import until
 
 RUNS: list[float] = []
 
@@ -26,14 +27,14 @@ def tick() -> None:
     RUNS.append(time.monotonic())
 
 
-def hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
-    """Another process's long write transaction: the file's write lock, held for `seconds` (reads go on; the
-    scheduler's update of a job's next run is what fails)."""
+def hold_write_lock(path: Path, held: threading.Event, release: threading.Event) -> None:
+    """Another process's long write transaction: the file's write lock, held until `release` (30 s at most; reads go
+    on; the scheduler's update of a job's next run is what fails)."""
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("BEGIN IMMEDIATE")
         held.set()
-        time.sleep(seconds)
+        release.wait(30)
         connection.execute("ROLLBACK")
     finally:
         connection.close()
@@ -52,22 +53,23 @@ async def test_jobs_run_again_once_a_locked_job_store_answers(tmp_path: Path) ->
     scheduler.start()
     try:
         scheduler.add_job(f"{__name__}:tick", IntervalTrigger(seconds=0.5), id="tick", coalesce=True)
-        await asyncio.sleep(1.2)
-        assert RUNS, "the job never ran"
-        held = threading.Event()
-        locker = threading.Thread(target=hold_write_lock, args=(database, 1.5, held))
+        await until(lambda: RUNS, "the job's first run")
+        held, release = threading.Event(), threading.Event()
+        locker = threading.Thread(target=hold_write_lock, args=(database, held, release))
         locker.start()
         await asyncio.to_thread(held.wait, 5)
         # /healthz is read while the lock is held (read after, a loaded machine's retry may have mended it already).
-        during: list[str] = []
-        while locker.is_alive():
-            during += [c.message for c in health.components() if c.name == "schedule" and not c.ok]
-            await asyncio.sleep(0.05)
-        locker.join()
+        try:
+            during = await until(
+                lambda: [c.message for c in health.components() if c.name == "schedule" and not c.ok],
+                "/healthz saying the job store is locked",
+            )
+        finally:
+            release.set()
+            locker.join()
         released = time.monotonic()
-        await asyncio.sleep(1.5)
-        assert [moment for moment in RUNS if moment > released], "no run after the job store answered again"
-        assert during and "the scheduled jobs cannot be read or updated" in during[0]  # /healthz said so meanwhile
+        await until(lambda: [moment for moment in RUNS if moment > released], "a run after the job store answered")
+        assert "the scheduled jobs cannot be read or updated" in during[0]  # /healthz said so meanwhile
         (component,) = [c for c in health.components() if c.name == "schedule"]
         assert component.ok
     finally:
@@ -91,8 +93,7 @@ async def test_a_job_store_on_a_full_disk_names_the_disk(tmp_path: Path) -> None
         scheduler.start()
         try:
             scheduler.add_job(f"{__name__}:tick", IntervalTrigger(seconds=0.3), id="tick", coalesce=True)
-            await asyncio.sleep(0.8)
-            assert RUNS, "the job never ran"
+            await until(lambda: RUNS, "the job's first run")
             fill_disk(disk)
             said: list[str] = []
             for _ in range(100):

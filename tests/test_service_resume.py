@@ -20,6 +20,7 @@ from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
+from tests.kept_model import with_kept_model
 from tests.service_runs import poll_runs, wait_settled
 
 WAKE_UP_SECONDS = 0.05  # the scheduler's longest sleep (a minute in the service), where a test waits for wake-ups
@@ -78,11 +79,14 @@ async def test_a_resume_after_sleeping_over_the_poll_and_its_retry_polls_once(tm
 
 
 @pytest.mark.asyncio
-async def test_a_failed_catch_up_poll_is_retried_the_same_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failed_catch_up_poll_is_retried_the_same_day(
+    tmp_path: Path, kept_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The retry moved aside for the one catch-up poll waited for its next time (the next weekday's 06:00), by when
     the day's feed had given way: a catch-up poll that failed was never retried that day. It now gets a retry of its
-    own, an hour later (here seconds), before the feed gives way."""
-    monkeypatch.setattr(schedule, "CATCH_UP_RETRY_DELAY", timedelta(seconds=3))
+    own, an hour later (here a second), before the feed gives way."""
+    monkeypatch.setattr(schedule, "CATCH_UP_RETRY_DELAY", timedelta(seconds=1))
+    with_kept_model(tmp_path / "data", kept_model)  # the first poll builds no model: not what this is about
     body = build_rss("cs.CL", load_records()[:3], datetime.now(ZoneInfo("America/New_York")).date())
     async with ArxivServer() as arxiv:
         feed = arxiv.program("/rss/cs.CL", Reply(body=body))

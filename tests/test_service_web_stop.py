@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.kept_model import with_kept_model
 from tests.service_runs import assert_stopped_cleanly, started_service
+from tests.waiting import until_now
 
 HALF_SENT_FORM = (
     b"POST /suggest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
@@ -23,20 +25,37 @@ SLOWLY_READ_PAGE = b"GET /feeds/list.xml HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 STOPPED_WITHIN = 25.0  # the grace (8 s) and the stop's own bookkeeping, generously; aiohttp's default took 60 s
 
 
+def unread_by_the_server(server_port: int, client: socket.socket) -> int | None:
+    """The bytes `client` sent that the server's end of its connection has not read yet (/proc/net/tcp's rx_queue),
+    or None while that end is not there (not accepted yet)."""
+    client_port = client.getsockname()[1]
+    for line in Path("/proc/net/tcp").read_text(encoding="ascii").splitlines()[1:]:
+        fields = line.split()
+        local, remote, queues = fields[1], fields[2], fields[4]
+        if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port:
+            return int(queues.split(":")[1], 16)
+    return None
+
+
 @pytest.mark.parametrize("request_sent", [HALF_SENT_FORM, SLOWLY_READ_PAGE], ids=["half-sent form", "slow reader"])
-def test_a_request_in_flight_does_not_hold_the_stop_past_its_grace(tmp_path: Path, request_sent: bytes) -> None:
+def test_a_request_in_flight_does_not_hold_the_stop_past_its_grace(
+    tmp_path: Path, kept_model: Path, request_sent: bytes
+) -> None:
     """A POST whose body was still arriving (a client on a bad line, or one that never sends it), or a feed read a
     byte at a time, held SIGTERM's stop for a minute: docker stop killed the service at 10 s, before it recorded
     anything or said "stopped". The request now gets the service's grace; the stop ends with exit 0 and "stopped",
     and the half-sent form changed nothing."""
+    with_kept_model(tmp_path / "data", kept_model)  # the first start's poll builds no model: not what this is about
     with started_service(tmp_path, "http://127.0.0.1:9/unused") as (service, log):
         match = re.search(r"port = (\d+)", (tmp_path / "config.toml").read_text(encoding="utf-8"))
         assert match is not None
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
             client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)  # a reader that hardly reads
-            client.connect(("127.0.0.1", int(match.group(1))))
+            port = int(match.group(1))
+            client.connect(("127.0.0.1", port))
             client.sendall(request_sent)
-            time.sleep(1.0)  # the server has read the request's head and its handler is waiting
+            # The server has read all that was sent (the request's head): its handler is waiting for the rest.
+            until_now(lambda: unread_by_the_server(port, client) == 0, "the server reading the request")
             if request_sent.startswith(b"GET"):
                 assert client.recv(1) == b"H"  # the answer's first byte, and then no more
             started = time.monotonic()
