@@ -98,11 +98,11 @@ def test_list_md_ends_on_the_newest_state_when_two_processes_decide_at_once(
     rendered_first, second_committed = threading.Event(), threading.Event()
     original = store_module.write_list_markdown
 
-    def slow_first_write(path: Any, text: str, entries: int | None = None) -> Any:
+    def slow_first_write(path: Any, text: str, entries: int | None = None, **options: Any) -> Any:
         if threading.current_thread().name == "service":
             rendered_first.set()
             second_committed.wait(5)
-        return original(path, text, entries)
+        return original(path, text, entries, **options)
 
     monkeypatch.setattr(store_module, "write_list_markdown", slow_first_write)
     workers = [
