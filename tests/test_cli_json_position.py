@@ -26,9 +26,12 @@ READING = [
 
 
 @pytest.mark.asyncio
-async def test_json_before_the_command_prints_what_json_after_it_does(tmp_path: Path, kept_model: Path) -> None:
+async def test_json_before_the_command_or_its_action_prints_what_json_after_it_does(
+    tmp_path: Path, kept_model: Path
+) -> None:
     """`digest --json candidates` was a usage error (exit 2, "unrecognized arguments: --json"): only
-    `digest candidates --json` worked, though `--json` reads like the global option it is for a script."""
+    `digest candidates --json` worked, though `--json` reads like the global option it is for a script. Between a
+    command group and its action (`digest config --json show`) it is taken too."""
     with_kept_model(tmp_path / "data", kept_model)
     async with ArxivServer() as arxiv:
         source = arxiv.program("/rss/cs.CV", Reply(body=feed(*RELEVANT)))
@@ -40,6 +43,9 @@ async def test_json_before_the_command_prints_what_json_after_it_does(tmp_path: 
         after = as_cron(tmp_path, *options, *command, "--json")
         first = as_cron(tmp_path, *options, "--json", *command)
         assert (first.returncode, first.stdout, first.stderr) == (after.returncode, after.stdout, after.stderr), command
+        # `digest config --json show` was refused: "unrecognized arguments: --json".
+        between = as_cron(tmp_path, *options, *command[:1], "--json", *command[1:])
+        assert (between.returncode, between.stdout, between.stderr) == (after.returncode, after.stdout, after.stderr)
         assert isinstance(json.loads(first.stdout), list | dict), command
     listed = json.loads(as_cron(tmp_path, *options, "--json", "candidates").stdout)
     assert sorted(row["arxiv_id"] for row in listed) == sorted(RELEVANT)

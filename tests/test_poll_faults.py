@@ -283,6 +283,13 @@ async def test_a_run_a_dead_process_left_running_is_marked_interrupted_and_polle
         outcomes = await outcomes_after_a_run_left_running(settings, {"host": os.uname().nodename, "pid": dead_pid()})
     assert outcomes == ["interrupted", "ok"]
     assert len(arxiv.requests_to("/rss/cs.CL")) == 1
+    # The killed run's row gave the restart as its end, as if it had run until then: its end is unknown.
+    database = open_database(settings.database_url)
+    with database.reading() as session:
+        killed, again = session.scalars(select(PollRun).order_by(PollRun.id)).all()
+    database.dispose()
+    assert killed.finished_at is None and again.finished_at is not None
+    assert killed.summary["end"].startswith("unknown (its process stopped; found so at 20"), killed.summary
 
 
 @pytest.mark.asyncio

@@ -14,6 +14,11 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import make_remote, publish_config
 
+AWAY_REST = (
+    "(an unmounted drive or network share?): the decisions wait, and publishing is tried again with the back-off "
+    "until it is back"
+)
+
 
 def test_a_local_repository_away_for_a_while_holds_publishing_not_every_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -47,8 +52,15 @@ def test_a_local_repository_away_for_a_while_holds_publishing_not_every_command(
     assert f"{remote.bare} is not on this machine" in capsys.readouterr().err
     assert main([*options, "publish", "--status"]) == 0
     assert "pending decisions: 1" in capsys.readouterr().out
+    # `config check` passed without a word: a warning (the path is known good), one line naming it.
+    assert main([*options, "config", "check"]) == 0
+    assert warnings_naming(capsys.readouterr().out, remote.bare) == [
+        f"warning: publish.repository {remote.bare} is not on this machine {AWAY_REST}"
+    ]
 
     away.rename(remote.bare)
+    assert main([*options, "config", "check"]) == 0
+    assert warnings_naming(capsys.readouterr().out, remote.bare) == []
     assert main([*options, "publish"]) == 0, capsys.readouterr()
     assert approved in remote.readme()
     capsys.readouterr()
@@ -57,3 +69,7 @@ def test_a_local_repository_away_for_a_while_holds_publishing_not_every_command(
     (tmp_path / "typo-config.toml").write_text(publish_config(str(tmp_path / "remote.gti")), encoding="utf-8")
     assert main([*typo, "config", "check"]) != 0
     assert f"publish.repository {tmp_path / 'remote.gti'} is nothing on this machine" in capsys.readouterr().out
+
+
+def warnings_naming(out: str, path: Path) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("warning: ") and str(path) in line]

@@ -41,10 +41,10 @@ async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Sit
     async with site.client.get("/") as page:
         assert paper["title"] in await page.text()
 
-    # A second press (or a second copy of the link) finds the candidate decided: refused, nothing recorded.
+    # A second press (a double submit, a network retry) answers as the first did and decides nothing twice.
     async with site.client.post(path) as twice:
-        assert twice.status == 409
-        assert "already approved into Sparse Autoencoder by feed approval link on " in await twice.text()
+        assert twice.status == 200
+        assert "Done: approved into Sparse Autoencoder by feed approval link on " in await twice.text()
     with site.database.reading() as session:
         decisions = session.execute(
             select(Decision.channel, Decision.applied).where(Decision.candidate_id == candidate_id)
@@ -67,6 +67,43 @@ async def test_the_page_after_an_approval_link_says_what_was_done_once(site: Sit
     assert body.count(said) == 1 and f"Done: {said}" in body, body
     heading = body[body.index("<h1>") : body.index("</h1>")]
     assert paper["title"] in heading and said not in heading
+
+
+@pytest.mark.asyncio
+async def test_an_approval_link_pressed_after_another_sections_link_is_not_done(site: Site) -> None:
+    """The same link pressed twice says "Done"; a link into another section, pressed after the paper was approved
+    through one of the feed's links into Steering, said "Done" on its page too, as if it had approved it. It is
+    refused, naming the decision that stands, and its page after the button does not claim it."""
+    paper = real_papers()[2]
+    candidate_id = insert_candidate(site.database, paper)
+    links = await candidate_feed_links(site)
+    mine = next(path for path, label in links if label == "Approve (Sparse Autoencoder)")
+    steering = next(path for path, label in links if label == "Approve into Steering")
+    async with site.client.post(steering) as done:
+        assert done.status == 200 and "Done: approved into Steering by feed approval link on " in await done.text()
+
+    async with site.client.post(mine) as refused:
+        assert refused.status == 409
+        text = await refused.text()
+    assert "already approved into Steering by feed approval link on " in text
+    assert f"run `digest reject {candidate_id}`" in text
+    async with site.client.get(mine + "?done=1") as page:
+        text = await page.text()
+    assert "Done:" not in text and "already approved into Steering by feed approval link on " in text
+    assert decisions_of(site, candidate_id) == [("approve", "feed", True)]
+
+
+@pytest.mark.asyncio
+async def test_an_approval_link_after_the_same_approval_from_the_command_line_names_who_made_it(site: Site) -> None:
+    """A link and a command both decide with no one's id: the command's approval is not the link's press made twice."""
+    paper = real_papers()[2]
+    candidate_id = insert_candidate(site.database, paper)
+    mine = next(path for path, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+    await site.reviewer.decide_async(candidate_id, "approve", Actor("bob", None, "cli"), "Sparse Autoencoder")
+    async with site.client.post(mine) as refused:
+        assert refused.status == 409
+        assert "already approved into Sparse Autoencoder by bob via cli on " in await refused.text()
+    assert decisions_of(site, candidate_id) == [("approve", "cli", True)]
 
 
 @pytest.mark.asyncio

@@ -142,13 +142,19 @@ def known_gone(run: PollRun, idle_folder: str | None = None) -> bool:
 
 
 def mark_interrupted(database: Database, now: datetime, idle_folder: str | None = None) -> list[Interrupted]:
-    """Marks the runs dead processes left "running" as interrupted (see is_orphan); returns them, oldest first."""
+    """Marks the runs dead processes left "running" as interrupted (see is_orphan); returns them, oldest first. When
+    each died is not known (a run keeps no time it was last heard from): its end is left empty and its summary says so,
+    not `now`, which claimed it ran until the restart found it."""
     found: list[Interrupted] = []
     with database.transaction() as session:
         for run in session.scalars(select(PollRun).where(PollRun.outcome == RUNNING).order_by(PollRun.id)):
             if is_orphan(run, now, idle_folder):
                 run.outcome = INTERRUPTED
-                run.finished_at = now
+                run.finished_at = None
+                run.summary = {
+                    **(run.summary or {}),
+                    "end": f"unknown (its process stopped; found so at {now:%Y-%m-%d %H:%M} UTC)",
+                }
                 found.append(Interrupted(run.id, run.started_at))
     return found
 

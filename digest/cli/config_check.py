@@ -182,7 +182,8 @@ def warnings_for(settings: Settings) -> list[str]:
     warnings: list[str] = []
     discord, smtp = settings.discord, settings.smtp
     crowded = poll_schedule(settings).warning
-    said = (settings.arxiv.contact_warning, settings.web.cleartext_warning, crowded, settings.publish.key_warning)
+    publish = (settings.publish.key_warning, settings.publish.away_warning)
+    said = (settings.arxiv.contact_warning, settings.web.cleartext_warning, crowded, *publish)
     warnings.extend(line for line in (*said, ssh_key_warning(settings.data_dir, settings.publish)) if line)
     warnings.extend(_watching_nothing(settings))
     warnings.extend(_data_folder_by_default(settings))

@@ -21,6 +21,17 @@ def global_json_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def group_json_option(parser: argparse.ArgumentParser) -> None:
+    """A command group's `--json` (`digest config --json show`), as `digest` itself and the subcommand take it: unset
+    unless written there, and refused as the others are for a subcommand that prints no report."""
+    parser.add_argument(
+        JSON_OPTION,
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print JSON: the same as the subcommand's own --json, for those that take it",
+    )
+
+
 def takes_json(parser: argparse.ArgumentParser) -> bool:
     """Whether a command's parser has a `--json` of its own."""
     return any(JSON_OPTION in action.option_strings for action in parser._actions)

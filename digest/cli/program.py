@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from digest.cli.context import CommandError, Context, path_argument
-from digest.cli.options import JSON_OPTION, global_json_option, takes_json
+from digest.cli.options import JSON_OPTION, global_json_option, group_json_option, takes_json
 from digest.text import blank_invisible
 
 COMMAND_MODULES = (
@@ -119,7 +119,14 @@ def _know_own_parser(parser: argparse.ArgumentParser) -> None:
         if isinstance(action, argparse._SubParsersAction):
             for command in action.choices.values():
                 command.set_defaults(command_parser=command)
+                if _groups(command) and not takes_json(command):  # `digest config --json show`
+                    group_json_option(command)
                 _know_own_parser(command)
+
+
+def _groups(parser: argparse.ArgumentParser) -> bool:
+    """Whether the parser is a command group's (`config`, `list`): one with subcommands of its own."""
+    return any(isinstance(action, argparse._SubParsersAction) for action in parser._actions)
 
 
 def one_line(reason: object) -> str:

@@ -42,6 +42,13 @@ class PublishSettings(Section):
         return bool(self.repository)
 
     @property
+    def away_warning(self) -> str | None:
+        """A repository on this machine that is away now: one the service synced with before (settings refuse any
+        other as a typo), so `config check` warns and does not fail."""
+        away = away_line(self.repository)
+        return f"publish.repository {away}" if away else None
+
+    @property
     def key_warning(self) -> str | None:
         """ssh as a user the system does not know (a container run with --user), which ssh refuses; a key behind a
         passphrase: the service's ssh runs in batch mode, with no one to type it."""

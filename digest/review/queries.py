@@ -47,9 +47,10 @@ def stands_as(session: Session, candidate_id: int, actor: Actor, action: str, se
     """Whether the candidate stands decided so (approved, rejected) by this actor: the same press sent twice (a
     confirmation sent again, a button pressed twice) is that decision done, not "decided elsewhere meanwhile". An
     approval is the same only into the same section (resolved as an approval resolves it): Probing pressed in a tab
-    that still showed the paper pending, after Steering in another, is not done."""
+    that still showed the paper pending, after Steering in another, is not done. Actors with no id (approval links,
+    the command line) are told apart by their channel: a feed link's press is not the email's, nor a command's."""
     latest = latest_decision(session, candidate_id)
-    if latest is None or latest.action != action or latest.actor_id != actor.id:
+    if latest is None or latest.action != action or (latest.actor_id, latest.channel) != (actor.id, actor.channel):
         return False
     if action != Action.APPROVE:
         return True

@@ -16,11 +16,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest.awesome import store as liststore
 from digest.awesome.sectionnames import several_named
 from digest.review.applying import holds_candidate, unasked_copy
-from digest.review.queries import on_review_page, standing_of
+from digest.review.queries import on_review_page, standing_of, stands_as
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, decide_command
 from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
-from digest.vocab import Channel, Status, link_actor
+from digest.vocab import Channel, link_actor
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.highlighting import highlight
 from digest.web.publishing import publish_trouble_now
@@ -184,7 +184,7 @@ async def approval_page(request: web.Request) -> web.Response:
     if isinstance(checked, web.Response):
         return checked
     link, (candidate, standing) = checked
-    if request.query.get("done") and _made_by_link(standing, link, request):
+    if request.query.get("done") and await _made_by_link(request, link):
         return await _decided_page(request, candidate, standing.describe(), changed=True)
     wanted = link.section or candidate.suggested_section
     # The page names the section the button approves into today, or says there is none (no button then).
@@ -218,15 +218,13 @@ async def approval_submit(request: web.Request) -> web.Response:
         return checked
     link, (candidate, _) = checked
     context = context_of(request)
-    if _emailed(request):
-        actor = Actor(name=link_actor(Channel.EMAIL), id=None, channel=Channel.EMAIL)
-    else:
-        actor = Actor(name=link_actor(Channel.FEED), id=None, channel=Channel.FEED)
     try:
         outcome = await asyncio.to_thread(
-            context.reviewer.decide, link.candidate_id, link.action, actor, link.section, only_pending=True
+            context.reviewer.decide, link.candidate_id, link.action, _actor(request), link.section, only_pending=True
         )
     except AlreadyDecidedError as exc:
+        if await _made_by_link(request, link):  # the same button pressed twice (a double submit, a retry): done
+            raise _done(request) from None
         return refuse(request, 409, f"Already {exc.standing.status}", str(exc), REVIEW_PAGE)
     except ReviewError as exc:
         return refuse(request, 409, "Not done", str(exc), REVIEW_PAGE)
@@ -235,16 +233,30 @@ async def approval_submit(request: web.Request) -> web.Response:
     await tell_listeners(context, outcome)
     if not outcome.changed:
         return await _decided_page(request, candidate, outcome.message, changed=False)
-    # Post/Redirect/Get: reloading the page that says "Done" asks for this link's page again, not for the decision
-    # (which, taken back meanwhile, it would make again; else it met "Already approved").
-    raise web.HTTPSeeOther(request.path + (f"{EMAILED}&done=1" if _emailed(request) else "?done=1"))
+    raise _done(request)
 
 
-def _made_by_link(standing: Standing, link: ApprovalLink, request: web.Request) -> bool:
-    """Whether the candidate's standing decision is the one a link of this kind makes (not someone's since)."""
-    wanted = Status.APPROVED if link.action == "approve" else Status.REJECTED
+def _done(request: web.Request) -> web.HTTPSeeOther:
+    """Post/Redirect/Get: reloading the page that says "Done" asks for this link's page again, not for the decision
+    (which, taken back meanwhile, it would make again)."""
+    return web.HTTPSeeOther(request.path + (f"{EMAILED}&done=1" if _emailed(request) else "?done=1"))
+
+
+def _actor(request: web.Request) -> Actor:
     channel = Channel.EMAIL if _emailed(request) else Channel.FEED
-    return standing.status == wanted and standing.channel == channel
+    return Actor(name=link_actor(channel), id=None, channel=channel)
+
+
+async def _made_by_link(request: web.Request, link: ApprovalLink) -> bool:
+    """Whether the candidate's standing decision is the one this link makes, through the same channel, with the same
+    action, into the same section (not someone's since, nor another section's link)."""
+    database, actor = context_of(request).database, _actor(request)
+
+    def read() -> bool:
+        with database.reading() as session:
+            return stands_as(session, link.candidate_id, actor, link.action, link.section)
+
+    return await asyncio.to_thread(read)
 
 
 async def _decided_page(request: web.Request, candidate: Candidate, message: str, *, changed: bool) -> web.Response:
