@@ -85,7 +85,12 @@ async def test_an_approval_the_repository_refuses_is_said_on_the_review_page(
         if str(paper["arxiv_id"]) in remote.readme():
             break
         await asyncio.sleep(0.1)
-    await page.reload()
+    # The push lands first, then the service records the decision published: a load between the two still saw it wait.
+    for _ in range(50):
+        await page.reload()
+        if await page.locator("#publishing").count() == 0:
+            break
+        await asyncio.sleep(0.1)
     assert await page.locator("#publishing").count() == 0  # published: nothing more to say
     assert str(paper["arxiv_id"]) in remote.readme()
     await page.context.close()

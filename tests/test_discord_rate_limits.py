@@ -195,6 +195,11 @@ async def test_a_long_429_on_an_edit_holds_the_rounds_other_edits_in_that_channe
             return all("Rejected by" in last_embed(fake, mid)["description"] for _c, mid in posted)
 
         await eventually(shown, "every rejection shown")
+        # Each edit is recorded once Discord answered it: after the message shows it, not with it.
+        await eventually(
+            lambda: all(row(db, c).discord_shown_status == "rejected" for c, _mid in posted),
+            "every rejection recorded as shown",
+        )
     assert len(fake.requests("PATCH")) == 4
     assert all(row(db, c).discord_shown_status == "rejected" for c, _mid in posted)
 
