@@ -34,11 +34,9 @@ def killed_send_by_hand(database: Database, status: str, last_heard: datetime) -
         row.status, row.last_attempt_at, row.attempts = "sending", last_heard, row.attempts + 1
 
 
-def refused_then_killed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, killed_at: datetime
-) -> tuple[Settings, Database, int]:
-    """Twelve readers, five a message: W48's second batch refused for good by the job (seven readers owed it), then a
-    send by hand of it killed at `killed_at`. The settings, the database and the SMTP port."""
+def refused_by_the_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, Database, int]:
+    """Twelve readers, five a message: W48's second batch refused for good by the job at NOW (seven readers owed it).
+    The settings, the database and the SMTP port."""
     monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
     port = free_port()
     readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
@@ -46,6 +44,18 @@ def refused_then_killed(
     try:
         with smtp_server(SecondMessageRefusingInbox(), port):
             run_weekly_job(settings, database, NOW)
+    except BaseException:
+        database.dispose()
+        raise
+    return settings, database, port
+
+
+def refused_then_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, killed_at: datetime
+) -> tuple[Settings, Database, int]:
+    """refused_by_the_job, then a send by hand of W48 killed at `killed_at`."""
+    settings, database, port = refused_by_the_job(tmp_path, monkeypatch)
+    try:
         killed_send_by_hand(database, "refused", killed_at)
     except BaseException:
         database.dispose()
@@ -159,13 +169,8 @@ def test_why_an_edition_refused_for_good_is_not_claimed_says_its_readers_address
     their addresses were dropped, and when."""
     from digest.weekly.outcome import not_claimed
 
-    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
-    port = free_port()
-    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
-    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    settings, database, port = refused_by_the_job(tmp_path, monkeypatch)
     try:
-        with smtp_server(SecondMessageRefusingInbox(), port):
-            run_weekly_job(settings, database, NOW)
         within = not_claimed(database, "2026-W48", "readers", NOW + timedelta(days=29))
         with smtp_server(Inbox(), port):  # the job 31 days on drops the addresses the refused edition owed
             run_weekly_job(settings, database, NOW + timedelta(days=31))
@@ -216,16 +221,10 @@ def test_a_send_by_hand_that_takes_a_killed_ones_lapsed_claim_of_a_refused_editi
     (it read the claim's "sending" as the status it came from), so the job retried the edition refused for good and
     sent it to the seven. The failed send leaves it refused, as a failed send by hand of a refused edition does: the
     job mails nothing for W48, the seven are still owed it, kept 30 days from the refusal."""
-    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
-    port = free_port()
-    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
-    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
     killed_at = NOW + timedelta(days=3)
+    settings, database, port = refused_then_killed(tmp_path, monkeypatch, killed_at)
     inbox = Inbox()
     try:
-        with smtp_server(SecondMessageRefusingInbox(), port):
-            run_weekly_job(settings, database, NOW)
-        killed_send_by_hand(database, "refused", killed_at)
         asked = send_week(settings, database, IsoWeek(2026, 48), killed_at + timedelta(hours=2), ignore_backoff=True)
         with database.reading() as session:
             after = week_state(session, "2026-W48", "readers")
