@@ -24,12 +24,7 @@ def global_json_option(parser: argparse.ArgumentParser) -> None:
 def group_json_option(parser: argparse.ArgumentParser) -> None:
     """A command group's `--json` (`digest config --json show`), as `digest` itself and the subcommand take it: unset
     unless written there, and refused as the others are for a subcommand that prints no report."""
-    parser.add_argument(
-        JSON_OPTION,
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="print JSON: the same as the subcommand's own --json, for those that take it",
-    )
+    json_option(parser, "print JSON: the same as the subcommand's own --json, for those that take it")
 
 
 def takes_json(parser: argparse.ArgumentParser) -> bool:
