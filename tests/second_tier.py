@@ -30,7 +30,8 @@ WHY = Why(
     nearest=(Neighbour("Sparse Autoencoders & <Vision> Models: a Survey", SECTION, 0.41),),
 )
 READERS, MAINTAINERS = "readers@example.org", "team@example.org"
-APPROVE_LINE = re.compile(r"^ *Approve into (.+): (\S+)$", re.MULTILINE)
+# "Approve into SECTION:", its link whole on the line under it (a link cannot be wrapped to an email's width).
+APPROVE_LINE = re.compile(r"^ *Approve into (.+):\n +(\S+)$", re.MULTILINE)
 
 
 @pytest_asyncio.fixture

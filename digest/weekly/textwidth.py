@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 
 # RFC 5322 asks for lines of at most 78 characters; 72 leaves room for the "> " of a reply quoting them.
 EMAIL_WIDTH = 72
@@ -21,3 +22,18 @@ def wrapped(text: object, indent: str = "", width: int = EMAIL_WIDTH) -> str:
         break_on_hyphens=False,
     )
     return "\n".join(lines)[len(indent) :]
+
+
+def heading(phrases: Iterable[object], width: int = EMAIL_WIDTH) -> str:
+    """A heading of `phrases` (the list's title, its week, the edition) in lines of at most `width` characters, broken
+    only between phrases where a reader would break it: "(maintainers' edition)" is never split after its first word.
+    A phrase wider than a line alone is wrapped on its own words; empty phrases are left out."""
+    lines: list[str] = []
+    for phrase in (str(phrase).strip() for phrase in phrases):
+        if not phrase:
+            continue
+        if lines and len(lines[-1]) + 1 + len(phrase) <= width:
+            lines[-1] += " " + phrase
+        else:
+            lines.extend(wrapped(phrase, width=width).split("\n"))
+    return "\n".join(lines)
