@@ -301,3 +301,28 @@ def test_the_report_keeps_its_counts_in_one_column(tmp_path: Path, capsys: pytes
     assert lines[-1].startswith("copied ") and lines[-1].endswith(
         f" rows in {len(rows)} tables; start the service on it"
     )
+
+
+def test_a_copy_leaves_nothing_beside_the_backup_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest database copy --from backups/digest.sqlite3`, refused (the target holds data) or done, left a
+    `service.lock` beside the backup: the lock that keeps a service off the folder during the copy stayed as litter."""
+    old_file = old_deployment(tmp_path / "old")
+    backup = tmp_path / "backups" / "digest-2026-11-20.sqlite3"
+    backup.parent.mkdir()
+    backup.write_bytes(old_file.read_bytes())
+    old_deployment(tmp_path / "other")  # a database in use: the copy into it is refused
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'other' / 'digest.sqlite3'}")
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(backup)]) == 1
+    assert "already holds data" in capsys.readouterr().err
+    assert sorted(path.name for path in backup.parent.iterdir()) == [backup.name]
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert "copied " in seen(capsys, tmp_path / "new", "database", "copy", "--from", str(backup))
+    assert sorted(path.name for path in backup.parent.iterdir()) == [backup.name]
+    # A stopped service's folder keeps the lock file it had: only the one the copy made is taken away.
+    (tmp_path / "old" / "service.lock").write_text("")
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'newer.sqlite3'}")
+    assert "copied " in seen(capsys, tmp_path / "newer", "database", "copy", "--from", str(old_file))
+    assert (tmp_path / "old" / "service.lock").exists()

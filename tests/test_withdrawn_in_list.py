@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from datetime import date
 from pathlib import Path
 
@@ -48,14 +49,45 @@ def test_a_withdrawn_version_of_a_paper_in_the_list_is_named_by_the_poll(
     assert main(["--data-dir", str(data_dir), "approve", APPROVED]) == 0
     assert "approved into" in capsys.readouterr().out
     said = _poll(data_dir, tuesday, capsys)
-    assert f"{APPROVED} is in the list, but arXiv says it was withdrawn: digest reject 1 takes it out" in said
+    folder = shlex.quote(str(data_dir))
+    assert f"{APPROVED} is in the list, but arXiv says it was withdrawn: `digest --data-dir {folder} reject 1`" in said
     assert (
-        f"{SEEDED} is in the list, but arXiv says it was withdrawn: take it out of list.md and run digest list import"
+        f"{SEEDED} is in the list, but arXiv says it was withdrawn: take it out of list.md and run "
+        f"`digest --data-dir {folder} list import`"
     ) in said
     assert "arXiv says it was withdrawn" not in _poll(data_dir, monday, capsys)  # an earlier day's feed: nothing
     assert main(["--data-dir", str(data_dir), "poll", "--json", "--source", str(tuesday)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["sources"][0]["withdrawn"] == []  # the same announcement read again (no ETag): told already
+
+
+def test_the_command_a_withdrawn_paper_is_told_acts_on_the_polls_own_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest --config config.toml poll` (database_url in the settings file, as cron runs it) said `digest reject 1
+    takes it out`: run as printed it opened the default data folder's database, not the one the poll stored into, and
+    the withdrawn paper stayed in the list."""
+    monkeypatch.chdir(tmp_path)  # where a bare `digest` finds its default data folder
+    database = tmp_path / "elsewhere" / "digest.sqlite3"
+    database.parent.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path / "service"}"\ndatabase_url = "sqlite:///{database}"\n', "utf-8")
+    paper = next(r for r in load_records("review_papers.jsonl") if r["arxiv_id"] == APPROVED)
+    monday, tuesday = tmp_path / "monday.xml", tmp_path / "tuesday.xml"
+    monday.write_bytes(build_rss("cs.CV", [dict(paper, announce_type="new")], date(2026, 11, 30)))
+    withdrawn = [dict(paper, announce_type="replace", version=2, abstract=WITHDRAWN)]
+    tuesday.write_bytes(build_rss("cs.CV", withdrawn, date(2026, 12, 1)))
+    assert main(["--config", str(config), "poll", "--source", str(monday)]) == 0
+    assert main(["--config", str(config), "approve", APPROVED]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(config), "poll", "--source", str(tuesday)]) == 0
+    said = "".join(capsys.readouterr())
+    told = re.search(r"withdrawn: `([^`]*)` takes it out", said)
+    assert told is not None, said
+    assert main(shlex.split(told.group(1))[1:]) == 0  # run as printed
+    capsys.readouterr()
+    assert main(["--config", str(config), "list", "export"]) == 0
+    assert APPROVED not in capsys.readouterr().out
 
 
 def test_a_withdrawn_list_paper_is_named_in_poll_json_once_in_each_version(

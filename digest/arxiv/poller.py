@@ -91,7 +91,7 @@ def process_answer(
             report = SourceReport(source, BROKEN, late, awaiting=live)
             record_failure(database, report, now)
             return report
-        return _store_outcome(database, SourceReport(source, NOT_MODIFIED), None, None, [], result, now)
+        return _store_outcome(database, settings, SourceReport(source, NOT_MODIFIED), None, None, [], result, now)
     parsed = parse_feed(result.body, source)
     outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=ARXIV_ZONE,
                                 live=live, holidays=settings.arxiv.holidays, source=source)  # fmt: skip
@@ -118,6 +118,7 @@ def process_answer(
     judgements = model.judge_many([paper_text(p) for p in parsed.papers])
     return _store_outcome(
         database,
+        settings,
         report,
         parsed,
         last_feed_date,
@@ -139,6 +140,7 @@ def _awaits_announcement(
 
 def _store_outcome(
     database: Database,
+    settings: Settings,
     report: SourceReport,
     parsed: ParsedFeed | None,
     last_feed_date: datetime | None,
@@ -156,7 +158,7 @@ def _store_outcome(
             state = _state(session, source)
             if parsed is not None:
                 keys = list_keys(session)
-                report.withdrawn = withdrawn_in_list(session, parsed.papers, keys, now)  # each version told once
+                report.withdrawn = withdrawn_in_list(session, parsed.papers, keys, now, settings)  # told once a version
                 report.retitled = retitled_in_list(session, parsed.papers, now)  # before the candidates take the title
                 counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=keys)
                 report.entries, report.matched = counts.entries, counts.matched

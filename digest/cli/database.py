@@ -81,7 +81,7 @@ def _left_as_found(folder: Path) -> Iterator[None]:
 
 def _copy_from_file(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.copy import CopyError, unreadable
-    from digest.storage.datalock import DataLockError, lock_data_folder
+    from digest.storage.datalock import DataLockError, lock_data_folder, lock_folder_of_file
     from digest.storage.db import DatabaseError, has_schema, open_database
     from digest.storage.moved import record_move
 
@@ -97,9 +97,9 @@ def _copy_from_file(args: argparse.Namespace, context: Context) -> int:
             "to --from"
         )
     locks = []
-    try:
-        for folder in folders:
-            locks.append(lock_data_folder(folder))
+    try:  # the lock file a backup's folder had not is not left there (the data folder's own stays, as a service's)
+        locks.append(lock_folder_of_file(folders[0]) if len(folders) > 1 else lock_data_folder(folders[0]))
+        locks += [lock_data_folder(folder) for folder in folders[1:]]
     except DataLockError as exc:
         for lock in locks:
             lock.release()

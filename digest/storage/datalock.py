@@ -40,6 +40,7 @@ class DataLock:
     connection: Any = None  # the PostgreSQL connection holding the advisory lock
     file_handle: int = -1  # SQLite: the lock beside the database's file, which another data folder may name too
     shares_database: bool = False  # PostgreSQL: the advisory lock is held too (and kept: recheck_database_lock)
+    made: bool = False  # the lock file was made for this lock, in a folder that had none (lock_folder_of_file)
 
     def release(self) -> None:
         if self.connection is not None:
@@ -57,6 +58,9 @@ class DataLock:
             os.close(self.file_handle)
             self.file_handle = -1
         if self.handle >= 0:
+            if self.made:  # taken away while still held: whoever opens the name next makes a file of its own
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
             os.close(self.handle)  # closing the descriptor releases the flock
             self.handle = -1
 
@@ -72,16 +76,38 @@ def _holder(path: Path) -> str:
 def lock_data_folder(data_dir: Path) -> DataLock:
     """The exclusive lock on the data folder, or DataLockError naming the holder's pid."""
     path = data_dir / LOCK_NAME
+    while True:
+        try:
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new one: the readers' data is its owner's
+            handle = open_lock(path)
+        except OSError as exc:  # a read-only mount, a folder of another user: the service could store nothing there
+            raise DataLockError(
+                f"cannot write the data folder {data_dir} ({exc.strerror}): the service keeps its database, list and "
+                "lock there; make it writable for this user, or choose another with --data-dir or DIGEST_DATA_DIR"
+            ) from None
+        _hold(handle, path, f"on the data folder {data_dir}")
+        if _still_named(handle, path):
+            return DataLock(path, handle)
+        os.close(handle)  # a copy that made the file took it away before letting go: the name is a new file now
+
+
+def lock_folder_of_file(folder: Path) -> DataLock:
+    """The data folder's lock on the folder of a file a command reads (`database copy --from`): held as a service's,
+    but a lock file made for it (a backup's folder has none) is taken away again when it is released."""
+    made = not os.path.lexists(folder / LOCK_NAME)
+    lock = lock_data_folder(folder)
+    lock.made = made
+    return lock
+
+
+def _still_named(handle: int, path: Path) -> bool:
+    """Whether the locked file is still the one `path` names (not unlinked by its holder before letting go)."""
     try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new one: the readers' data is its owner's
-        handle = open_lock(path)
-    except OSError as exc:  # a read-only mount, a folder of another user: the service could store nothing there
-        raise DataLockError(
-            f"cannot write the data folder {data_dir} ({exc.strerror}): the service keeps its database, list and lock "
-            "there; make it writable for this user, or choose another with --data-dir or DIGEST_DATA_DIR"
-        ) from None
-    _hold(handle, path, f"on the data folder {data_dir}")
-    return DataLock(path, handle)
+        named = path.stat()
+    except OSError:
+        return False
+    held = os.fstat(handle)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
 def _hold(handle: int, path: Path, where: str) -> None:
