@@ -29,3 +29,8 @@ def html_text(markup: str) -> str:
     reader.feed(markup)
     reader.close()
     return "".join(reader.parts)
+
+
+def shown_names(text: str) -> str:
+    """Author names as a reader draws them: without the word joiner (U+2060), which draws nothing."""
+    return text.replace("\u2060", "")

@@ -15,8 +15,10 @@ import pytest_asyncio
 from digest.arxiv.parse import ArxivPaper, parse_feed
 from digest.review.rules import Actor
 from tests.factories import insert_candidate
-from tests.feedreading import html_text, shown_text
-from tests.web_server import Site, running_site, site_settings
+from tests.feedreading import html_text, shown_names, shown_text
+from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
+
+FEED_TOKEN = SECRETS_ENV["DIGEST_FEED_TOKEN"]
 
 # Titles as arXiv sends them: its HTML markup (a title's <i>, <sub>), TeX already made Unicode, escapes and a hostile
 # one. A reader must see each as the list shows it: the characters, never italics or a swallowed tag.
@@ -36,15 +38,16 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         yield running
 
 
-def recorded_papers() -> list[ArxivPaper]:
-    """Papers of arXiv's recorded feeds with two to four authors (a reader is shown every name of such a paper)."""
+def recorded_papers(*, more: bool = False) -> list[ArxivPaper]:
+    """Papers of arXiv's recorded feeds with two to four authors (a reader is shown every name of such a paper), or
+    `more` of them."""
     papers = [
         paper
         for path in sorted((Path(__file__).parent / "data" / "arxiv" / "rss").glob("rss_*.xml"))
         for paper in parse_feed(path.read_bytes(), path.name).papers
     ]
     distinct = {paper.arxiv_id: paper for paper in papers}  # a paper cross-listed is in two feeds
-    return [paper for paper in distinct.values() if 2 <= len(paper.authors) <= 4]
+    return [paper for paper in distinct.values() if (len(paper.authors) > 4) == more and len(paper.authors) >= 2]
 
 
 async def approve_titled(site: Site) -> dict[str, list[str]]:
@@ -99,11 +102,10 @@ async def test_a_reader_sees_every_author_of_a_paper(site: Site, path: str) -> N
     by_title = {shown_text(entry.title_detail): entry for entry in parsed.entries}
     for title, names in authors.items():
         entry = by_title[title]
-        if path.endswith(".xml"):  # RSS: one dc:creator, as arXiv's; feedparser's `author` and `authors` name all
-            assert entry.author == ", ".join(names), (path, entry.author)
-            assert [person.get("name") for person in entry.authors] == [", ".join(names)], (path, entry.authors)
-        else:  # Atom: an <author> each, all of them in feedparser's `authors`
-            assert [person.get("name") for person in entry.authors] == names, (path, entry.authors)
+        # One author naming them all (RSS's dc:creator, as arXiv's; Atom's <author>): a reader showing an entry's author
+        # (feedparser's `author`, the last <author> of several) shows every name, and so does `authors`.
+        assert entry.author == ", ".join(names), (path, entry.author)
+        assert [person.get("name") for person in entry.authors] == [", ".join(names)], (path, entry.authors)
 
 
 @pytest.mark.asyncio
@@ -115,3 +117,34 @@ async def test_an_rss_title_whose_ampersands_start_no_reference_is_carried_as_pl
         root = ET.fromstring(await response.read())
     titles = [item.findtext("title") for item in root.iter("item")]
     assert PLAIN in titles, titles
+
+
+@pytest.mark.asyncio
+async def test_a_long_author_list_with_an_address_for_a_name_reads_whole_in_every_feed(site: Site) -> None:
+    """A paper of more than four authors reads "A, B, C et al. (N authors)" as the author of its entry, in the list's
+    RSS and Atom and in the candidates feed. Atom's <author> each showed the last of the three names alone, and a name
+    that looks like an e-mail address was split out by readers into `email`: the name
+    read "A, B," and the address was no author."""
+    listed, pending = recorded_papers(more=True)[:2]
+    expected: dict[str, str] = {}
+    for paper in (listed, pending):
+        assert paper.published is not None
+        authors = [paper.authors[0], "j.doe@example.org", *paper.authors[2:]]
+        expected[paper.title] = f"{authors[0]}, j.doe@example.org, {authors[2]} et al. ({len(authors)} authors)"
+        record = {
+            "arxiv_id": paper.arxiv_id,
+            "title": paper.title,
+            "authors": authors,
+            "abstract": paper.abstract,
+            "published": paper.published.replace(tzinfo=None).isoformat(),
+        }
+        candidate = insert_candidate(site.database, record)
+        if paper is listed:
+            await site.reviewer.decide_async(candidate, "approve", Actor("ann", None, "cli"))
+    for path in ("/feeds/list.xml", "/feeds/list.atom", f"/feeds/candidates.xml?token={FEED_TOKEN}"):
+        title = pending.title if "candidates" in path else listed.title
+        (entry,) = [entry for entry in (await read(site, path)).entries if shown_text(entry.title_detail) == title]
+        assert shown_names(entry.author) == expected[title], (path, entry.author)
+        names = [shown_names(person.get("name", "")) for person in entry.authors]
+        assert names == [expected[title]], (path, entry.authors)
+        assert "email" not in entry.authors[0], (path, entry.authors)

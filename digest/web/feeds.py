@@ -236,7 +236,7 @@ def etag_matches(request: web.Request, etag: str) -> bool | None:
     return "*" in presented or etag in presented
 
 
-def _not_modified(request: web.Request, feed: RenderedFeed, now: datetime) -> bool:
+def not_modified(request: web.Request, feed: RenderedFeed, now: datetime) -> bool:
     matched = etag_matches(request, feed.etag)
     if matched is not None:
         return matched
@@ -261,7 +261,7 @@ async def _serve_list_feed(request: web.Request, kind: str, content_type: str) -
             context.feed_cache[kind] = cached
     now = as_utc(context.clock())
     headers = cached.validators(now)
-    if _not_modified(request, cached, now):
+    if not_modified(request, cached, now):
         return web.Response(status=304, headers=headers)
     headers["Content-Type"] = content_type
     return web.Response(body=cached.body, headers=headers)

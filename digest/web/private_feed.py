@@ -25,7 +25,7 @@ from digest.text import readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
-from digest.web.feeds import GUID_PREFIX, body_etag, etag_matches, utc_or_epoch
+from digest.web.feeds import GUID_PREFIX, RenderedFeed, body_etag, not_modified, utc_or_epoch
 from digest.web.syndication import RSS_CONTENT_TYPE, Feed, FeedItem, FeedLink, build_rss, safe_url
 
 REFUSED_ADDRESS = (
@@ -199,10 +199,28 @@ async def candidates_rss(request: web.Request) -> web.Response:
             return build_rss(candidates_feed(session, context))
 
     body = await asyncio.to_thread(load)
-    # no-store keeps the approval links out of browsers' and proxies' caches; a feed reader keeps the ETag itself, and
-    # the feed is the same from poll to poll until a day turns or the queue changes (see candidates_feed).
-    headers = {"ETag": body_etag(body), "Cache-Control": "private, no-store"}
-    if etag_matches(request, headers["ETag"]):
+    now = as_utc(context.clock())
+    served = dated_body(context, body, now)
+    # no-store keeps the approval links out of browsers' and proxies' caches; a feed reader keeps the ETag or the
+    # Last-Modified itself, and the feed is the same from poll to poll until a day turns or the queue changes.
+    headers = served.validators(now) | {"Cache-Control": "private, no-store"}
+    if not_modified(request, served, now):
         return web.Response(status=304, headers=headers)
     headers["Content-Type"] = RSS_CONTENT_TYPE
     return web.Response(body=body, headers=headers)
+
+
+def dated_body(context: WebContext, body: bytes, now: datetime) -> RenderedFeed:
+    """The feed with the Last-Modified of when these bytes were first served, later than any other served before. Not
+    dated by the queue: the links' expiry (in the ids) and the list's sections change the feed without it, and a reader
+    asking with If-Modified-Since would have been told 304 and kept links that no longer work. After a restart the feed
+    is dated anew: a reader then takes it once more, never misses a change."""
+    previous: RenderedFeed | None = context.feed_served.get(CANDIDATES)
+    if previous is not None and previous.etag == body_etag(body):
+        return previous
+    served = RenderedFeed((), body, body_etag(body), now.replace(microsecond=0)).after(previous)
+    context.feed_served[CANDIDATES] = served
+    return served
+
+
+CANDIDATES = "candidates"

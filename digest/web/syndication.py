@@ -17,7 +17,7 @@ from email.utils import format_datetime
 
 from digest.awesome.parse import parse_date
 from digest.clock import as_utc
-from digest.text import acceptable_url, authors_line, blank_invisible, shown_authors
+from digest.text import acceptable_url, authors_line, blank_invisible
 from digest.titles import arxiv_id_month
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -143,6 +143,13 @@ def _escaped_reference(found: re.Match[str]) -> str:
     return found[0]
 
 
+def unsplit_addresses(names: str) -> str:
+    """Names as a reader takes them from RSS's dc:creator: a word joiner (U+2060, drawn as nothing) before each `@`, so
+    a name that looks like an e-mail address stays the name. Readers (feedparser) split an address out of a creator
+    into `email` and kept the rest as the name: "A, B, carl@example.org" showed "A, B," and the name alone nothing."""
+    return names.replace("@", "\u2060@")
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
     element = ET.SubElement(parent, tag, {k: clean_text(v) for k, v in attributes.items()})
     if text is not None:
@@ -178,7 +185,7 @@ def build_rss(feed: Feed) -> bytes:
         if item.authors:
             # One dc:creator naming them all, as arXiv's RSS does: readers (feedparser) given one per author kept
             # only the last. A long list ends "et al. (N authors)", as the description and the Atom entry show it.
-            _sub(node, f"{{{DC_NS}}}creator", authors_line(item.authors))
+            _sub(node, f"{{{DC_NS}}}creator", unsplit_addresses(authors_line(item.authors)))
         for category in item.categories:
             _sub(node, "category", category)
         _sub(node, "description", item_html(item))
@@ -203,9 +210,12 @@ def build_atom(feed: Feed) -> bytes:
         _sub(entry, f"{{{ATOM_NS}}}link", href=item.link, rel="alternate")
         _sub(entry, f"{{{ATOM_NS}}}published", rfc3339(item.published))
         _sub(entry, f"{{{ATOM_NS}}}updated", rfc3339(max(item.published, item.updated or item.published)))
-        for name in shown_authors(item.authors):
+        if item.authors:
+            # One <author> naming them all, as RSS's dc:creator does: readers show one author of an entry (feedparser's
+            # `author` the last <author>, others the first), so an <author> each showed one name of several, and the
+            # first three of a long list read as the paper's only authors. RFC 4287 allows it: a name is free text.
             person = _sub(entry, f"{{{ATOM_NS}}}author")
-            _sub(person, f"{{{ATOM_NS}}}name", name)
+            _sub(person, f"{{{ATOM_NS}}}name", authors_line(item.authors))
         for category in item.categories:
             _sub(entry, f"{{{ATOM_NS}}}category", term=category)
         _sub(entry, f"{{{ATOM_NS}}}content", item_html(item), type="html")
