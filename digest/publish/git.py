@@ -15,7 +15,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.config.publish import clone_folder as clone_folder
-from digest.publish.clone_repair import cleared_stale_lock, keep_hand_edit, repair_if_damaged
+from digest.publish.clone_repair import cleared_stale_lock, keep_hand_work, repair_if_damaged
 from digest.publish.git_environment import git_environment, identity_options, network_environment, unsent_key_warning
 from digest.publish.git_process import GitProcesses, StoppedError, over_network, over_time_limit, time_limit
 from digest.publish.git_said import reason
@@ -176,7 +176,7 @@ class GitClone:
     def commit(self, parent: str | None, data: bytes, message: str, merge_parent: str | None = None) -> str:
         """A commit of `data` as the list file on top of `parent` (a new history when None), also on top of
         `merge_parent` when given (a merge: the target branch brought into a pull request's); returns its id."""
-        keep_hand_edit(self.folder, self._run("diff", "--binary", check=False).stdout)
+        keep_hand_work(self.folder, self._run, self.settings.author)
         if parent is None:
             # A first commit whose push failed left the branch behind: it starts again from nothing.
             self._run("update-ref", "-d", "refs/heads/digest-publish-new", check=False)
