@@ -67,6 +67,7 @@ class GitClone:
         self.remote_ref = f"refs/remotes/origin/{settings.branch}"
         self.processes = GitProcesses()
         self.ssh_checked = False  # whether the first fetch or push said what ssh command the key cannot go to
+        self.by_hand = False  # run by `digest publish`, not the service: a failure is not tried again (git_said)
 
     # -- the child process -------------------------------------------------------------------------------------------
     def _environment(self, network: bool = False) -> dict[str, str]:
@@ -111,7 +112,8 @@ class GitClone:
 
     def _why(self, done: subprocess.CompletedProcess[bytes]) -> str:
         """Git's own reason and what to do (git_said.reason), one line without a secret."""
-        said = reason((done.stderr or done.stdout).decode("utf-8", "replace"), self.settings, self.url, self.folder)
+        said = (done.stderr or done.stdout).decode("utf-8", "replace")
+        said = reason(said, self.settings, self.url, self.folder, by_hand=self.by_hand)
         return self.redact(said) or f"exit status {done.returncode}"
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
