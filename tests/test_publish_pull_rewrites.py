@@ -12,8 +12,13 @@ from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, git
 from tests.publish_pull import FIRST, SECOND, file_on, maintainer_merges, services, squash_main
 from tests.publish_pull import forge as forge  # the fixture
 from tests.publish_pull import settings as settings  # the fixture
-from tests.publishing import approve
+from tests.publishing import approve, push_bytes
 from tests.publishing import remote as remote  # the fixture
+
+HAND_ADDED = (
+    "+ [A Paper Added by Hand Upstream](https://arxiv.org/abs/2509.01234) (Sep. 1, 2025)\n"
+    "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2509.01234)\n\n"
+)
 
 
 def test_a_target_history_rewritten_from_scratch_stops_as_in_commit_mode_and_accepting_it_works(
@@ -142,3 +147,27 @@ def test_a_force_push_of_the_target_that_takes_in_the_pull_requests_papers_close
     assert forge.pulls[1]["state"] == "closed" and len(forge.pulls) == 1
     assert first in remote.readme() and publisher.publish().outcome == UNCHANGED
     assert forge.pulls[1]["state"] == "closed" and len(forge.pulls) == 1
+
+
+def test_a_paper_a_force_push_dropped_that_the_pull_request_puts_back_is_in_its_title_and_description(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """A maintainer added a paper by hand on main (brought into the list here by the sync), then force-pushed main
+    back to before it. The next pull request put the paper back, and its commit said so, but its title counted the
+    approved paper alone and its description did not name the one put back: a reviewer merging it added a paper no
+    one had told them of. Both now name it."""
+    reviewer, publisher = services(database, settings)
+    push_bytes(remote, remote.readme().replace("+ [Open Problems", HAND_ADDED + "+ [Open Problems").encode(), "Add")
+    assert publisher.publish(pull_only=True).outcome == UNCHANGED  # the sync brings the paper in
+    git(remote.work, "reset", "--quiet", "--hard", "HEAD~1")
+    git(remote.work, "commit", "--quiet", "--allow-empty", "-m", "Rewrite")
+    git(remote.work, "push", "--quiet", "--force", "origin", "HEAD:main")
+    approved = approve(database, reviewer, 0)
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    (pull,) = forge.pulls.values()
+    assert "2509.01234" in file_on(remote, FIRST) and approved in file_on(remote, FIRST)
+    assert pull["title"].startswith("Add 2 papers"), pull["title"]
+    body = str(pull["body"])
+    put_back = [line for line in body.splitlines() if "2509.01234" in line]
+    assert approved in body and put_back and "put back" in put_back[0] and "dropped" in put_back[0], body

@@ -218,3 +218,31 @@ def test_a_hand_edit_left_in_the_services_clone_is_kept_aside_and_said(
     said = [r.getMessage() for r in caplog.records if "hand-edit.patch" in r.getMessage()]
     assert said and "README.md" in said[0] and str(kept) in said[0] and "digest list import" in said[0], said
     assert TYPO_OLD in remote.readme()  # the clone is the service's: an edit there is not published
+
+
+def test_a_commit_made_by_hand_in_the_services_clone_is_kept_aside_and_said(
+    remote: Remote, st: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A maintainer fixes the list in the service's clone and commits it there, not pushed. The next publish moved
+    the clone's branch onto the repository's and the commit was left off every branch, without a word (only the
+    hand edit left uncommitted was kept). It is kept as a mailbox `git am` applies, and said."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    clone = st.data_dir / "publish" / "clone"
+    in_clone = clone / "README.md"
+    in_clone.write_text(in_clone.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+    git(clone, "commit", "--quiet", "-am", "Fix the typo in the heading")
+    approve(db, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    kept = st.data_dir / "publish" / "clone.hand-commits.mbox.1"
+    assert kept.is_file(), sorted(path.name for path in kept.parent.iterdir())
+    said = [r.getMessage() for r in caplog.records if "hand-commits" in r.getMessage()]
+    assert said and "Fix the typo in the heading" in said[0] and str(kept) in said[0] and "git am" in said[0], said
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    git(remote.work, "am", "--quiet", "-3", str(kept))  # what the line says to do: the fix lands upstream
+    assert TYPO_NEW in (remote.work / "README.md").read_text(encoding="utf-8")
+    caplog.clear()
+    approve(db, reviewer, 2)
+    assert publisher.publish().outcome == PUBLISHED
+    assert not [r for r in caplog.records if "hand-commits" in r.getMessage()], "said once, not at every publish"

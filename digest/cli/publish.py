@@ -68,6 +68,7 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
     setup_logging(context.settings.log_level, context.settings.log_format, outcome_printed=True)
     database, scratch = _database_for(args.dry_run, context)
     publisher = publisher_for(database, context.settings)
+    publisher.git.by_hand = True  # a failure here is not tried again: its line says what to do instead
     try:
         with _signals_as_ctrl_c():
             result = publisher.publish(dry_run=args.dry_run, accept_upstream=args.accept_upstream)
@@ -113,7 +114,7 @@ def print_status(context: Context) -> int:
     publish = context.settings.publish
     status = read_status(context.database, context.settings.templates_dir)
     print(f"repository: {publish.repository} ({publish.branch}:{publish.path}, {publish.mode} mode)")
-    away = away_line(publish.repository)
+    away = away_line(publish.repository, by_hand=True)
     if away:
         print(f"unreachable now: {away}")
     if status.published_commit and status.published_at:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from digest.storage.files import keep_generations
+from digest.text import one_line
 
 log = logging.getLogger("digest.publish")
 
@@ -67,6 +68,39 @@ def cleared_stale_lock(folder: Path, done: subprocess.CompletedProcess[bytes], t
     if stale:
         log.warning("publish: removed %s, left by a git command that did not finish", lock)
     return stale
+
+
+Run = Callable[..., subprocess.CompletedProcess[bytes]]  # GitClone._run: git's arguments, check=
+
+
+def keep_hand_work(folder: Path, run: Run, author: str) -> None:
+    """Before the service's commit moves the clone's branch: what a maintainer wrote there, kept beside it and said."""
+    keep_hand_edit(folder, run("diff", "--binary", check=False).stdout)
+    keep_hand_commits(folder, run, author)
+
+
+def keep_hand_commits(folder: Path, run: Run, author: str) -> None:
+    """Commits made by hand in the clone (HEAD's, on no remote branch and no branch of a maintainer's own, committed
+    by someone other than `author`, the service) are kept as `<folder>.hand-commits.mbox.1`, for `git am`, and said.
+    Not pushed: the service publishes what was reviewed, and a commit left in its clone may be a maintainer's try;
+    not refused: every approval would wait on a folder its maintainer may have forgotten. The service's own commits
+    that did not get pushed are made again from the database, so they are not kept."""
+    email = author.partition(" <")[2].rstrip(">")
+    since = ("HEAD", "--not", "--remotes", "--exclude=digest-publish*", "--branches")
+    done = run("log", "--reverse", "-z", "--format=%H%x1f%ce%x1f%s", *since, check=False)
+    records = [record.strip().split("\x1f") for record in done.stdout.decode("utf-8", "replace").split("\0")]
+    hand = [(record[0], record[2]) for record in records if len(record) == 3 and record[1] != email]
+    if done.returncode != 0 or not hand:
+        return
+    mailbox = b"".join(run("format-patch", "--stdout", "-1", commit, check=False).stdout for commit, _ in hand)
+    kept = keep_generations(folder.with_name(f"{folder.name}.hand-commits.mbox"), mailbox, KEPT_EDITS, held_by=folder)
+    subjects = "; ".join(one_line(subject)[:80] for _, subject in hand[:3]) + ("; ..." if len(hand) > 3 else "")
+    log.warning(
+        "publish: %s held %d commit(s) made by hand and not pushed (%s); the clone is the service's and its branch "
+        "is moved onto the repository's, so they are kept as %s: apply them in a clone of the repository with "
+        "`git am %s` and push them",
+        *(folder, len(hand), subjects, kept, kept),
+    )
 
 
 def keep_hand_edit(folder: Path, patch: bytes) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.config.publish import clone_folder as clone_folder
-from digest.publish.clone_repair import cleared_stale_lock, keep_hand_edit, repair_if_damaged
+from digest.publish.clone_repair import cleared_stale_lock, keep_hand_work, repair_if_damaged
 from digest.publish.git_environment import git_environment, identity_options, network_environment, unsent_key_warning
 from digest.publish.git_process import GitProcesses, StoppedError, over_network, over_time_limit, time_limit
 from digest.publish.git_said import reason
@@ -67,6 +67,7 @@ class GitClone:
         self.remote_ref = f"refs/remotes/origin/{settings.branch}"
         self.processes = GitProcesses()
         self.ssh_checked = False  # whether the first fetch or push said what ssh command the key cannot go to
+        self.by_hand = False  # run by `digest publish`, not the service: a failure is not tried again (git_said)
 
     # -- the child process -------------------------------------------------------------------------------------------
     def _environment(self, network: bool = False) -> dict[str, str]:
@@ -111,7 +112,8 @@ class GitClone:
 
     def _why(self, done: subprocess.CompletedProcess[bytes]) -> str:
         """Git's own reason and what to do (git_said.reason), one line without a secret."""
-        said = reason((done.stderr or done.stdout).decode("utf-8", "replace"), self.settings, self.url, self.folder)
+        said = (done.stderr or done.stdout).decode("utf-8", "replace")
+        said = reason(said, self.settings, self.url, self.folder, by_hand=self.by_hand)
         return self.redact(said) or f"exit status {done.returncode}"
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
@@ -176,7 +178,7 @@ class GitClone:
     def commit(self, parent: str | None, data: bytes, message: str, merge_parent: str | None = None) -> str:
         """A commit of `data` as the list file on top of `parent` (a new history when None), also on top of
         `merge_parent` when given (a merge: the target branch brought into a pull request's); returns its id."""
-        keep_hand_edit(self.folder, self._run("diff", "--binary", check=False).stdout)
+        keep_hand_work(self.folder, self._run, self.settings.author)
         if parent is None:
             # A first commit whose push failed left the branch behind: it starts again from nothing.
             self._run("update-ref", "-d", "refs/heads/digest-publish-new", check=False)

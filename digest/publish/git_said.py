@@ -19,11 +19,12 @@ _TOO_SLOW = re.compile(r"Less than (\d+) bytes/sec transferred the last (\d+) se
 _SSH_UNANSWERED = re.compile(r"Timeout, server \S+ not responding")
 
 
-def reason(text: str, settings: PublishSettings, url: str, folder: Path) -> str:
+def reason(text: str, settings: PublishSettings, url: str, folder: Path, *, by_hand: bool = False) -> str:
     """Git's own reason from its output `text`: its fatal or error lines, what the remote or ssh said, else its last
     lines; a refused login says so and which setting to check (git's own line is about a prompt it may not show).
-    Not yet redacted. A repository on this machine that is not there now says so, whatever git said of it."""
-    away = away_line(url)
+    Not yet redacted. A repository on this machine that is not there now says so, whatever git said of it, and what
+    happens next (`by_hand`: a hand-run `digest publish`, which nothing tries again)."""
+    away = away_line(url, by_hand=by_hand)
     if away:
         return away
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]

@@ -192,19 +192,25 @@ def base_before_rewrite(
     return decoded(data, source)
 
 
-def put_back_lines(theirs: str, final: str, named: str) -> str:
-    """After a force-push: a line of the commit message's body for each paper the new history dropped that the list
-    here puts back (published before), so that the message (`named`, so far) names every paper its diff adds."""
+def put_back_papers(theirs: str, final: str) -> list[tuple[str, str, str]]:
+    """(arXiv ID, title, section) of each paper `final` lists that `theirs` does not: after a force-push, what the
+    list here puts back that the new history dropped (with the pending approvals, which the callers leave out)."""
     try:
         listed = [(entry, section.name) for section in parse_list(final).sections for entry in section.entries]
     except ListFormatError:
-        return ""
+        return []
     there = {arxiv_id for arxiv_id, _section in paper_entries(theirs)}
-    back = [
+    return [
         (arxiv_id, one_line(entry.title or arxiv_id), one_line(section, 80))
         for entry, section in listed
-        if (arxiv_id := entry.paper_arxiv_id) and arxiv_id not in there and arxiv_abs_url(arxiv_id) not in named
+        if (arxiv_id := entry.paper_arxiv_id) and arxiv_id not in there
     ]
+
+
+def put_back_lines(theirs: str, final: str, named: str) -> str:
+    """After a force-push: a line of the commit message's body for each paper the new history dropped that the list
+    here puts back (published before), so that the message (`named`, so far) names every paper its diff adds."""
+    back = [paper for paper in put_back_papers(theirs, final) if arxiv_abs_url(paper[0]) not in named]
     if not back:
         return ""
     log.warning(

@@ -109,7 +109,7 @@ class Publisher:
         the service's clone there are left as they were, and no publish in another process is waited for."""
         shared = self.git
         try:
-            with scratch_clone(self.settings.publish) as self.git:
+            with scratch_clone(self.settings.publish, by_hand=shared.by_hand) as self.git:
                 return self._publish(dry_run=True)
         except OSError as exc:  # a full temporary folder: one line, as a real run's full data folder
             return self._failed(FAILED, scratch_failure(exc), (), True)

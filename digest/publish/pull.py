@@ -83,19 +83,21 @@ def _count(changes: Sequence[Change], verb: str) -> int:
     return sum(1 for c in changes if c.verb == verb)
 
 
-def pull_title(found: Sequence[Change]) -> str:
-    """'Add 2 papers, remove 1 from the list': no paper's own title, so nothing hostile reaches it."""
+def pull_title(found: Sequence[Change], put_back: int = 0) -> str:
+    """'Add 2 papers, remove 1 from the list': no paper's own title, so nothing hostile reaches it. Papers `put_back`
+    (after a force-push of the target) are added by the pull request as much as the approved ones."""
     parts: list[str] = []
     for verb in ("Add", "Move", "Remove"):
-        count = _count(found, verb)
+        count = _count(found, verb) + (put_back if verb == "Add" else 0)
         if count:
             noun = "paper" if count == 1 else "papers"
             parts.append(f"{verb.lower() if parts else verb} {count} {noun}")
     return (", ".join(parts) + " (awesome-digest)") if parts else "Update the list (awesome-digest)"
 
 
-def pull_body(found: Sequence[Change], path: str) -> str:
-    """The description: each paper with its arXiv link, its section and who approved it; all of it inert."""
+def pull_body(found: Sequence[Change], path: str, put_back: Sequence[tuple[str, str, str]] = ()) -> str:
+    """The description: each paper with its arXiv link, its section and who approved it; then each paper `put_back`
+    ((arXiv ID, title, section): published before, dropped by a force-push of the target); all of it inert."""
     lines = [f"Papers approved in awesome-digest, for `{inert_markdown(path, 200)}`:", ""]
     for change in found:
         where = f" in *{inert_markdown(change.section, 80)}*" if change.section else ""
@@ -106,7 +108,14 @@ def pull_body(found: Sequence[Change], path: str) -> str:
         lines.append(
             f"- {verb} {linked}{where} ({approved} by {inert_markdown(decided_by(change.actor, change.channel), 100)})"
         )
-    if not found:
+    for arxiv_id, title, section in put_back:
+        shown = inert_markdown(title)
+        linked = f"[{shown}]({arxiv_abs_url(arxiv_id)})" if _SAFE_ID.fullmatch(arxiv_id) else shown
+        lines.append(
+            f"- put back {linked} in *{inert_markdown(section, 80)}* (published before; the target's history, "
+            "rewritten, had dropped it)"
+        )
+    if not found and not put_back:
         lines.append("- the list's Markdown regenerated")
     lines += ["", "This pull request is updated as more papers are approved; merge it or close it at any time."]
     return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from digest.clock import utc_now
 from digest.config import Settings, repository_slug
 from digest.publish.forge import Forge, ForgeError
 from digest.publish.git import GitError
-from digest.publish.history import PublishBlockedError, base_before_rewrite, synced_commit
+from digest.publish.history import PublishBlockedError, base_before_rewrite, put_back_papers, synced_commit
 from digest.publish.publisher import Publisher
 from digest.publish.pull import (
     Pull,
@@ -46,6 +46,13 @@ def publisher_for(database: Database, settings: Settings, clock: Callable[[], da
     if settings.publish.mode == "pull-request":
         return PullRequestPublisher(database, settings, clock)
     return Publisher(database, settings, clock)
+
+
+def _put_back(merged: Merged, found: list[Change]) -> list[tuple[str, str, str]]:
+    """Papers a force-push of the target dropped that the list here puts back, beside the decided ones: the pull
+    request adds them, so its title and description name them (as commit mode's message does)."""
+    named = {change.arxiv_id for change in found}
+    return [paper for paper in put_back_papers(merged.theirs, merged.final) if paper[0] not in named]
 
 
 class PullRequestPublisher(Publisher):
@@ -88,7 +95,8 @@ class PullRequestPublisher(Publisher):
             if not dry_run:
                 self._synced_pull(merged, head, None if is_open else (None, branch, None))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
-        title, body = pull_title(found), pull_body(found, self.settings.publish.path)
+        back = _put_back(merged, found) if (rewritten or pushed_base) is not None else []
+        title, body = pull_title(found, len(back)), pull_body(found, self.settings.publish.path, back)
         # A pull request closed unmerged is not opened again until a decision; one on a rewritten history is moved at
         # once (the sync takes the new history as the last synced one, after which it would not be known as left).
         if dry_run or (self.pulling_only and left_behind is None):

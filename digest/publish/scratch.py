@@ -13,11 +13,14 @@ from digest.publish.git import GitClone
 
 
 @contextmanager
-def scratch_clone(settings: PublishSettings) -> Iterator[GitClone]:
+def scratch_clone(settings: PublishSettings, *, by_hand: bool = False) -> Iterator[GitClone]:
     """A new clone in a temporary folder (TMPDIR's), fetched afresh as the first one in a data folder is; the folder
-    is removed on the way out, however the run ended (Ctrl-C: git's process group is ended first)."""
+    is removed on the way out, however the run ended (Ctrl-C: git's process group is ended first). `by_hand`: as the
+    clone it stands in for (GitClone.by_hand)."""
     with tempfile.TemporaryDirectory(prefix="digest-publish-dry-run-") as folder:
-        yield GitClone(Path(folder) / "clone", settings)
+        clone = GitClone(Path(folder) / "clone", settings)
+        clone.by_hand = by_hand
+        yield clone
 
 
 def scratch_failure(error: OSError) -> str:
