@@ -12,6 +12,8 @@ from datetime import datetime
 from digest.arxiv.backfill_places import keep_place, save_place
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.parse import ParsedFeed
+from digest.arxiv.retitled import retitled_in_list
+from digest.arxiv.withdrawn import withdrawn_in_list
 from digest.clock import Clock
 from digest.progress import ProgressBar
 from digest.relevance.scoring import RelevanceModel
@@ -39,6 +41,8 @@ class BackfillReport:
     window: str = ""  # that window's dates
     windows: int = 0  # the date windows asked this run (done ones are skipped)
     by_day: list[str] = field(default_factory=list)  # windows over the API's 30,000 results, read a day at a time
+    withdrawn: list[str] = field(default_factory=list)  # papers in the list arXiv withdrew: told once, as by a poll
+    retitled: list[str] = field(default_factory=list)  # papers in the list a later version titles otherwise
 
     def stopped_at(self) -> str:
         """Where it stopped, in words: '120 of 3400 in 2026-01-01 to 2026-01-31', or, before any answer gave the
@@ -110,7 +114,10 @@ def _store_page(
 ) -> None:
     """One page's papers and the place after its last entry read whole, in one transaction; the report counts them."""
     with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
-        counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session))
+        keys = list_keys(session)
+        withdrawn = withdrawn_in_list(session, parsed.papers, keys, now)  # each version told once, by poll or backfill
+        retitled = retitled_in_list(session, parsed.papers, now)  # before the candidates take the title
+        counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=keys)
         report.next_start += parsed.items_read
         # The end: totalResults reached, or an empty page when the API gave no total. A full page that ends past the
         # total proves it behind arXiv's index (it happens): the page after it is asked, not taken for the end.
@@ -118,6 +125,10 @@ def _store_page(
         ended = not parsed.items_read if total is None else report.next_start >= total and not overshot
         report.done = ended and not parsed.cut_off
         keep_place(session, report.query, report.next_start, report.total, report.done, now)
+    for line in (*withdrawn, *retitled):  # for maintainers: what a poll would have told them, told here instead
+        log.warning("backfill: %s", line)
+    report.withdrawn += withdrawn
+    report.retitled += retitled
     report.pages += 1
     report.entries += counts.entries
     report.matched += counts.matched

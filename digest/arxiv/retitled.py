@@ -52,7 +52,7 @@ def retitled_in_list(session: Session, papers: Sequence[ArxivPaper], now: dateti
     has it, once for each version (notices.py; kept as told); not when a candidate of the paper holds this version
     already (told before) or held its title already (a title the maintainers wrote their own way, which this version
     does not change)."""
-    versions = {paper.arxiv_id: paper for paper in papers if paper.announce_type in ("replace", "replace-cross")}
+    versions = {paper.arxiv_id: paper for paper in papers if _new_version(paper)}
     titles = list_titles(session, versions)
     found = known_candidates(session, titles) if titles else {}
     told = []
@@ -67,3 +67,10 @@ def retitled_in_list(session: Session, papers: Sequence[ArxivPaper], now: dateti
         told.append(paper)
     record_told(session, Notice.RETITLED, told, now)
     return [retitled_line(paper.arxiv_id, titles[paper.arxiv_id], paper.title) for paper in told]
+
+
+def _new_version(paper: ArxivPaper) -> bool:
+    """A feed's `replace` announcement, or an API answer's (a poll's query, a backfill) version after the first."""
+    if paper.announce_type is None:
+        return (paper.version or 0) > 1
+    return paper.announce_type in ("replace", "replace-cross")

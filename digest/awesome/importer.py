@@ -26,9 +26,12 @@ from digest.awesome.matching import (
     renamed_sections,
     slugify,
 )
+from digest.awesome.meta import list_meta as list_meta
+from digest.awesome.meta import set_meta
+from digest.awesome.notices_left import forget_notices_left
 from digest.awesome.parse import ParsedList, ParsedSection, check_storable, parse_bytes
 from digest.awesome.reading import META_KEY, READER_VERSION
-from digest.storage.models import Entry, ListMeta, Paper, Section
+from digest.storage.models import Entry, Paper, Section
 from digest.titles import distinct_feed_keys, title_key
 
 PAPER_KIND = {"surveys": "survey", "blog": "blog", "tool": "tool"}
@@ -53,18 +56,6 @@ def _snapshot_db(session: Session) -> tuple[Any, ...]:
     query = select(Section.id, Section.intro_raw, Section.level, Section.kind).order_by(Section.position)
     stored = tuple((intro, level, kind, tuple(held[number])) for number, intro, level, kind in session.execute(query))
     return (meta.get("preamble", ""), meta.get("trailer", ""), stored)
-
-
-def list_meta(session: Session) -> dict[str, str]:
-    return {row.key: row.value for row in session.scalars(select(ListMeta))}
-
-
-def set_meta(session: Session, key: str, value: str) -> None:
-    row = session.get(ListMeta, key)
-    if row is None:
-        session.add(ListMeta(key=key, value=value))
-    elif row.value != value:
-        row.value = value
 
 
 def ordered_sections(session: Session) -> list[Section]:
@@ -150,6 +141,7 @@ def import_markdown(
     report.moved, report.renamed = renames(moved, removed, held, {s.name for s in parsed.sections})
     _store_meta(session, parsed, source=source, now=now, data=data)
     session.flush()
+    forget_notices_left(session)  # with the papers that left, in their transaction
     return report
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.awesome.blank_lines import end_left_by_entries, trailing_blank_lines
-from digest.awesome.importer import list_meta, set_meta
 from digest.awesome.labelled import labelled_sections
+from digest.awesome.meta import list_meta, set_meta
+from digest.awesome.notices_left import forget_notices_left
 from digest.awesome.placement import hand_over_tail, resolve_section
 from digest.awesome.tables import empty_table_header
 from digest.storage.models import Entry, Section
@@ -42,6 +43,7 @@ def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, no
         item.position = position
     section.entries = entries
     session.flush()
+    forget_notices_left(session)  # unless the list holds the paper elsewhere too
     return True
 
 

@@ -6,16 +6,15 @@ bytes; an entry added by the service is rendered from `templates/list/entry.md.j
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from digest.awesome.blocks import shown_text
 from digest.awesome.holding import sections_holding_each
-from digest.awesome.importer import ImportReport, import_markdown, list_meta
+from digest.awesome.importer import ImportReport, import_markdown
 from digest.awesome.labelled import labelled_sections
+from digest.awesome.listed_ids import KnownKeys, known_keys, linked_ids
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError
 from digest.awesome.placement import (
@@ -31,7 +30,6 @@ from digest.config import Settings
 from digest.sizes import counted
 from digest.storage.files import Staged, held_for_writing
 from digest.storage.models import Entry, Paper, Section
-from digest.titles import arxiv_id_from_url, linked_arxiv_ids
 
 # Rendering (rendering.py), placing a paper (placement.py) and taking it out (removal.py) have their own modules:
 # every name is importable from here as before, and the list's other code reaches them all through this module.
@@ -47,6 +45,7 @@ __all__ = [
     "known_keys",
     "label_of",
     "labelled_sections",
+    "linked_ids",
     "remove_paper_entry",
     "render_markdown",
     "resolve_section",
@@ -68,12 +67,6 @@ def import_counts(report: ImportReport) -> str:
     edited = f", {len(report.edited)} edited" if report.edited else ""
     renamed = f", {counted(len(report.renamed), 'section')} renamed" if report.renamed else ""
     return f"{len(report.added)} added, {len(report.moved)} moved, {len(report.removed)} removed{edited}{renamed}"
-
-
-@dataclass
-class KnownKeys:
-    arxiv_ids: set[str]
-    title_keys: set[str]  # only papers WITHOUT an arXiv ID (blog posts, OpenReview/AAAI-only papers)
 
 
 def write_markdown(session: Session, settings: Settings, taken_out: frozenset[str] = frozenset()) -> Path:
@@ -161,29 +154,3 @@ def written_entries(session: Session, paper_id: int) -> dict[int, WrittenEntry]:
         select(Entry.id, Entry.raw, Entry.short_name, Entry.date_text).where(Entry.paper_id == paper_id)
     )
     return {row.id: WrittenEntry(row.raw, row.short_name, row.date_text) for row in rows}
-
-
-def linked_ids(session: Session) -> set[str]:
-    """Every arXiv ID the list's text links, in its entries or not ('- A title [[Paper]](https://arxiv.org/abs/...)',
-    a line the reading takes for text): papers the maintainers listed, which the poll does not suggest again. Only
-    the text GitHub shows: a link in an HTML comment (an entry commented out until its link works) or in code (an
-    example of an entry's form) lists no paper, and the poll suggests it as any other."""
-    meta = list_meta(session)
-    texts = [meta.get("preamble", ""), meta.get("trailer", ""), *session.scalars(select(Section.intro_raw))]
-    # Piece by piece: the reading never starts a section or an entry inside a comment or a fence, so none spans two.
-    return linked_arxiv_ids("\n".join(shown_text(text) for text in [*texts, *session.scalars(select(Entry.raw))]))
-
-
-def known_keys(session: Session) -> KnownKeys:
-    """What the list already holds, for dedupe: arXiv IDs (title links, badges, other URLs) and bare titles."""
-    arxiv_ids: set[str] = set()
-    title_keys: set[str] = set()
-    query = select(Paper).where(Paper.entries.any()).options(selectinload(Paper.entries))
-    for paper in session.scalars(query):
-        ids = {paper.arxiv_id} | {arxiv_id_from_url(u) for u in paper.other_urls}
-        ids |= {e.badge_arxiv_id for e in paper.entries}
-        found = {i for i in ids if i}
-        arxiv_ids |= found
-        if not paper.arxiv_id:
-            title_keys.add(paper.title_key)
-    return KnownKeys(arxiv_ids=arxiv_ids, title_keys=title_keys)
