@@ -22,8 +22,8 @@ SEEDED = "2501.16496"  # Open Problems in Mechanistic Interpretability: in the b
 APPROVED = "2505.16146"  # Steering LVLMs via Sparse Autoencoder: approved into the list
 SURVEY = "2503.05613"  # A Survey on Sparse Autoencoders: ...: in the bundled list
 NEW_TITLE = "Sparse Autoencoders <b>Surveyed</b> & Explained"
-TOLD_WITHDRAWN = (
-    f"{SEEDED} is in the list, but arXiv says it was withdrawn: take it out of list.md and run digest list import"
+TOLD_WITHDRAWN = (  # the command it names then is the command's own invocation (test_withdrawn_in_list)
+    f"{SEEDED} is in the list, but arXiv says it was withdrawn: take it out of list.md and run `digest "
 )
 TOLD_RETITLED = (
     f"{SURVEY} is in the list as 'A Survey on Sparse Autoencoders: Interpreting the Internal Mechanisms of Large "
@@ -118,7 +118,7 @@ def test_a_paper_rejected_out_of_the_list_and_approved_again_is_told_of_again(
     monday.write_bytes(build_rss("cs.CV", [dict(paper, announce_type="new")], date(2026, 11, 30)))
     withdrawn = dict(paper, announce_type="replace", version=2, abstract=WITHDRAWN)
     tuesday.write_bytes(build_rss("cs.CV", [withdrawn], date(2026, 12, 1)))
-    told = f"{APPROVED} is in the list, but arXiv says it was withdrawn: digest reject 1 takes it out"
+    told = f"{APPROVED} is in the list, but arXiv says it was withdrawn: `digest --data-dir {data_dir} reject 1` takes"
     said = []
     for command in (["poll", "--source", str(monday)], ["approve", APPROVED], ["poll", "--source", str(tuesday)],
                     ["reject", APPROVED], ["approve", APPROVED], ["poll", "--source", str(tuesday)]):  # fmt: skip

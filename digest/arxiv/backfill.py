@@ -113,7 +113,9 @@ class _Run:
                     now = self.clock.now()
                     report.resume_after = minute_after(now, (exc.retry_at - now).total_seconds())
                 return False
-            short = await take_page(self.database, self.model, report, parsed, source, self.clock, self.bar, size)
+            short = await take_page(
+                self.database, self.model, report, parsed, source, self.clock, self.bar, size, self.settings
+            )
             if not parsed.items_read and report.next_start == stalled_at:  # asked again as often as by the run
                 short = EMPTY_BEFORE_END if failures < PAGE_RETRIES else None  # that stopped there, then the end
             if short is None:

@@ -15,6 +15,7 @@ from digest.arxiv.parse import ParsedFeed
 from digest.arxiv.retitled import retitled_in_list
 from digest.arxiv.withdrawn import withdrawn_in_list
 from digest.clock import Clock
+from digest.config.settings import Settings
 from digest.progress import ProgressBar
 from digest.relevance.scoring import RelevanceModel
 from digest.relevance.types import Judgement
@@ -62,6 +63,7 @@ async def take_page(
     clock: Clock,
     bar: ProgressBar,
     asked: int,
+    settings: Settings,
 ) -> str | None:
     """Logs the answer's problems, takes its total, and judges and stores the entries it holds whole (of `asked`);
     returns why it is not a whole page (see _short_answer), or None."""
@@ -74,7 +76,9 @@ async def take_page(
     short = short_answer(parsed, report)
     if parsed.items_read:  # the whole entries of a cut-off page are kept; the next request starts after them
         # Judging and storing in a worker thread: the service's web server and bot keep answering meanwhile.
-        await asyncio.to_thread(_judge_and_store_page, database, model, report, parsed, source, clock.now(), asked)
+        await asyncio.to_thread(
+            _judge_and_store_page, database, model, report, parsed, source, clock.now(), asked, settings
+        )
         bar.update(report.next_start, report.total, f"{report.new_candidates} new")
     return short
 
@@ -97,9 +101,10 @@ def _judge_and_store_page(
     source: str,
     now: datetime,
     asked: int,
+    settings: Settings,
 ) -> None:
     judgements = model.judge_many([paper_text(p) for p in parsed.papers])
-    _store_page(database, report, parsed, judgements, source=source, now=now, asked=asked)
+    _store_page(database, report, parsed, judgements, source=source, now=now, asked=asked, settings=settings)
 
 
 def _store_page(
@@ -111,11 +116,14 @@ def _store_page(
     source: str,
     now: datetime,
     asked: int,
+    settings: Settings,
 ) -> None:
     """One page's papers and the place after its last entry read whole, in one transaction; the report counts them."""
     with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
         keys = list_keys(session)
-        withdrawn = withdrawn_in_list(session, parsed.papers, keys, now)  # each version told once, by poll or backfill
+        withdrawn = withdrawn_in_list(
+            session, parsed.papers, keys, now, settings
+        )  # each version told once, by poll or backfill
         retitled = retitled_in_list(session, parsed.papers, now)  # before the candidates take the title
         counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=keys)
         report.next_start += parsed.items_read
