@@ -18,7 +18,7 @@ from digest.awesome.sectionnames import several_named
 from digest.review.applying import holds_candidate, unasked_copy
 from digest.review.queries import on_review_page, standing_of, stands_as
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, decide_command
-from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
+from digest.review.signing import EMAILED, MALFORMED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel, link_actor
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
@@ -51,6 +51,8 @@ FORGED_EMAILED = _FORGED + (
 async def _check_link(request: web.Request) -> ApprovalLink | web.Response:
     context = context_of(request)
     try:
+        if len(set(request.query)) != len(request.query):  # which copy counts is the reader's guess: neither
+            raise LinkError(MALFORMED, "the link repeats a parameter")
         return verify_link(context.secret_key, request.match_info["token"], context.clock())
     except LinkError as exc:
         log.info("approval link refused: %s", exc.reason)
