@@ -1,17 +1,20 @@
 """Approval links edited by one character, padded, spaced or with a parameter given twice, on the web server on
-loopback: each is refused and changes nothing."""
+loopback: each is refused and changes nothing; and an expired link is called expired with its database down."""
 
 from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import string
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from tests.factories import insert_candidate, real_papers
 from tests.web_pages import candidate_feed_links, decisions_of
-from tests.web_server import Site
+from tests.web_server import Site, running_site, site_settings
 
 ALPHABET = string.ascii_letters + string.digits + "-_"
 NOT_VALID = "This is not a valid approval link (it may have been cut off when it was copied)."
@@ -82,3 +85,31 @@ async def test_a_padded_spaced_or_lengthened_token_and_a_repeated_parameter_are_
             assert response.status == 403, (method, address)
             assert "Link refused: malformed" in page and NOT_VALID in page, (method, address, page)
     assert site.status_of(candidate_id) == "pending" and decisions_of(site, candidate_id) == []
+
+
+@pytest.mark.asyncio
+async def test_an_expired_link_with_the_database_down_says_it_expired_not_try_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An expired approval link asks the database who decided the paper since; with the database unreachable it
+    answered 503 "please try again in a few minutes", though no retry can make an expired link work and its expiry
+    is in the link itself. It is refused as expired (403), saying how to go on, and the log names the database."""
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        insert_candidate(site.database, real_papers()[2])
+        path = next(p for p, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+        site.clock.advance(timedelta(days=30))
+        site.database.engine.dispose()
+        database_file = Path(site.database.engine.url.database or "")
+        for leftover in database_file.parent.glob(database_file.name + "*"):
+            leftover.unlink()
+        database_file.mkdir()
+        for method in ("GET", "POST"):
+            with caplog.at_level(logging.INFO):
+                async with site.client.request(method, path) as response:
+                    page = html.unescape(await response.text())
+            assert response.status == 403, (method, page)
+            assert "Link refused: expired" in page
+            assert "This link has expired. Take a fresh one from the candidates feed or use the review page." in page
+            assert "cannot be reached" not in page
+    read = [record.getMessage() for record in caplog.records if "decided since cannot be read" in record.getMessage()]
+    assert len(read) == 2 and all("unable to open database file" in line for line in read), read
