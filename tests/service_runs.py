@@ -77,14 +77,16 @@ def one_feed_config(arxiv: ArxivServer) -> str:
     return f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n'
 
 
-def spawned_service(tmp_path: Path, source: str, *, own_group: bool = False) -> tuple[subprocess.Popen[bytes], Path]:
-    """`digest run` in a child process polling `source` (no retries, the web on a free port), with nothing of this
-    environment's secrets; its output goes to the returned log file. `own_group`: in a process group of its own, to
-    be signalled as a whole (as systemd stops a unit)."""
+def spawned_service(
+    tmp_path: Path, source: str, *, own_group: bool = False, web: str = ""
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """`digest run` in a child process polling `source` (no retries, the web on a free port and `web`'s further
+    settings), with nothing of this environment's secrets; its output goes to the returned log file. `own_group`: in a
+    process group of its own, to be signalled as a whole (as systemd stops a unit)."""
     config = tmp_path / "config.toml"
     config.write_text(
         f'[arxiv]\nsources = ["{source}"]\nmin_interval_seconds = 0\n'
-        f'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n[web]\nport = {free_port()}\n',
+        f'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n[web]\nport = {free_port()}\n{web}',
         encoding="utf-8",
     )
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
@@ -108,10 +110,10 @@ def wait_started(service: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextmanager
-def started_service(tmp_path: Path, source: str) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+def started_service(tmp_path: Path, source: str, web: str = "") -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     """`spawned_service`, once it has caught up at start-up; killed on the way out if it is still running (a test
     that failed before it stopped)."""
-    service, log = spawned_service(tmp_path, source)
+    service, log = spawned_service(tmp_path, source, web=web)
     try:
         wait_started(service, log)
         yield service, log

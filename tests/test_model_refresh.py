@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from digest import health
+from digest.arxiv import poll_pass
 from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
 from digest.relevance import store
@@ -21,6 +23,7 @@ from digest.service import model_refresh
 from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.storage.state import RelevanceState
+from tests import waiting
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.factories import insert_candidate, real_papers
@@ -48,6 +51,11 @@ async def until(condition: Callable[[], object], seconds: float = 60.0) -> None:
         if condition():
             return
         await asyncio.sleep(0.05)
+
+
+def failed_part(parts: Sequence[health.Component]) -> health.Component | None:
+    """The background part of /healthz once it says a failure, else None."""
+    return next((part for part in parts if part.name == "background" and not part.ok), None)
 
 
 def stored_model_key(service: Service) -> str | None:
@@ -120,11 +128,9 @@ async def test_a_service_that_was_not_asked_anything_stops_at_once(tmp_path: Pat
 async def test_a_failed_build_is_reported_and_the_next_decision_builds_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from digest import health
-
     monkeypatch.setattr(model_refresh, "QUIET_SECONDS", 0.2)
     settings, ids = folder_with_candidates(tmp_path, 2)
-    real_build = model_refresh.ensure_thresholds
+    real_build = poll_pass.ensure_thresholds  # the build the refresher calls
     calls = []
 
     def failing_once(*args: object) -> object:
@@ -140,9 +146,7 @@ async def test_a_failed_build_is_reported_and_the_next_decision_builds_again(
         assert service.reviewer is not None and service.model_refresher is not None
         refresher = service.model_refresher
         await service.reviewer.decide_async(ids[0], "reject", ANN)
-        await until(lambda: calls, 5.0)
-        await asyncio.sleep(0.2)
-        failed = {part.name: part for part in health.components()}.get("background")
+        failed = await waiting.until(lambda: failed_part(health.components()), "the failed build on /healthz", 5.0)
         await service.reviewer.decide_async(ids[1], "reject", ANN)
         await until(lambda: refresher.builds)
     finally:

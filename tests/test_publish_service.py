@@ -13,6 +13,7 @@ import pytest
 
 from digest.cli import main
 from digest.config import Settings
+from digest.config.publish import clone_folder
 from digest.publish import runner as runner_module
 from digest.publish.runner import PublishRunner
 from digest.publish.store import has_pending
@@ -23,6 +24,7 @@ from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, make_remote, publish_config
+from tests.waiting import seen_within, until
 
 BOB = Actor("bob", "1002", "web")
 
@@ -45,27 +47,36 @@ async def wait_for_nothing_pending(database: Database, seconds: float = 60.0) ->
 
 @pytest.mark.asyncio
 async def test_decisions_within_the_batch_window_make_one_commit(tmp_path: Path) -> None:
+    """A decision waits out the batch window before it is published, and the decisions made meanwhile go out with it
+    in one commit. Before, the three decisions were made at once and the test held only the commit's message: with
+    the window at 0 it still passed whenever all three landed before the publish read them."""
     remote = make_remote(tmp_path)
-    # A window wide enough that three decisions made at once fall in it on a loaded machine too (at 3 s a CI run under
-    # load pushed the first two alone: each approval writes the list and its history before the next).
+    # A window wide enough for the decisions below to fall in it on a loaded machine too (at 3 s a CI run under load
+    # pushed the first two alone: each approval writes the list and its history before the next).
     settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=8.0))
     database = open_service_database(settings)
     runner = PublishRunner(database, settings)
     reviewer = Reviewer(database, settings)
     reviewer.add_listener(runner.on_decision)
+    # Pending at start, published at once: after it the runner is past its first look, which skips the window.
+    await reviewer.decide_async(insert_candidate(database, real_papers()[4]), "approve", BOB)
     await runner.start()
     try:
-        ids = [insert_candidate(database, real_papers()[index]) for index in (0, 1, 3)]
-        for candidate_id in ids:
-            await reviewer.decide_async(candidate_id, "approve", BOB)
-            await asyncio.sleep(0.05)
         await wait_for_commits(remote, 2, seconds=60.0)
-        # A second batch needs a decision still pending: once none is, the first batch took all three.
+        await wait_for_nothing_pending(database)
+        first, *others = [insert_candidate(database, real_papers()[index]) for index in (0, 1, 3)]
+        await reviewer.decide_async(first, "approve", BOB)
+        published_at_once = await seen_within(lambda: len(remote.commits()) > 2, 1.5)
+        for candidate_id in others:
+            await reviewer.decide_async(candidate_id, "approve", BOB)
+        await wait_for_commits(remote, 3, seconds=60.0)
+        # A further batch needs a decision still pending: once none is, the window's batch took all three.
         await wait_for_nothing_pending(database)
     finally:
         await runner.stop()
         database.dispose()
-    assert len(remote.commits()) == 2
+    assert not published_at_once, "the first decision was published before the batch window was over"
+    assert len(remote.commits()) == 3
     assert remote.commits()[0].startswith("Add 3 papers: ")
 
 
@@ -106,10 +117,23 @@ async def pulling_every_half_second(tmp_path: Path) -> AsyncIterator[tuple[Remot
 
 
 async def wait_for_list_text(settings: Settings, text: str) -> None:
-    for _ in range(100):
-        if text in settings.list_markdown_path.read_text(encoding="utf-8"):
-            return
-        await asyncio.sleep(0.1)
+    await until(lambda: text in settings.list_markdown_path.read_text(encoding="utf-8"), f"{text!r} in the list")
+
+
+def fetched_at(settings: Settings) -> int:
+    """When the service's clone last fetched the list's repository (git writes FETCH_HEAD at each fetch); 0 before."""
+    head = clone_folder(settings.data_dir) / ".git" / "FETCH_HEAD"
+    return head.stat().st_mtime_ns if head.exists() else 0
+
+
+async def wait_for_pulls(settings: Settings, count: int) -> None:
+    """Until the clone has fetched `count` more times: each pull but the last is then over, its push (if any) made."""
+    for _ in range(count):
+        await a_further_pull(settings, fetched_at(settings))
+
+
+async def a_further_pull(settings: Settings, before: int) -> None:
+    await until(lambda: fetched_at(settings) != before, "a further pull of the list's repository")
 
 
 @pytest.mark.asyncio
@@ -145,7 +169,7 @@ async def test_the_pull_with_nothing_pending_pushes_nothing(tmp_path: Path, monk
         assert await asyncio.to_thread(main, [*arguments, "list", "import", str(local)]) == 0
         remote.push_edit("+ **SAE Analyzing Hierarchical Structure in VMs**", "+ **SAE Hierarchies in ViTs**")
         await wait_for_list_text(settings, "SAE Hierarchies in ViTs")
-        await asyncio.sleep(1.0)  # another pull or two
+        await wait_for_pulls(settings, 2)  # the next pull is over: a push it made would be upstream now
     text = settings.list_markdown_path.read_text(encoding="utf-8")
     assert "SAE Hierarchies in ViTs" in text and TYPO_NEW in text
     assert remote.commits() == ["Fix a typo by hand", "The list"] and TYPO_OLD in remote.readme()

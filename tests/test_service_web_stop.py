@@ -8,11 +8,14 @@ import re
 import signal
 import socket
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runs import digest_command
+from tests.conftest import ROOT
 from tests.kept_model import with_kept_model
 from tests.service_runs import assert_stopped_cleanly, started_service
 from tests.waiting import until_now
@@ -22,7 +25,31 @@ HALF_SENT_FORM = (
     b"Content-Length: 1000\r\n\r\npaper=2504.08729&note=half"
 )
 SLOWLY_READ_PAGE = b"GET /feeds/list.xml HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+# A list of 6,000 papers, all in its feed: some 5 MB, more than the kernel's socket buffers hold (4 MB at most, as
+# net.ipv4.tcp_wmem allows), so that the server is still writing the answer when the stop comes. The bundled list's
+# feed (90 kB) fitted in them: the request was over before the stop, and the test passed with aiohttp's minute.
+LISTED_PAPERS = 6000
+ALL_IN_THE_FEED = f"feed_items = {LISTED_PAPERS + 100}\n"
 STOPPED_WITHIN = 25.0  # the grace (8 s) and the stop's own bookkeeping, generously; aiohttp's default took 60 s
+
+
+def import_a_long_list(tmp_path: Path) -> None:
+    """The bundled list with LISTED_PAPERS more papers in a section, imported as a maintainer does (`list import`)."""
+    bundled = (ROOT / "digest" / "data" / "awesome-lmms-mech-interp.md").read_text(encoding="utf-8")
+    heading = " Sparse Autoencoder\n([Back to Table of Contents](#table-of-contents))\n\n"
+    title = "Sparse Features of Vision Language Models Seen Through Their Layers, Heads and Tokens, Read One by One"
+    entries = "".join(
+        f"+ **Paper {number}** [{title}, Part {number}](https://arxiv.org/abs/2401.{10000 + number}) (Jan. 2, 2024)\n"
+        f"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2401.{10000 + number})\n\n"
+        for number in range(LISTED_PAPERS)
+    )
+    assert heading in bundled
+    long_list = tmp_path / "long-list.md"
+    long_list.write_text(bundled.replace(heading, heading + entries), encoding="utf-8")
+    imported = subprocess.run(
+        [*digest_command(tmp_path), "list", "import", str(long_list)], capture_output=True, text=True, timeout=300
+    )
+    assert imported.returncode == 0, imported.stderr
 
 
 def unread_by_the_server(server_port: int, client: socket.socket) -> int | None:
@@ -46,7 +73,11 @@ def test_a_request_in_flight_does_not_hold_the_stop_past_its_grace(
     anything or said "stopped". The request now gets the service's grace; the stop ends with exit 0 and "stopped",
     and the half-sent form changed nothing."""
     with_kept_model(tmp_path / "data", kept_model)  # the first start's poll builds no model: not what this is about
-    with started_service(tmp_path, "http://127.0.0.1:9/unused") as (service, log):
+    slow_reader = request_sent.startswith(b"GET")
+    if slow_reader:
+        import_a_long_list(tmp_path)
+    web = ALL_IN_THE_FEED if slow_reader else ""
+    with started_service(tmp_path, "http://127.0.0.1:9/unused", web) as (service, log):
         match = re.search(r"port = (\d+)", (tmp_path / "config.toml").read_text(encoding="utf-8"))
         assert match is not None
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
@@ -56,7 +87,7 @@ def test_a_request_in_flight_does_not_hold_the_stop_past_its_grace(
             client.sendall(request_sent)
             # The server has read all that was sent (the request's head): its handler is waiting for the rest.
             until_now(lambda: unread_by_the_server(port, client) == 0, "the server reading the request")
-            if request_sent.startswith(b"GET"):
+            if slow_reader:
                 assert client.recv(1) == b"H"  # the answer's first byte, and then no more
             started = time.monotonic()
             service.send_signal(signal.SIGTERM)

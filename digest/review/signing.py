@@ -9,6 +9,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ _NAMED_SESSION_VERSION = "s4"
 _ORIGIN_BYTES = 12
 _MAC_BYTES = hashlib.sha256().digest_size
 _MAX_TOKEN_CHARS = 2048
+_BASE64_URL_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_")
 
 
 class LinkError(Exception):
@@ -58,11 +60,18 @@ def _b64encode(data: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes:
-    padded = text + "=" * (-len(text) % 4)
+    """The bytes of `text` as `_b64encode` writes them, and only so: the decoder alone skips characters outside the
+    alphabet, takes padding, and ignores the spare bits of the last character, so an edited token would read as the
+    genuine one."""
+    if not set(text) <= _BASE64_URL_CHARACTERS:
+        raise LinkError(MALFORMED, "the link is not a well-formed token")
     try:
-        return base64.urlsafe_b64decode(padded.encode("ascii"))
-    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
         raise LinkError(MALFORMED, "the link is not a well-formed token") from exc
+    if _b64encode(data) != text:
+        raise LinkError(MALFORMED, "the link is not a well-formed token")
+    return data
 
 
 def _mac(key: str, purpose: str, data: bytes) -> bytes:

@@ -18,7 +18,8 @@ from digest.awesome.sectionnames import several_named
 from digest.review.applying import holds_candidate, unasked_copy
 from digest.review.queries import on_review_page, standing_of, stands_as
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, decide_command
-from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
+from digest.review.signing import EMAILED, MALFORMED, ApprovalLink, LinkError, verify_link
+from digest.storage.failures import failure_line
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel, link_actor
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
@@ -51,6 +52,8 @@ FORGED_EMAILED = _FORGED + (
 async def _check_link(request: web.Request) -> ApprovalLink | web.Response:
     context = context_of(request)
     try:
+        if len(set(request.query)) != len(request.query):  # which copy counts is the reader's guess: neither
+            raise LinkError(MALFORMED, "the link repeats a parameter")
         return verify_link(context.secret_key, request.match_info["token"], context.clock())
     except LinkError as exc:
         log.info("approval link refused: %s", exc.reason)
@@ -67,8 +70,16 @@ async def _check_link(request: web.Request) -> ApprovalLink | web.Response:
 
 async def _decided_since(context: WebContext, link: ApprovalLink) -> str | None:
     """What an expired link's paper has become when it was decided since: no fresh link is needed, and the command
-    that approved it "still" would overrule someone's decision. None while it waits (or is gone, or another paper)."""
-    loaded = await asyncio.to_thread(_load_candidate, context, link.candidate_id)
+    that approved it "still" would overrule someone's decision. None while it waits (or is gone, or another paper),
+    and when the database cannot say: the link has expired all the same, and a 503's "try again" would not help."""
+    try:
+        loaded = await asyncio.to_thread(_load_candidate, context, link.candidate_id)
+    except SQLAlchemyError as exc:
+        log.warning(
+            "expired approval link: whether it was decided since cannot be read: %s",
+            failure_line(exc, context.settings.database_url),
+        )
+        return None
     if loaded is None or loaded[1].status == PENDING or (link.arxiv_id and loaded[0].arxiv_id != link.arxiv_id):
         return None
     candidate, standing = loaded
