@@ -14,7 +14,6 @@ from urllib.parse import unquote, urlsplit
 from digest.awesome.anchors import github_anchor as github_anchor
 from digest.awesome.anchors import heading_anchors, html_anchor_names, nearest_anchor_step
 from digest.awesome.blocks import hidden_lines, html_block_lines
-from digest.awesome.crosslisted import crosslisted
 from digest.awesome.entry import github_repo
 from digest.awesome.parse import (
     MAX_LIST_BYTES,
@@ -258,10 +257,6 @@ def lint_text(text: str) -> list[Finding]:
     for earlier, section, earlier_label, label in repeated_headings(parsed.sections):
         message = f"heading {section.name!r} repeats the one on line {earlier.line}: approvals and decisions name them"
         found.append(Finding(section.line, WARNING, "repeated-heading", f"{message} {earlier_label!r} and {label!r}"))
-    for first, first_section, entry, section in crosslisted(parsed.sections):
-        paper = f"{entry.title!r}" + (f" (arXiv {entry.paper_arxiv_id})" if entry.paper_arxiv_id else "")
-        message = f"{paper} is in both {first_section.name} (line {first.line}) and {section.name}; delete one entry"
-        found.append(Finding(entry.line, WARNING, "in-two-sections", f"{message} unless it belongs in both"))
     entries = [entry for section in parsed.sections for entry in section.entries]
     dated = sum(entry.gives_date for entry in entries) * 2 > len(entries)  # else no date is its style
     for section in parsed.sections:
