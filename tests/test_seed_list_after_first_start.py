@@ -35,7 +35,7 @@ def test_config_check_says_a_seed_list_named_after_the_first_start_is_not_read(
     data = clean_environment / "data"
     started_on_the_bundled_list(data)
     mine = write(clean_environment / "mine.md", MINE)
-    config = write(clean_environment / "config.toml", f'seed_list = "{mine}"\n')
+    config = write(clean_environment / "config.toml", f'seed_list = "{mine}"\nlist_title = "My list"\n')
     status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
     assert status == 0, out
     assert (
@@ -53,7 +53,7 @@ def test_a_new_data_folder_started_from_ones_own_seed_list_is_no_warning(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     mine = write(clean_environment / "mine.md", MINE)
-    config = write(clean_environment / "config.toml", f'seed_list = "{mine}"\n')
+    config = write(clean_environment / "config.toml", f'seed_list = "{mine}"\nlist_title = "My list"\n')
     data = clean_environment / "data"
     for _ in range(2):  # before the first start (a new folder), and after it seeded the list
         status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
@@ -68,7 +68,7 @@ async def test_the_service_says_so_at_its_start(tmp_path: Path, caplog: pytest.L
     data = tmp_path / "data"
     started_on_the_bundled_list(data)
     mine = write(tmp_path / "mine.md", MINE)
-    service = Service(make_settings(data, f'seed_list = "{mine}"\n'))
+    service = Service(make_settings(data, f'seed_list = "{mine}"\nlist_title = "My list"\n'))
     caplog.set_level(logging.INFO)
     await service.start(schedule=False, serve_web=False)
     await service.stop()
@@ -78,3 +78,22 @@ async def test_the_service_says_so_at_its_start(tmp_path: Path, caplog: pytest.L
         f" 2 entries: `digest list import --force {mine}` replaces the list with it (or give a new, empty data_dir)"
     ]
     assert "Attention Is All You Need" not in (data / "list.md").read_text(encoding="utf-8")  # nothing replaced
+
+
+def test_config_check_says_the_bundled_title_is_kept_for_a_list_of_ones_own(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A list of one's own with list_title left out: every page, feed and email (and the email's List-Id) was titled
+    "Awesome LMMs Mechanistic Interpretability", the bundled list's title, without a word."""
+    mine = write(clean_environment / "mine.md", MINE)
+    config = write(clean_environment / "config.toml", f'seed_list = "{mine}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    assert (
+        "warning: list_title is the bundled list's, 'Awesome LMMs Mechanistic Interpretability', while seed_list is"
+        f" {mine}: pages, feeds and emails carry it; set list_title to your list's title"
+    ) in out, out
+    config = write(clean_environment / "config.toml", f'seed_list = "{mine}"\nlist_title = "My list"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    assert "list_title" not in out, out
