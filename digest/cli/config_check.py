@@ -59,6 +59,7 @@ def check_configuration(
         if value and len(value) < MIN_SECRET_LENGTH:
             problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
     if settings is not None:
+        from digest.awesome.seed import bundled_title_kept, seed_list_left_out
         from digest.cli.config_sections import section_emoji_warnings, section_hint_warnings
         from digest.templating import template_findings
         from digest.web.filters import PAGE_FILTERS
@@ -75,6 +76,7 @@ def check_configuration(
         broken, unread = template_findings(settings.templates_dir, filters)
         report.warnings.extend(section_emoji_warnings(settings))
         report.warnings.extend(section_hint_warnings(settings))
+        report.warnings.extend(filter(None, [seed_list_left_out(settings), bundled_title_kept(settings)]))
         problems.extend(broken)
         report.warnings.extend(unread)
         report.features.extend(features_of(settings, database.note))

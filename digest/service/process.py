@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from digest import heap, jobs
 from digest.arxiv import poll_runs
 from digest.arxiv.turns import STOP_GRACE_SECONDS  # all a stop gives a fetch in flight; sleeping retries end at once
+from digest.awesome.seed import seed_list_left_out
 from digest.clock import utc_now
 from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
@@ -98,6 +99,8 @@ class Service:
         features.report_email(self.settings)
         if self.settings.arxiv.contact_warning:
             log.warning("arxiv: %s", self.settings.arxiv.contact_warning)
+        if left_out := seed_list_left_out(self.settings):
+            log.warning("list: %s", left_out)
         if schedule:
             await self._start_publisher()
             await self._start_scheduler()
