@@ -40,7 +40,8 @@ def test_config_check_says_a_seed_list_named_after_the_first_start_is_not_read(
     assert status == 0, out
     assert (
         f"warning: seed_list {mine} is read only into a new data folder, and {data} holds another list, without 2 of"
-        f" its 2 entries: `digest list import --force {mine}` replaces the list with it (or give a new, empty data_dir)"
+        f" its 2 entries: `digest --config {config} --data-dir {data} list import --force {mine}` replaces the list"
+        " with it (or give a new, empty data_dir)"
     ) in out, out
 
     assert run(capsys, "--config", str(config), "--data-dir", str(data), "list", "import", "--force", str(mine))[0] == 0
@@ -75,7 +76,8 @@ async def test_the_service_says_so_at_its_start(tmp_path: Path, caplog: pytest.L
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "seed_list" in r.getMessage()]
     assert said == [
         f"list: seed_list {mine} is read only into a new data folder, and {data} holds another list, without 2 of its"
-        f" 2 entries: `digest list import --force {mine}` replaces the list with it (or give a new, empty data_dir)"
+        f" 2 entries: `digest --config {tmp_path / 'data-config.toml'} --data-dir {data} list import --force {mine}`"
+        " replaces the list with it (or give a new, empty data_dir)"
     ]
     assert "Attention Is All You Need" not in (data / "list.md").read_text(encoding="utf-8")  # nothing replaced
 

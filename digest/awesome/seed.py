@@ -8,6 +8,7 @@ from digest import resources
 from digest.awesome.parse import ListFormatError, ParsedList, parse_bytes
 from digest.awesome.parsed_entry import ParsedEntry
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 
 
 def _entry_key(entry: ParsedEntry) -> str:
@@ -34,10 +35,11 @@ def seed_list_left_out(settings: Settings) -> str | None:
     missing = sum(1 for key in wanted if key not in have)
     if missing * 2 <= len(wanted):
         return None
+    entries = "entry" if len(wanted) == 1 else "entries"
+    again = same_invocation(settings, "list", "import", "--force", seed)  # run as printed: the same database
     return (
         f"seed_list {seed} is read only into a new data folder, and {settings.data_dir} holds another list, without "
-        f"{missing} of its {len(wanted)} entries: `digest list import --force {seed}` replaces the list with it "
-        "(or give a new, empty data_dir)"
+        f"{missing} of its {len(wanted)} {entries}: `{again}` replaces the list with it (or give a new, empty data_dir)"
     )
 
 
