@@ -147,6 +147,7 @@ def create_web_app(
     app.router.add_post("/review/signin", web_review.sign_in)
     app.router.add_post("/review/signout", web_review.sign_out)
     app.router.add_post("/review/decide", web_review_actions.review_decide)
+    app.router.add_get(web_review_actions.REJECT_CONFIRM, web_review_actions.reject_confirm_page)
     app.router.add_post("/review/add", web_maintainer.review_add)
     for address in ("/review/signin", "/review/signout", "/review/decide", "/review/add"):
         app.router.add_get(address, web_review.form_address)

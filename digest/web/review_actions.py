@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +29,9 @@ from digest.web.review import checked_form, current_session
 from digest.web.review_filters import MAX_BATCH, MAX_TEXT, may_undo, parse_id_list, posted_filter, review_address
 from digest.web.review_notice import decision_facts
 from digest.web.review_page import web_actor
+from digest.web.signin import signin_page
+
+REJECT_CONFIRM = "/review/reject"  # the confirmation of "reject all shown", a page of its own (GET)
 
 
 def posted_section(form: Mapping[str, str]) -> str | None:
@@ -137,25 +141,9 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
             "/review",
         )
     if form.get("confirm") != "yes":
-
-        def load() -> list[Candidate]:
-            with context.database.reading() as session:
-                found = [c for c in (session.get(Candidate, i) for i in ids) if c is not None and c.status == PENDING]
-                session.expunge_all()
-                return found
-
-        candidates = await asyncio.to_thread(load)
-        signed_in = await current_session(request)
-        csrf = csrf_token(context.secret_key, signed_in[0]) if signed_in else ""
-        response = render(
-            request,
-            "reject_confirm.html",
-            candidates=candidates,
-            ids=",".join(str(candidate.id) for candidate in candidates),
-            csrf=csrf,
-            filters=posted_filter(form.get("filters", "")).query_string(),
-        )
-        return response
+        # Post/redirect/get: the confirmation has an address of its own, so that Back from the queue after "Yes" (or
+        # a reload) shows it again instead of the browser's "Confirm Form Resubmission" error page.
+        return web.Response(status=303, headers={"Location": confirm_address(ids, form.get("filters", ""))})
     actor = web_actor(claim)
     rejected = skipped = 0
     outcomes: list[Outcome] = []
@@ -177,6 +165,43 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
             return not_written(request, exc, "/review", f"Rejected {rejected} of the {len(ids)}; the others were not")
     await tell_listeners(context, *outcomes)
     return back_to_review(form, rejected=rejected, skipped=skipped)
+
+
+def confirm_address(ids: list[int], filters: str) -> str:
+    """The address of the page asking to confirm the rejection of `ids`, the filters re-read (never echoed)."""
+    query = urlencode({"ids": ",".join(map(str, ids)), "filters": posted_filter(filters).query_string()})
+    return f"{REJECT_CONFIRM}?{query}"
+
+
+async def reject_confirm_page(request: web.Request) -> web.Response:
+    """The page asking to confirm "reject all shown": the pending among the candidates it names, and the form that
+    rejects them. Opening it changes nothing; without a session it is the sign-in form, back to the queue."""
+    context = context_of(request)
+    filters = posted_filter(request.query.get("filters", "")).query_string()
+    signed_in = await current_session(request)
+    if signed_in is None:
+        return signin_page(request, filters=filters)
+    ids = parse_id_list(request.query.get("ids", ""))
+    if ids is None:
+        given = quoted(request.query.get("ids", ""))
+        message = f"The address must list up to {MAX_BATCH} candidate numbers, not {given}."
+        return refuse(request, 400, "Bad request", message, review_address(filters))
+
+    def load() -> list[Candidate]:
+        with context.database.reading() as session:
+            found = [c for c in (session.get(Candidate, i) for i in ids) if c is not None and c.status == PENDING]
+            session.expunge_all()
+            return found
+
+    candidates = await asyncio.to_thread(load)
+    return render(
+        request,
+        "reject_confirm.html",
+        candidates=candidates,
+        ids=",".join(str(candidate.id) for candidate in candidates),
+        csrf=csrf_token(context.secret_key, signed_in[0]),
+        filters=filters,
+    )
 
 
 def decided_by(context: WebContext, candidate_id: int, actor: Actor, action: str, section: str | None = None) -> bool:
