@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from digest.storage.db import alembic_config, create_database_engine
 from digest.weekly.ledger import week_state
@@ -191,3 +192,43 @@ def test_an_edition_refused_before_the_upgrade_keeps_whom_it_owes_30_days_from_i
     ], rows
     refused_at = rows[0][3] if isinstance(rows[0][3], datetime) else datetime.fromisoformat(str(rows[0][3]))
     assert abs(refused_at.replace(tzinfo=UTC) - before) < timedelta(minutes=5), rows
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_edition_done_with_before_the_upgrade_keeps_whom_it_owes_30_days_from_when_it_was(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> None:
+    """A database at 0033 with an edition given up and one refused for good, each owing bob: the 30 days his address
+    is kept for a send by hand run from when each was, as before the upgrade (0034 keeps when they began in a column
+    of its own); a failed edition's retries owe him as they did, kept no days."""
+    given_up_at, refused_at = NOW - timedelta(days=3), NOW - timedelta(days=12)
+    with contextlib.ExitStack() as stack:
+        if backend == "postgresql":
+            url = database_at("0033", stack.enter_context(request.getfixturevalue("postgres_server").fresh_database()))
+        else:
+            url = database_at("0033", tmp_path / "digest.sqlite3")
+        engine = create_database_engine(url)
+        try:
+            with engine.begin() as connection:
+                insert = text(
+                    "INSERT INTO weekly_digests (week, edition, status, attempts, reached_count, deferred, given_up_at,"
+                    " refused_at) VALUES (:week, 'readers', :status, 1, 3, :deferred, :given_up_at, :refused_at)"
+                )
+                owed = json.dumps([GREYLISTED])
+                for week, status, given_up, refused in [
+                    ("2026-W41", "given-up", given_up_at, None),
+                    ("2026-W42", "refused", None, refused_at),
+                    ("2026-W43", "failed", None, None),
+                ]:
+                    values = {"given_up_at": given_up, "refused_at": refused}
+                    connection.execute(insert, {"week": week, "status": status, "deferred": owed, **values})
+            command.upgrade(alembic_config(engine), "head")
+            with Session(engine) as session:
+                states = [week_state(session, week) for week in ("2026-W41", "2026-W42", "2026-W43")]
+        finally:
+            engine.dispose()
+    assert [(state.status, state.deferred, state.kept_until) for state in states if state is not None] == [
+        ("given-up", (GREYLISTED,), given_up_at + timedelta(days=30)),
+        ("refused", (GREYLISTED,), refused_at + timedelta(days=30)),
+        ("failed", (GREYLISTED,), None),
+    ], states

@@ -256,3 +256,41 @@ def owed_rows(path: Path) -> list[tuple[str, str, str]]:
     with sqlite3.connect(path) as connection:
         query = "SELECT week, status, deferred FROM weekly_digests WHERE week IN ('2026-W48', '2026-W49')"
         return connection.execute(f"{query} AND edition = 'readers' ORDER BY week").fetchall()
+
+
+def test_a_given_up_edition_sent_by_hand_to_some_then_given_up_again_keeps_whom_it_owes_30_days_from_the_first(
+    tmp_path: Path,
+) -> None:
+    """Bob and Cy were greylisted until W48 was given up. A send by hand the next day reached Cy, Bob greylisted
+    still, leaving it failed; the job gave it up again the day after, and the 30 days his address is kept started
+    again then: a send by hand 31 days after the first giving up still mailed him. It says he was dropped."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = SelectiveInbox({"bob@example.org": GREYLISTED, "cy@example.org": GREYLISTED})
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+            run_weekly_job(settings, database, GIVEN_UP_AT)
+            del inbox.replies["cy@example.org"]
+            partly = send_week(
+                settings, database, IsoWeek(2026, 48), GIVEN_UP_AT + timedelta(days=1), ignore_backoff=True
+            )
+            run_weekly_job(settings, database, GIVEN_UP_AT + timedelta(days=2))
+            inbox.replies.clear()
+            before = len(inbox.envelopes)
+            asked = send_week(
+                settings, database, IsoWeek(2026, 48), GIVEN_UP_AT + timedelta(days=31), ignore_backoff=True
+            )
+        with database.reading() as session:
+            after = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert partly.status == "partly-sent", partly
+    by_hand = [envelope.rcpt_tos for envelope in inbox.envelopes[before:]]
+    assert by_hand == [], by_hand
+    assert (asked.status, asked.message) == (
+        "given-up",
+        "not sent: the addresses of the 1 reader it was given up on were dropped 30 days after it was given up; the"
+        " others have it",
+    )
+    assert after is not None and (after.status, after.deferred, after.kept_since) == ("given-up", (), GIVEN_UP_AT)

@@ -95,6 +95,7 @@ def done_with_a_day_before(
             row.given_up_at = at
         else:
             row.refused_at = at
+        row.owed_kept_from = at
 
 
 class SelectiveInbox(Inbox):

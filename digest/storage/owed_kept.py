@@ -19,10 +19,25 @@ from digest.storage.state import WeeklyDigest
 OWED_KEPT_FOR = timedelta(days=30)
 
 
+def owed_kept_start(row: WeeklyDigest) -> datetime | None:
+    """When the window of the addresses the edition owes began (its first giving up or refusal for good), whether or
+    not the job is done with it now: a send by hand of it that reached some leaves it failed, and the window stands."""
+    return as_utc(row.owed_kept_from) if row.owed_kept_from is not None else None
+
+
+def keep_owed_from(row: WeeklyDigest, now: datetime) -> datetime:
+    """Starts the window of the addresses the edition owes at `now`, unless it began already (a refusal or a giving
+    up again does not start it afresh); when it began."""
+    row.owed_kept_from = owed_kept_start(row) or as_utc(now)
+    return row.owed_kept_from
+
+
 def owed_kept_since(row: WeeklyDigest) -> datetime | None:
-    """When the job was done with the edition (given up, or refused for good): its owed addresses' window starts."""
-    since = row.given_up_at or row.refused_at
-    return as_utc(since) if since is not None else None
+    """When the window of the addresses owed by an edition the job is done with (given up, or refused for good)
+    began; None while it is not (pending, failed, sent)."""
+    if row.given_up_at is None and row.refused_at is None:
+        return None
+    return owed_kept_start(row)
 
 
 def forget_owed(row: WeeklyDigest, now: datetime) -> bool:
@@ -42,5 +57,6 @@ def forget_owed_past_keeping(session: Session, now: datetime) -> int:
     of how many editions."""
     cutoff = as_utc(now) - OWED_KEPT_FOR
     table = WeeklyDigest
-    rows = session.scalars(select(table).where(or_(table.given_up_at < cutoff, table.refused_at < cutoff)))
+    done_with = or_(table.given_up_at.is_not(None), table.refused_at.is_not(None))
+    rows = session.scalars(select(table).where(done_with, table.owed_kept_from < cutoff))
     return sum(forget_owed(row, now) for row in rows)

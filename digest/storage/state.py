@@ -83,6 +83,10 @@ class WeeklyDigest(Base):
     # OWED_KEPT_FOR after, for a send by hand (then dropped, and counted as given up on).
     given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When those 30 days began: its first giving up or refusal for good. Kept while a send by hand of it that reached
+    # some is retried (failed: neither time above is set then), so a refusal again does not start them afresh; cleared
+    # once it is sent.
+    owed_kept_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Refused for now (a 4xx reply: greylisting), or the message refused for good after some had it: owed the edition,
     # which is retried for them alone; emptied once they have it, are recipients no more, or the edition was given up
     # or refused longer ago than OWED_KEPT_FOR.

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.clock import as_utc
 from digest.storage.db import Database
-from digest.storage.owed_kept import forget_owed, owed_kept_since
+from digest.storage.owed_kept import forget_owed, keep_owed_from, owed_kept_since
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.issue import Edition
@@ -87,13 +87,13 @@ def mark_delivered(
         row.refused_count += len(delivery.refused)
         row.message_id = delivery.message_id or row.message_id
         # Owed afresh (its own retries), if at all; refused for good, whom it owes is kept OWED_KEPT_FOR from when the
-        # job was first done with it (a send by hand refused again does not start the 30 days afresh).
-        kept_since = owed_kept_since(row) or as_utc(now)
+        # job was first done with it (a send by hand refused again, or retried for some first, does not start the 30
+        # days afresh): owed_kept_from outlives the times cleared here, until the edition is sent.
         row.deferred, row.given_up_at, row.refused_at = list(delivery.deferred), None, None
         # The replies as the log said them, without the addresses (the log named them; how many is counted here).
         row.last_error = f"refused: {without_addresses(delivery.refusals)}"[:2000] if delivery.refusals else None
         if delivery.withheld:
-            row.status, row.next_attempt_at, row.refused_at = REFUSED, None, kept_since
+            row.status, row.next_attempt_at, row.refused_at = REFUSED, None, keep_owed_from(row, now)
             row.deferred = [*delivery.deferred, *delivery.withheld]
             return None
         if delivery.deferred and stopped:
@@ -103,7 +103,7 @@ def mark_delivered(
             row.status = FAILED
             row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
             return row.next_attempt_at
-        row.status, row.sent_at, row.next_attempt_at = SENT, as_utc(now), None
+        row.status, row.sent_at, row.next_attempt_at, row.owed_kept_from = SENT, as_utc(now), None, None
         return None
 
 
@@ -116,6 +116,7 @@ def mark_logged(database: Database, week: str, edition: Edition, sent_at: dateti
         if row is None:
             return False
         row.status, row.sent_at, row.next_attempt_at, row.deferred = SENT, as_utc(sent_at), None, []
+        row.owed_kept_from = None
         row.message_id = message_id or row.message_id
         row.last_error = "sent before the database's copy was made (weekly-sent.log)"
         return True
@@ -155,7 +156,7 @@ def mark_refused(database: Database, week: str, edition: Edition, error: str, no
         row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
         row.status, row.last_error, row.next_attempt_at = REFUSED, error[:2000], None
-        row.refused_at, row.given_up_at = owed_kept_since(row) or as_utc(now), None
+        row.refused_at, row.given_up_at = keep_owed_from(row, now), None
 
 
 def mark_quiet(database: Database, week: str, edition: Edition) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_, select
 from digest.clock import as_utc
 from digest.sizes import counted
 from digest.storage.db import Database
-from digest.storage.owed_kept import forget_owed_past_keeping, owed_kept_since
+from digest.storage.owed_kept import forget_owed_past_keeping, keep_owed_from, owed_kept_since
 from digest.storage.state import WeeklyDigest
 from digest.weekly import ledger
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek
@@ -102,8 +102,10 @@ def _given_up(row: WeeklyDigest, now: datetime) -> GivenUp:
     # Its record keeps counts, no reader's address in its error; whom it owes stays a while (kept_until).
     error = f"{note}; {without_addresses(row.last_error)}" if row.last_error else note
     row.status, row.next_attempt_at, row.last_error = GIVEN_UP, None, error[:2000]
+    # Given up after a send by hand of it reached some (it was failed), whom it owes is kept from its first refusal.
+    kept_from = keep_owed_from(row, now)
     row.given_up_count, row.given_up_at, row.refused_at = len(row.deferred), as_utc(now), None
-    kept_until = as_utc(now) + ledger.GIVEN_UP_KEPT_FOR if row.deferred else None
+    kept_until = kept_from + ledger.GIVEN_UP_KEPT_FOR if row.deferred else None
     reached_some = row.reached_count if row.deferred else 0
     return GivenUp(row.week, row.edition, reached_some, len(row.deferred), row.refused_count, kept_until)
 
