@@ -115,3 +115,30 @@ async def test_review_messages_a_moderator_bulk_deletes_are_posted_again_and_the
     ]
     assert footers == [f"Candidate {i}" for i in ids[1:]]
     assert not set(cleared) & set(fake.messages)
+
+
+def posted_anew(db: Database, fake: FakeDiscord, candidate_id: int) -> bool:
+    """Whether the candidate's message, as recorded, is one the channel holds (not one a moderator deleted)."""
+    return int(row(db, candidate_id).discord_message_id or 0) in fake.messages
+
+
+@pytest.mark.asyncio
+async def test_review_messages_bulk_deleted_while_the_bot_was_away_are_posted_again_when_it_starts(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Guard: the channel cleared while the service was stopped (Discord replays no event of it to a new session).
+    Catching up at the start finds the pending candidates' messages gone and posts them again, without waiting for
+    a poll; the approved one stays approved, its message not posted again."""
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:3])]
+    async with running(bot_settings, db) as bot:
+        assert (await bot.post_pending()).posted == 3
+        await fake.react(message_id(db, ids[0]), MAINTAINER, "✅")
+        await eventually(lambda: row(db, ids[0]).discord_shown_status == "approved", "approved and shown")
+    cleared = list(fake.messages)
+    await fake.delete_messages(cleared)
+    async with running(bot_settings, db, sync_interval=0.05):
+        await eventually(lambda: all(posted_anew(db, fake, i) for i in ids[1:]), "posted again")
+    assert [row(db, i).status for i in ids] == ["approved", "pending", "pending"]
+    footers = [body["embeds"][0]["footer"]["text"].split(" ·")[0] for body in map(fake.shown, fake.messages)]
+    assert footers == [f"Candidate {i}" for i in ids[1:]]
+    assert not set(cleared) & set(fake.messages) and row(db, ids[0]).discord_message_id is None
