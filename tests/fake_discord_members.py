@@ -1,5 +1,6 @@
-"""What members and server admins do in the fake Discord: reactions made and taken back, messages, roles and the
-channel deleted, permissions changed, the bot removed and invited back; each sent as Discord's gateway event."""
+"""What members and server admins do in the fake Discord: reactions made and taken back, messages (one or many at
+once), roles and the channel deleted, permissions changed, the bot removed and invited back; each sent as Discord's
+gateway event."""
 
 from __future__ import annotations
 
@@ -133,6 +134,17 @@ class MembersMixin:
         self.super_reactions = {key: users for key, users in self.super_reactions.items() if key[0] != message_id}
         payload = {"id": str(message_id), "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID)}
         await self._dispatch("MESSAGE_DELETE", payload)
+
+    async def delete_messages(self, message_ids: list[int]) -> None:
+        """A moderator clearing the channel (Discord's bulk delete, up to 100 messages at once): one MESSAGE_DELETE_BULK
+        event naming them all, as Discord sends it (ids, channel_id, guild_id); no MESSAGE_DELETE for each."""
+        gone = set(message_ids)
+        for message_id in gone:
+            self.messages.pop(message_id, None)
+        self.reactions = {key: users for key, users in self.reactions.items() if key[0] not in gone}
+        self.super_reactions = {key: users for key, users in self.super_reactions.items() if key[0] not in gone}
+        payload = {"ids": [str(i) for i in message_ids], "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID)}
+        await self._dispatch("MESSAGE_DELETE_BULK", payload)
 
     def _reaction_event(
         self, message_id: int, member: FakeMember, emoji: str, add: bool, burst: bool = False

@@ -1,5 +1,6 @@
-"""What moderators do to the review channel and the bot answers: a candidate's embed removed from its message. The real
-discord.py client against the fake Discord on 127.0.0.1 and a real SQLite file."""
+"""What moderators do to the review channel and the bot answers: a candidate's embed removed from its message, the
+channel cleared in one bulk delete. The real discord.py client against the fake Discord on 127.0.0.1 and a real
+SQLite file."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import pytest
 
 from digest.config import Settings
 from digest.storage.db import Database
-from tests.discord_bot import discord_health, eventually, posted_candidate, rounds, row, running
+from tests.discord_bot import discord_health, eventually, message_id, posted_candidate, rounds, row, running
+from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
 
 
@@ -84,3 +86,59 @@ async def test_an_embed_put_back_keeps_the_note_the_message_showed(
         first_line = fake.shown(mid)["embeds"][0]["description"].splitlines()[0]
     assert first_line.startswith("⚠️ Couldn't approve") and first_line.endswith("react with a section emoji")
     assert row(db, candidate_id).status == "pending"
+
+
+@pytest.mark.asyncio
+async def test_review_messages_a_moderator_bulk_deletes_are_posted_again_and_the_decided_one_not(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A moderator clearing the review channel deletes the bot's messages in one bulk delete (one MESSAGE_DELETE_BULK
+    event, no MESSAGE_DELETE for each). The pending candidates stay pending and come back to the channel at the next
+    posting run, as a single deleted message does (the channel is where maintainers review); the one already approved
+    stays approved and is not posted again; the waiting notice comes back too."""
+    scores = [0.9, 0.8, 0.7, 0.6]
+    ids = [insert_candidate(db, paper, score=score) for paper, score in zip(real_papers(), scores, strict=False)]
+    async with running(bot_settings, db) as bot:
+        assert (await bot.post_pending()).posted == 3  # the cap: the fourth waits on the review page
+        approved, *pending = ids[:3]
+        await fake.react(message_id(db, approved), MAINTAINER, "✅")
+        await eventually(lambda: row(db, approved).discord_shown_status == "approved", "approved and shown")
+        cleared = list(fake.messages)
+        assert len(cleared) == 4  # three candidates and the notice that one more waits
+        await fake.delete_messages(cleared)
+        await eventually(lambda: all(row(db, i).discord_state == "repost" for i in pending), "marked for repost")
+        report = await bot.post_pending()
+    assert (report.posted, report.waiting) == (3, 0)
+    assert [row(db, i).status for i in ids] == ["approved", "pending", "pending", "pending"]
+    footers = [
+        body["embeds"][0]["footer"]["text"].split(" ·")[0] for body in map(fake.shown, fake.messages) if body["embeds"]
+    ]
+    assert footers == [f"Candidate {i}" for i in ids[1:]]
+    assert not set(cleared) & set(fake.messages)
+
+
+def posted_anew(db: Database, fake: FakeDiscord, candidate_id: int) -> bool:
+    """Whether the candidate's message, as recorded, is one the channel holds (not one a moderator deleted)."""
+    return int(row(db, candidate_id).discord_message_id or 0) in fake.messages
+
+
+@pytest.mark.asyncio
+async def test_review_messages_bulk_deleted_while_the_bot_was_away_are_posted_again_when_it_starts(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Guard: the channel cleared while the service was stopped (Discord replays no event of it to a new session).
+    Catching up at the start finds the pending candidates' messages gone and posts them again, without waiting for
+    a poll; the approved one stays approved, its message not posted again."""
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:3])]
+    async with running(bot_settings, db) as bot:
+        assert (await bot.post_pending()).posted == 3
+        await fake.react(message_id(db, ids[0]), MAINTAINER, "✅")
+        await eventually(lambda: row(db, ids[0]).discord_shown_status == "approved", "approved and shown")
+    cleared = list(fake.messages)
+    await fake.delete_messages(cleared)
+    async with running(bot_settings, db, sync_interval=0.05):
+        await eventually(lambda: all(posted_anew(db, fake, i) for i in ids[1:]), "posted again")
+    assert [row(db, i).status for i in ids] == ["approved", "pending", "pending"]
+    footers = [body["embeds"][0]["footer"]["text"].split(" ·")[0] for body in map(fake.shown, fake.messages)]
+    assert footers == [f"Candidate {i}" for i in ids[1:]]
+    assert not set(cleared) & set(fake.messages) and row(db, ids[0]).discord_message_id is None

@@ -8,9 +8,9 @@ import pytest
 
 from digest.config import Settings
 from digest.storage.db import Database
-from tests.discord_bot import row, running
+from tests.discord_bot import eventually, row, running
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import FakeDiscord, utf16_units
+from tests.fake_discord import MAINTAINER, FakeDiscord, utf16_units
 
 UNESCAPED_MARKUP = re.compile(r"(?<!\\)(\\\\)*[*_~`|>\[\]()<#]|(?<!\\)(\\\\)*\\$")
 BOLD_A = "\U0001d400"  # 𝐀, MATHEMATICAL BOLD CAPITAL A: one Python character, two UTF-16 code units
@@ -81,3 +81,31 @@ async def test_a_title_ending_in_a_backslash_or_an_unclosed_spoiler_or_bold_show
     assert all(re.sub(r"\\(.)", r"\1", embed["title"]) == title for embed, title in zip(embeds, titles, strict=True))
     assert all(UNESCAPED_MARKUP.search(embed["title"]) is None for embed in embeds)
     assert all(embed["description"].endswith("ends \\\\") for embed in embeds)
+
+
+MENTION = re.compile(r"@(everyone|here)|<@[&!]?\d+>", re.IGNORECASE)  # what Discord renders as a mention
+
+
+@pytest.mark.asyncio
+async def test_a_hostile_title_and_authors_ping_nobody_and_link_nowhere_posted_and_decided(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Guard, through the real client: a title of 300 characters holding @everyone, a role's and a member's mention
+    (one split by a zero-width space) and a Markdown link to javascript:, and authors saying @here and linking
+    elsewhere. Neither the message posted nor the one edited when ann rejects it mentions anyone or shows a link."""
+    role, member = "<@&700000000000000005>", "<@800000000000000001>"
+    title = f"@everyone {role} {member} [x](javascript:alert(1)) @every\u200bone " + "Steering " * 30
+    authors = ["@here", "[Ann](https://evil.example)"]
+    async with running(bot_settings, db) as bot:
+        candidate_id = insert_candidate(db, {**real_papers()[0], "title": title}, authors=authors)
+        assert (await bot.post_pending()).posted == 1
+        mid = int(row(db, candidate_id).discord_message_id or 0)
+        await fake.react(mid, MAINTAINER, "❌")
+        await eventually(lambda: "Rejected by ann" in fake.shown(mid)["embeds"][0]["description"], "rejected")
+    assert fake.posted()[0]["allowed_mentions"] == {"parse": []}
+    for embed in (fake.posted()[0]["embeds"][0], fake.shown(mid)["embeds"][0]):
+        assert utf16_units(embed["title"]) <= 256 and embed["title"].endswith("…")
+        fields = {f["name"]: f["value"] for f in embed["fields"]}
+        for shown in (embed["title"], fields["Authors"]):
+            assert not MENTION.search(shown) and not UNESCAPED_MARKUP.search(shown), shown
+        assert embed["url"] == f"https://arxiv.org/abs/{real_papers()[0]['arxiv_id']}"
