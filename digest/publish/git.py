@@ -78,13 +78,14 @@ class GitClone:
                 log.warning("publish: %s", unsent)
         return (network_environment if network else git_environment)(self.folder, self.settings, self.url)
 
-    def redact(self, text: str) -> str:
-        """One line of git's output without a credential (a token, a URL's user) or a remote's terminal controls."""
+    def redact(self, text: str, limit: int = 400) -> str:
+        """One line of git's output (or a line holding it) without a credential (a token, a URL's user) or a remote's
+        terminal controls, cut to `limit` characters."""
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token:
             text = text.replace(token, "***")
             text = text.replace(base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii"), "***")
-        return one_line(_URL_USER.sub("", text))[:400]
+        return one_line(_URL_USER.sub("", text))[:limit]
 
     def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         command, network = ["git", "-C", str(self.folder), *args], over_network(git_command(args))
