@@ -41,6 +41,7 @@ from digest.publish.results import PUBLISHED as PUBLISHED
 from digest.publish.results import UNCHANGED as UNCHANGED
 from digest.publish.results import Merged as Merged
 from digest.publish.results import PublishResult as PublishResult
+from digest.publish.retrying import tried_again
 from digest.publish.rules import (
     Decided,
     changes,
@@ -135,7 +136,8 @@ class Publisher:
             if not dry_run:
                 health.report("publish", True, f"{result.message}")
             return result
-        return self._failed(FAILED, f"the push was rejected {PUSH_ATTEMPTS} times in a row; trying later", (), dry_run)
+        line = f"the push was rejected {PUSH_ATTEMPTS} times in a row; {tried_again(self.git.by_hand)}"
+        return self._failed(FAILED, line, (), dry_run)
 
     def _failed(
         self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool, *, held: bool = False
