@@ -4,6 +4,7 @@ repository moved away and back, and a fresh data folder for the typo."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,8 @@ def test_a_local_repository_away_for_a_while_holds_publishing_not_every_command(
     said = capsys.readouterr().err
     # Run by hand, nothing tries it again but the service, if one runs: the line says what to do, not "the back-off".
     assert f"{remote.bare} is not on this machine" in said and "back-off until it is back" not in said, said
-    assert "run `digest publish` again once it is back" in said, said
+    # ... the same command (it was the bare `digest publish`, which from elsewhere acts on another data folder).
+    assert f"run `{shlex.join(['digest', *options, 'publish'])}` again once it is back" in said, said
     assert main([*options, "publish", "--status"]) == 0
     assert "pending decisions: 1" in capsys.readouterr().out
     # `config check` passed without a word: a warning (the path is known good), one line naming it.

@@ -7,12 +7,14 @@ in _remote, papers moved or listed twice in _moves.
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from digest.cli import main
 from digest.config import Settings
 from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED
 from digest.publish.store import read_status
@@ -85,7 +87,10 @@ def test_when_both_sides_edited_the_same_lines_following_the_message_unblocks_pu
     tmp_path: Path, remote: Remote, st: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The list here holds an edit of its own (brought in with `digest list import`) where upstream has another:
-    publishing stops and says to import the upstream file and approve again; done back to back, that works."""
+    publishing stops and says to import the upstream file and approve again; done back to back, that works. The
+    import it printed was the bare `digest list import`, which run from cron's mail or by hand acts on the default
+    data folder, not the service's: it now prints the service's own settings file and data folder, and run as
+    printed (the upstream file added) it imports into the service's database."""
     for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -99,10 +104,14 @@ def test_when_both_sides_edited_the_same_lines_following_the_message_unblocks_pu
     assert cli(tmp_path, "list", "import", str(local)) == 0
     remote.push_edit(NEIGHBOUR_OLD, NEIGHBOUR_NEW)
     blocked = publisher.publish()
-    assert blocked.outcome == BLOCKED and "digest list import" in blocked.message, blocked.message
+    assert blocked.outcome == BLOCKED, blocked.message
+    printed = printed_command(blocked.message, "list import")
+    assert printed[:5] == ["digest", "--config", str(st.config_path), "--data-dir", str(st.data_dir)], printed
     upstream = tmp_path / "upstream.md"
     upstream.write_text(remote.readme(), encoding="utf-8")
-    assert cli(tmp_path, "list", "import", str(upstream)) == 0
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # run from another folder, as cron's mail is read
+    assert main([*printed[1:], str(upstream)]) == 0
     assert cli(tmp_path, "approve", arxiv_id) == 0
     after = publisher.publish()
     assert after.outcome == PUBLISHED, after.message
@@ -154,7 +163,20 @@ def test_an_approval_into_a_section_deleted_upstream_says_what_to_do(
     assert blocked.outcome == BLOCKED, blocked.message
     assert "holds edits of its own" not in blocked.message, blocked.message
     said = f"{arxiv_id} was approved into Sparse Autoencoder, a section README.md there no longer has"
-    assert said in blocked.message and "digest approve" in blocked.message, blocked.message
+    assert said in blocked.message, blocked.message
+    # The command it printed names the service's settings file and data folder (it was the bare `digest approve`):
+    # run as printed, a section of the file there given for NAME, it approves there and publishing goes on.
+    printed = printed_command(blocked.message, "approve")
+    assert printed[-2:] == ["--section", "NAME"], printed
+    assert main([*printed[1:-1], "Probing"]) == 0
+    assert publisher.publish().outcome == PUBLISHED
+    assert arxiv_id in remote.readme().split("Probing\n", 1)[1], "approved again into Probing as printed"
+
+
+def printed_command(message: str, words: str) -> list[str]:
+    """The `digest ... WORDS ...` command a line prints between backticks, as a shell splits it."""
+    (command,) = [c for c in message.split("`")[1::2] if c.startswith("digest ") and f" {words}" in c]
+    return shlex.split(command)
 
 
 # 10 -----------------------------------------------------------------------------------------------------------------

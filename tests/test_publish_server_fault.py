@@ -5,11 +5,13 @@ repository's proc-receive hook answers for its branch as the forge's server woul
 from __future__ import annotations
 
 import asyncio
+import shlex
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from digest.cli import main
 from digest.publish import rules
 from digest.publish import runner as runner_module
 from digest.publish.publisher import FAILED, Publisher
@@ -79,6 +81,33 @@ def test_a_fault_on_the_forges_side_is_said_as_such_not_as_a_refusal(tmp_path: P
         assert len(read_status(database, settings.templates_dir).pending) == 1
     finally:
         database.dispose()
+
+
+def test_digest_publish_run_by_hand_says_to_run_it_again_not_that_it_is_tried_later(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest publish` run by hand against a forge failing on its side said "trying again later", a retry only the
+    service makes: nothing ran it again. It now says to run the same command again later (its settings file and data
+    folder), and run as printed once the forge recovers, that publishes the approval."""
+    remote = make_remote(tmp_path)
+    failing_server(remote, "Internal Server Error")
+    settings = make_settings(tmp_path / "data", publish_config(remote.url))
+    options = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir)]
+    database = open_service_database(settings)
+    try:
+        paper = real_papers()[0]
+        Reviewer(database, settings, clock=lambda: NOW).decide(insert_candidate(database, paper), "approve", ANN)
+    finally:
+        database.dispose()
+    capsys.readouterr()
+    assert main([*options, "publish"]) == 1
+    said = capsys.readouterr().err
+    assert "Internal Server Error" in said and "trying again later" not in said, said
+    again = shlex.join(["digest", *options, "publish"])
+    assert f"run `{again}` again later (a running service tries again by itself" in said, said
+    healed(remote)
+    assert main(shlex.split(again)[1:]) == 0
+    assert str(paper["arxiv_id"]) in remote.readme()
 
 
 @pytest.mark.asyncio

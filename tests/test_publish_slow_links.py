@@ -91,7 +91,7 @@ def test_a_fetch_past_the_ceiling_names_it_as_a_person_would(tmp_path: Path, mon
     assert outcome == FAILED
     assert message == (
         f"git fetch with {url} was still running after 2 seconds, the longest one may take (data kept coming, too "
-        "slowly); trying later"
+        "slowly); trying again later"
     ), message
 
 

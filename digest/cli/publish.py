@@ -60,6 +60,7 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
         context.reading_only = True  # a read-only or full data folder still shows where publishing stands
         return print_status(context)
     from digest.cli.logs import setup_logging
+    from digest.config.invocation import same_invocation
     from digest.publish.pull_publisher import publisher_for
     from digest.publish.results import BLOCKED, FAILED
 
@@ -68,7 +69,7 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
     setup_logging(context.settings.log_level, context.settings.log_format, outcome_printed=True)
     database, scratch = _database_for(args.dry_run, context)
     publisher = publisher_for(database, context.settings)
-    publisher.git.by_hand = True  # a failure here is not tried again: its line says what to do instead
+    publisher.git.by_hand = same_invocation(context.settings, "publish")  # not tried again: its line says to run it
     try:
         with _signals_as_ctrl_c():
             result = publisher.publish(dry_run=args.dry_run, accept_upstream=args.accept_upstream)
@@ -108,13 +109,14 @@ def _database_for(dry_run: bool, context: Context) -> tuple[Database, bool]:
 
 
 def print_status(context: Context) -> int:
+    from digest.config.invocation import same_invocation
     from digest.config.publish import away_line
     from digest.publish.store import read_status
 
     publish = context.settings.publish
     status = read_status(context.database, context.settings.templates_dir)
     print(f"repository: {publish.repository} ({publish.branch}:{publish.path}, {publish.mode} mode)")
-    away = away_line(publish.repository, by_hand=True)
+    away = away_line(publish.repository, by_hand=same_invocation(context.settings, "publish"))
     if away:
         print(f"unreachable now: {away}")
     if status.published_commit and status.published_at:

@@ -208,14 +208,14 @@ def _followed(clone: Path, repository: str) -> bool:
     return done.returncode == 0 and done.stdout.decode("utf-8", "replace").strip() == repository
 
 
-def away_line(repository: str | None, *, by_hand: bool = False) -> str | None:
+def away_line(repository: str | None, *, by_hand: str = "") -> str | None:
     """One line for a repository given as a path on this machine that is not there now; None for any other. What
-    happens next: the service tries again with its back-off; a command run `by_hand` is not tried again."""
+    happens next: the service tries again with its back-off; a command run `by_hand` (this command) is not."""
     away = _away(repository)
     if away is None:
         return None
     then = (
-        "run `digest publish` again once it is back (a running service tries again by itself, with its back-off)"
+        f"run `{by_hand}` again once it is back (a running service tries again by itself, with its back-off)"
         if by_hand
         else "publishing is tried again with the back-off until it is back"
     )

@@ -14,12 +14,17 @@ import subprocess
 from pathlib import Path
 
 from digest.config import PublishSettings
+from digest.config.publish import away_line
 from digest.config.publish import clone_folder as clone_folder
 from digest.publish.clone_repair import cleared_stale_lock, keep_hand_work, repair_if_damaged
 from digest.publish.git_environment import git_environment, identity_options, network_environment, unsent_key_warning
+from digest.publish.git_errors import GitError as GitError
+from digest.publish.git_errors import PushRefusedError as PushRefusedError
+from digest.publish.git_errors import PushRejectedError as PushRejectedError
 from digest.publish.git_process import GitProcesses, StoppedError, over_network, over_time_limit, time_limit
 from digest.publish.git_said import reason
 from digest.publish.git_version import git_version_problem
+from digest.publish.retrying import tried_again
 from digest.publish.rules import git_command, refused_push_line, renamed_in
 from digest.text import one_line
 
@@ -43,18 +48,6 @@ def ssh_key_warning(data_dir: Path, publish: PublishSettings) -> str | None:
     return unsent_key_warning(clone_folder(data_dir), publish) if publish.enabled else None
 
 
-class GitError(Exception):
-    """A git command failed (network, authentication, a missing repository); one line, with no secret in it."""
-
-
-class PushRejectedError(GitError):
-    """The remote refused the push because someone pushed first (not a fast-forward)."""
-
-
-class PushRefusedError(GitError):
-    """The remote refused the push for a reason of its own (a protected branch, a hook): trying again won't help."""
-
-
 class GitClone:
     """One working clone in `folder`, tracking `settings.branch` of `settings.repository`."""
 
@@ -67,7 +60,7 @@ class GitClone:
         self.remote_ref = f"refs/remotes/origin/{settings.branch}"
         self.processes = GitProcesses()
         self.ssh_checked = False  # whether the first fetch or push said what ssh command the key cannot go to
-        self.by_hand = False  # run by `digest publish`, not the service: a failure is not tried again (git_said)
+        self.by_hand = ""  # the command that ran it by hand (`digest publish`), not the service: nothing tries again
 
     # -- the child process -------------------------------------------------------------------------------------------
     def _environment(self, network: bool = False) -> dict[str, str]:
@@ -78,20 +71,21 @@ class GitClone:
                 log.warning("publish: %s", unsent)
         return (network_environment if network else git_environment)(self.folder, self.settings, self.url)
 
-    def redact(self, text: str) -> str:
-        """One line of git's output without a credential (a token, a URL's user) or a remote's terminal controls."""
+    def redact(self, text: str, limit: int = 400) -> str:
+        """One line of git's output (or a line holding it) without a credential (a token, a URL's user) or a remote's
+        terminal controls, cut to `limit` characters."""
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token:
             text = text.replace(token, "***")
             text = text.replace(base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii"), "***")
-        return one_line(_URL_USER.sub("", text))[:400]
+        return one_line(_URL_USER.sub("", text))[:limit]
 
     def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         command, network = ["git", "-C", str(self.folder), *args], over_network(git_command(args))
         try:
             done = self.processes.run(command, stdin, self._environment(network), network)
         except subprocess.TimeoutExpired:
-            raise GitError(over_time_limit(git_command(args), network, self.redact(self.url))) from None
+            raise GitError(over_time_limit(git_command(args), network, self.redact(self.url), self.by_hand)) from None
         except StoppedError:
             raise GitError(
                 f"git {git_command(args)} was ended: the service is stopping; trying again at start"
@@ -114,7 +108,8 @@ class GitClone:
         """Git's own reason and what to do (git_said.reason), one line without a secret."""
         said = (done.stderr or done.stdout).decode("utf-8", "replace")
         said = reason(said, self.settings, self.url, self.folder, by_hand=self.by_hand)
-        return self.redact(said) or f"exit status {done.returncode}"
+        limit = 2000 if away_line(self.url) else 400  # git's words are cut; the away line's command never
+        return self.redact(said, limit) or f"exit status {done.returncode}"
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:
@@ -266,13 +261,13 @@ class GitClone:
         busy = [line for line in (*refused, *stderr.splitlines()) if _REF_BUSY.search(line)]
         if refused and busy:  # the branch locked there at that moment (another push): tried again with the back-off
             said = self.redact(busy[-1].removeprefix("remote:").strip())[:200]
-            raise GitError(f"{self.redact(self.url)} could not update {branch} just then ({said}); trying again later")
+            then = tried_again(self.by_hand)
+            raise GitError(f"{self.redact(self.url)} could not update {branch} just then ({said}); {then}")
         faults = [line for line in refused if _SERVER_FAULT.search(line)]
         if faults:
             said = self.redact(one_line(" ".join(faults[0].split("\t")[2:])))[:120]
-            raise GitError(
-                f"{self.redact(self.url)} failed on its side taking the push to {branch} ({said}); trying again later"
-            )
+            then = tried_again(self.by_hand)
+            raise GitError(f"{self.redact(self.url)} failed on its side taking the push to {branch} ({said}); {then}")
         if refused:  # a hook or a protected branch: trying again changes nothing
             url, mode = self.redact(self.url), self.settings.mode
             raise PushRefusedError(refused_push_line(url, branch, refused[0], stderr, mode))

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import threading
 
+from digest.publish.retrying import tried_again
 from digest.sizes import shown_duration
 
 LOCAL_SECONDS = 120.0  # a command on the clone alone (commit, checkout, rev-parse); also what makes a lock stale
@@ -34,16 +35,19 @@ def time_limit(network: bool) -> float:
     return NETWORK_SECONDS if network else LOCAL_SECONDS
 
 
-def over_time_limit(command: str, network: bool, remote: str) -> str:
+def over_time_limit(command: str, network: bool, remote: str, by_hand: str = "") -> str:
     """The line for git `command` given up at its time limit: a network one moved all along (a stall ends it sooner),
-    too slowly for its ceiling; one on the clone alone hung on the machine itself."""
+    too slowly for its ceiling; one on the clone alone hung on the machine itself. `by_hand`: retrying.tried_again's."""
     limit = shown_duration(time_limit(network))
     if network:
         return (
             f"git {command} with {remote} was still running after {limit}, the longest one may take (data kept "
-            "coming, too slowly); trying later"
+            f"coming, too slowly); {tried_again(by_hand)}"
         )
-    return f"git {command} in the service's clone was still running after {limit} (a slow or full disk?); trying later"
+    return (
+        f"git {command} in the service's clone was still running after {limit} (a slow or full disk?); "
+        f"{tried_again(by_hand)}"
+    )
 
 
 def stall_environment() -> dict[str, str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.config.publish import away_line
+from digest.publish.retrying import tried_again
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID
 from digest.sizes import counted, shown_duration
 
@@ -19,11 +20,11 @@ _TOO_SLOW = re.compile(r"Less than (\d+) bytes/sec transferred the last (\d+) se
 _SSH_UNANSWERED = re.compile(r"Timeout, server \S+ not responding")
 
 
-def reason(text: str, settings: PublishSettings, url: str, folder: Path, *, by_hand: bool = False) -> str:
+def reason(text: str, settings: PublishSettings, url: str, folder: Path, *, by_hand: str = "") -> str:
     """Git's own reason from its output `text`: its fatal or error lines, what the remote or ssh said, else its last
     lines; a refused login says so and which setting to check (git's own line is about a prompt it may not show).
     Not yet redacted. A repository on this machine that is not there now says so, whatever git said of it, and what
-    happens next (`by_hand`: a hand-run `digest publish`, which nothing tries again)."""
+    happens next (`by_hand`: the command of a hand-run publish, which nothing tries again)."""
     away = away_line(url, by_hand=by_hand)
     if away:
         return away
@@ -37,7 +38,7 @@ def reason(text: str, settings: PublishSettings, url: str, folder: Path, *, by_h
             if slow
             else "ssh: the server stopped answering"
         )
-        return f"the connection to the repository stalled ({within}); trying again later"
+        return f"the connection to the repository stalled ({within}); {tried_again(by_hand)}"
     if LOGIN_REFUSED.search(text):
         said = [line for line in said if line.startswith("remote:")] + [login_advice(settings, url)]
     elif "detected dubious ownership" in text:  # git's own advice (safe.directory) would trust another's clone

@@ -20,6 +20,7 @@ from digest import health
 from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.config import Settings
+from digest.publish.combine import combined
 from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError, clone_folder
 from digest.publish.history import (
     PublishBlockedError,
@@ -33,7 +34,6 @@ from digest.publish.history import (
     put_back_lines,
     synced_commit,
 )
-from digest.publish.replay import conflict_line, replayed
 from digest.publish.results import BLOCKED as BLOCKED
 from digest.publish.results import BUSY as BUSY
 from digest.publish.results import FAILED as FAILED
@@ -41,12 +41,11 @@ from digest.publish.results import PUBLISHED as PUBLISHED
 from digest.publish.results import UNCHANGED as UNCHANGED
 from digest.publish.results import Merged as Merged
 from digest.publish.results import PublishResult as PublishResult
+from digest.publish.retrying import tried_again
 from digest.publish.rules import (
     Decided,
     changes,
     commit_message,
-    doubles_entries,
-    sections_left,
     unified_diff,
     with_trailer,
 )
@@ -65,6 +64,7 @@ from digest.vocab import OUTCOME_LINE
 log = logging.getLogger("digest.publish")
 
 PUSH_ATTEMPTS = 4
+FAILURE_LINE_LIMIT = 2000  # room for what to do at the end: a command naming the settings file and data folder
 
 
 class Publisher:
@@ -136,12 +136,13 @@ class Publisher:
             if not dry_run:
                 health.report("publish", True, f"{result.message}")
             return result
-        return self._failed(FAILED, f"the push was rejected {PUSH_ATTEMPTS} times in a row; trying later", (), dry_run)
+        line = f"the push was rejected {PUSH_ATTEMPTS} times in a row; {tried_again(self.git.by_hand)}"
+        return self._failed(FAILED, line, (), dry_run)
 
     def _failed(
         self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool, *, held: bool = False
     ) -> PublishResult:
-        line = self.git.redact(line)
+        line = self.git.redact(line, limit=FAILURE_LINE_LIMIT)  # git's words in it were cut already: its own kept whole
         if not dry_run:
             try:
                 failures = record_failure(self.database, self.settings.templates_dir, line, self.clock())
@@ -257,27 +258,7 @@ class Publisher:
         return decoded(data, self.source)
 
     def _combine(self, session: Session, ours: str, base: str, theirs: str, decided: list[Decided]) -> str:
-        if ours == base:
-            return theirs
-        text, conflicts = self.git.merge(ours, base, theirs)
-        doubled = not conflicts and doubles_entries(text, ours, theirs)  # a paper listed upstream and approved here
-        if not conflicts and not doubled:
-            return text
-        # The lines met; the decisions may not. Made again on the upstream file, they give what the database holds
-        # (a maintainer brought that file in by hand), or, when they alone made the database differ from the base,
-        # the upstream file with them: nothing of either side is lost (an approval leaves a paper listed as is).
-        now, templates, left = self.clock(), self.settings.templates_dir, sections_left(base, ours)
-        on_theirs, stuck = replayed(session, theirs, decided, templates, now, self.settings.publish.path, left)
-        made = on_theirs is not None and on_theirs != ours  # else nothing to check it against
-        on_base = replayed(session, base, decided, templates, now, left=left)[0] if made else None
-        if on_theirs is not None and ours in (on_theirs, on_base):
-            log.info(
-                "publish: the upstream edits and %s met; made again on them", counted(len(decided), "pending decision")
-            )
-            return on_theirs
-        if doubled and not stuck:  # the list here holds edits of its own: the merge, as before, rather than a stop
-            return text
-        raise PublishBlockedError(conflict_line(self.source, conflicts, stuck))
+        return combined(self.git, session, (ours, base, theirs), decided, self.settings, self.clock())
 
     def _import(self, session: Session, text: str, head: str | None, *, said: list[str] | None = None) -> str:
         source, accepting = f"{self.source}@{(head or '')[:12]}", self.accepting_removals

@@ -8,7 +8,7 @@ is rolled back: only the rendered text comes out, or why a decision cannot be ma
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.awesome.parse import ListFormatError
+from digest.config.invocation import digest_command
 from digest.publish.rules import Decided, one_line
 from digest.review.applying import add_candidate_entry
 from digest.sizes import counted
@@ -33,12 +34,14 @@ def replayed(
     now: datetime,
     path: str = "the file",
     left: Mapping[str, set[str]] | None = None,
+    command: Callable[..., str] = digest_command,
 ) -> tuple[str | None, str]:
     """`text` as the list with the pending decisions made on it; else None and, when a decision cannot be made again
     there, why and what to do, in one clause naming the paper (`path`: the list file's name in the repository). A
     removal of a paper whose entry `text` holds, or an approval into a section it lacks, stays for a maintainer.
     `left`: per arXiv ID, the sections the decisions took the paper out of (rules.sections_left): an approval of such
-    a paper moved it, and moves its entry in `text` as written there (a maintainer's edits in it kept)."""
+    a paper moved it, and moves its entry in `text` as written there (a maintainer's edits in it kept). `command`: the
+    `digest` command of the given words that a maintainer would run (the service's settings file and data folder)."""
     savepoint = session.begin_nested()
     try:
         liststore.import_markdown(session, text.encode("utf-8"), source="publish replay", now=now)
@@ -61,10 +64,10 @@ def replayed(
             if liststore.resolve_section(session, section) is None:
                 return None, (
                     f"{item.arxiv_id} was approved into {one_line(section, 80)}, a section {path} there no longer "
-                    f"has: approve it again into one of its sections (`digest approve {item.arxiv_id} --section "
-                    "NAME`)"
+                    f"has: approve it again into one of its sections (`{_approve(command, item.arxiv_id)}`)"
                 )
-            moved, stuck = _moved_entry(session, candidate, section, (left or {}).get(item.arxiv_id, set()), now)
+            gone = (left or {}).get(item.arxiv_id, set())
+            moved, stuck = _moved_entry(session, candidate, section, gone, now, _approve(command, item.arxiv_id))
             if stuck:
                 return None, f"{item.arxiv_id} was moved here into {one_line(section, 80)}, and {path} there {stuck}"
             add_candidate_entry(session, candidate, section, now, templates_dir, moved)
@@ -75,8 +78,12 @@ def replayed(
         savepoint.rollback()
 
 
+def _approve(command: Callable[..., str], arxiv_id: str) -> str:
+    return command("approve", arxiv_id, "--section", "NAME")
+
+
 def _moved_entry(
-    session: Session, candidate: Candidate, section: str, left: set[str], now: datetime
+    session: Session, candidate: Candidate, section: str, left: set[str], now: datetime, approve: str
 ) -> tuple[liststore.WrittenEntry | None, str]:
     """A move made again: the paper's entry taken out of the section it left (`left`, by name) as the list there
     holds it, to be written so into `section`; None when it is not a move, or there is nothing to take out (the list
@@ -97,7 +104,7 @@ def _moved_entry(
         where = ", ".join(one_line(label, 80) for _, label in holding)
         return None, (
             f"lists it in {where}: move its entry into {one_line(section, 80)} there by hand (or approve it again "
-            f"into one of those: `digest approve {candidate.arxiv_id} --section NAME`), and publishing goes on"
+            f"into one of those: `{approve}`), and publishing goes on"
         )
     found, label = named[0]
     entry = next(e for e in found.entries if e.paper_id in ids)
@@ -106,8 +113,9 @@ def _moved_entry(
     return written, ""
 
 
-def conflict_line(source: str, conflicts: int, stuck: str) -> str:
-    """Why an upstream edit and the pending decisions cannot be merged, and what to do, in one line."""
+def conflict_line(source: str, conflicts: int, stuck: str, list_import: str) -> str:
+    """Why an upstream edit and the pending decisions cannot be merged, and what to do, in one line (`list_import`:
+    the `digest list import` command a maintainer would run)."""
     if stuck and not conflicts:  # no line met: each side moved a paper into a section of its own
         return f"an edit upstream in {source} and a pending change both moved a paper: {stuck}"
     changes = counted(conflicts, "pending change")
@@ -115,6 +123,6 @@ def conflict_line(source: str, conflicts: int, stuck: str) -> str:
         return f"an edit upstream in {source} touches the same lines as {changes}: {stuck}"
     return (
         f"an edit upstream in {source} touches the same lines as {changes}, and the list here "
-        "holds edits of its own; bring the upstream file in with `digest list import`, then approve the pending "
+        f"holds edits of its own; bring the upstream file in with `{list_import}`, then approve the pending "
         "papers again"
     )

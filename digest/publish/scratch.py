@@ -13,7 +13,7 @@ from digest.publish.git import GitClone
 
 
 @contextmanager
-def scratch_clone(settings: PublishSettings, *, by_hand: bool = False) -> Iterator[GitClone]:
+def scratch_clone(settings: PublishSettings, *, by_hand: str = "") -> Iterator[GitClone]:
     """A new clone in a temporary folder (TMPDIR's), fetched afresh as the first one in a data folder is; the folder
     is removed on the way out, however the run ended (Ctrl-C: git's process group is ended first). `by_hand`: as the
     clone it stands in for (GitClone.by_hand)."""
