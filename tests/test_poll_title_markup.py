@@ -23,6 +23,11 @@ HOSTILE_TITLES = [
     "Line of sight [click](javascript:alert(1)) for @everyone",
     "Textual steering vectors, reviewed by <@123456789012345678>",
 ]
+LONE_SIGN_TITLES = [  # one sign each, alone: a link written in capitals, Markdown code, Markdown emphasis
+    "Steering vision models, the code at HTTPS://evil.example/steer",
+    "Sparse probes for vision models, run `rm -rf ~` first",
+    "Steering **vision** models without tags",
+]
 
 
 def test_tex_in_a_title_is_no_markup_and_hostile_titles_are_still_warned_of(
@@ -39,3 +44,16 @@ def test_tex_in_a_title_is_no_markup_and_hostile_titles_are_still_warned_of(
     warned = [line for line in capsys.readouterr().err.splitlines() if WARNING in line]
     hostile = [paper["arxiv_id"] for paper in papers[len(TEX_TITLES) :]]
     assert [line.split(": item ")[1].split(":")[0] for line in warned] == hostile, warned
+
+
+def test_a_title_with_one_sign_of_markup_alone_is_warned_of(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A title is looked at closely only when it holds a character some markup needs ("<", "]", "@", "`", "*") or
+    "http" in any case: each of these titles holds just one such sign, and each is still warned of."""
+    papers = [dict(record, title=title) for record, title in zip(load_records(), LONE_SIGN_TITLES, strict=False)]
+    source = tmp_path / "cs.CV.xml"
+    source.write_bytes(build_rss("cs.CV", papers, date(2026, 4, 27)))
+    assert main(["--data-dir", str(data_dir), "poll", "--source", str(source)]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if WARNING in line]
+    assert [line.split(": item ")[1].split(":")[0] for line in warned] == [p["arxiv_id"] for p in papers], warned

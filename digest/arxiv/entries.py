@@ -243,6 +243,12 @@ def _arxiv_id_in(named: tuple[str, ...]) -> tuple[str, int | None] | str:
 def _link_disagreeing(arxiv_id: str, link: str) -> str | None:
     """A clause when the item's link names another paper than the ID it is stored under (its id, or its announcement
     line, comes first): the paper a reader would open is not the one kept. The link is shown cut short and clean."""
+    try:
+        if split_arxiv_id(link)[0] == arxiv_id:
+            # The link names the paper kept (nearly every item): no need to ask whether arXiv can have issued it.
+            return None
+    except ValueError:
+        return None  # the link names no ID at all
     named = _arxiv_id_in((link,))
     if isinstance(named, str) or named[0] == arxiv_id:
         return None

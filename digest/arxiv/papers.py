@@ -18,6 +18,9 @@ _MARKUP = re.compile(
 # Markdown code and emphasis, looked for outside TeX: arXiv titles write math ($A^{**}$) and quotes (``x'', `x').
 _MARKDOWN = re.compile(r"`|\*\*")
 _TEX = re.compile(r"\$[^$]+\$|``[^`']*''|`[^`']*'")
+# A character one of the two searches above needs to match ("http" aside, in any case): a title holding none of them is
+# plain text, known without the searches (nearly every title of a poll, which asks this of each).
+_MARK_SIGNS = frozenset("<]@`*")
 # How arXiv marks a withdrawn version: its abstract (or comments) say so, "This paper has been withdrawn by ...".
 _WITHDRAWN = re.compile(
     r"\A\W*(?:this (?:paper|article|manuscript|submission|work|version) (?:has been|is|was) withdrawn|withdrawn\b)",
@@ -57,6 +60,8 @@ class ArxivPaper:
     @property
     def title_has_markup(self) -> bool:
         """Whether the title holds markup or a mention (not the TeX arXiv titles write): worth a warning."""
+        if _MARK_SIGNS.isdisjoint(self.title) and "http" not in self.title.lower():
+            return False
         return bool(_MARKUP.search(self.title) or _MARKDOWN.search(_TEX.sub(" ", self.title)))
 
     @property
