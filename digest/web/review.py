@@ -35,7 +35,15 @@ from digest.sizes import counted
 from digest.storage.models import Candidate
 from digest.vocab import SHARED_MAINTAINER
 from digest.web import sessions as session_store
-from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse
+from digest.web.context import (
+    WebContext,
+    client_of,
+    context_of,
+    form_of,
+    from_another_site,
+    not_written,
+    refuse,
+)
 from digest.web.highlighting import marked_terms
 from digest.web.review_filters import (
     HISTORY,
@@ -57,6 +65,10 @@ SESSION_LIFETIME = timedelta(hours=12)
 STALE_FORM = (
     "This page was opened before you last signed in (or its form lost its security token), so nothing was done. "
     "Go back to the review page and press the button again."
+)
+FROM_ANOTHER_SITE = (
+    "Nothing was done: this request was sent by a page on another site, not by this site's review page. If you did "
+    "not mean to decide anything, there is nothing to do; to decide a candidate, use the review page itself."
 )
 
 
@@ -196,9 +208,16 @@ def _locked_out(
 
 
 async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, str]] | web.Response:
-    """The session and the form when both the cookie and the form's CSRF token are right; else a 403 page: the
-    sign-in form, when the session has ended, that returns to the review page the form came from."""
+    """The session and the form when both the cookie and the form's CSRF token are right; else a 403 page: one saying
+    nothing was done, for a form a page on another site sent; the sign-in form, when the session has ended, that
+    returns to the review page the form came from."""
     context = context_of(request)
+    if from_another_site(request):
+        # Before the session: a page elsewhere learns nothing, and is not offered a sign-in or a button to press again.
+        log.warning(
+            "review: refused a POST to %s from %s sent by a page on another site", request.path, client_of(request)
+        )
+        return refuse(request, 403, "Refused: sent from another site", FROM_ANOTHER_SITE, back="/review")
     signed_in = await current_session(request)
     form = await form_of(request)
     if isinstance(form, web.Response):
