@@ -47,7 +47,7 @@ async def test_the_confirmation_of_one_candidate_asks_about_this_candidate(site:
     page = await open_review(browser, site, DESKTOP, ready="article.candidate")
     await page.locator(f"#candidate-{ids[0]}").get_by_role("button", name="Reject", exact=True).click()
     await page.wait_for_url("**decided=*")
-    await page.get_by_role("button", name="Reject all 1 shown…").click()
+    await page.get_by_role("button", name="Reject the one shown…", exact=True).click()  # not "all 1"
     await page.wait_for_url("**/review/reject?*")
     assert await page.title() == f"Reject this candidate? · {site.settings.list_title}"
     assert await page.get_by_role("heading", level=1).inner_text() == "Reject this candidate?"

@@ -169,8 +169,9 @@ async def assert_signed_out(site: Site, cookie: str, csrf: str, candidate_id: in
             page = await reply.text()
         assert reply.status == 200 and 'action="/review/signin"' in page and title not in page
         form = {"candidate_id": str(candidate_id), "action": "approve", "section": "Probing", "csrf": csrf}
-        async with copied.post("/review/decide", data=form, allow_redirects=False) as reply:
+        async with copied.post("/review/decide", data=form) as reply:  # to the refusal's own page (Post/Redirect/Get)
             assert reply.status == 403 and "Sign in first" in await reply.text()
+            assert reply.url.path == "/review/refused" and reply.history[0].status == 303
         async with copied.post("/review/signout", data=form, allow_redirects=False) as reply:
             assert reply.status == 303 and reply.headers["Location"] == "/review"  # signed out already
     assert site.status_of(candidate_id) == "pending"

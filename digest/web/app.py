@@ -33,6 +33,7 @@ from digest.web import private_feed as web_private_feed
 from digest.web import review as web_review
 from digest.web import review_actions as web_review_actions
 from digest.web import review_page as web_review_page
+from digest.web import review_refusals as web_review_refusals
 from digest.web import suggest as web_suggest
 from digest.web.context import CONTEXT, FORM_LIMIT, SECURITY_HEADERS, WebContext, unreachable
 from digest.web.filters import PAGE_FILTERS
@@ -149,6 +150,7 @@ def create_web_app(
     app.router.add_post("/review/decide", web_review_actions.review_decide)
     app.router.add_get(web_review_actions.REJECT_CONFIRM, web_review_actions.reject_confirm_page)
     app.router.add_post("/review/add", web_maintainer.review_add)
+    app.router.add_get(web_review_refusals.REFUSED, web_review.refused_page)
     for address in ("/review/signin", "/review/signout", "/review/decide", "/review/add"):
         app.router.add_get(address, web_review.form_address)
     app.router.add_get("/history", web_maintainer.history_page)

@@ -156,6 +156,25 @@ def refuse(request: web.Request, status: int, title: str, message: str, back: st
     return render(request, "message.html", status=status, title=title, message=message, back=back)
 
 
+def from_another_site(request: web.Request) -> bool:
+    """Whether the browser says a page on another site posted the form (its Sec-Fetch-Site, or from an older browser
+    its Origin): such a page must not suggest papers through a reader's browser, nor decide through a maintainer's
+    (a page on another port of the same host is "same-site", and the browser sends it this site's cookies). A client
+    that is no browser sends neither and speaks for itself. Origin "null" is this site's own form too: its no-referrer
+    policy makes browsers send that."""
+    fetched = request.headers.get("Sec-Fetch-Site", "").lower()
+    if fetched:
+        return fetched not in ("same-origin", "none")
+    origin = request.headers.get("Origin", "")
+    if not origin or origin == "null":
+        return False
+    try:
+        host = urlsplit(origin).netloc.lower()
+    except ValueError:
+        return True
+    return host not in (request.host.lower(), urlsplit(context_of(request).settings.web.base_url).netloc.lower())
+
+
 def logged_path(request: web.Request) -> str:
     """The request's path as a log line shows it: an approval link's token left out (whoever reads the log could
     approve or reject with it until it expires)."""

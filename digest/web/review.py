@@ -35,7 +35,15 @@ from digest.sizes import counted
 from digest.storage.models import Candidate
 from digest.vocab import SHARED_MAINTAINER
 from digest.web import sessions as session_store
-from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse
+from digest.web.context import (
+    WebContext,
+    client_of,
+    context_of,
+    form_of,
+    from_another_site,
+    not_written,
+    refuse,
+)
 from digest.web.highlighting import marked_terms
 from digest.web.review_filters import (
     HISTORY,
@@ -48,16 +56,20 @@ from digest.web.review_filters import (
     review_address,
     signed_in_address,
 )
+from digest.web.review_refusals import (
+    FROM_ANOTHER_SITE,
+    SESSION_ENDED,
+    STALE_FORM,
+    Refusal,
+    carried,
+    refused_address,
+)
 from digest.web.signin import refused_signin, signin_page
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "digest_session"
 SESSION_LIFETIME = timedelta(hours=12)
-STALE_FORM = (
-    "This page was opened before you last signed in (or its form lost its security token), so nothing was done. "
-    "Go back to the review page and press the button again."
-)
 
 
 def card_terms(candidate: Candidate) -> tuple[list[str], list[str]]:
@@ -129,7 +141,7 @@ async def sign_in(request: web.Request) -> web.Response:
     filters = history_query(dict(parse_qsl(posted[:2000]))) if page else carried_filters(posted)
     refused = refused_signin(request, form, address)
     if refused is not None:
-        return signin_page(request, status=403, error=refused, filters=filters, page=page, carried=resent(form))
+        return signin_page(request, status=403, error=refused, filters=filters, page=page, carried=carried(form))
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     locked_out = _locked_out(request, address, form, filters, page)
     if locked_out is not None:
@@ -144,7 +156,7 @@ async def sign_in(request: web.Request) -> web.Response:
         _count_wrong_token(context, address)
         error = "That is not the admin token."
         return signin_page(
-            request, status=403, error=error, filters=filters, page=page, carried=resent(form), wrong_token=True
+            request, status=403, error=error, filters=filters, page=page, carried=carried(form), wrong_token=True
         )
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
@@ -189,51 +201,54 @@ def _locked_out(
         error=f"Too many wrong admin tokens from your address: try again in {counted(minutes, 'minute')}.",
         filters=filters,
         page=page,
-        carried=resent(form),
+        carried=carried(form),
     )
     response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
     return response
 
 
 async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, str]] | web.Response:
-    """The session and the form when both the cookie and the form's CSRF token are right; else a 403 page: the
-    sign-in form, when the session has ended, that returns to the review page the form came from."""
+    """The session and the form when both the cookie and the form's CSRF token are right; else a 303 to the refusal's
+    own page (`refused_page`), which says nothing was done: for a form a page on another site sent; when the session
+    has ended, with the sign-in form returning to the review page the form came from; for a stale page's form."""
     context = context_of(request)
+    if from_another_site(request):
+        # Before the session: a page elsewhere learns nothing, and is not offered a sign-in or a button to press again.
+        log.warning(
+            "review: refused a POST to %s from %s sent by a page on another site", request.path, client_of(request)
+        )
+        return _see(refused_address(Refusal.ELSEWHERE))
     signed_in = await current_session(request)
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
-    if signed_in is None:
-        # Signed out in another tab, or 12 hours passed: nothing is done, and signing in leads back to the page.
-        return signin_page(
-            request,
-            status=403,
-            error="Sign in first: your session has ended (signed out, or after 12 hours), so nothing was done. "
-            "Sign in to go back to the review page, then press the button again.",
-            filters=posted_filter(form.get("filters", "")).query_string(),
-            carried=carried_form(request.path, form),
-        )
+    if signed_in is None:  # signed out in another tab, or 12 hours passed: signing in leads back to the page
+        return _see(refused_address(Refusal.ENDED, request.path, form))
     session_value, claim = signed_in
     if not csrf_matches(context.secret_key, session_value, form.get("csrf", "")):
         # A page of an earlier session (signed out and in again in another tab): a reload would post the same stale
         # form, so the way on is back to the page the form came from, filters kept.
-        return refuse(request, 403, "Form refused", STALE_FORM, back=review_address(form.get("filters", "")))
+        return _see(refused_address(Refusal.STALE, request.path, form))
     return claim, form
 
 
-def resent(form: dict[str, str]) -> dict[str, str]:
-    """A sign-in form's carried fields, for the sign-in form shown again (a wrong token, a lock-out)."""
-    card = parse_record_id(form.get("card", ""))
-    return {**carried_add(form), **({"card": str(card)} if card is not None else {})}
+def _see(address: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": address})
 
 
-def carried_form(path: str, form: dict[str, str]) -> dict[str, str]:
-    """What the sign-in form carries of a form posted after the session ended, to be pressed again there: the text
-    typed into Add a paper, or the card whose button was pressed."""
-    if path == "/review/add":
-        return carried_add({**form, "into": form.get("section", "")})
-    card = parse_record_id(form.get("candidate_id", ""))
-    return {"card": str(card)} if card is not None else {}
+async def refused_page(request: web.Request) -> web.Response:
+    """GET /review/refused: a refused form's page (403), which Back and reload show again. Once signed in again, that of
+    an ended session leads on to the page the form came from, so Back after signing in lands there."""
+    why, query = request.query.get("why", ""), request.query
+    filters = posted_filter(query.get("filters", "")).query_string()
+    if why == Refusal.STALE:
+        return refuse(request, 403, "Form refused", STALE_FORM, back=review_address(filters))
+    if why == Refusal.ELSEWHERE:
+        return refuse(request, 403, "Refused: sent from another site", FROM_ANOTHER_SITE, back="/review")
+    card = parse_record_id(query.get("card", ""))
+    if why != Refusal.ENDED or await current_session(request) is not None:
+        return _see(signed_in_address("", filters, carried_add(query), card))
+    return signin_page(request, status=403, error=SESSION_ENDED, filters=filters, carried=carried(query))
 
 
 async def sign_out(request: web.Request) -> web.Response:

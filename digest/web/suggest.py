@@ -12,7 +12,6 @@ import asyncio
 import logging
 import math
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +28,7 @@ from digest.web.context import (
     client_of,
     context_of,
     form_of,
+    from_another_site,
     render,
 )
 
@@ -50,24 +50,6 @@ FROM_ELSEWHERE = (
 )
 
 
-def _from_elsewhere(request: web.Request) -> bool:
-    """Whether the browser says a page on another site posted the form (its Sec-Fetch-Site, or from an older browser
-    its Origin): such a page must not suggest papers through a reader's browser, nor use up their address's
-    suggestions. A client that is no browser sends neither and speaks for itself. Origin "null" is this site's own
-    form too: its no-referrer policy makes browsers send that."""
-    fetched = request.headers.get("Sec-Fetch-Site", "").lower()
-    if fetched:
-        return fetched not in ("same-origin", "none")
-    origin = request.headers.get("Origin", "")
-    if not origin or origin == "null":
-        return False
-    try:
-        host = urlsplit(origin).netloc.lower()
-    except ValueError:
-        return True
-    return host not in (request.host.lower(), urlsplit(context_of(request).settings.web.base_url).netloc.lower())
-
-
 def _form_error(request: web.Request, status: int, error: str, form: dict[str, str]) -> web.Response:
     return render(
         request,
@@ -86,7 +68,7 @@ async def suggest_submit(request: web.Request) -> web.Response:
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
-    if _from_elsewhere(request):  # refused before the throttles count it: nothing of it is the reader's
+    if from_another_site(request):  # refused before the throttles count it: nothing of it is the reader's
         log.info("suggest: refused a suggestion from %s posted by a page on another site", address)
         return _form_error(request, 403, FROM_ELSEWHERE, {})
     refused = _throttled(request, context, address, form)
