@@ -235,6 +235,23 @@ async def test_a_maintainer_role_or_review_channel_deleted_while_connected_turns
 
 
 @pytest.mark.asyncio
+async def test_a_candidate_found_after_the_review_channel_was_deleted_waits_on_the_review_page(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Discord answers a post into a deleted channel 404 "Unknown Channel"; the fake took it, so no test saw a
+    candidate found after the deletion taken for posted into a channel no one can read."""
+    async with running(bot_settings, db) as bot:
+        await fake.delete_channel()
+        await eventually(lambda: not discord_health().ok, "healthz red")
+        candidate_id = insert_candidate(db, real_papers()[0])
+        report = await bot.post_pending()
+        state = discord_health()
+    assert (report.posted, report.waiting, report.failed) == (0, 1, 1)
+    assert row(db, candidate_id).discord_state == "unposted" and fake.messages == {}
+    assert f"cannot post in review channel {CHANNEL_ID}" in state.message and "Unknown Channel" in state.message
+
+
+@pytest.mark.asyncio
 async def test_a_reaction_of_the_bots_discord_failed_to_add_is_added_later(
     fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
