@@ -280,12 +280,18 @@ async def test_a_candidate_discord_refused_is_posted_at_the_next_start_once_allo
     blocked = insert_candidate(db, real_papers()[0], score=0.9, title="A forbiddenword in the title")
     async with running(bot_settings, db) as bot:
         await bot.post_pending()
-    assert row(db, blocked).discord_state == "refused" and fake.posted() == []
+    # Its message is not in the channel; the notice says it waits on the review page (it said nothing till then).
+    page = f"{bot_settings.web.base_url.rstrip('/')}/review"
+    shown = [(message["content"], message["embeds"]) for message in fake.messages.values()]
+    assert row(db, blocked).discord_state == "refused" and shown == [
+        (f"1 more candidate waits on the review page: {page}", [])
+    ]
     fake.automod_words = ()  # the moderators relaxed the rule
     async with running(bot_settings, db) as bot:
         await bot.post_pending()
         await eventually(lambda: len(fake.posted()) == 1, "the refused candidate posted after the restart")
     assert row(db, blocked).discord_state == "posted"
+    assert [message["content"] for message in fake.messages.values()] == [""]  # its message; the notice taken down
 
 
 @pytest.mark.asyncio
