@@ -14,6 +14,7 @@ from tests.fake_discord_state import (
     APPLICATION_ID,
     BODY,
     BOT_ID,
+    CHANNEL_ID,
     EMBED_LINKS,
     GUILD_ID,
     MAINTAINER,
@@ -144,6 +145,9 @@ class RestMixin:
         return {**public, "reactions": reactions}
 
     async def _create_message(self, request: web.Request) -> web.Response:
+        unknown = self._unknown_channel(request)
+        if unknown is not None:  # a deleted channel takes no message, whatever the bot's permissions were
+            return unknown
         body = request[BODY] or {}
         # Discord refuses a message the bot may not send, and one of embeds alone without Embed Links.
         if self.denied_to_bot & SEND_MESSAGES or (self.denied_to_bot & EMBED_LINKS and body.get("embeds")):
@@ -173,32 +177,52 @@ class RestMixin:
     async def _history(self, request: web.Request) -> web.Response:
         """The channel's messages, newest first, as Discord pages them (`before`, `after`, `limit`); none, and no
         error, to a bot without Read Message History, as Discord answers."""
+        unknown = self._unknown_channel(request)
+        if unknown is not None:
+            return unknown
         if self.denied_to_bot & READ_MESSAGE_HISTORY:
             return json_response([])
         before = int(request.query.get("before", str(2**63)))
         after = int(request.query.get("after", "0"))
         limit = int(request.query.get("limit", "50"))
-        wanted = sorted((mid for mid in self.messages if after < mid < before), reverse=True)[:limit]
+        here = [mid for mid, message in self.messages.items() if message["channel_id"] == request.match_info["channel"]]
+        wanted = sorted((mid for mid in here if after < mid < before), reverse=True)[:limit]
         if "after" in request.query and "before" not in request.query:  # the oldest after it, still newest first
-            wanted = sorted(sorted(mid for mid in self.messages if mid > after)[:limit], reverse=True)
+            wanted = sorted(sorted(mid for mid in here if mid > after)[:limit], reverse=True)
         return json_response([self._message_payload(mid) for mid in wanted])
 
-    def _known_message(self, request: web.Request) -> int | None:
+    def _unknown_channel(self, request: web.Request) -> web.Response | None:
+        """Discord's 404 for a channel it does not have: another id than the review channel's, or that one deleted."""
+        if request.match_info["channel"] != str(CHANNEL_ID) or CHANNEL_ID in self.deleted:
+            return json_response({"message": "Unknown Channel", "code": 10003}, 404)
+        return None
+
+    def _known_message(self, request: web.Request) -> int | web.Response:
+        """The message the URL names, or Discord's 404: Unknown Channel, or Unknown Message for an id not in it."""
+        unknown = self._unknown_channel(request)
+        if unknown is not None:
+            return unknown
         message_id = int(request.match_info["message"])
-        return message_id if message_id in self.messages else None
+        message = self.messages.get(message_id)
+        if message is None or message["channel_id"] != request.match_info["channel"]:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        return message_id
 
     async def _get_message(self, request: web.Request) -> web.Response:
+        unknown = self._unknown_channel(request)
+        if unknown is not None:
+            return unknown
         if self.denied_to_bot & READ_MESSAGE_HISTORY:
             return json_response({"message": "Missing Access", "code": 50001}, 403)
         message_id = self._known_message(request)
-        if message_id is None:
-            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if isinstance(message_id, web.Response):
+            return message_id
         return json_response(self._message_payload(message_id))
 
     async def _edit_message(self, request: web.Request) -> web.Response:
         message_id = self._known_message(request)
-        if message_id is None:
-            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if isinstance(message_id, web.Response):
+            return message_id
         body = request[BODY] or {}
         refused = empty_field_errors(body) or embed_length_errors(body)
         if refused is not None:
@@ -218,15 +242,15 @@ class RestMixin:
     async def _delete_message(self, request: web.Request) -> web.StreamResponse:
         """The bot deleting a message (its own needs no permission), told to the channel as a member's deletion is."""
         message_id = self._known_message(request)
-        if message_id is None:
-            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if isinstance(message_id, web.Response):
+            return message_id
         await self.delete_message(message_id)
         return web.Response(status=204)
 
     async def _react(self, request: web.Request) -> web.Response:
         message_id = self._known_message(request)
-        if message_id is None:
-            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if isinstance(message_id, web.Response):
+            return message_id
         emoji = unquote(request.match_info["emoji"])
         users = self.reactions.setdefault((message_id, emoji), [])
         if BOT_ID not in users:
@@ -237,16 +261,17 @@ class RestMixin:
 
     async def _unreact(self, request: web.Request) -> web.Response:
         message_id = self._known_message(request)
-        if message_id is not None:
-            users = self.reactions.get((message_id, unquote(request.match_info["emoji"])), [])
-            if BOT_ID in users:
-                users.remove(BOT_ID)
+        if isinstance(message_id, web.Response):
+            return message_id
+        users = self.reactions.get((message_id, unquote(request.match_info["emoji"])), [])
+        if BOT_ID in users:
+            users.remove(BOT_ID)
         return web.Response(status=204)
 
     async def _reactors(self, request: web.Request) -> web.Response:
         message_id = self._known_message(request)
-        if message_id is None:
-            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if isinstance(message_id, web.Response):
+            return message_id
         kept = self.super_reactions if request.query.get("type") == "1" else self.reactions  # 1: burst
         users = kept.get((message_id, unquote(request.match_info["emoji"])), [])
         after = int(request.query.get("after", "0"))

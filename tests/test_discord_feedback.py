@@ -235,6 +235,23 @@ async def test_a_maintainer_role_or_review_channel_deleted_while_connected_turns
 
 
 @pytest.mark.asyncio
+async def test_a_candidate_found_after_the_review_channel_was_deleted_waits_on_the_review_page(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Discord answers a post into a deleted channel 404 "Unknown Channel"; the fake took it, so no test saw a
+    candidate found after the deletion taken for posted into a channel no one can read."""
+    async with running(bot_settings, db) as bot:
+        await fake.delete_channel()
+        await eventually(lambda: not discord_health().ok, "healthz red")
+        candidate_id = insert_candidate(db, real_papers()[0])
+        report = await bot.post_pending()
+        state = discord_health()
+    assert (report.posted, report.waiting, report.failed) == (0, 1, 1)
+    assert row(db, candidate_id).discord_state == "unposted" and fake.messages == {}
+    assert f"cannot post in review channel {CHANNEL_ID}" in state.message and "Unknown Channel" in state.message
+
+
+@pytest.mark.asyncio
 async def test_a_reaction_of_the_bots_discord_failed_to_add_is_added_later(
     fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -263,12 +280,18 @@ async def test_a_candidate_discord_refused_is_posted_at_the_next_start_once_allo
     blocked = insert_candidate(db, real_papers()[0], score=0.9, title="A forbiddenword in the title")
     async with running(bot_settings, db) as bot:
         await bot.post_pending()
-    assert row(db, blocked).discord_state == "refused" and fake.posted() == []
+    # Its message is not in the channel; the notice says it waits on the review page (it said nothing till then).
+    page = f"{bot_settings.web.base_url.rstrip('/')}/review"
+    shown = [(message["content"], message["embeds"]) for message in fake.messages.values()]
+    assert row(db, blocked).discord_state == "refused" and shown == [
+        (f"1 more candidate waits on the review page: {page}", [])
+    ]
     fake.automod_words = ()  # the moderators relaxed the rule
     async with running(bot_settings, db) as bot:
         await bot.post_pending()
         await eventually(lambda: len(fake.posted()) == 1, "the refused candidate posted after the restart")
     assert row(db, blocked).discord_state == "posted"
+    assert [message["content"] for message in fake.messages.values()] == [""]  # its message; the notice taken down
 
 
 @pytest.mark.asyncio

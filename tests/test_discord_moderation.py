@@ -142,3 +142,29 @@ async def test_review_messages_bulk_deleted_while_the_bot_was_away_are_posted_ag
     footers = [body["embeds"][0]["footer"]["text"].split(" ·")[0] for body in map(fake.shown, fake.messages)]
     assert footers == [f"Candidate {i}" for i in ids[1:]]
     assert not set(cleared) & set(fake.messages) and row(db, ids[0]).discord_message_id is None
+
+
+@pytest.mark.asyncio
+async def test_a_waiting_notice_a_moderator_deleted_is_said_again_by_the_next_run_though_it_posts_nothing(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A moderator deleting "2 more candidates wait on the review page" left the channel saying nothing of them until a
+    run that posted something: a run whose posts AutoMod refused left two candidates waiting, and no word of it. The
+    notice is not put back at once (the moderator's deletion is not fought), but by the next posting run."""
+    page = f"{bot_settings.web.base_url.rstrip('/')}/review"
+    for index, paper in enumerate(real_papers()[:3]):
+        insert_candidate(db, paper, score=0.9 - index / 10)
+    for paper in real_papers()[3:5]:
+        insert_candidate(db, paper, score=0.2, title=f"A forbiddenword in {paper['title']}")
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        assert (await bot.post_pending()).waiting == 2  # the cap is 3
+        notices = [mid for mid, message in fake.messages.items() if message["content"]]
+        assert [fake.shown(mid)["content"] for mid in notices] == [f"2 more candidates wait on the review page: {page}"]
+        await fake.delete_message(notices[0])  # a moderator
+        await rounds(bot, 3)
+        assert [message for message in fake.messages.values() if message["content"]] == []
+        fake.automod_words = ("forbiddenword",)  # and the server's AutoMod refuses the two that wait
+        report = await bot.post_pending()
+        shown = [fake.shown(mid)["content"] for mid, message in fake.messages.items() if message["content"]]
+    assert (report.posted, report.waiting) == (0, 2)
+    assert shown == [f"2 more candidates wait on the review page: {page}"]

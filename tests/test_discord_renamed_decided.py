@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from sqlalchemy import text
 
 from digest.cli import main
 from digest.config import Settings
@@ -231,6 +232,9 @@ async def test_after_the_upgrade_a_refused_approve_on_a_message_offering_none_la
     they show, in that release's words."""
     candidate = await refused_while_the_heading_is_gone(fake, db, bot_settings, data_dir, tmp_path)
     command.downgrade(alembic_config(db.engine), "0026")  # the database as the release before left it
+    with db.transaction() as session:  # in its words: it said "no longer" of a suggestion the list did not have
+        said = "replace(discord_shown_suggestion, '(not a section of the list)', '(no longer a section of the list)')"
+        session.execute(text(f"UPDATE candidates SET discord_shown_suggestion = {said}"))
     upgraded = open_service_database(bot_settings)
     try:
         await lands_once_the_heading_is_back(fake, upgraded, bot_settings, data_dir, candidate)

@@ -55,7 +55,7 @@ async def test_a_renamed_section_edits_the_pending_messages_that_suggest_it_and_
         await eventually(lambda: renamed in last_embed(fake, other_mid)["footer"]["text"], "the other's legend")
 
         imported(data_dir, tmp_path, steering_heading(None))
-        gone = "Steering (no longer a section of the list)"
+        gone = "Steering (not a section of the list)"
         await eventually(lambda: suggested_field(last_embed(fake, steering_mid)) == gone, "taken out")
         assert "✅" not in last_embed(fake, steering_mid)["footer"]["text"]
         settled = edits(fake, steering_mid)

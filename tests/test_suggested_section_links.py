@@ -65,7 +65,7 @@ async def test_the_feeds_suggested_link_approves_where_the_list_has_the_section_
         assert "approved into Probing (2024)" in html.unescape(await done.text())
     assert str(papers[1]["arxiv_id"]) in in_2024_block(await listed(site))
 
-    assert "Suggested for Attention (no longer a section of the list);" in gone and "Section:" not in gone
+    assert "Suggested for Attention (not a section of the list);" in gone and "Section:" not in gone
     assert not [label for _, label in approval_links(gone) if label.startswith("Approve (")]
     assert site.status_of(ids["Attention"]) == "pending"
 
@@ -87,7 +87,7 @@ async def test_the_review_page_offers_each_suggestion_as_the_list_has_it_now(
     }
     assert f"Suggested for {SHARING}: approve it into the one it belongs in." in card(page, ids["Probing"])
     assert 'class="approve quick shared"' in card(page, ids["Probing"])
-    gone = "Suggested for Attention (no longer a section of the list): choose a section to approve it into."
+    gone = "Suggested for Attention (not a section of the list): choose a section to approve it into."
     assert gone in card(page, ids["Attention"])
     assert "Suggested for" not in card(page, ids["Steering"])
 
@@ -109,7 +109,7 @@ async def test_the_weekly_worth_a_look_names_each_suggestion_as_the_list_has_it_
     worth = between(printed_markdown(site), "## Worth a look", "## The week in numbers")
     assert "suggested for *Activation Steering*" in worth
     assert "suggested for *Probing (2 sections have this name: Probing (Papers), Probing (2024))*" in worth
-    assert "suggested for *Attention (no longer a section of the list)*" in worth
+    assert "suggested for *Attention (not a section of the list)*" in worth
     assert worth.count("No one-click link (no one section of the list is it now)") == 1  # Attention; Probing: each
     shared = r"\[Approve into Probing \(Papers\)\]\(\S+\) · \[Approve into Probing \(2024\)\]\(\S+\)"
     assert re.search(shared, worth), worth

@@ -57,9 +57,11 @@ async def test_discord_names_the_suggested_section_as_the_list_has_it_and_approv
             into_2024 = "Approved by ann into Probing (2024)"
             await eventually(lambda: into_2024 in last_embed(fake, mid)["description"].replace("\\", ""), "picked")
 
+            # No heading of the list was ever called Circuits: the message said "no longer a section of the list".
             gone, mid = await posted_candidate(fake, db, bot, 2, suggested_section="Circuits")
             embed = last_embed(fake, mid)
-            assert suggested_field(embed) == "Circuits (no longer a section of the list)"
+            assert suggested_field(embed) == "Circuits (not a section of the list)"
+            assert "no longer" not in json.dumps(fake.shown(mid), ensure_ascii=False)
             assert "✅" not in embed["footer"]["text"]
         assert row(db, renamed).decided_section == "Activation Steering"
         assert real_papers()[1]["arxiv_id"] in list_md(settings).split("## 2024")[1]
@@ -88,7 +90,7 @@ def test_digest_candidates_names_each_suggestion_as_the_list_has_it_now(
         "Activation Steering",  # approved into Steering: where the list holds it now (the recorded name beside)
         "Activation Steering",
         sharing,
-        "Attention (no longer a section of the list)",
+        "Attention (not a section of the list)",
         "Sparse Autoencoder",
     ]
 

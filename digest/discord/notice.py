@@ -1,5 +1,6 @@
 """The review channel's notice of how many candidates wait on the review page: one at a time, said anew after a run
-that posted, and taken down once untrue (a later run's count, or none waiting), those of a run before a restart too."""
+that posted (or found it deleted), and taken down once untrue (a later run's count, or none waiting), those of a run
+before a restart too."""
 
 from __future__ import annotations
 
@@ -55,6 +56,16 @@ class WaitingNotice:
         await self.take_down(keeping=message.id)
         return True
 
+    async def missing(self) -> bool:
+        """Whether none of the bot's notices stands in the channel now (a moderator deleted it), as the channel's
+        history shows; False when the channel could not be read. Without Read Message History: none said since the
+        start stands."""
+        found = await self._look_up(unreadable=tuple(self._standing or ()))
+        if found is None:
+            return False
+        self._standing = found
+        return not found
+
     async def take_down(self, *, keeping: int | None = None) -> None:
         """The bot's notices out of the channel but the one `keeping` (a bot deletes its own messages without a
         permission); one Discord fails to delete stays listed, tried again by the next run."""
@@ -80,9 +91,9 @@ class WaitingNotice:
                 return
             self._standing.remove(message_id)
 
-    async def _look_up(self) -> list[int] | None:
+    async def _look_up(self, unreadable: tuple[int, ...] = ()) -> list[int] | None:
         """The bot's notices among the channel's newest messages, oldest first; None when the channel could not be read
-        (looked for again next time)."""
+        (looked for again next time); `unreadable` when the bot may not read it."""
         own = self._own_id()
         found: list[int] = []
         try:
@@ -90,7 +101,7 @@ class WaitingNotice:
                 if message.author.id == own and is_waiting_notice(message.content):
                     found.insert(0, message.id)
         except discord.Forbidden:  # without Read Message History it finds none: only those said since the start
-            return []
+            return list(unreadable)
         except discord.HTTPException as exc:
             log.warning("discord: could not look for the earlier waiting notice in the channel: %s", exc)
             return None

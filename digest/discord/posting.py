@@ -131,7 +131,10 @@ class Poster:
             else:
                 self._retries.succeeded(POSTING)
             waiting = len(left) + unposted
-            self._notice_owed = bool(waiting) and (bool(posted) or self._notice_owed)
+            owed = bool(posted) or self._notice_owed
+            if waiting and not (owed or failed or held):  # one a moderator deleted is said again: candidates wait
+                owed = await self._notice.missing()
+            self._notice_owed = bool(waiting) and owed
             if (self._notice_owed or not waiting) and not held:
                 await self._notice_waiting(waiting)
             log.info("discord: posted %s, %d wait on the review page", counted(posted, "candidate"), waiting)

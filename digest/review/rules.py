@@ -132,13 +132,14 @@ class SuggestedSection:
     sharing: tuple[str, ...] = ()  # the labels of the sections that share its name, when several do
 
     def shown(self) -> str:
-        """Where an approval into it lands, or why none would: 'Activation Steering', 'Circuits (no longer a section
-        of the list)', 'Probing (2 sections have this name: Probing (2025), Probing (2024))'."""
+        """Where an approval into it lands, or why none would: 'Activation Steering', 'Circuits (not a section of the
+        list)', 'Probing (2 sections have this name: Probing (2025), Probing (2024))'. Not "no longer" one: a list
+        imported in place of another may never have had it, and the list's past headings are not kept to tell."""
         if self.label is not None:
             return self.label
         if self.sharing:
             return f"{self.suggested} ({len(self.sharing)} sections have this name: {', '.join(self.sharing)})"
-        return f"{self.suggested} (no longer a section of the list)"
+        return f"{self.suggested} (not a section of the list)"
 
     def offered(self) -> tuple[str, ...]:
         """The sections an approval as suggested is offered into: the one it means, else each sharing its name (the
