@@ -103,6 +103,25 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
     return week
 
 
+def refuse_unsendable(settings: Settings, *, dry_run: bool) -> None:
+    """--send with email off, or its login without the password: a settings problem said before anything is written
+    (as `digest publish` with publishing off); a dry run warns."""
+    smtp = settings.smtp
+    if not smtp.enabled:
+        if not dry_run:
+            raise FeatureOffError(
+                "email is off: set [smtp] host and recipients in the config to send the weekly digest, or leave out "
+                "--send to write its Markdown alone (nothing was written or sent)"
+            )
+        print(
+            "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing", file=sys.stderr
+        )
+    elif smtp.password_missing:
+        if not dry_run:  # the server would refuse the send, after the Markdown was written
+            raise FeatureOffError(f"{smtp.password_missing} (nothing was written or sent)")
+        print(f"digest: warning: {smtp.password_missing}: --send would not log in", file=sys.stderr)
+
+
 def handle(args: argparse.Namespace, context: Context) -> int:
     from datetime import UTC, datetime
 
@@ -119,18 +138,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     if week is None:
         return 2
     settings = context.settings
-    if args.send and not args.dry_run and not settings.smtp.enabled:
-        # As `digest publish` with publishing off: a settings problem, said before anything is written.
-        raise FeatureOffError(
-            "email is off: set [smtp] host and recipients in the config to send the weekly digest, or leave out "
-            "--send to write its Markdown alone (nothing was written or sent)"
-        )
+    if args.send:
+        refuse_unsendable(settings, dry_run=args.dry_run)
     editions: tuple[Edition, ...] = (args.edition,) if args.edition else ("readers", "maintainers")
-    if args.send and args.dry_run and not settings.smtp.enabled:
-        print(
-            "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing",
-            file=sys.stderr,
-        )
     digests = _loaded(
         context, week, editions[:1] if printing else editions, now, dry_run=args.dry_run, printing=printing
     )
