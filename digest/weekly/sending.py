@@ -189,7 +189,8 @@ def _failed(
         log.error("weekly %s %s: email not sent: %s", name, edition, line)
         return SendOutcome(name, edition, "failed", line)
     retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
-    log.error(
-        "weekly %s %s: email not sent: %s (next attempt at %s)", name, edition, exc, f"{retry_at:%Y-%m-%d %H:%M} UTC"
-    )
+    # Not "next attempt at": sent by hand, nothing schedules that time; the service takes it up at its start or its
+    # weekly run from then on (its own job's retry, scheduled for then, is said in the job's line).
+    log.error("weekly %s %s: email not sent: %s (the service tries again from %s)", name, edition, exc,
+              f"{retry_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
     return SendOutcome(name, edition, "failed", str(exc), retry_at)
