@@ -40,3 +40,14 @@ class Clock:
 
 
 SYSTEM_CLOCK = Clock()
+
+
+def zoned(moment: datetime) -> str:
+    """A moment as a person reads a schedule: in the zone its setting is written in, named, and UTC beside it
+    ("2026-12-07 00:30 America/New_York (05:30 UTC)"); a moment in UTC once ("2026-12-07 08:00 UTC")."""
+    zone = getattr(moment.tzinfo, "key", None) or moment.tzname() or "UTC"
+    utc = as_utc(moment)
+    if zone in ("UTC", "Etc/UTC"):
+        return f"{utc:%Y-%m-%d %H:%M} UTC"
+    beside = f"{utc:%H:%M}" if utc.date() == moment.date() else f"{utc:%Y-%m-%d %H:%M}"
+    return f"{moment:%Y-%m-%d %H:%M} {zone} ({beside} UTC)"

@@ -98,7 +98,10 @@ def test_an_smtp_password_of_spaces_is_not_set(
     status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
     assert status == 1, out
     problems = [line for line in out.splitlines() if "SMTP_PASSWORD" in line]
-    assert problems == ["problem: smtp.username is set but SMTP_PASSWORD is not set (absent or blank)"], out
+    assert problems == [
+        "problem: smtp.username is set but SMTP_PASSWORD is not set (absent or blank): set SMTP_PASSWORD in the "
+        "environment, or remove [smtp] username if the mail server takes mail without a login"
+    ], out
     monkeypatch.setenv("SMTP_PASSWORD", " a password ")
     status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
     assert status == 0, out

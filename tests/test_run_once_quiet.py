@@ -16,7 +16,7 @@ def test_a_quiet_run_once_writes_one_line_and_a_failure_says_why(
 ) -> None:
     """Every weekday's cron mail carried eight lines for a poll that went well (the secrets' file, Discord off, email
     off, "poll: starting", each feed's line, "stopped"). Now a quiet poll writes its outcome alone; a feed that fails
-    still has its warning."""
+    still has its warning, and the outcome of a poll that failed is a warning too."""
 
     async def run_once(*paths: str) -> tuple[int, str, list[str]]:
         async with ArxivServer() as arxiv:
@@ -36,9 +36,15 @@ def test_a_quiet_run_once_writes_one_line_and_a_failure_says_why(
     asyncio.run(run_once("/rss/cs.CL"))  # the first run of a data folder says more: the secrets it generated
     status, out, lines = asyncio.run(run_once("/rss/cs.CL"))
     assert (status, out, len(lines)) == (0, "", 1), lines
-    assert lines[0].endswith("poll: ok: 1 source (1 fetched), 0 new candidates")
+    assert lines[0].endswith(" INFO    digest.service: poll: ok: 1 source (1 fetched), 0 new candidates")
 
     status, out, lines = asyncio.run(run_once("/rss/cs.CL", "/rss/missing"))
     assert (status, out, len(lines)) == (1, "", 2), lines  # the feed that failed, and the outcome
     assert "WARNING" in lines[0] and "/rss/missing" in lines[0]
     assert "partial" in lines[1] and lines[1].endswith("0 new candidates")
+    # The outcome of a poll that failed, in part or whole, is a warning as each feed's failure is: it was logged at
+    # INFO, and a log read from WARNING up (or a reader skimming for them) saw the feeds fail and no outcome.
+    assert " WARNING digest.service: poll: partial: 2 sources (1 broken, 1 fetched)" in lines[1], lines
+    status, out, lines = asyncio.run(run_once("/rss/missing"))
+    assert (status, out, len(lines)) == (1, "", 2), lines
+    assert lines[1].endswith(" WARNING digest.service: poll: failed: 1 source (1 broken), 0 new candidates"), lines

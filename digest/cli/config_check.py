@@ -66,6 +66,8 @@ def check_configuration(
         from digest.weekly.rendering import template_environment
 
         problems.extend(named_by_environment(file_problems(settings), environment, data_dir is not None))
+        if settings.smtp.enabled and settings.smtp.password_missing:  # the service would not start, nor a send
+            problems.append(settings.smtp.password_missing)
         database = _database_findings(settings, environment, data_dir is not None)
         problems.extend(database.problems)
         report.warnings.extend(database.warnings)

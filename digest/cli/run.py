@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from digest.cli.context import CommandError, Context, shown_value, whole_number
+from digest.cli.context import CommandError, Context, FeatureOffError, shown_value, whole_number
 
 if TYPE_CHECKING:
     from digest.config import Settings
@@ -69,6 +69,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.upgrade import migrate_in_child_process
 
     settings = with_address(context.settings, args.host, args.port)
+    if not args.once and settings.smtp.enabled and settings.smtp.password_missing:
+        # The weekly email is switched on without its secret: said at the start, not at Monday's send.
+        raise FeatureOffError(settings.smtp.password_missing)
     setup_logging(settings.log_level, settings.log_format, outcome_only=args.once)
     train_in_child_process()
     migrate_in_child_process()

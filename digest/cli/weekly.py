@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, FeatureOffError
+from digest.cli.weekly_sending import outcomes_said_here, stopped_by_signal
 from digest.vocab import EDITIONS
 
 if TYPE_CHECKING:
@@ -103,6 +101,25 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
     return week
 
 
+def refuse_unsendable(settings: Settings, *, dry_run: bool) -> None:
+    """--send with email off, or its login without the password: a settings problem said before anything is written
+    (as `digest publish` with publishing off); a dry run warns."""
+    smtp = settings.smtp
+    if not smtp.enabled:
+        if not dry_run:
+            raise FeatureOffError(
+                "email is off: set [smtp] host and recipients in the config to send the weekly digest, or leave out "
+                "--send to write its Markdown alone (nothing was written or sent)"
+            )
+        print(
+            "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing", file=sys.stderr
+        )
+    elif smtp.password_missing:
+        if not dry_run:  # the server would refuse the send, after the Markdown was written
+            raise FeatureOffError(f"{smtp.password_missing} (nothing was written or sent)")
+        print(f"digest: warning: {smtp.password_missing}: --send would not log in", file=sys.stderr)
+
+
 def handle(args: argparse.Namespace, context: Context) -> int:
     from datetime import UTC, datetime
 
@@ -119,18 +136,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     if week is None:
         return 2
     settings = context.settings
-    if args.send and not args.dry_run and not settings.smtp.enabled:
-        # As `digest publish` with publishing off: a settings problem, said before anything is written.
-        raise FeatureOffError(
-            "email is off: set [smtp] host and recipients in the config to send the weekly digest, or leave out "
-            "--send to write its Markdown alone (nothing was written or sent)"
-        )
+    if args.send:
+        refuse_unsendable(settings, dry_run=args.dry_run)
     editions: tuple[Edition, ...] = (args.edition,) if args.edition else ("readers", "maintainers")
-    if args.send and args.dry_run and not settings.smtp.enabled:
-        print(
-            "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing",
-            file=sys.stderr,
-        )
     digests = _loaded(
         context, week, editions[:1] if printing else editions, now, dry_run=args.dry_run, printing=printing
     )
@@ -211,7 +219,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     settings, failures = context.settings, []  # email is on: handle refused --send without it
     left: list[Edition] = []
     partly = False  # an edition sent to some, the others owed it (named on its line)
-    with _stopped_by_signal() as stop:
+    with stopped_by_signal() as stop, outcomes_said_here():
         for edition in editions:
             if stop.is_set():
                 left.append(edition)
@@ -222,7 +230,11 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
             if outcome.status == "off" and len(editions) > 1:
                 print(f"{week}:{label} not emailed: {outcome.message}")
             elif outcome.status in ("off", "failed", "busy", "stopped"):
-                failures.append(f"{week}:{label} email not sent: {outcome.message}")
+                # Recorded failed: nothing is scheduled for the end of its back-off; the service takes it up from then.
+                retry = (
+                    f" (the service tries again from {outcome.retry_at:%Y-%m-%d %H:%M} UTC)" if outcome.retry_at else ""
+                )
+                failures.append(f"{week}:{label} email not sent: {outcome.message}{retry}")
             elif outcome.status == "unrecorded":  # sent, and not on record: a failure to say, but not "not sent"
                 failures.append(f"{week}:{label} {outcome.message}")
             else:
@@ -241,39 +253,3 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     if failures:
         raise CommandError("; ".join(failures))
     return 0
-
-
-@contextmanager
-def _stopped_by_signal() -> Iterator[threading.Event]:
-    """An event the first Ctrl-C or SIGTERM sets, for the send to end after the batch of mail in flight; a second one
-    acts as before (it stops at once, leaving the edition claimed for an hour). Killed mid-call, the command had
-    recorded nobody and held the claim, and the edition then went again to the readers it had reached."""
-    import signal
-
-    stop = threading.Event()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    before: dict[int, Any] = {}
-
-    def restore() -> None:
-        for signum, handler in before.items():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        before.clear()
-
-    def stopping(_signum: int, _frame: Any) -> None:
-        print(
-            "digest: stopping after the mail in flight: who got it is recorded, the others stay owed it (again to "
-            "stop at once)",
-            file=sys.stderr,
-        )
-        stop.set()
-        restore()
-
-    try:
-        for signum in signals:
-            before[signum] = signal.signal(signum, stopping)
-    except ValueError:  # not the main thread (the command called in-process): the signals stay as they were
-        restore()
-    try:
-        yield stop
-    finally:
-        restore()

@@ -9,15 +9,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from digest.config.crontab import crontab
 from digest.config.declarations import from_environment
@@ -267,6 +259,16 @@ class SmtpSettings(Section):
         """Email is on: a server, and someone to send an edition to."""
         return bool(self.host and (self.recipients or self.maintainer_recipients))
 
+    @property
+    def password_missing(self) -> str | None:
+        """A login without its password: said by what sends mail (`weekly --send`, the service), not by all commands."""
+        if not self.username or self.password:
+            return None
+        return (
+            "smtp.username is set but SMTP_PASSWORD is not set (absent or blank): set SMTP_PASSWORD in the environment,"
+            " or remove [smtp] username if the mail server takes mail without a login"
+        )
+
     def recipients_of(self, edition: str) -> tuple[str, ...]:
         """Who gets the edition ("readers" or "maintainers"); empty: that edition is not emailed."""
         if not self.host:
@@ -278,8 +280,6 @@ class SmtpSettings(Section):
         problems = []
         if self.host and not self.recipients and not self.maintainer_recipients:
             problems.append("smtp.recipients is empty: the weekly digest email would go to nobody")
-        if self.username and not self.password:
-            problems.append("smtp.username is set but SMTP_PASSWORD is not set (absent or blank)")
         if problems:
             raise problem("\n".join(problems))
         return self

@@ -66,7 +66,9 @@ async def run_poll_pass(
         return None
     finally:
         STOP_WAITING.reset(token)
-    log.info("poll: %s", summary, extra={OUTCOME_LINE: True})  # the line `run --once` shows of a quiet poll
+    # At the level of the lines of the feeds that failed: a log shown from WARNING up still says the poll failed.
+    failed = summary.outcome in (PollOutcome.FAILED, PollOutcome.PARTIAL)
+    log.log(logging.WARNING if failed else logging.INFO, "poll: %s", summary, extra={OUTCOME_LINE: True})
     if not stopping.is_set():  # a full collection (seconds on a busy machine) would only delay the stop
         heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
     health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))

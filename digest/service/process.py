@@ -18,7 +18,7 @@ from digest import heap, jobs
 from digest.arxiv import poll_runs
 from digest.arxiv.turns import STOP_GRACE_SECONDS  # all a stop gives a fetch in flight; sleeping retries end at once
 from digest.awesome.seed import seed_list_left_out
-from digest.clock import utc_now
+from digest.clock import utc_now, zoned
 from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
 from digest.service import features, poll_job
@@ -133,7 +133,8 @@ class Service:
         scheduled = poll_due_now(scheduler)
         scheduler.resume()
         for job in scheduler.get_jobs():
-            log.info("schedule: %s next runs at %s", job.id, job.next_run_time)
+            when = zoned(job.next_run_time) if job.next_run_time is not None else None
+            log.info("schedule: %s next runs at %s", job.id, when)
         if reason is not None and scheduled is None:
             log.info("poll: %s; polling once now", reason)
             self.spawn(self._poll_on_start(reason), "poll")

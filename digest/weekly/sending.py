@@ -13,6 +13,7 @@ from datetime import datetime
 from digest.config import Settings
 from digest.sizes import counted
 from digest.storage.db import Database
+from digest.vocab import OUTCOME_LINE
 from digest.weekly import mailer
 from digest.weekly.attempts import mark_failed, mark_quiet, mark_refused, owed
 from digest.weekly.claimrenewal import claim_kept
@@ -23,6 +24,7 @@ from digest.weekly.outcome import SendOutcome, forgotten, kept_line, not_claimed
 from digest.weekly.sendrecord import record_delivery, sent_by_the_log
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
+SAID = {OUTCOME_LINE: True}  # an edition's outcome, which `digest weekly --send` says in its own line
 
 
 def send_week(
@@ -87,7 +89,7 @@ def _send_claimed(
         )  # fmt: skip
     if owing.forgotten and not owing.to:  # done with long ago: nothing to send, and it stays given up or refused
         release_claim(database, name, edition, owing.done_status)
-        log.warning("weekly %s %s: %s", name, edition, (forgot := forgotten(name, edition, owing)).message)
+        log.warning("weekly %s %s: %s", name, edition, (forgot := forgotten(name, edition, owing)).message, extra=SAID)
         return forgot
     to = owing.to
     try:
@@ -125,17 +127,17 @@ def _reported(name: str, edition: Edition, delivery: mailer.Delivery, owed_at: d
     sent = f"sent to {reached(delivery.accepted)}"
     if delivery.withheld:  # the message refused for good after earlier batches: told, and not retried
         sent = f"{sent}; refused for good: {delivery.refusals}; {refused_line(name, edition)}"
-        log.error("weekly %s %s: email %s", name, edition, sent)
+        log.error("weekly %s %s: email %s", name, edition, sent, extra=SAID)
         return SendOutcome(name, edition, "partly-sent", sent)
     if owed_at is None and delivery.refused:
         sent = f"{sent}{'; ' if delivery.accepted else ': '}refused for good: {delivery.refusals}"
-        log.warning("weekly %s %s: email %s", name, edition, sent)
+        log.warning("weekly %s %s: email %s", name, edition, sent, extra=SAID)
         return SendOutcome(name, edition, "sent", sent)
     if owed_at is not None:
         # Left unsent (a stop, a connection lost mid-list) is not refused: the server never said no to them.
         owed_now = "not yet sent to the others" if delivery.unsent else "refused for now"
         later = f"{owed_now}: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
-        log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
+        log.warning("weekly %s %s: email %s; %s", name, edition, sent, later, extra=SAID)
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
     log.info("weekly %s %s: email %s", name, edition, sent)
     return SendOutcome(name, edition, "sent", sent)
@@ -162,7 +164,7 @@ def _refused_every_recipient(
         f"{exc}; next attempt for {whom(delivery.deferred)} (refused for now) at {owed_at:%Y-%m-%d %H:%M} UTC; not"
         f" for {whom(delivery.refused)} (refused for good)"
     )
-    log.error("weekly %s %s: email not sent: %s", name, edition, line)
+    log.error("weekly %s %s: email not sent: %s", name, edition, line, extra=SAID)
     return SendOutcome(name, edition, "failed", line, owed_at)
 
 
@@ -181,15 +183,16 @@ def _failed(
     if exc.for_good:
         mark_refused(database, name, edition, str(exc), now)
         line = f"{exc}; {refused_line(name, edition)}"
-        log.error("weekly %s %s: email not sent: %s", name, edition, line)
+        log.error("weekly %s %s: email not sent: %s", name, edition, line, extra=SAID)
         return SendOutcome(name, edition, "failed", line)
     if status_was in KEPT_UNSENT:
         release_claim(database, name, edition, status_was, attempted=True)
         line = f"{exc}; nothing was sent: {kept_line(name, edition, status_was)}"
-        log.error("weekly %s %s: email not sent: %s", name, edition, line)
+        log.error("weekly %s %s: email not sent: %s", name, edition, line, extra=SAID)
         return SendOutcome(name, edition, "failed", line)
     retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
-    log.error(
-        "weekly %s %s: email not sent: %s (next attempt at %s)", name, edition, exc, f"{retry_at:%Y-%m-%d %H:%M} UTC"
-    )
+    # Not "next attempt at": sent by hand, nothing schedules that time; the service takes it up at its start or its
+    # weekly run from then on (its own job's retry, scheduled for then, is said in the job's line).
+    log.error("weekly %s %s: email not sent: %s (the service tries again from %s)", name, edition, exc,
+              f"{retry_at:%Y-%m-%d %H:%M} UTC", extra=SAID)  # fmt: skip
     return SendOutcome(name, edition, "failed", str(exc), retry_at)
