@@ -15,8 +15,18 @@ from digest.storage.db import Database
 from digest.weekly.store import run_weekly_job
 from tests.conftest import make_settings
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
-from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, SEEN_IN_WEEK, fill_week
-from tests.weekly_email import CONFIG, NOW, READERS, UNSUBSCRIBE, both_editions, parts, row, statuses, with_smtp
+from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, fill_week
+from tests.weekly_email import (
+    CONFIG,
+    NOW,
+    READERS,
+    UNSUBSCRIBE,
+    maintainers_with_worth,
+    parts,
+    row,
+    statuses,
+    with_smtp,
+)
 from tests.weekly_email import settings as settings  # the fixture
 
 
@@ -298,20 +308,7 @@ def test_the_maintainers_text_part_is_wrapped_to_an_emails_width_too(database: D
     a line past the 78 an email's line should hold. Expected: as in the readers' part, no line past 72 characters but
     a paper's title (said on one line), an approval link's line, or a single word (a URL, kept whole); each wrapped
     sentence reads whole, the review page's address unbroken."""
-    from tests.factories import insert_candidate, real_papers
-    from tests.second_tier import WHY
-
-    fill_week(database, settings)
-    worth = [record for record in real_papers() if record["arxiv_id"] not in PAPERS][:2]
-    seen = {"first_seen_at": SEEN_IN_WEEK, "updated_at": SEEN_IN_WEEK, "relevant": False, "why": WHY.to_json()}
-    insert_candidate(database, worth[0], score=0.93, suggested_section="Sparse Autoencoder", **seen)
-    insert_candidate(database, worth[1], score=0.88, suggested_section=None, suggested_sections=[], **seen)
-    inbox = Inbox()
-    with smtp_server(inbox) as port:
-        run_weekly_job(both_editions(settings, port), database, NOW)
-    (maintainers,) = [
-        m for m, e in zip(inbox.messages, inbox.envelopes, strict=True) if "maintainers@" in e.rcpt_tos[0]
-    ]
+    maintainers, worth = maintainers_with_worth(database, settings)
     text, _ = parts(maintainers)
 
     def titled_or_linked(line: str) -> bool:

@@ -8,10 +8,7 @@ import re
 
 from digest.config import Settings
 from digest.storage.db import Database
-from digest.weekly.store import run_weekly_job
-from tests.smtp_server import Inbox, smtp_server
-from tests.weekly_data import PAPERS, SEEN_IN_WEEK, fill_week
-from tests.weekly_email import NOW, both_editions, parts
+from tests.weekly_email import maintainers_with_worth, parts
 from tests.weekly_email import settings as settings  # the fixture
 
 LONG_TITLE = (
@@ -23,21 +20,7 @@ LONG_TITLE = (
 def maintainers_text(database: Database, settings: Settings) -> str:
     """The maintainers' text part of a filled week with two second-tier papers, the first with a long title carrying a
     header injection and a right-to-left override."""
-    from tests.factories import insert_candidate, real_papers
-    from tests.second_tier import WHY
-
-    fill_week(database, settings)
-    worth = [dict(record) for record in real_papers() if record["arxiv_id"] not in PAPERS][:2]
-    worth[0]["title"] = LONG_TITLE
-    seen = {"first_seen_at": SEEN_IN_WEEK, "updated_at": SEEN_IN_WEEK, "relevant": False, "why": WHY.to_json()}
-    insert_candidate(database, worth[0], score=0.93, suggested_section="Sparse Autoencoder", **seen)
-    insert_candidate(database, worth[1], score=0.88, suggested_section=None, suggested_sections=[], **seen)
-    inbox = Inbox()
-    with smtp_server(inbox) as port:
-        run_weekly_job(both_editions(settings, port), database, NOW)
-    (maintainers,) = [
-        m for m, e in zip(inbox.messages, inbox.envelopes, strict=True) if "maintainers@" in e.rcpt_tos[0]
-    ]
+    maintainers, _ = maintainers_with_worth(database, settings, LONG_TITLE)
     assert maintainers.get_all("Bcc") is None
     text, _ = parts(maintainers)
     return text

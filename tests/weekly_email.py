@@ -91,3 +91,30 @@ def wait_for_threads_to_end(before: set[threading.Thread], seconds: float = 30.0
     while left := [thread.name for thread in threading.enumerate() if thread not in before]:
         assert time.monotonic() < deadline, f"threads still running after {seconds:g} s: {left}"
         time.sleep(0.05)
+
+
+def maintainers_with_worth(
+    database: Database, settings: Settings, first_title: str | None = None
+) -> tuple[EmailMessage, list[dict[str, Any]]]:
+    """The maintainers' email, as the SMTP server received it from the weekly job, of a filled week (weekly_data)
+    with two second-tier papers ("Worth a look"), the first titled `first_title` if given; and those two papers."""
+    from digest.weekly.store import run_weekly_job
+    from tests.factories import insert_candidate, real_papers
+    from tests.second_tier import WHY
+    from tests.smtp_server import smtp_server
+    from tests.weekly_data import PAPERS, SEEN_IN_WEEK, fill_week
+
+    fill_week(database, settings)
+    worth = [dict(record) for record in real_papers() if record["arxiv_id"] not in PAPERS][:2]
+    if first_title is not None:
+        worth[0]["title"] = first_title
+    seen = {"first_seen_at": SEEN_IN_WEEK, "updated_at": SEEN_IN_WEEK, "relevant": False, "why": WHY.to_json()}
+    insert_candidate(database, worth[0], score=0.93, suggested_section="Sparse Autoencoder", **seen)
+    insert_candidate(database, worth[1], score=0.88, suggested_section=None, suggested_sections=[], **seen)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        run_weekly_job(both_editions(settings, port), database, NOW)
+    (maintainers,) = [
+        m for m, e in zip(inbox.messages, inbox.envelopes, strict=True) if "maintainers@" in e.rcpt_tos[0]
+    ]
+    return maintainers, worth
