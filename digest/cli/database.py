@@ -80,13 +80,13 @@ def _left_as_found(folder: Path) -> Iterator[None]:
 
 
 def _copy_from_file(args: argparse.Namespace, context: Context) -> int:
-    from digest.storage.copy import CopyError, unreadable
+    from digest.storage.backups import read_backup
+    from digest.storage.copy import CopyError
     from digest.storage.datalock import DataLockError, lock_data_folder, lock_folder_of_file
-    from digest.storage.db import DatabaseError, has_schema, open_database
+    from digest.storage.db import DatabaseError
     from digest.storage.moved import record_move
 
     source_file = _checked_source(args, context)
-    source_url = f"sqlite:///{source_file}"
     target_url = context.settings.database_url
     # No service may write to either side meanwhile: the old data folder's, and the new one's (and database's).
     folders = list(dict.fromkeys([source_file.parent, context.settings.data_dir.resolve()]))
@@ -104,18 +104,9 @@ def _copy_from_file(args: argparse.Namespace, context: Context) -> int:
         for lock in locks:
             lock.release()
         raise CommandError(str(exc)) from None
-    lock = locks[-1]
-    try:
-        source = open_database(source_url, migrate_schema=False, named_by="--from")
-        try:
-            damage = unreadable(source)
-            if damage is not None:  # a backup cut short is no other program's file: say what SQLite found
-                raise CommandError(f"{args.source} cannot be read as a database ({damage}); nothing was copied")
-            if not has_schema(source.engine):  # another program's file: not a single table is written into it
-                raise CommandError(f"{args.source} is not a digest database (it has no schema revision)")
-            copied = _copy_into(source, str(args.source), target_url, lock)
-        finally:
-            source.dispose()
+    try:  # read from a copy in the new data folder: the backup keeps its bytes, mode and time (and older schema)
+        with read_backup(source_file, context.settings.data_dir.resolve(), str(args.source)) as copy:
+            copied = _copy_backup(copy, str(args.source), target_url, locks[-1])
         # A command on this data folder, or on the old one, left with the old database is refused (not on a
         # backup's folder, though: one without a list.md).
         old_folder = [source_file.parent] if (source_file.parent / "list.md").exists() else []
@@ -126,6 +117,39 @@ def _copy_from_file(args: argparse.Namespace, context: Context) -> int:
         for held in locks:
             held.release()
     return _report(args, copied)
+
+
+def _copy_backup(copy: Path, shown: str, target_url: str, lock: Any) -> list[Any]:
+    """The temporary copy of the backup (`shown` as --from named it) checked, then copied into the target."""
+    from digest.storage.copy import unreadable
+    from digest.storage.db import DatabaseError, has_schema, open_database
+
+    source = open_database(f"sqlite:///{copy}", migrate_schema=False, named_by="--from")
+    try:
+        damage = unreadable(source)
+        if damage is not None:  # a backup cut short is no other program's file: say what SQLite found
+            raise CommandError(f"{shown} cannot be read as a database ({damage}); nothing was copied")
+        if not has_schema(source.engine):  # another program's file: not a single table is written into it
+            raise CommandError(f"{shown} is not a digest database (it has no schema revision)")
+        try:
+            _upgrade_copy(source.engine)
+        except DatabaseError as exc:  # "the database is at schema revision ...": the backup's, not the target's
+            raise CommandError(f"{shown} (--from): {exc}") from None
+        return _copy_into(source, shown, target_url, lock)
+    finally:
+        source.dispose()
+
+
+def _upgrade_copy(engine: Any) -> None:
+    """The backup's copy brought to this release's schema: a newer release's refused, an older one's upgraded without
+    the warning to keep the backup from before the upgrade (the backup itself was not upgraded)."""
+    from digest.storage.db import migrate, upgrade_schema
+    from digest.storage.revisions import OlderSchemaError
+
+    try:
+        migrate(engine, upgrading=False)
+    except OlderSchemaError:
+        upgrade_schema(engine)
 
 
 def _copy_into(source: Any, shown: str, target_url: str, lock: Any) -> list[Any]:

@@ -2,8 +2,9 @@
 the schema, row for row, in one transaction of the target. The list, the candidates, the audit log and every decision
 the model learns from move together; nothing is half-copied.
 
-Both databases are at the schema's newest revision first (the source is upgraded as any command would). The target
-must hold nothing yet: a copy never merges into data, which would overwrite or duplicate what a maintainer decided.
+Both databases are at the schema's newest revision first (a SQLite source in a temporary copy, storage/backups.py,
+which leaves the file as it was; a database named by URL upgraded as any command would). The target must hold
+nothing yet: a copy never merges into data, which would overwrite or duplicate what a maintainer decided.
 APScheduler's job table is left out: the service makes its jobs again from the settings when it starts.
 """
 
