@@ -16,7 +16,7 @@ import discord
 from digest import health
 from digest.clock import SYSTEM_CLOCK, Clock, utc_now
 from digest.config import Settings
-from digest.discord import messages, reactions, store
+from digest.discord import gone, messages, reactions, store
 from digest.discord.catchup import ROUND_ERRORS, CatchUp
 from digest.discord.commands import SlashCommands
 from digest.discord.connection import Backoff, DiscordLink
@@ -65,13 +65,13 @@ class ReviewBot:
         self.reactions = OwnReactions(database, self._channel, holds, sync_interval, steady)
         self.poster = Poster(settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval,
                              self.link.trouble, holds, self.reactions, steady)  # fmt: skip
-        self.editor = MessageEditor(self.config, database, self._channel, self._mark_repost, self.reactions.add,
+        self.editor = MessageEditor(self.config, database, self._channel, self._message_gone, self.reactions.add,
                                     self._own_id, sync_interval, holds, steady)  # fmt: skip
         # Messages whose reaction the database (or a member lookup) failed to take in: caught up on with the recent
         # ones, however old their candidate's decision (catching up looks at the last CATCH_UP_WINDOW's alone, and
         # would miss them), after a restart too.
         self.owed = Owed(database)
-        self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost,
+        self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._message_gone,
                                    self.editor, self.reactions, sync_interval,
                                    self.link.trouble, self.owed, holds, steady)  # fmt: skip
         self.caught_up = asyncio.Event()
@@ -181,8 +181,7 @@ class ReviewBot:
             with self._caught_up_later(f"deleting message {message_id}"):
                 candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
                 if candidate_id is not None:
-                    await self._mark_repost(candidate_id)
-                    log.info("discord: the message of candidate %s was deleted; it will be posted again", candidate_id)
+                    await self._message_gone(candidate_id)
 
     @contextlib.contextmanager
     def _caught_up_later(self, event: str, message_id: int | None = None) -> Iterator[None]:
@@ -218,10 +217,16 @@ class ReviewBot:
                 candidate_id, messages.refusal_note(action, str(exc), self.config.section_emojis), shown
             )
 
-    async def _mark_repost(self, candidate_id: int) -> None:
-        """Its message is gone: the candidate is news again for the next posting round."""
-        await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
-        self.poster.forget(candidate_id)
+    async def _message_gone(self, candidate_id: int, exc: discord.NotFound | None = None) -> None:
+        """Its message is gone (`exc`: Discord's answer, when it said so): a pending candidate is news again for the
+        next posting round, and those whose messages went with their channel wait for one; a decided one is not."""
+        for pending in await gone.message_gone(self.database, candidate_id, exc):
+            self.poster.forget(pending)
+
+    async def on_channel_deleted(self, channel_id: int) -> None:
+        with self._caught_up_later(f"deleting channel {channel_id}"):
+            for pending in (await asyncio.to_thread(gone.forget_channel, self.database, channel_id))[0]:
+                self.poster.forget(pending)
 
     async def _sync_forever(self) -> None:
         """Every few seconds: edit messages decided in other processes and post what other processes found."""

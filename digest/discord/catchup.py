@@ -58,7 +58,7 @@ class CatchUp:
         members: Members,
         channel: Callable[[], discord.PartialMessageable],
         decide: Decide,
-        repost: Callable[[int], Awaitable[None]],
+        repost: Callable[[int, discord.NotFound], Awaitable[None]],
         editor: MessageEditor,
         reactions: OwnReactions,
         retry_after: float,
@@ -289,8 +289,8 @@ class CatchUp:
         while the bot was away (or whose edit back Discord failed) is put back."""
         try:
             message = self._read.pop(message_id, None) or await self._channel().fetch_message(message_id)
-        except discord.NotFound:
-            await self._repost(candidate_id)
+        except discord.NotFound as exc:  # the message deleted, or its channel with it (exc.code)
+            await self._repost(candidate_id, exc)
             return None
         if blank(message):
             await self._editor.restore(candidate_id, message)

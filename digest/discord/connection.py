@@ -45,6 +45,8 @@ class Events(Protocol):
 
     def check_config(self) -> None: ...
 
+    async def on_channel_deleted(self, channel_id: int) -> None: ...
+
     def server_back(self, guild_id: int) -> None: ...
 
 
@@ -97,6 +99,7 @@ class _Client(discord.Client):
 
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         self.link.events.check_config()
+        await self.link.events.on_channel_deleted(channel.id)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         self.link.events.check_config()

@@ -85,7 +85,10 @@ class Members:
         channel = client.get_channel(channel_id) if channel_id else None
         problems = []
         if channel is None:
-            problems.append(f"review channel {channel_id} (channel_id) is not in any server the bot can see")
+            problems.append(
+                f"review channel {channel_id} (channel_id) is not in any server the bot can see (deleted? set "
+                "channel_id to one it can)"
+            )
         guild = client.get_guild(guild_id) if guild_id else getattr(channel, "guild", None)
         if guild_id and guild is None:
             problems.append(f"server {guild_id} (guild_id) is not one the bot is in")

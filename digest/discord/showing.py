@@ -56,7 +56,7 @@ class MessageEditor:
         config: DiscordSettings,
         database: Database,
         channel: Callable[[int | None], discord.PartialMessageable],
-        repost: Callable[[int], Awaitable[None]],
+        repost: Callable[[int, discord.NotFound], Awaitable[None]],
         react: Callable[[int, discord.Message, str], Awaitable[None]],
         own_id: Callable[[], int | None],
         retry_after: float,
@@ -125,8 +125,8 @@ class MessageEditor:
                 return
             try:
                 message = await self._edit(channel_id, int(candidate.discord_message_id), embed, message)
-            except discord.NotFound:
-                await self._repost(candidate_id)
+            except discord.NotFound as exc:  # the message deleted, or its channel with it (exc.code)
+                await self._repost(candidate_id, exc)
                 return
             except discord.HTTPException as exc:
                 await self._failed(candidate, note, exc, channel_id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from digest.arxiv import poll_runs
 from digest.awesome import store as liststore
 from digest.clock import utc_now
+from digest.discord.gone import GONE
 from digest.discord.reactions import ReactionChoice, ReactionId, SeenReaction, decision_key, reaction_key
 from digest.discord.replay import LoggedDecision
 from digest.review.queries import latest_decision, pending_query
@@ -36,7 +37,7 @@ SENDING = "sending"
 
 def _to_post() -> Select[tuple[Candidate]]:
     """Pending first-tier candidates (`pending_query` leaves the second tier out) not, or no longer, in the channel."""
-    return pending_query().where(Candidate.discord_state.in_(("unposted", "repost", SENDING)))
+    return pending_query().where(Candidate.discord_state.in_(("unposted", "repost", SENDING, GONE)))
 
 
 def mark_sending(database: Database, candidate_id: int) -> str:
@@ -102,18 +103,6 @@ def update(database: Database, candidate_id: int, **values: Any) -> None:
         if candidate is not None:
             for key, value in values.items():
                 setattr(candidate, key, value)
-
-
-def mark_repost(database: Database, candidate_id: int) -> None:
-    update(
-        database,
-        candidate_id,
-        discord_state="repost",
-        discord_message_id=None,
-        discord_shown_status=None,
-        discord_shown_decided_at=None,
-        discord_shown_version=None,
-    )
 
 
 def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: ReactionChoice) -> str | None:
