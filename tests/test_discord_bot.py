@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from tests.discord_bot import (
@@ -217,4 +218,4 @@ async def test_a_section_emoji_on_a_paper_listed_by_hand_meanwhile_adds_no_secon
     )
     note = last_embed(fake, mid)["description"].replace("\\", "")  # as Discord shows it, Markdown escapes read
     assert note.startswith("⚠️ Couldn't approve: 2411.16198 is already in the list (Input-level Attribution)")
-    assert f'digest approve {candidate_id} --section "Steering"' in note
+    assert f'{same_invocation(bot_settings)} approve {candidate_id} --section "Steering"' in note, note

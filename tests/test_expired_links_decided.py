@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from digest.config.invocation import same_invocation
 from digest.review.rules import Actor
 from tests.second_tier import APPROVE_LINE, SECOND, between, email_parts, insert_tiers, site, weekly_email
 from tests.web_pages import candidate_feed_links
@@ -38,7 +39,7 @@ async def test_an_expired_email_link_for_a_paper_rejected_since_says_so_and_offe
         status, page = reply.status, unescape(await reply.text())
     assert status == 403 and "Link refused: expired" in page, page
     assert f"arXiv:{SECOND['arxiv_id']} was already rejected by ann via discord on {rejected_at} UTC" in page, page
-    assert "nothing was changed" in page and f"`digest approve {second}`" in page, page
+    assert "nothing was changed" in page and f"`{same_invocation(site.settings)} approve {second}`" in page, page
     assert "to approve it still" not in page and f"digest approve {SECOND['arxiv_id']} --section" not in page, page
     assert site.status_of(second) == "rejected"
 
@@ -56,5 +57,5 @@ async def test_an_expired_feed_link_for_a_paper_approved_since_says_so_not_to_ta
         status, page = reply.status, unescape(await reply.text())
     assert status == 403 and "Link refused: expired" in page, page
     assert "was already approved into Probing by ann via discord on " in page, page
-    assert "Take a fresh one" not in page and f"`digest reject {first}`" in page, page
+    assert "Take a fresh one" not in page and f"`{same_invocation(site.settings)} reject {first}`" in page, page
     assert site.status_of(first) == "approved"

@@ -16,6 +16,7 @@ import pytest
 
 from digest.cli import main
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.publish import rules
 from digest.publish import runner as runner_module
 from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED
@@ -164,7 +165,9 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
         await asyncio.sleep(3 * runner_module.HELD_CHECK_SECONDS + 2 * (time.monotonic() - decided))
         assert attempts.read_text().count("push") == 1, "the refused push was tried again with nothing changed"
         status = read_status(database, settings.templates_dir)
-        assert "Protected branch" in (status.last_error or "") and "digest publish" in (status.last_error or "")
+        assert "Protected branch" in (status.last_error or "") and same_invocation(settings, "publish") in (
+            status.last_error or ""
+        )
         assert len(status.pending) == 1
         hook.unlink()  # the maintainers let the service push, and the branch moves
         remote.push_edit(TYPO_OLD, TYPO_NEW)

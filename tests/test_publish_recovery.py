@@ -7,7 +7,6 @@ in _remote, papers moved or listed twice in _moves.
 from __future__ import annotations
 
 import re
-import shlex
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from digest.publish.store import read_status
 from digest.storage.db import Database
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, TYPO_NEW, TYPO_OLD, Remote
+from tests.printed import printed_command
 from tests.publish_recovery import NEIGHBOUR_NEW, NEIGHBOUR_OLD, cli
 from tests.publishing import approve, push_bytes, services
 from tests.publishing import db as db  # the fixture
@@ -171,12 +171,6 @@ def test_an_approval_into_a_section_deleted_upstream_says_what_to_do(
     assert main([*printed[1:-1], "Probing"]) == 0
     assert publisher.publish().outcome == PUBLISHED
     assert arxiv_id in remote.readme().split("Probing\n", 1)[1], "approved again into Probing as printed"
-
-
-def printed_command(message: str, words: str) -> list[str]:
-    """The `digest ... WORDS ...` command a line prints between backticks, as a shell splits it."""
-    (command,) = [c for c in message.split("`")[1::2] if c.startswith("digest ") and f" {words}" in c]
-    return shlex.split(command)
 
 
 # 10 -----------------------------------------------------------------------------------------------------------------

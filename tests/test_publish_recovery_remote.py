@@ -10,7 +10,9 @@ from typing import cast
 
 import pytest
 
+from digest.cli import main
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.publish.forge import Forge
 from digest.publish.publisher import FAILED, PUBLISHED
 from digest.publish.store import read_status
@@ -19,6 +21,7 @@ from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.fake_forge import FakeForge
 from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, git, publish_config
+from tests.printed import printed_command
 from tests.publish_pull import FIRST, TOKEN
 from tests.publishing import approve, services
 from tests.publishing import db as db  # the fixture
@@ -39,7 +42,9 @@ def test_a_push_refused_by_branch_protection_reports_why(remote: Remote, st: Set
     assert "protected" in (status.last_error or "").lower(), status.last_error  # today: "rejected 4 times in a row"
 
 
-def test_a_long_refusal_keeps_what_to_do_at_the_end_of_its_line(remote: Remote, st: Settings, db: Database) -> None:
+def test_a_long_refusal_keeps_what_to_do_at_the_end_of_its_line(
+    remote: Remote, st: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A forge's refusal as GitHub words it (a rule's name, then what the rule requires, 250 characters) made the line
     longer than the 400 characters kept, so its end, what to do, was cut mid-word ('let the service's account push to
     main there (or'). The remote's words are cut instead, and the line ends with what to do."""
@@ -52,12 +57,23 @@ def test_a_long_refusal_keeps_what_to_do_at_the_end_of_its_line(remote: Remote, 
     )
     hook.chmod(0o755)
     reviewer, publisher = services(db, st)
-    approve(db, reviewer, 0)
+    arxiv_id = approve(db, reviewer, 0)
     result = publisher.publish()
     status = read_status(db, st.templates_dir)
     assert result.outcome == FAILED and "GH006: Protected branch" in result.message, result.message
     for line in (result.message, status.last_error or ""):
-        assert line.endswith('(or set publish.mode = "pull-request"), then run `digest publish`'), line
+        assert line.endswith(f'(or set publish.mode = "pull-request"), then run `{same_invocation(st, "publish")}`'), (
+            line
+        )
+    # Run as printed once the forge takes the push, from another folder: it publishes the service's approval (it was
+    # the bare `digest publish`, which there publishes ./data's list, if any).
+    hook.unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(printed_command(result.message, "publish")[1:]) == 0
+    assert read_status(db, st.templates_dir).last_error is None
+    assert arxiv_id in remote.readme()
 
 
 def test_what_a_refusing_hook_says_reaches_the_log_without_its_terminal_controls(

@@ -5,6 +5,7 @@ test_review_hand_moves.py."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from digest.awesome import store as liststore
 from digest.config import DiscordSettings, Settings
+from digest.config.invocation import same_invocation
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, may_decide
 from digest.storage.db import Database
@@ -148,7 +150,7 @@ def test_only_pending_refuses_a_decided_candidate_while_other_channels_still_ove
     assert str(refused.value) == (
         f"Candidate {candidate_id} was already approved into Probing by ann via discord on 2026-11-25 09:30 UTC; "
         f"approval links and the review page act only on pending candidates. To change the decision on purpose, run "
-        f"`digest reject {candidate_id}`."
+        f"`{same_invocation(settings)} reject {candidate_id}`."
     )
     with database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
@@ -158,7 +160,8 @@ def test_only_pending_refuses_a_decided_candidate_while_other_channels_still_ove
     # Discord and the CLI decide as before: a later reject overturns the approval.
     overturned = reviewer.decide(candidate_id, "reject", ANN)
     assert overturned.changed and overturned.status == "rejected"
-    with pytest.raises(AlreadyDecidedError, match=f"run `digest approve {candidate_id}`"):
+    again = re.escape(f"run `{same_invocation(settings)} approve {candidate_id}`")
+    with pytest.raises(AlreadyDecidedError, match=again):
         reviewer.decide(candidate_id, "approve", link, only_pending=True)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from digest.config.invocation import same_invocation
 from digest.review.signing import EMAILED, ApprovalLink, sign_link
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import Site, running_site, site_settings
@@ -44,4 +45,5 @@ async def test_an_expired_emailed_link_quotes_a_command_whose_section_survives_t
         page = unescape(await reply.text())
     command = re.search(r"run `([^`]+)` on the server", page)
     assert command is not None, page
-    assert shlex.split(command.group(1)) == ["digest", "approve", paper["arxiv_id"], "--section", SECTION]
+    wanted = [*shlex.split(same_invocation(site.settings)), "approve", paper["arxiv_id"], "--section", SECTION]
+    assert shlex.split(command.group(1)) == wanted

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from digest.config.invocation import same_invocation
 from tests.browser_review import DESKTOP, SECTIONS, add_candidates, on_the_queue, open_review
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
@@ -62,7 +63,8 @@ async def test_deciding_on_a_stale_page_returns_to_the_queue_with_the_filters(si
     # Back on /review keeping ?min=1 (the notice's own parameter beside it), saying who decided it meanwhile.
     assert on_the_queue(bob.url, min="1"), bob.url
     notice = await bob.locator("main p.error").inner_text()
-    assert "already rejected by web maintainer on " in notice and f"digest approve {top}" in notice
+    assert "already rejected by web maintainer on " in notice, notice
+    assert f"{same_invocation(site.settings)} approve {top}" in notice, notice
     await alice.context.close()
     await bob.context.close()
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from digest.config.invocation import same_invocation
 from digest.review.signing import approval_signer
 from digest.weekly.issue import week_of
 from digest.weekly.store import send_week
@@ -48,8 +49,8 @@ async def test_an_expired_email_link_for_a_paper_worth_a_look_says_how_to_approv
     async with site.client.get(f"{address.path}?{address.query}") as reply:
         status, page = reply.status, await reply.text()
     assert status == 403 and "Link refused: expired" in page, page
-    command = f"digest approve {SECOND['arxiv_id']} --section &#34;{SECTION}&#34;"
-    assert command in page or f"digest approve {SECOND['arxiv_id']} --section &quot;{SECTION}&quot;" in page, page
+    command = f"{same_invocation(site.settings)} approve {SECOND['arxiv_id']} --section "
+    assert command + f"&#34;{SECTION}&#34;" in page or command + f"&quot;{SECTION}&quot;" in page, page
     assert "candidates feed" not in page, page
     assert site.status_of(second) == "pending"
 
@@ -146,7 +147,7 @@ async def test_an_email_link_to_a_paper_worth_a_look_forgotten_since_says_how_to
     async with site.client.get(f"{address.path}?{address.query}") as reply:
         status, page = reply.status, html_unescape(await reply.text())
     assert status == 404, page
-    assert f'digest add {SECOND["arxiv_id"]} --section "{SECTION}"' in page, page
+    assert f'{same_invocation(site.settings)} add {SECOND["arxiv_id"]} --section "{SECTION}"' in page, page
     assert "no longer in the database" not in page
 
 

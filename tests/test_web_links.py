@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from digest.config.invocation import same_invocation
 from digest.review.rules import Actor
 from digest.review.signing import ApprovalLink, sign_link
 from digest.storage.models import Decision, Entry, Paper
@@ -86,7 +87,7 @@ async def test_an_approval_link_pressed_after_another_sections_link_is_not_done(
         assert refused.status == 409
         text = await refused.text()
     assert "already approved into Steering by feed approval link on " in text
-    assert f"run `digest reject {candidate_id}`" in text
+    assert f"run `{same_invocation(site.settings)} reject {candidate_id}`" in text
     async with site.client.get(mine + "?done=1") as page:
         text = await page.text()
     assert "Done:" not in text and "already approved into Steering by feed approval link on " in text
@@ -136,7 +137,7 @@ async def test_a_stale_reject_link_cannot_overturn_an_approval_made_in_discord(s
     assert paper["title"] in text and "<h1>Already approved</h1>" in text
     assert f"already approved into Probing by ann via discord on {approved_at} UTC" in text
     assert "<form" not in text and "<button" not in text
-    assert f"digest reject {candidate_id}" in text
+    assert f"{same_invocation(site.settings)} reject {candidate_id}" in text
 
     async with site.client.post(reject) as refused:
         assert refused.status == 409
@@ -144,7 +145,7 @@ async def test_a_stale_reject_link_cannot_overturn_an_approval_made_in_discord(s
     assert (
         f"Candidate {candidate_id} was already approved into Probing by ann via discord on {approved_at} UTC; "
         f"approval links and the review page act only on pending candidates. To change the decision on purpose, run "
-        f"`digest reject {candidate_id}`."
+        f"`{same_invocation(site.settings)} reject {candidate_id}`."
     ) in text
     assert site.status_of(candidate_id) == "approved"
     assert decisions_of(site, candidate_id) == [("approve", "discord", True)]
@@ -171,7 +172,8 @@ async def test_an_approve_link_on_a_candidate_rejected_from_the_cli_says_so_and_
     async with site.client.post(approve) as refused:
         assert refused.status == 409
         text = await refused.text()
-    assert "<h1>Already rejected</h1>" in text and f"run `digest approve {candidate_id}`." in text
+    assert "<h1>Already rejected</h1>" in text
+    assert f"run `{same_invocation(site.settings)} approve {candidate_id}`." in text
     assert site.status_of(candidate_id) == "rejected"
     assert decisions_of(site, candidate_id) == [("reject", "cli", True)]
     async with site.client.get("/list.md") as listing:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from digest.config.invocation import same_invocation
 from tests.factories import insert_candidate, real_papers
 from tests.web_pages import candidate_feed_links, rename_headings
 from tests.web_server import Site, sign_in
@@ -86,7 +87,7 @@ async def test_a_paper_listed_by_hand_since_it_was_found_is_not_copied_by_a_link
             status, page = reply.status, html.unescape(await reply.text())
     assert status == 409, page
     assert f"{listed} is already in the list (Probing)" in page and "nothing was changed" in page
-    assert f'digest approve {candidate_id} --section "Sparse Autoencoder"' in page
+    assert f'{same_invocation(site.settings)} approve {candidate_id} --section "Sparse Autoencoder"' in page
     async with site.client.get("/list.md") as listing:
         markdown = await listing.text()
     assert sum(line.startswith("+ ") and listed in line for line in markdown.splitlines()) == 1
@@ -107,7 +108,7 @@ async def test_the_page_of_a_link_for_a_paper_listed_by_hand_since_says_where_it
         assert response.status == 200
         page = html.unescape(await response.text())
     assert f"{listed} is already in the list (Probing), put there since it was found; nothing was changed" in page
-    assert f'digest approve {candidate_id} --section "Sparse Autoencoder"' in page
+    assert f'{same_invocation(site.settings)} approve {candidate_id} --section "Sparse Autoencoder"' in page
     assert '<form method="post"' not in page and "Approve into Sparse Autoencoder" not in page
     assert 'href="/review"' in page
     async with site.client.get(links["Reject"]) as response:

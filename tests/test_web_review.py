@@ -11,6 +11,7 @@ import feedparser
 import pytest
 from sqlalchemy import select
 
+from digest.config.invocation import same_invocation
 from digest.config.secretstore import SecretStoreError, ensure_secrets, secrets_path
 from digest.review.rules import Actor
 from digest.storage.models import Decision
@@ -92,7 +93,7 @@ async def test_a_review_page_opened_before_a_decision_elsewhere_cannot_overturn_
         assert response.status == 200
         page = await response.text()
     assert "Not done:" in page and "already approved into Probing by ann via discord" in page
-    assert f"digest reject {candidate_id}" in page
+    assert f"{same_invocation(site.settings)} reject {candidate_id}" in page
     assert site.status_of(candidate_id) == "approved"
     async with site.client.get("/list.md") as listing:
         assert paper["arxiv_id"] in await listing.text()

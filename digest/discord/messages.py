@@ -43,7 +43,7 @@ EMBED_TOTAL_LIMIT = 6000
 ABSTRACT_LIMIT = 1500
 AUTHORS_SHOWN = 3
 KEYWORDS_LIMIT = 300
-NOTE_LIMIT = 300
+NOTE_LIMIT = 700  # room for the command a refusal names, whole: it holds the settings file and data folder paths
 # A repository address longer than this is no one's real repository: shown whole it would break FIELD_LIMIT, cut it
 # would be a broken link; the message has no Code link then.
 CODE_URL_LIMIT = 300

@@ -51,7 +51,7 @@ def ssh_key_warning(data_dir: Path, publish: PublishSettings) -> str | None:
 class GitClone:
     """One working clone in `folder`, tracking `settings.branch` of `settings.repository`."""
 
-    def __init__(self, folder: Path, settings: PublishSettings) -> None:
+    def __init__(self, folder: Path, settings: PublishSettings, publish: str) -> None:
         if not settings.repository:
             raise GitError("publish.repository is not set")
         self.folder = folder
@@ -60,6 +60,7 @@ class GitClone:
         self.remote_ref = f"refs/remotes/origin/{settings.branch}"
         self.processes = GitProcesses()
         self.ssh_checked = False  # whether the first fetch or push said what ssh command the key cannot go to
+        self.publish = publish  # the service's own `digest publish` (its settings file and data folder), run as printed
         self.by_hand = ""  # the command that ran it by hand (`digest publish`), not the service: nothing tries again
 
     # -- the child process -------------------------------------------------------------------------------------------
@@ -270,7 +271,7 @@ class GitClone:
             raise GitError(f"{self.redact(self.url)} failed on its side taking the push to {branch} ({said}); {then}")
         if refused:  # a hook or a protected branch: trying again changes nothing
             url, mode = self.redact(self.url), self.settings.mode
-            raise PushRefusedError(refused_push_line(url, branch, refused[0], stderr, mode))
+            raise PushRefusedError(refused_push_line(url, branch, refused[0], stderr, self.publish, mode))
         if done.returncode != 0:
             raise GitError(f"git push to {self.redact(self.url)} failed: {self._why(done)}")
 

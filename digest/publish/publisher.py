@@ -20,6 +20,7 @@ from digest import health
 from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.publish.combine import combined
 from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError, clone_folder
 from digest.publish.history import (
@@ -72,7 +73,7 @@ class Publisher:
         self.database = database
         self.settings = settings
         self.clock = clock
-        self.git = GitClone(clone_folder(settings.data_dir), settings.publish)
+        self.git = GitClone(clone_folder(settings.data_dir), settings.publish, same_invocation(settings, "publish"))
         self.source = f"{self.git.redact(self.git.url)}:{settings.publish.path}"
         self.accepting_removals = False  # `digest publish --accept-upstream`: a mass removal upstream is taken
         self.pulling_only = False  # the service's sync with nothing pending: hand edits come here, nothing is pushed
@@ -109,7 +110,7 @@ class Publisher:
         the service's clone there are left as they were, and no publish in another process is waited for."""
         shared = self.git
         try:
-            with scratch_clone(self.settings.publish, by_hand=shared.by_hand) as self.git:
+            with scratch_clone(self.settings.publish, shared.publish, by_hand=shared.by_hand) as self.git:
                 return self._publish(dry_run=True)
         except OSError as exc:  # a full temporary folder: one line, as a real run's full data folder
             return self._failed(FAILED, scratch_failure(exc), (), True)

@@ -244,16 +244,16 @@ def removes_most(removed: int, before: int) -> bool:
     return removed >= UPSTREAM_REMOVAL_FLOOR and removed > UPSTREAM_REMOVAL_SHARE * before
 
 
-def refused_push_line(url: str, branch: str, refused: str, stderr: str, mode: str = "commit", limit: int = 400) -> str:
-    """A push the repository refused for a reason of its own (a hook, a protected branch), from git's porcelain line
-    and what the remote said (cut to what `limit` leaves), with the fix (pull-request mode, the service's own branch:
-    no other mode to offer), which ends the line whole."""
-    head = f"{url} refused the push to {branch}: {one_line(' '.join(refused.split(chr(9))[2:]), 120) or 'refused'}"
-    said = " ".join(line.strip() for line in stderr.splitlines() if line.strip().startswith("remote:"))
+def refused_push_line(url: str, branch: str, line: str, stderr: str, publish: str, mode: str, limit: int = 400) -> str:
+    """A push the repository refused for its own reason (a hook, a protected branch): git's porcelain line, the remote's
+    words (cut to what `limit` leaves beside `publish`, the service's own command) and the fix, ending it whole."""
+    head = f"{url} refused the push to {branch}: {one_line(' '.join(line.split(chr(9))[2:]), 120) or 'refused'}"
+    said = " ".join(part.strip() for part in stderr.splitlines() if part.strip().startswith("remote:"))
     other = ' (or set publish.mode = "pull-request")' if mode == "commit" else ""
-    tail = f"; let the service's account push to {branch} there{other}, then run `digest publish`"
-    remote = one_line(said.replace("remote: ", " ").replace("remote:", " "), min(200, limit - len(head + tail) - 11))
-    return f"{head}{f' (remote: {remote})' if remote and len(head + tail) < limit - 50 else ''}{tail}"
+    tail = f"; let the service's account push to {branch} there{other}, then run `{publish}`"
+    room = limit + len(publish) - len(head + tail)  # the command is not counted: its paths are the maintainer's own
+    remote = one_line(said.replace("remote: ", " ").replace("remote:", " "), min(200, room - 11))
+    return f"{head}{f' (remote: {remote})' if remote and room > 50 else ''}{tail}"
 
 
 def renamed_in(name_status: str, path: str) -> str | None:

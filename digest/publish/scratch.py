@@ -13,12 +13,12 @@ from digest.publish.git import GitClone
 
 
 @contextmanager
-def scratch_clone(settings: PublishSettings, *, by_hand: str = "") -> Iterator[GitClone]:
+def scratch_clone(settings: PublishSettings, publish: str, *, by_hand: str = "") -> Iterator[GitClone]:
     """A new clone in a temporary folder (TMPDIR's), fetched afresh as the first one in a data folder is; the folder
-    is removed on the way out, however the run ended (Ctrl-C: git's process group is ended first). `by_hand`: as the
-    clone it stands in for (GitClone.by_hand)."""
+    is removed on the way out, however the run ended (Ctrl-C: git's process group is ended first). `publish` and
+    `by_hand`: as the clone it stands in for (GitClone's)."""
     with tempfile.TemporaryDirectory(prefix="digest-publish-dry-run-") as folder:
-        clone = GitClone(Path(folder) / "clone", settings)
+        clone = GitClone(Path(folder) / "clone", settings, publish)
         clone.by_hand = by_hand
         yield clone
 

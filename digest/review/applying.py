@@ -27,7 +27,9 @@ def record_decision(candidate: Candidate, status: str, actor: Actor, section: st
     candidate.updated_at = now
 
 
-def remove_approval_entry(session: Session, candidate: Candidate, now: datetime, *, keeping: str | None = None) -> bool:
+def remove_approval_entry(
+    session: Session, candidate: Candidate, now: datetime, *, digest: str, keeping: str | None = None
+) -> bool:
     """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history). An
     approval into `keeping` keeps the paper's entry there (moved there by hand: the maintainer's lines stay);
     True when that entry is the approval's own, kept where the hand move put it."""
@@ -46,7 +48,7 @@ def remove_approval_entry(session: Session, candidate: Candidate, now: datetime,
         raise ReviewError(
             f"candidate {candidate.id}: its entry is no longer in the section it was approved into "
             f"({candidate.decided_section}) and the paper is in {', '.join(held)}; take it out of the list by hand "
-            "(`digest list import`)"
+            f"(`{digest} list import`)"
         )
     if held:
         liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=held[0], now=now)
@@ -60,7 +62,9 @@ def holds_candidate(session: Session, candidate: Candidate, section: Section) ->
     return any(entry.paper_id in own for entry in section.entries)
 
 
-def unasked_copy(session: Session, candidate: Candidate, label: str, section: str | None, copies: bool) -> str | None:
+def unasked_copy(
+    session: Session, candidate: Candidate, label: str, section: str | None, copies: bool, *, digest: str
+) -> str | None:
     """Why an approval into `label` would be refused: it would put a paper the list holds elsewhere (by hand, since it
     was found) into one more section unasked; a second copy only when a section is named where it `copies` (the
     command line; not a link, the review page or a reaction, which showed a pending candidate). None when
@@ -75,29 +79,32 @@ def unasked_copy(session: Session, candidate: Candidate, label: str, section: st
             "reject the candidate"
         )
     if elsewhere:
+        command = decide_command("approve", str(candidate.id), label, digest=digest)
         return (
             f"{candidate.arxiv_id} is already in the list ({elsewhere}), put there since it was found; nothing was "
-            f"changed. To add it to {label} too, run `{decide_command('approve', str(candidate.id), label)}`, or "
+            f"changed. To add it to {label} too, run `{command}`, or "
             "reject the candidate"
         )
     return None
 
 
-def refuse_unasked_copy(session: Session, candidate: Candidate, label: str, section: str | None, copies: bool) -> None:
+def refuse_unasked_copy(
+    session: Session, candidate: Candidate, label: str, section: str | None, copies: bool, *, digest: str
+) -> None:
     """ReviewError saying `unasked_copy`'s reason when there is one."""
-    reason = unasked_copy(session, candidate, label, section, copies)
+    reason = unasked_copy(session, candidate, label, section, copies, digest=digest)
     if reason is not None:
         raise ReviewError(reason)
 
 
 def move_approval_entry(
-    session: Session, candidate: Candidate, now: datetime, *, keeping: str
+    session: Session, candidate: Candidate, now: datetime, *, keeping: str, digest: str
 ) -> tuple[bool, liststore.WrittenEntry | None]:
     """remove_approval_entry for an approval into `keeping`, with the entry it took out as the list held it (a
     maintainer's edits in it: a short name, a star badge), for the approval to write so in `keeping`; None for none."""
     paper_id = candidate.paper_id if candidate.status == APPROVED else None
     written = liststore.written_entries(session, paper_id) if paper_id is not None else {}
-    moved_here = remove_approval_entry(session, candidate, now, keeping=keeping)
+    moved_here = remove_approval_entry(session, candidate, now, keeping=keeping, digest=digest)
     left = liststore.written_entries(session, paper_id) if written and paper_id is not None else {}
     taken = [text for entry_id, text in written.items() if entry_id not in left]
     return moved_here, taken[0] if len(taken) == 1 else None
@@ -187,6 +194,7 @@ def kept_outcome(
     before: Standing | None,
     first_stands: bool,
     superseded: bool,
+    digest: str,
 ) -> Outcome | None:
     """The outcome of a decision that changes nothing, or None when it may be made: with `first_stands`, one that would
     overturn a decision made through another channel (the first stands); a `superseded` one, made before `before`."""
@@ -202,6 +210,6 @@ def kept_outcome(
     ):
         return None
     label = asked_label(session, candidate, action, section)
-    reason = before.stands_over(action, section)
+    reason = before.stands_over(action, section, digest)
     outcome = outcome_of(candidate, action, actor, False, f"not applied: {reason}", label)
     return replace(outcome, overruled_by=reason)

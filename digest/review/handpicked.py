@@ -51,7 +51,9 @@ def approve_added(
             candidate_id, Action.APPROVE, actor, section, only_pending=status_before in (None, PENDING)
         )
     except AlreadyDecidedError as exc:
-        again = f"digest approve {candidate_id}" + (" --section NAME" if exc.standing.status != PENDING else "")
+        again = f"{reviewer.digest} approve {candidate_id}" + (
+            " --section NAME" if exc.standing.status != PENDING else ""
+        )
         raise AddError(
             f"{arxiv_id} was decided meanwhile: {exc.standing.describe()} (candidate {candidate_id}); nothing was "
             f"changed. To overrule that decision on purpose, run `{again}`."

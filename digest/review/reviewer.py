@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.review.applying import (
     add_candidate_entry,
     approved_before,
@@ -59,6 +60,7 @@ class Reviewer:
     def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
         self.database = database
         self.settings = settings
+        self.digest = same_invocation(settings)  # the command a refusal names, run as printed: on this database
         self.clock = clock
         self._listeners: list[Listener] = []
         # Decisions arrive from the bot, the web server and worker threads at once; one at a time keeps
@@ -132,13 +134,15 @@ class Reviewer:
             if candidate is None:
                 raise UnknownCandidateError(candidate_id)
             if only_pending and candidate.status != PENDING:
-                refuse_decided(session, candidate, action, actor)
+                refuse_decided(session, candidate, action, actor, self.digest)
             if only_if is not None and not only_if(session, candidate, now):
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None
             listed = before is not None and bool(approved_where_now(session, [candidate]).get(candidate.id))
             section, earlier = approved_before(session, candidate, action, section, listed)  # taken out by hand
-            kept = kept_outcome(session, candidate, action, actor, section, before, first_stands, superseded)
+            kept = kept_outcome(
+                session, candidate, action, actor, section, before, first_stands, superseded, self.digest
+            )
             # A paper a maintainer moved by hand since stays there unless the approval names another section.
             by_hand = hand_move(session, candidate, action, before) if kept is None else None
             kept = kept or kept_by_hand(session, candidate, action, actor, section, by_hand)
@@ -225,12 +229,12 @@ class Reviewer:
         if action == Action.REJECT:
             if candidate.status == REJECTED:
                 return outcome_of(candidate, action, actor, False, "already rejected")
-            remove_approval_entry(session, candidate, now)
+            remove_approval_entry(session, candidate, now, digest=self.digest)
             record_decision(candidate, REJECTED, actor, None, now)
             return outcome_of(candidate, action, actor, True, "rejected")
         if candidate.status == PENDING:
             return outcome_of(candidate, action, actor, False, "already pending")
-        remove_approval_entry(session, candidate, now)
+        remove_approval_entry(session, candidate, now, digest=self.digest)
         candidate.status = PENDING
         candidate.decided_at = None
         candidate.decided_by = None
@@ -261,9 +265,9 @@ class Reviewer:
         if candidate.status == APPROVED and candidate.decided_section == label and here:
             return outcome_of(candidate, action, actor, False, f"already approved into {label}")
         if not here and candidate.status != APPROVED:  # a maintainer may have listed it by hand since it was found
-            refuse_unasked_copy(session, candidate, label, section, copies)
+            refuse_unasked_copy(session, candidate, label, section, copies, digest=self.digest)
         moving = candidate.status == APPROVED  # into another section: the paper stays in the list
-        moved_here, moved = move_approval_entry(session, candidate, now, keeping=label)
+        moved_here, moved = move_approval_entry(session, candidate, now, keeping=label, digest=self.digest)
         listed_before = list(resolved.entries)
         try:
             entry = add_candidate_entry(session, candidate, label, now, self.settings.templates_dir, moved)

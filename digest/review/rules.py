@@ -97,28 +97,29 @@ class Standing:
             return self.section
         return None
 
-    def stands_over(self, action: str, section: str | None) -> str:
+    def stands_over(self, action: str, section: str | None, digest: str) -> str:
         """Why a Discord reaction changed nothing: this decision, made through another channel, stands; and the
-        command that makes the reaction's choice on purpose."""
-        wanted = decide_command(action, str(self.candidate_id), section)
+        command that makes the reaction's choice on purpose (`digest`: the service's own invocation)."""
+        wanted = decide_command(action, str(self.candidate_id), section, digest=digest)
         return (
             f"it was already {self.describe()}, and a reaction does not overturn a decision made elsewhere; to "
             f"{action} it anyway, run `{wanted}`"
         )
 
-    def change_command(self) -> str:
-        """The command that overturns this decision on purpose."""
-        return f"digest {'reject' if self.status == Status.APPROVED else 'approve'} {self.candidate_id}"
+    def change_command(self, digest: str) -> str:
+        """The command that overturns this decision on purpose, run as `digest` (the service's own invocation)."""
+        return f"{digest} {'reject' if self.status == Status.APPROVED else 'approve'} {self.candidate_id}"
 
 
 class AlreadyDecidedError(ReviewError):
     """A decision that may act only on a pending candidate (a feed link, the review page) found it decided already."""
 
-    def __init__(self, standing: Standing) -> None:
+    def __init__(self, standing: Standing, digest: str) -> None:
         self.standing = standing
         super().__init__(
             f"Candidate {standing.candidate_id} was already {standing.describe()}; approval links and the review page "
-            f"act only on pending candidates. To change the decision on purpose, run `{standing.change_command()}`."
+            "act only on pending candidates. To change the decision on purpose, run "
+            f"`{standing.change_command(digest)}`."
         )
 
 
@@ -220,11 +221,12 @@ def undone_by_removal(status: str, decided_through: str | None, decided_as: obje
 _PLAIN_IN_DOUBLE_QUOTES = re.compile(r'[^"$`\\!]*')
 
 
-def decide_command(action: str, paper: str, section: str | None = None) -> str:
-    """The `digest approve|reject PAPER [--section NAME]` a page or message tells a maintainer to run. The section in
-    double quotes, as always, while that is how a shell reads it back; else single-quoted as a shell needs (a heading
-    holding a quote or a `$` was split or emptied by the shell, naming no section of the list)."""
-    command = f"digest {action} {paper}"
+def decide_command(action: str, paper: str, section: str | None = None, *, digest: str) -> str:
+    """The `digest approve|reject PAPER [--section NAME]` a page or message tells a maintainer to run, `digest` being
+    the service's own invocation (its settings file and data folder: run as printed, it acts on its database). The
+    section in double quotes, as always, while that is how a shell reads it back; else single-quoted as a shell needs
+    (a heading holding a quote or a `$` was split or emptied by the shell, naming no section of the list)."""
+    command = f"{digest} {action} {paper}"
     if not section:
         return command
     quoted = f'"{section}"' if _PLAIN_IN_DOUBLE_QUOTES.fullmatch(section) else shlex.quote(section)

@@ -62,7 +62,7 @@ async def _check_link(request: web.Request) -> ApprovalLink | web.Response:
         if decided is not None:
             reason = decided
         elif exc.link is not None and _emailed(request):
-            reason = _expired_from_email(exc.link)
+            reason = _expired_from_email(exc.link, context.reviewer.digest)
         elif exc.reason == "forged" and _emailed(request):
             reason = FORGED_EMAILED
         return refuse(request, 403, f"Link refused: {exc.reason}", reason, REVIEW_PAGE)
@@ -86,15 +86,15 @@ async def _decided_since(context: WebContext, link: ApprovalLink) -> str | None:
     return (
         f"This link expired on {link.expires_at:%Y-%m-%d %H:%M} UTC, and nothing was changed: arXiv:"
         f"{candidate.arxiv_id} was already {standing.describe()}. To change that decision on purpose, run "
-        f"`{standing.change_command()}` on the server."
+        f"`{standing.change_command(context.reviewer.digest)}` on the server."
     )
 
 
-def _expired_from_email(link: ApprovalLink) -> str:
+def _expired_from_email(link: ApprovalLink, digest: str) -> str:
     """An emailed link is for a paper worth a look, which neither the review page nor the candidates feed shows: the
     command that still decides it, not advice that leads nowhere."""
     paper = link.arxiv_id or str(link.candidate_id)
-    command = decide_command(link.action, paper, link.section)
+    command = decide_command(link.action, paper, link.section, digest=digest)
     return (
         f"This link from the weekly email expired on {link.expires_at:%Y-%m-%d %H:%M} UTC. A paper the email lists as"
         f" worth a look is shown nowhere else: to {link.action} it still, run `{command}` on the server."
@@ -145,7 +145,7 @@ def _approval_now(context: WebContext, candidate: Candidate, link: ApprovalLink,
         if candidate.status != PENDING or holds_candidate(session, candidate, found):
             return _Approval(found.name)
         label = liststore.label_of(session, found)
-        refused = unasked_copy(session, candidate, label, link.section, copies=False)
+        refused = unasked_copy(session, candidate, label, link.section, copies=False, digest=context.reviewer.digest)
         return _Approval(found.name, refused, "the paper is in the list already")
 
 
@@ -158,9 +158,10 @@ def _emailed(request: web.Request) -> bool:
 async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[Candidate, Standing] | web.Response:
     """The candidate the link was made for, or a 404 page: gone, or its number now names another paper (a database
     restored from a backup numbers the next papers it finds as those it lost)."""
-    loaded = await asyncio.to_thread(_load_candidate, context_of(request), link.candidate_id)
+    context = context_of(request)
+    loaded = await asyncio.to_thread(_load_candidate, context, link.candidate_id)
     if loaded is None:
-        return refuse(request, 404, "Unknown candidate", _gone(link), REVIEW_PAGE)
+        return refuse(request, 404, "Unknown candidate", _gone(link, context.reviewer.digest), REVIEW_PAGE)
     if link.arxiv_id and loaded[0].arxiv_id != link.arxiv_id:
         log.warning(
             "approval link for %s refused: candidate %s is %s now", link.arxiv_id, link.candidate_id, loaded[0].arxiv_id
@@ -170,20 +171,21 @@ async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[C
             404,
             "Unknown candidate",
             f"This link was made for arXiv:{link.arxiv_id}, which is no longer candidate {link.candidate_id}; "
-            f"nothing was changed. Use the review page, or run `digest approve {link.arxiv_id}` on the server.",
+            f"nothing was changed. Use the review page, or run `{context.reviewer.digest} approve {link.arxiv_id}` on"
+            " the server.",
             REVIEW_PAGE,
         )
     return loaded
 
 
-def _gone(link: ApprovalLink) -> str:
+def _gone(link: ApprovalLink, digest: str) -> str:
     """A link's candidate the database no longer has (a paper worth a look the polls forgot, left undecided): the
     command that adds the paper still, for an approval link that names it."""
     if not link.arxiv_id:
         return "This candidate is no longer in the database."
     if link.action != "approve":
         return f"arXiv:{link.arxiv_id} is no longer a candidate: nothing was changed, and there is nothing to reject."
-    command = decide_command("add", link.arxiv_id, link.section)
+    command = decide_command("add", link.arxiv_id, link.section, digest=digest)
     gone = f"arXiv:{link.arxiv_id} is no longer a candidate; nothing was changed."
     return f"{gone} To add it still, run `{command}` on the server."
 
@@ -214,7 +216,8 @@ async def approval_page(request: web.Request) -> web.Response:
         # A decided candidate gets its status and no button: links decide only pending candidates.
         decided=standing.describe() if standing.status != PENDING else None,
         on_review_page=on_review_page(candidate),
-        change_command=standing.change_command(),
+        change_command=standing.change_command(context_of(request).reviewer.digest),
+        digest=context_of(request).reviewer.digest,
         link=link,
         code_url=safe_url(candidate.code_url),
         action_path=request.path + (EMAILED if _emailed(request) else ""),

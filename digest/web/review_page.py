@@ -271,6 +271,7 @@ async def queue_page(
         highlighted=highlighted,
         csrf=csrf,
         signed_in_as=web_actor(claim).name,
+        digest=context.reviewer.digest,  # the commands the page names, run as printed: on the service's database
         why_lines=why_lines(view.candidates),
         undo_minutes=UNDO_MINUTES,
         unfolded=UNFOLDED,
