@@ -84,6 +84,10 @@ class PostgresServer:
         done = self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed: {done.stderr.strip()}")
+        self.resume()
+
+    def resume(self) -> None:
+        """Serves the cluster: first after initdb, then again after `stop` (a maintenance window over)."""
         # A zone far from UTC (+14 h, another date most of the day): times and dates must not depend on it.
         options = (
             f"-p {self.port} -h 127.0.0.1 -k {self.root} -c fsync=off -c synchronous_commit=off "

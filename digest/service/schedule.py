@@ -14,8 +14,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest import health, jobs
+from digest import health, jobs, outage
 from digest.arxiv.announcements import feed_replaced_at
+from digest.clock import utc_now
 from digest.config import Settings
 from digest.config.crontab import scheduler_crontab
 from digest.config.poll_schedule import poll_schedule
@@ -52,8 +53,9 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
     moved back to that next time."""
 
     retry_seconds = JOB_STORE_RETRY_SECONDS
+    reminder_interval = outage.REMINDER_INTERVAL
     longest_sleep_seconds = LONGEST_SLEEP_SECONDS
-    _failing = False
+    _outage: outage.Outage | None = None
 
     def _process_jobs(self) -> float | None:
         try:
@@ -62,17 +64,30 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
             wait_seconds: float | None = super()._process_jobs()
         except Exception as exc:  # whatever the job store raised: the scheduler must keep its timer
             reason = self._reason(exc)
-            log.error("schedule: cannot read or update the jobs (%s); trying again in %g s", reason, self.retry_seconds)
+            self._say_failed(reason)
             health.report("schedule", False, f"the scheduled jobs cannot be read or updated: {reason}")
-            self._failing = True
             return self.retry_seconds
-        if self._failing:
-            self._failing = False
-            log.info("schedule: the jobs can be read and updated again")
+        if self._outage is not None:  # it answers again: said once, with how long it was down
+            log.info("schedule: the jobs can be read and updated again, %s", outage.over_line(self._outage, utc_now()))
+            self._outage = None
             health.report("schedule", True, "the scheduled jobs are read and updated")
         # The timer counts monotonic time, which stands still while the machine is suspended and ignores a clock set
         # forward: a job due by the clock would wait that long again. Waking every minute finds it due.
         return None if wait_seconds is None else min(wait_seconds, self.longest_sleep_seconds)
+
+    def _say_failed(self, reason: str) -> None:
+        """The outage once, then a reminder at most every reminder_interval: not a line every retry_seconds."""
+        self._outage, say = outage.failed(self._outage, utc_now(), self.reminder_interval)
+        every = f"trying again every {self.retry_seconds:g} s"
+        if say is outage.Say.BEGUN:
+            said_again = outage.lasted(self.reminder_interval)
+            log.error(
+                "schedule: cannot read or update the jobs (%s); %s, said again every %s", reason, every, said_again
+            )
+        elif say is outage.Say.STILL:
+            log.warning(
+                "schedule: cannot read or update the jobs (%s): %s; %s", reason, outage.still_line(self._outage), every
+            )
 
     def _reason(self, exc: Exception) -> str:
         """The job store's failure in one line; a database's in plain words, naming a full disk (failure_line)."""

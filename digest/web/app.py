@@ -35,7 +35,7 @@ from digest.web import review_actions as web_review_actions
 from digest.web import review_page as web_review_page
 from digest.web import review_refusals as web_review_refusals
 from digest.web import suggest as web_suggest
-from digest.web.context import CONTEXT, FORM_LIMIT, SECURITY_HEADERS, WebContext, unreachable
+from digest.web.context import CONTEXT, FORM_LIMIT, SECURITY_HEADERS, WebContext, said_reachable, unreachable
 from digest.web.filters import PAGE_FILTERS
 from digest.web.listening import bind_web_address, close_all
 
@@ -85,11 +85,15 @@ async def _add_security_headers(request: web.Request, response: web.StreamRespon
 async def _database_failures(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """A database failure no handler answered itself (the decisions say what was not written) is a 503 page."""
+    """A database failure no handler answered itself (the decisions say what was not written) is a 503 page; a request
+    answered without one after an outage says that it is over."""
     try:
-        return await handler(request)
+        response = await handler(request)
     except SQLAlchemyError as exc:
         return unreachable(request, exc)
+    if response.status < 500:  # /healthz and a decision not written answer 503 themselves: no sign of an end
+        said_reachable(request)
+    return response
 
 
 def template_environment(settings: Settings) -> jinja2.Environment:

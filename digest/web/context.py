@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
+from digest import outage
 from digest.clock import steady_now
 from digest.config import Settings, StartedSecrets
 from digest.config.admin_tokens import NamedToken
@@ -76,6 +77,7 @@ class WebContext:
     admin_tokens: tuple[NamedToken, ...] = ()  # the maintainers' named tokens (DIGEST_ADMIN_TOKENS)
     proxy_warned: bool = False  # the line about an X-Forwarded-For no proxy is trusted for, said once
     telling: set[asyncio.Future[Any]] = field(default_factory=set)  # listeners told of a decision, still at it
+    outage: outage.Outage | None = None  # since when requests find the database unreachable (said_unreachable)
 
     def __post_init__(self) -> None:
         limit = self.settings.web.suggestions_per_hour
@@ -195,15 +197,35 @@ UNREACHABLE = "The list's database cannot be reached just now; please try again 
 
 def unreachable(request: web.Request, exc: Exception) -> web.Response:
     """A request the database could not answer (a lost volume, a file moved away, PostgreSQL down or restarting): 503
-    with a Retry-After, and one log line with the reason for the operator (/healthz names it too), where a bare 500
-    and a traceback of SQL came for every page view and every feed reader's poll. The reason is not shown: the
-    pages are public."""
-    line = failure_line(exc, context_of(request).settings.database_url)
-    log.warning("%s %s: the database cannot be reached: %s", request.method, logged_path(request), line)
+    with a Retry-After, where a bare 500 and a traceback of SQL came for every page view and every feed reader's poll.
+    The reason is for the operator's log (said_unreachable) and /healthz, not the page: the pages are public."""
+    said_unreachable(request, failure_line(exc, context_of(request).settings.database_url))
     back = "/review" if request.path.startswith("/review") else "/"
     response = refuse(request, 503, "Unavailable", UNREACHABLE, back)
     response.headers["Retry-After"] = "60"
     return response
+
+
+def said_unreachable(request: web.Request, line: str) -> None:
+    """One warning an outage, naming the request that found it, then a reminder at most every REMINDER_INTERVAL: one
+    a request (a monitor's /healthz, every feed reader's poll) filled a night of PostgreSQL maintenance with them."""
+    context = context_of(request)
+    context.outage, say = outage.failed(context.outage, context.clock())
+    if say is outage.Say.BEGUN:
+        log.warning(
+            "%s %s: the database cannot be reached: %s; requests are answered 503 until it can (said again every %s)",
+            *(request.method, logged_path(request), line, outage.lasted(outage.REMINDER_INTERVAL)),
+        )
+    elif say is outage.Say.STILL:
+        log.warning("web: the database cannot be reached: %s: %s", line, outage.still_line(context.outage))
+
+
+def said_reachable(request: web.Request) -> None:
+    """A request the database answered after an outage: its end said once, with how long it lasted."""
+    context = context_of(request)
+    if context.outage is not None:
+        log.info("web: the database answers again, %s", outage.over_line(context.outage, context.clock()))
+        context.outage = None
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

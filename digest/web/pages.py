@@ -19,10 +19,11 @@ from digest.arxiv import poll_runs, poll_sources
 from digest.arxiv.additions import parse_arxiv_reference
 from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
+from digest.storage.failures import failure_line
 from digest.storage.models import Entry, Section
 from digest.storage.state import PollRun
 from digest.text import authors_line, quoted, readable_title
-from digest.web.context import context_of, refuse, render
+from digest.web.context import context_of, refuse, render, said_unreachable
 from digest.web.review_filters import entry_matches
 from digest.web.syndication import safe_url
 
@@ -233,7 +234,7 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         report = await asyncio.to_thread(check)
     except SQLAlchemyError as exc:
-        log.warning("healthz: the database is unreachable: %s", exc.__class__.__name__)
+        said_unreachable(request, failure_line(exc, context.settings.database_url))
         parts = health.components()
         report = {
             "status": "failing",
