@@ -39,7 +39,7 @@ def open_job_store(settings: Settings) -> tuple[SQLAlchemyJobStore, Database]:
     """The job store the service uses, read directly (no scheduler that could run or move the jobs)."""
     database = open_database(settings.database_url)
     store = SQLAlchemyJobStore(engine=database.engine)
-    store.start(None, "default")  # type: ignore[arg-type]
+    store.start(None, "default")
     return store, database
 
 
