@@ -13,7 +13,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import func, select
 
 from digest.config import Settings
@@ -24,6 +26,7 @@ from tests.arxiv_server import ArxivServer
 from tests.smtp_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+WAKE_UP_JOB = "test-wake-up"
 
 
 def poll_runs(settings: Settings) -> int:
@@ -39,7 +42,7 @@ def open_job_store(settings: Settings) -> tuple[SQLAlchemyJobStore, Database]:
     """The job store the service uses, read directly (no scheduler that could run or move the jobs)."""
     database = open_database(settings.database_url)
     store = SQLAlchemyJobStore(engine=database.engine)
-    store.start(None, "default")  # type: ignore[arg-type]
+    store.start(None, "default")
     return store, database
 
 
@@ -61,6 +64,30 @@ def pretend_the_machine_was_off(settings: Settings, job_id: str) -> None:
         store.update_job(job)
     finally:
         database.dispose()
+
+
+def wake_up_mark() -> None:
+    """A scheduled job that does nothing: its run shows the scheduler woke up after the test changed its jobs."""
+
+
+async def one_wake_up(scheduler: BaseScheduler, timeout: float = 30.0) -> None:
+    """Until the scheduler has woken up once after now: it looks at every job (SteadyScheduler's clock checks) before it
+    runs the one-off job added here, due at once, and tells that job's run."""
+    ran = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def heard(event: JobExecutionEvent) -> None:
+        if event.job_id == WAKE_UP_JOB:
+            loop.call_soon_threadsafe(ran.set)
+
+    scheduler.add_listener(heard, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    try:
+        scheduler.add_job(wake_up_mark, id=WAKE_UP_JOB, name=WAKE_UP_JOB, replace_existing=True)
+        await asyncio.wait_for(ran.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"the scheduler did not wake up within {timeout:g} s") from None
+    finally:
+        scheduler.remove_listener(heard)
 
 
 async def wait_settled(service: Service, timeout: float = 30.0) -> None:

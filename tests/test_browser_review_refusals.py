@@ -7,11 +7,10 @@ import logging
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from digest.web.app import bound_port, serve
 from tests.browser_review import DESKTOP, add_candidates, on_the_queue, open_review
 from tests.chromium import CHROMIUM
+from tests.other_site import page_posting_to
 from tests.web_server import SECRETS_ENV, Site
 
 pytestmark = [
@@ -28,23 +27,11 @@ async def test_a_page_on_another_port_cannot_decide_and_is_not_taken_for_a_stale
     page = await open_review(browser, site, DESKTOP, ready="article.candidate")
     target = site.base + "/review/decide"
 
-    async def elsewhere(request: web.Request) -> web.Response:
-        # Another port of the same host: "same-site" to the browser, which sends it the session cookie (SameSite=Lax).
-        return web.Response(
-            text=f'<form id="f" method="post" action="{target}"><input name="candidate_id" value="{ids[0]}">'
-            '<input name="action" value="reject"></form><script>document.getElementById("f").submit()</script>',
-            content_type="text/html",
-        )
-
-    other = web.Application()
-    other.router.add_get("/", elsewhere)
-    runner = await serve(other, "127.0.0.1", 0)
     caplog.set_level(logging.INFO, logger="digest")
-    try:
-        await page.goto(f"http://127.0.0.1:{bound_port(runner)}/")
+    # Another port of the same host: "same-site" to the browser, which sends it the session cookie (SameSite=Lax).
+    async with page_posting_to(target, {"candidate_id": str(ids[0]), "action": "reject"}) as port:
+        await page.goto(f"http://127.0.0.1:{port}/")
         await page.wait_for_url("**/review/refused?*")
-    finally:
-        await runner.cleanup()
     shown = await page.locator("main").inner_text()
     assert "Nothing was done: this request was sent by a page on another site" in shown, shown
     assert "press the button again" not in shown and "Sign in" not in shown, shown

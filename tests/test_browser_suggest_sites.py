@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
 from digest.storage.models import Entry, Paper
-from digest.web.app import bound_port, serve
 from digest.web.context import SUGGEST_RULE
 from tests.chromium import CHROMIUM
+from tests.other_site import page_posting_to
 from tests.web_server import Site
 
 pytestmark = [
@@ -40,26 +39,14 @@ async def test_a_page_on_another_site_cannot_post_suggestions_in_a_readers_brows
     arxiv_id = _listed_arxiv_id(site)
     target = site.base + "/suggest"
 
-    async def elsewhere(request: web.Request) -> web.Response:
-        # Another site (localhost is not 127.0.0.1's site) whose page posts the form by itself as it opens.
-        return web.Response(
-            text=f'<form id="f" method="post" action="{target}"><input name="paper" value="{arxiv_id}"></form>'
-            '<script>document.getElementById("f").submit()</script>',
-            content_type="text/html",
-        )
-
-    other = web.Application()
-    other.router.add_get("/", elsewhere)
-    runner = await serve(other, "127.0.0.1", 0)
-    try:
+    # Another site (localhost is not 127.0.0.1's site) whose page posts the form by itself as it opens.
+    async with page_posting_to(target, {"paper": arxiv_id}) as port:
         for _ in range(SUGGEST_RULE.max_failures + 1):
-            await page.goto(f"http://localhost:{bound_port(runner)}/")
+            await page.goto(f"http://localhost:{port}/")
             await page.wait_for_url(target)
             shown = await page.locator("main").inner_text()
             assert "is in the list already" not in shown and "already in the list" not in shown, shown
             assert "did not come from this site's form" in shown, shown
-    finally:
-        await runner.cleanup()
     # The reader's own suggestion, from the site's form, is not refused for what the other page did.
     await page.goto("/suggest")
     await page.get_by_label("arXiv ID or URL").fill(arxiv_id)

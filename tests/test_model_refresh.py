@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -45,12 +45,7 @@ def folder_with_candidates(tmp_path: Path, count: int) -> tuple[Settings, list[i
         database.dispose()
 
 
-async def until(condition: Callable[[], object], seconds: float = 60.0) -> None:
-    """Waits until `condition()` holds (a build runs in a child process: seconds) or the time is up."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
+BUILD_SECONDS = 60.0  # how long a test waits for a model build (it runs in a child process: seconds)
 
 
 def failed_part(parts: Sequence[health.Component]) -> health.Component | None:
@@ -89,7 +84,7 @@ async def test_a_batch_of_decisions_builds_the_model_once_when_it_is_over(
         await service.reviewer.decide_async(ids[1], "reject", ANN)
         await service.reviewer.decide_async(ids[2], "reject", ANN)
         refresher = service.model_refresher
-        await until(lambda: refresher.builds)
+        await waiting.until(lambda: refresher.builds, "the model built after the batch", BUILD_SECONDS)
         # A second build would start a quiet wait after the first ended, and hold the poll lock from its start.
         second_build = await seen_within(refresher.poll_lock.locked, 2 * refresher.quiet)
         builds = service.model_refresher.builds
@@ -148,7 +143,7 @@ async def test_a_failed_build_is_reported_and_the_next_decision_builds_again(
         await service.reviewer.decide_async(ids[0], "reject", ANN)
         failed = await waiting.until(lambda: failed_part(health.components()), "the failed build on /healthz", 5.0)
         await service.reviewer.decide_async(ids[1], "reject", ANN)
-        await until(lambda: refresher.builds)
+        await waiting.until(lambda: refresher.builds, "the model built after the next decision", BUILD_SECONDS)
     finally:
         await service.stop()
         store.clear_model_cache()
@@ -168,7 +163,7 @@ async def test_a_poll_that_must_build_the_model_builds_it_while_the_feed_downloa
 
     async def once_the_model_is_saved() -> None:
         built_when_asked.append(saved.exists())
-        await until(saved.exists)
+        await waiting.until(saved.exists, "the model saved beside the download", BUILD_SECONDS)
 
     papers = [record for record in load_records() if record["arxiv_id"] in RELEVANT]
     database = open_service_database(settings)
@@ -204,7 +199,11 @@ async def test_a_model_build_on_a_full_disk_is_one_plain_line_naming_the_disk(
             with caplog.at_level(logging.INFO, logger="digest.relevance"):
                 await service.reviewer.decide_async(ids[0], "approve", ANN)
                 fill_disk(disk)
-                await until(lambda: "cannot build the model after the decisions" in caplog.text)
+                await waiting.until(
+                    lambda: "cannot build the model after the decisions" in caplog.text,
+                    "the failed build's line in the log",
+                    BUILD_SECONDS,
+                )
         finally:
             await service.stop()
             store.clear_model_cache()

@@ -8,7 +8,6 @@ import logging
 import shutil
 import sqlite3
 import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,8 +23,10 @@ from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
+from tests import waiting
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.git_http import GitHttpServer
 from tests.git_remote import ANN, AUTHOR_ENV, NOW, TYPO_NEW, TYPO_OLD, Remote, git, publish_config
 from tests.publishing import approve, push_bytes, services
 from tests.publishing import remote as remote  # the fixture
@@ -34,6 +35,22 @@ MAINTAINER = f"{AUTHOR_ENV['GIT_AUTHOR_NAME']} <{AUTHOR_ENV['GIT_AUTHOR_EMAIL']}
 
 
 BOT = "digest bot <bot@example.org>"
+HELD_LOOKS = 6  # how many looks at the branch upstream a held publish is watched for: its first and five checks
+
+
+def looks(paths: list[str]) -> list[str]:
+    """The requests of a look at the branch upstream (ls-remote) or a fetch, as the forge saw them."""
+    return [path for path in paths if path.endswith("/info/refs?service=git-upload-pack")]
+
+
+def pushes(paths: list[str]) -> list[str]:
+    return [path for path in paths if path.endswith("/info/refs?service=git-receive-pack")]
+
+
+def after_the_push(paths: list[str]) -> list[str]:
+    """The requests the forge saw after the first push began ([] before it)."""
+    first = pushes(paths)[:1]
+    return paths[paths.index(first[0]) + 1 :] if first else []
 
 
 def settings_for(tmp_path: Path, remote: Remote, author: str = BOT, extra: str = "") -> Settings:
@@ -145,39 +162,34 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
         "echo 'GH006: Protected branch update failed for refs/heads/main.' >&2; exit 1\n"
     )
     hook.chmod(0o755)
-    settings = settings_for(tmp_path, remote)
-    database = open_service_database(settings)
-    runner = PublishRunner(database, settings)
-    reviewer = Reviewer(database, settings, clock=lambda: NOW)
-    reviewer.add_listener(runner.on_decision)
-    await runner.start()
-    try:
-        arxiv_id = str(real_papers()[0]["arxiv_id"])
-        decided = time.monotonic()
-        with caplog.at_level(logging.ERROR, logger="digest.publish"):
-            await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
-            for _ in range(300):
-                if "publish: held: " in caplog.text:
-                    break
-                await asyncio.sleep(0.1)
-        assert "publish: held: " in caplog.text, "the refused push was not held"
-        # A hold that let go would push again within a few of its checks and a publish (given twice the first's time).
-        await asyncio.sleep(3 * runner_module.HELD_CHECK_SECONDS + 2 * (time.monotonic() - decided))
-        assert attempts.read_text().count("push") == 1, "the refused push was tried again with nothing changed"
-        status = read_status(database, settings.templates_dir)
-        assert "Protected branch" in (status.last_error or "") and same_invocation(settings, "publish") in (
-            status.last_error or ""
-        )
-        assert len(status.pending) == 1
-        hook.unlink()  # the maintainers let the service push, and the branch moves
-        remote.push_edit(TYPO_OLD, TYPO_NEW)
-        for _ in range(100):
-            if arxiv_id in remote.readme():
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        await runner.stop()
-        database.dispose()
+    with GitHttpServer(remote.bare.parent, None) as forge:  # the repository as a forge serves it: it sees each look
+        settings = make_settings(tmp_path / "data", publish_config(forge.url(remote.bare.name)))
+        database = open_service_database(settings)
+        runner = PublishRunner(database, settings)
+        reviewer = Reviewer(database, settings, clock=lambda: NOW)
+        reviewer.add_listener(runner.on_decision)
+        await runner.start()
+        try:
+            arxiv_id = str(real_papers()[0]["arxiv_id"])
+            with caplog.at_level(logging.ERROR, logger="digest.publish"):
+                await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
+                await waiting.until(lambda: "publish: held: " in caplog.text, "the refused push held")
+            # The hold looks at the branch upstream once, then at each check: a hold that let go at one of its first
+            # checks would have pushed again (and held again, looking) by then.
+            await waiting.until(lambda: len(looks(after_the_push(forge.paths))) >= HELD_LOOKS, "the hold's looks")
+            assert attempts.read_text().count("push") == 1, "the refused push was tried again with nothing changed"
+            assert not pushes(after_the_push(forge.paths)), "the refused push was tried again with nothing changed"
+            status = read_status(database, settings.templates_dir)
+            assert "Protected branch" in (status.last_error or "") and same_invocation(settings, "publish") in (
+                status.last_error or ""
+            )
+            assert len(status.pending) == 1
+            hook.unlink()  # the maintainers let the service push, and the branch moves
+            remote.push_edit(TYPO_OLD, TYPO_NEW)
+            await waiting.until(lambda: arxiv_id in remote.readme(), "the paper pushed once the branch moved", 10.0)
+        finally:
+            await runner.stop()
+            database.dispose()
     assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()
 
 

@@ -21,9 +21,7 @@ from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
 from tests.kept_model import with_kept_model
-from tests.service_runs import poll_runs, wait_settled
-
-WAKE_UP_SECONDS = 0.05  # the scheduler's longest sleep (a minute in the service), where a test waits for wake-ups
+from tests.service_runs import one_wake_up, poll_runs, wait_settled
 
 
 def jobs_ended(scheduler: BaseScheduler) -> set[str]:
@@ -120,14 +118,13 @@ async def test_a_failed_catch_up_poll_is_retried_the_same_day(
 
 @pytest.mark.asyncio
 async def test_a_clock_set_back_an_hour_after_the_poll_and_the_weekly_digest_ran_runs_neither_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """NTP stepping the clock back an hour (or a few minutes) just after the 00:30 poll ran: the scheduler took the
     poll's next run (tomorrow 00:30) for one set by a clock that was ahead, moved it back to today's 00:30 and polled
     the same announcement again an hour later, with a warning that the clock had been ahead; the weekly digest's job
     likewise ran the week again. A job waiting for the time after the one it just ran keeps waiting (here the step
     back is from each job's next time to now)."""
-    monkeypatch.setattr(schedule.SteadyScheduler, "longest_sleep_seconds", WAKE_UP_SECONDS)
     async with ArxivServer() as arxiv:
         feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
         settings = make_settings(
@@ -148,7 +145,8 @@ async def test_a_clock_set_back_an_hour_after_the_poll_and_the_weekly_digest_ran
                 after_run[job_id] = job.trigger.get_next_fire_time(ran_at, ran_at)
                 scheduler.modify_job(job_id, next_run_time=after_run[job_id])
             with caplog.at_level(logging.INFO, logger="digest.service"):
-                await asyncio.sleep(10 * WAKE_UP_SECONDS)  # ten of the scheduler's wake-ups
+                await one_wake_up(scheduler)  # it has looked at both jobs since
+                await one_wake_up(scheduler)  # and again, a moment later
             for job_id in ("poll", "weekly"):
                 job = scheduler.get_job(job_id)
                 assert job is not None and job.next_run_time == after_run[job_id], (job_id, job.next_run_time)
