@@ -28,6 +28,7 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_http import GitHttpServer
 from tests.git_remote import ANN, AUTHOR_ENV, NOW, TYPO_NEW, TYPO_OLD, Remote, git, publish_config
+from tests.printed import printed_command
 from tests.publishing import approve, push_bytes, services
 from tests.publishing import remote as remote  # the fixture
 
@@ -245,11 +246,12 @@ def without_entries_of(text: str, headings: tuple[str, ...]) -> str:
 
 
 def test_an_upstream_commit_that_deletes_most_entries_is_held_for_a_maintainer(
-    tmp_path: Path, remote: Remote, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, remote: Remote, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A commit on the list's repository deleted most of the README's entries (a bad merge, an editor that truncated
     the file): the next publish pulled it in and removed them from the database, and pushed on top. Now such an edit
-    is held with one line saying what it removes and what to run; `digest publish --accept-upstream` takes it."""
+    is held with one line saying what it removes and what to run; `digest publish --accept-upstream` takes it, run as
+    printed from another folder (the service's own invocation: the bare command there acted on ./data)."""
     settings = settings_for(tmp_path, remote)
     database = open_service_database(settings)
     try:
@@ -262,13 +264,16 @@ def test_an_upstream_commit_that_deletes_most_entries_is_held_for_a_maintainer(
         held = publisher.publish()
         assert held.outcome == BLOCKED and held.held
         status = read_status(database, settings.templates_dir)
-        assert "digest publish --accept-upstream" in (status.last_error or ""), status.last_error
+        accept = same_invocation(settings, "publish", "--accept-upstream")
+        assert f"`{accept}`" in (status.last_error or ""), status.last_error
         assert remote.commits()[0] == "Oops" and len(status.pending) == 1
         assert settings.list_markdown_path.read_bytes() == ours  # the database holds every entry still
     finally:
         database.dispose()
-    options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
-    assert main([*options, "publish", "--accept-upstream"]) == 0, capsys.readouterr()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(printed_command(status.last_error or "", "publish")[1:]) == 0, capsys.readouterr()
     readme = remote.readme()
     assert arxiv_id in readme and "Oops" in remote.commits()
     assert readme.count("arxiv.org/abs/") == gutted.count("arxiv.org/abs/") + ours.decode().count(f"abs/{arxiv_id}")
@@ -294,7 +299,8 @@ def test_a_dry_run_says_a_mass_removal_upstream_would_be_held(
     capsys.readouterr()
     assert main([*options, "publish", "--dry-run"]) == 1
     err = capsys.readouterr().err
-    assert "digest publish --accept-upstream" in err and err.count("\n") == 1, err
+    accept = same_invocation(settings, "publish", "--accept-upstream")
+    assert f"`{accept}`" in err and err.count("\n") == 1, err
     assert main([*options, "publish", "--dry-run", "--accept-upstream"]) == 0
     assert remote.commits()[0] == "Oops"
 

@@ -5,6 +5,7 @@ they took away, nor undoes what they added."""
 from __future__ import annotations
 
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED
 from digest.storage.db import Database
 from tests.fake_forge import FakeForge
@@ -36,7 +37,7 @@ def test_a_target_history_rewritten_from_scratch_stops_as_in_commit_mode_and_acc
     second = approve(database, reviewer, 1)
     blocked = publisher.publish()
     assert blocked.outcome == BLOCKED, blocked.message
-    assert "`digest publish --accept-upstream`" in blocked.message, blocked.message
+    assert f"`{same_invocation(settings, 'publish', '--accept-upstream')}`" in blocked.message, blocked.message
     assert second not in file_on(remote, FIRST)
     result = publisher.publish(accept_upstream=True)
     assert result.outcome == PUBLISHED, result.message

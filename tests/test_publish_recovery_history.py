@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from digest.cli import main
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.publish.git_process import LOCAL_SECONDS
 from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.git_remote import NOW, TYPO_NEW, TYPO_OLD, Remote, git, publish_config
+from tests.printed import printed_command
 from tests.publish_recovery import cli
 from tests.publishing import approve, services
 from tests.publishing import db as db  # the fixture
@@ -172,12 +175,18 @@ def test_a_force_push_that_drops_the_services_commit_is_named_in_the_commit_that
 
 
 def test_a_history_rewritten_from_scratch_says_how_to_go_on_and_that_works(
-    tmp_path: Path, remote: Remote, st: Settings, db: Database, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    remote: Remote,
+    st: Settings,
+    db: Database,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A maintainer squashed the branch into one new commit (no commit shared with the last sync). Publishing stopped
     and said to bring the file in with `digest list import`, but after that it stopped the same way for ever (the
     last synced commit never changed). It now names `digest publish --accept-upstream`, which merges the rewritten
-    file as an edit of the last synced one, and publishing goes on."""
+    file as an edit of the last synced one, and publishing goes on. The command is the service's own (its settings
+    file and data folder): the bare one, run from a shell elsewhere, published ./data there, not the service's list."""
     reviewer, publisher = services(db, st)
     first = approve(db, reviewer, 0)
     assert publisher.publish().outcome == PUBLISHED
@@ -189,10 +198,14 @@ def test_a_history_rewritten_from_scratch_says_how_to_go_on_and_that_works(
     git(remote.work, "push", "--quiet", "--force", "origin", "HEAD:main")
     second = approve(db, reviewer, 1)
     blocked = publisher.publish()
-    assert blocked.outcome == BLOCKED and "`digest publish --accept-upstream`" in blocked.message, blocked.message
+    accept = same_invocation(st, "publish", "--accept-upstream")
+    assert blocked.outcome == BLOCKED and f"`{accept}`" in blocked.message, blocked.message
     assert remote.commits() == ["Squash the history"]
     capsys.readouterr()
-    assert cli(tmp_path, "publish", "--accept-upstream") == 0
+    elsewhere = tmp_path / "elsewhere"  # run as printed, from another folder
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(printed_command(blocked.message, "publish")[1:]) == 0
     assert capsys.readouterr().out.startswith("published "), "the pending approval is pushed"
     text = remote.readme()
     assert first in text and second in text and TYPO_NEW in text and TYPO_OLD not in text
@@ -216,7 +229,9 @@ def test_a_hand_edit_left_in_the_services_clone_is_kept_aside_and_said(
     kept = st.data_dir / "publish" / "clone.hand-edit.patch.1"
     assert TYPO_NEW in kept.read_text(encoding="utf-8") and TYPO_OLD in kept.read_text(encoding="utf-8")
     said = [r.getMessage() for r in caplog.records if "hand-edit.patch" in r.getMessage()]
-    assert said and "README.md" in said[0] and str(kept) in said[0] and "digest list import" in said[0], said
+    assert (
+        said and "README.md" in said[0] and str(kept) in said[0] and same_invocation(st, "list", "import") in said[0]
+    ), said
     assert TYPO_OLD in remote.readme()  # the clone is the service's: an edit there is not published
 
 

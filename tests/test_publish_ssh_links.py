@@ -171,7 +171,7 @@ def test_ssh_giving_up_on_a_stalled_link_says_so_and_names_the_remote(
     settings = make_settings(tmp_path / "data", publish_config(f"ssh://deploy@github.example{upstream.bare}"))
     if command.startswith("ls-remote"):
         with pytest.raises(GitError) as raised:
-            GitClone(tmp_path / "clone", settings.publish, "digest publish").remote_head()
+            GitClone(tmp_path / "clone", settings.publish, "digest").remote_head()
         message = str(raised.value)
     else:
         approve_first(settings)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.discord_bot import list_md, section_of
@@ -64,7 +65,7 @@ def test_a_paper_taken_out_upstream_is_not_put_back_by_a_move_made_meanwhile(
     assert str(other["arxiv_id"]) in section_of(remote.readme(), "Steering")  # the publish's other change kept
     assert remote.commits()[0].startswith("Add 1 paper: "), remote.commits()[0]
     assert f"{arxiv_id} stays out of the list: Carol took it out by hand in commit {commit}" in out, out
-    assert "approval into Probing" in out and f"`digest approve {arxiv_id}` puts it back" in out, out
+    assert "approval into Probing" in out and f"`{same_invocation(st, 'approve', arxiv_id)}` puts it back" in out, out
     assert f"{arxiv_id} stays out of the list" in remote.message_of_head()
     # An approval made now, on purpose, puts it back and says whose deletion it undoes.
     again = said(capsys, tmp_path, "approve", str(candidate), "--section", "Probing")

@@ -10,6 +10,7 @@ import pytest
 
 from digest import health
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
@@ -203,7 +204,8 @@ def test_a_list_moved_to_a_new_empty_repository_says_so_and_accepting_starts_it(
         publisher = Publisher(database, moved, clock=lambda: NOW)
         result = publisher.publish()
         assert result.outcome == FAILED
-        assert "has no branch" in result.message and "--accept-upstream" in result.message, result.message
+        accept = same_invocation(moved, "publish", "--accept-upstream")
+        assert "has no branch" in result.message and f"`{accept}`" in result.message, result.message
         assert "set publish.branch" not in result.message, result.message
         assert git(new.bare, "branch", "--list") == ""
         accepted = publisher.publish(accept_upstream=True)

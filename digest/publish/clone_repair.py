@@ -73,9 +73,10 @@ def cleared_stale_lock(folder: Path, done: subprocess.CompletedProcess[bytes], t
 Run = Callable[..., subprocess.CompletedProcess[bytes]]  # GitClone._run: git's arguments, check=
 
 
-def keep_hand_work(folder: Path, run: Run, author: str) -> None:
-    """Before the service's commit moves the clone's branch: what a maintainer wrote there, kept beside it and said."""
-    keep_hand_edit(folder, run("diff", "--binary", check=False).stdout)
+def keep_hand_work(folder: Path, run: Run, author: str, digest: str) -> None:
+    """Before the service's commit moves the clone's branch: what a maintainer wrote there, kept beside it and said
+    (`digest`: the service's own invocation, for the command it names)."""
+    keep_hand_edit(folder, run("diff", "--binary", check=False).stdout, digest)
     keep_hand_commits(folder, run, author)
 
 
@@ -103,7 +104,7 @@ def keep_hand_commits(folder: Path, run: Run, author: str) -> None:
     )
 
 
-def keep_hand_edit(folder: Path, patch: bytes) -> None:
+def keep_hand_edit(folder: Path, patch: bytes, digest: str) -> None:
     """Keeps `patch` (the clone's `git diff`: what was written there by hand, since the service adds what it writes)
     as `<folder>.hand-edit.patch.1` (older ones up to .3), and says so, naming the files it touches."""
     if not patch.strip():
@@ -113,8 +114,9 @@ def keep_hand_edit(folder: Path, patch: bytes) -> None:
     changed = [line.split(" b/", 1)[-1] for line in lines if line.startswith("diff --git a/")]
     log.warning(
         "publish: %s held an edit by hand of %s, not committed; the clone is the service's and is written over, so "
-        "the edit is kept as %s (make it upstream, or in the list and run `digest list import`)",
+        "the edit is kept as %s (make it upstream, or in the list and run `%s list import`)",
         folder,
         ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else ""),
         kept,
+        digest,
     )

@@ -51,7 +51,7 @@ def ssh_key_warning(data_dir: Path, publish: PublishSettings) -> str | None:
 class GitClone:
     """One working clone in `folder`, tracking `settings.branch` of `settings.repository`."""
 
-    def __init__(self, folder: Path, settings: PublishSettings, publish: str) -> None:
+    def __init__(self, folder: Path, settings: PublishSettings, digest: str) -> None:
         if not settings.repository:
             raise GitError("publish.repository is not set")
         self.folder = folder
@@ -60,7 +60,8 @@ class GitClone:
         self.remote_ref = f"refs/remotes/origin/{settings.branch}"
         self.processes = GitProcesses()
         self.ssh_checked = False  # whether the first fetch or push said what ssh command the key cannot go to
-        self.publish = publish  # the service's own `digest publish` (its settings file and data folder), run as printed
+        self.digest = digest  # the service's own `digest` (its settings file and data folder): hints run as printed
+        self.publish = f"{digest} publish"
         self.by_hand = ""  # the command that ran it by hand (`digest publish`), not the service: nothing tries again
 
     # -- the child process -------------------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ class GitClone:
     def commit(self, parent: str | None, data: bytes, message: str, merge_parent: str | None = None) -> str:
         """A commit of `data` as the list file on top of `parent` (a new history when None), also on top of
         `merge_parent` when given (a merge: the target branch brought into a pull request's); returns its id."""
-        keep_hand_work(self.folder, self._run, self.settings.author)
+        keep_hand_work(self.folder, self._run, self.settings.author, self.digest)
         if parent is None:
             # A first commit whose push failed left the branch behind: it starts again from nothing.
             self._run("update-ref", "-d", "refs/heads/digest-publish-new", check=False)

@@ -63,7 +63,7 @@ def check_branch_is_new(git: GitClone, synced: str | None, *, accepting: bool = 
     if synced is not None and not others:
         raise GitError(
             f"{git.redact(git.url)} has no branch at all (an empty repository; last synced at {synced[:12]}): push "
-            "the list's history there (from a clone of the repository it was in), or run `digest publish "
+            f"the list's history there (from a clone of the repository it was in), or run `{git.publish} "
             "--accept-upstream` to start it with the list as it is here"
         )
     default = git.default_branch() if synced is not None else None
@@ -180,7 +180,7 @@ def base_before_rewrite(
     if data is None:
         raise PublishBlockedError(
             f"the history of {source} was rewritten and shares no commit with the last sync ({synced[:12]}); check "
-            "the list there, then run `digest publish --accept-upstream` to merge it as an edit of the last synced "
+            f"the list there, then run `{git.publish} --accept-upstream` to merge it as an edit of the last synced "
             "file (what the new history left out is taken out here too)"
         )
     log.warning(

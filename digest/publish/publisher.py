@@ -73,7 +73,7 @@ class Publisher:
         self.database = database
         self.settings = settings
         self.clock = clock
-        self.git = GitClone(clone_folder(settings.data_dir), settings.publish, same_invocation(settings, "publish"))
+        self.git = GitClone(clone_folder(settings.data_dir), settings.publish, same_invocation(settings))
         self.source = f"{self.git.redact(self.git.url)}:{settings.publish.path}"
         self.accepting_removals = False  # `digest publish --accept-upstream`: a mass removal upstream is taken
         self.pulling_only = False  # the service's sync with nothing pending: hand edits come here, nothing is pushed
@@ -110,7 +110,7 @@ class Publisher:
         the service's clone there are left as they were, and no publish in another process is waited for."""
         shared = self.git
         try:
-            with scratch_clone(self.settings.publish, shared.publish, by_hand=shared.by_hand) as self.git:
+            with scratch_clone(self.settings.publish, shared.digest, by_hand=shared.by_hand) as self.git:
                 return self._publish(dry_run=True)
         except OSError as exc:  # a full temporary folder: one line, as a real run's full data folder
             return self._failed(FAILED, scratch_failure(exc), (), True)
@@ -236,7 +236,8 @@ class Publisher:
             check_upstream(self.source, self.settings.publish.path, merge_base, theirs, first=base_text is None)
             final = self._combine(session, ours, merge_base, theirs, decided)
             if base_text is not None:  # an entry taken out by hand there that a pending change would put back
-                final, kept = kept_out(session, (merge_base, theirs, final), decided, *self._finding(head))
+                taken = (merge_base, theirs, final)
+                final, kept = kept_out(session, taken, decided, *self._finding(head), self.git.digest)
                 brought += [f"; {clause}" for clause in kept]
             if final != ours and dry_run:  # imported to hold as the real run would, then rolled back
                 self._import(session, final, head, said=brought)
@@ -262,10 +263,10 @@ class Publisher:
         return combined(self.git, session, (ours, base, theirs), decided, self.settings, self.clock())
 
     def _import(self, session: Session, text: str, head: str | None, *, said: list[str] | None = None) -> str:
-        source, accepting = f"{self.source}@{(head or '')[:12]}", self.accepting_removals
-        now, templates = self.clock(), self.settings.templates_dir
+        source, found, publish = f"{self.source}@{(head or '')[:12]}", self._finding(head)[2], self.git.publish
+        now, templates, accepting = self.clock(), self.settings.templates_dir, self.accepting_removals
         return import_upstream(
-            session, text, source, now, templates, accepting_removals=accepting, said=said, found=self._finding(head)[2]
+            session, text, source, now, templates, accepting_removals=accepting, said=said, found=found, publish=publish
         )
 
     def _finding(self, head: str | None) -> tuple[Path, datetime, Finder]:

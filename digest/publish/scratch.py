@@ -13,12 +13,12 @@ from digest.publish.git import GitClone
 
 
 @contextmanager
-def scratch_clone(settings: PublishSettings, publish: str, *, by_hand: str = "") -> Iterator[GitClone]:
+def scratch_clone(settings: PublishSettings, digest: str, *, by_hand: str = "") -> Iterator[GitClone]:
     """A new clone in a temporary folder (TMPDIR's), fetched afresh as the first one in a data folder is; the folder
-    is removed on the way out, however the run ended (Ctrl-C: git's process group is ended first). `publish` and
+    is removed on the way out, however the run ended (Ctrl-C: git's process group is ended first). `digest` and
     `by_hand`: as the clone it stands in for (GitClone's)."""
     with tempfile.TemporaryDirectory(prefix="digest-publish-dry-run-") as folder:
-        clone = GitClone(Path(folder) / "clone", settings, publish)
+        clone = GitClone(Path(folder) / "clone", settings, digest)
         clone.by_hand = by_hand
         yield clone
 

@@ -44,6 +44,7 @@ def kept_out(
     templates_dir: Path,
     now: datetime,
     found: Finder,
+    digest: str,
 ) -> tuple[str, list[str]]:
     """(`final` without the papers `base` listed, `theirs` lists nowhere and `final` lists again by a pending approval
     here, what the publish says of each: one clause). `texts`: (base, theirs, final)."""
@@ -69,7 +70,7 @@ def kept_out(
         return final, []
     finally:
         savepoint.rollback()
-    said = [_stays_out(item, found(item.arxiv_id)) for item in back]
+    said = [_stays_out(item, found(item.arxiv_id), digest) for item in back]
     for clause in said:
         log.warning("publish: %s", clause)
     return final, said
@@ -80,14 +81,15 @@ def kept_lines(said: list[str]) -> str:
     return "".join(f"\n{inert_references(clause)}\n" for clause in said)
 
 
-def _stays_out(item: Decided, taken: TakenOut | None) -> str:
+def _stays_out(item: Decided, taken: TakenOut | None, digest: str) -> str:
     """'2505.16146 stays out of the list: Carol took it out by hand in commit 1a2b3c4d5e6f on ..., and its approval
-    into Probing by bob via cli was not put back (`digest approve 2505.16146` puts it back)'."""
+    into Probing by bob via cli was not put back (`digest approve 2505.16146` puts it back)', the command run as
+    `digest` (the service's own invocation)."""
     who = taken.by if taken is not None and taken.by else "a maintainer"
     how = f" in {taken.how} on {taken.at:%Y-%m-%d %H:%M} UTC" if taken is not None else ""
     into = f" into {one_line(item.section, 80)}" if item.section else ""
     return (
         f"{item.arxiv_id} stays out of the list: {who} took it out by hand{how}, and its approval{into} "
         f"by {one_line(decided_by(item.actor, item.channel), 80)} was not put back "
-        f"(`digest approve {item.arxiv_id}` puts it back)"
+        f"(`{digest} approve {item.arxiv_id}` puts it back)"
     )

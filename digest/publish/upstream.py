@@ -35,6 +35,7 @@ def import_upstream(
     accepting_removals: bool,
     said: list[str] | None = None,
     found: Finder | None = None,
+    publish: str,
 ) -> str:
     """Imports the merged text into the database and returns the list rendered from it; raises PublishBlockedError
     when it cannot be imported, UpstreamHeldError (nothing written) when it removes most of the list unasked.
@@ -50,7 +51,7 @@ def import_upstream(
     if removes_most(len(report.removed), before) and not accepting_removals:
         raise UpstreamHeldError(
             f"{source} removes {len(report.removed)} of the list's {before} entries at once; nothing was pulled "
-            "or pushed. If that is meant, run `digest publish --accept-upstream`; if not, restore the entries "
+            f"or pushed. If that is meant, run `{publish} --accept-upstream`; if not, restore the entries "
             "in the repository"
         )
     if said is not None:
