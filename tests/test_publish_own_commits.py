@@ -12,8 +12,14 @@ import pytest
 
 from digest.config import Settings
 from digest.publish.publisher import FAILED, PUBLISHED
+from digest.service.wiring import open_service_database
 from digest.storage.db import Database
+from tests.fake_forge import FakeForge
 from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, git
+from tests.publish_pull import FIRST
+from tests.publish_pull import forge as forge  # the fixture
+from tests.publish_pull import services as pull_services
+from tests.publish_pull import settings as settings  # the fixture
 from tests.publishing import approve, services
 from tests.publishing import db as db  # the fixture
 from tests.publishing import remote as remote  # the fixture
@@ -114,3 +120,23 @@ def test_an_older_releases_unpushed_commit_is_the_services_and_a_bare_one_under_
     assert publisher.publish().outcome == PUBLISHED
     said = kept_aside(caplog)
     assert said and "1 commit(s)" in said[0] and "(Add a note)" in said[0], said
+
+
+def test_a_pull_requests_commits_and_its_merge_of_the_target_bear_the_mark(
+    remote: Remote, forge: FakeForge, settings: Settings
+) -> None:
+    """In pull-request mode the service's commits carried no trailer at all: its commit on the pull request's branch
+    and the merge that brings a maintainer's edit on the target into it (made with commit-tree) now carry the mark."""
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = pull_services(database, settings)
+        approve(database, reviewer, 0)
+        assert publisher.publish().outcome == PUBLISHED
+        remote.push_edit("+ **SAE Analyzing Hierarchical Structure in VMs**", "+ **SAE Analyzing Hierarchical ViTs**")
+        approve(database, reviewer, 1)
+        assert publisher.publish().outcome == PUBLISHED
+    finally:
+        database.dispose()
+    marks = [line for line in git(remote.bare, "log", f"--format=%p|{MARK}", f"main..{FIRST}").splitlines() if line]
+    assert len(marks) == 2 and len(marks[0].split("|")[0].split()) == 2, marks  # the merge, then the first commit
+    assert all(line.split("|")[1] == "awesome-digest" for line in marks), marks
