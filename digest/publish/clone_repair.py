@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from digest.publish.own_commits import LOG_FORMAT, Run, services_own
 from digest.storage.files import keep_generations
 from digest.text import one_line
 
@@ -70,9 +71,6 @@ def cleared_stale_lock(folder: Path, done: subprocess.CompletedProcess[bytes], t
     return stale
 
 
-Run = Callable[..., subprocess.CompletedProcess[bytes]]  # GitClone._run: git's arguments, check=
-
-
 def keep_hand_work(folder: Path, run: Run, author: str, digest: str) -> None:
     """Before the service's commit moves the clone's branch: what a maintainer wrote there, kept beside it and said
     (`digest`: the service's own invocation, for the command it names)."""
@@ -81,16 +79,17 @@ def keep_hand_work(folder: Path, run: Run, author: str, digest: str) -> None:
 
 
 def keep_hand_commits(folder: Path, run: Run, author: str) -> None:
-    """Commits made by hand in the clone (HEAD's, on no remote branch and no branch of a maintainer's own, committed
-    by someone other than `author`, the service) are kept as `<folder>.hand-commits.mbox.1`, for `git am`, and said.
+    """Commits made by hand in the clone (HEAD's, on no remote branch and no branch of a maintainer's own, not the
+    service's by its mark: own_commits.services_own) are kept as `<folder>.hand-commits.mbox.1`, for `git am`, and
+    said, whoever committed them (a maintainer may commit under publish.author's own address).
     Not pushed: the service publishes what was reviewed, and a commit left in its clone may be a maintainer's try;
     not refused: every approval would wait on a folder its maintainer may have forgotten. The service's own commits
     that did not get pushed are made again from the database, so they are not kept."""
     email = author.partition(" <")[2].rstrip(">")
     since = ("HEAD", "--not", "--remotes", "--exclude=digest-publish*", "--branches")
-    done = run("log", "--reverse", "-z", "--format=%H%x1f%ce%x1f%s", *since, check=False)
-    records = [record.strip().split("\x1f") for record in done.stdout.decode("utf-8", "replace").split("\0")]
-    hand = [(record[0], record[2]) for record in records if len(record) == 3 and record[1] != email]
+    done = run("log", "--reverse", "-z", f"--format={LOG_FORMAT}", *since, check=False)
+    records = [record.strip("\n").split("\x1f", 4) for record in done.stdout.decode("utf-8", "replace").split("\0")]
+    hand = [(r[0], r[4]) for r in records if len(r) == 5 and not services_own(r[1], r[2], r[3], email)]
     if done.returncode != 0 or not hand:
         return
     mailbox = b"".join(run("format-patch", "--stdout", "-1", commit, check=False).stdout for commit, _ in hand)

@@ -24,6 +24,7 @@ from digest.publish.git_errors import PushRejectedError as PushRejectedError
 from digest.publish.git_process import GitProcesses, StoppedError, over_network, over_time_limit, time_limit
 from digest.publish.git_said import reason
 from digest.publish.git_version import git_version_problem
+from digest.publish.own_commits import marked
 from digest.publish.retrying import tried_again
 from digest.publish.rules import git_command, refused_push_line, renamed_in
 from digest.text import one_line
@@ -174,7 +175,8 @@ class GitClone:
 
     def commit(self, parent: str | None, data: bytes, message: str, merge_parent: str | None = None) -> str:
         """A commit of `data` as the list file on top of `parent` (a new history when None), also on top of
-        `merge_parent` when given (a merge: the target branch brought into a pull request's); returns its id."""
+        `merge_parent` when given (a merge: the target branch brought into a pull request's), marked as the service's
+        (own_commits.marked); returns its id."""
         keep_hand_work(self.folder, self._run, self.settings.author, self.digest)
         if parent is None:
             # A first commit whose push failed left the branch behind: it starts again from nothing.
@@ -194,9 +196,9 @@ class GitClone:
             tree = self._run("write-tree").stdout.decode().strip()
             self._run("merge", "--quit")
             merge = ("commit-tree", tree, "-p", parent, "-p", merge_parent, "-F", "-")
-            return self._run(*identity, *merge, stdin=message.encode("utf-8")).stdout.decode().strip()
+            return self._run(*identity, *merge, stdin=marked(self._run, message)).stdout.decode().strip()
         commit = ("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "-F", "-")
-        self._run(*identity, *commit, stdin=message.encode("utf-8"))
+        self._run(*identity, *commit, stdin=marked(self._run, message))
         return self._run("rev-parse", "HEAD").stdout.decode().strip()
 
     def _merge_in(self, other: str, identity: tuple[str, ...]) -> None:
