@@ -24,6 +24,7 @@ from tests.fake_discord_gateway import GatewayMixin
 from tests.fake_discord_members import MembersMixin
 from tests.fake_discord_rest import RestMixin
 from tests.fake_discord_state import (
+    ADD_REACTIONS,
     APPLICATION_ID,
     BODY,
     BOT_ID,
@@ -61,6 +62,7 @@ from tests.fake_discord_state import (
 )
 
 __all__ = [
+    "ADD_REACTIONS",
     "APPLICATION_ID",
     "BODY",
     "BOT_ID",

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from tests.fake_discord_state import (
+    ADD_REACTIONS,
     APPLICATION_ID,
     BODY,
     BOT_ID,
@@ -18,10 +19,12 @@ from tests.fake_discord_state import (
     EMBED_LINKS,
     GUILD_ID,
     MAINTAINER,
+    OTHER_ROLE_ID,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SUPPRESS_EMBEDS,
     TIMESTAMP,
+    VIEW_CHANNEL,
     Received,
     bot_message,
     embed_length_errors,
@@ -150,8 +153,9 @@ class RestMixin:
             return unknown
         body = request[BODY] or {}
         # Discord refuses a message the bot may not send, and one of embeds alone without Embed Links.
-        if self.denied_to_bot & SEND_MESSAGES or (self.denied_to_bot & EMBED_LINKS and body.get("embeds")):
-            return json_response({"message": "Missing Permissions", "code": 50013}, 403)
+        refused = self._refused(request, SEND_MESSAGES | (EMBED_LINKS if body.get("embeds") else 0))
+        if refused is not None:
+            return refused
         text = json.dumps(body, ensure_ascii=False).casefold()
         if any(word.casefold() in text for word in self.automod_words):
             return json_response({"message": "Message was blocked by AutoMod", "code": 200000}, 400)
@@ -180,7 +184,10 @@ class RestMixin:
         unknown = self._unknown_channel(request)
         if unknown is not None:
             return unknown
-        if self.denied_to_bot & READ_MESSAGE_HISTORY:
+        refused = self._refused(request, 0)
+        if refused is not None:
+            return refused
+        if not self.bot_permissions() & READ_MESSAGE_HISTORY:
             return json_response([])
         before = int(request.query.get("before", str(2**63)))
         after = int(request.query.get("after", "0"))
@@ -197,11 +204,31 @@ class RestMixin:
             return json_response({"message": "Unknown Channel", "code": 10003}, 404)
         return None
 
-    def _known_message(self, request: web.Request) -> int | web.Response:
-        """The message the URL names, or Discord's 404: Unknown Channel, or Unknown Message for an id not in it."""
+    def bot_permissions(self) -> int:
+        """The bot's permissions in the review channel: its roles' (@everyone's, the readers' when it holds that role)
+        less what the channel's overwrite denies it."""
+        granted = self.everyone_permissions | (self.readers_permissions if OTHER_ROLE_ID in self.bot.roles else 0)
+        return granted & ~self.denied_to_bot
+
+    def _refused(self, request: web.Request, needed: int) -> web.Response | None:
+        """Discord's 403 for a request the bot's permissions in the channel do not allow: "Missing Access" (50001) in a
+        channel it cannot see, else "Missing Permissions" (50013) when it lacks one of `needed`."""
         unknown = self._unknown_channel(request)
         if unknown is not None:
             return unknown
+        allowed = self.bot_permissions()
+        if not allowed & VIEW_CHANNEL:
+            return json_response({"message": "Missing Access", "code": 50001}, 403)
+        if needed & ~allowed:
+            return json_response({"message": "Missing Permissions", "code": 50013}, 403)
+        return None
+
+    def _known_message(self, request: web.Request, needed: int = 0) -> int | web.Response:
+        """The message the URL names, or Discord's answer: 404 Unknown Channel; 403 when the bot's permissions do not
+        allow the request (`needed`); 404 Unknown Message for an id not in the channel."""
+        refused = self._refused(request, needed)
+        if refused is not None:
+            return refused
         message_id = int(request.match_info["message"])
         message = self.messages.get(message_id)
         if message is None or message["channel_id"] != request.match_info["channel"]:
@@ -209,10 +236,10 @@ class RestMixin:
         return message_id
 
     async def _get_message(self, request: web.Request) -> web.Response:
-        unknown = self._unknown_channel(request)
-        if unknown is not None:
-            return unknown
-        if self.denied_to_bot & READ_MESSAGE_HISTORY:
+        refused = self._refused(request, 0)
+        if refused is not None:
+            return refused
+        if not self.bot_permissions() & READ_MESSAGE_HISTORY:
             return json_response({"message": "Missing Access", "code": 50001}, 403)
         message_id = self._known_message(request)
         if isinstance(message_id, web.Response):
@@ -248,10 +275,13 @@ class RestMixin:
         return web.Response(status=204)
 
     async def _react(self, request: web.Request) -> web.Response:
-        message_id = self._known_message(request)
+        """The bot's reaction: Discord asks Read Message History, and Add Reactions for an emoji no one reacted with."""
+        emoji = unquote(request.match_info["emoji"])
+        mid = request.match_info["message"]
+        new = not (self.reactions.get((int(mid), emoji)) if mid.isdigit() else None)
+        message_id = self._known_message(request, READ_MESSAGE_HISTORY | (ADD_REACTIONS if new else 0))
         if isinstance(message_id, web.Response):
             return message_id
-        emoji = unquote(request.match_info["emoji"])
         users = self.reactions.setdefault((message_id, emoji), [])
         if BOT_ID not in users:
             users.append(BOT_ID)
@@ -269,6 +299,11 @@ class RestMixin:
         return web.Response(status=204)
 
     async def _reactors(self, request: web.Request) -> web.Response:
+        refused = self._refused(request, 0)
+        if refused is not None:
+            return refused
+        if not self.bot_permissions() & READ_MESSAGE_HISTORY:  # as reading the message itself
+            return json_response({"message": "Missing Access", "code": 50001}, 403)
         message_id = self._known_message(request)
         if isinstance(message_id, web.Response):
             return message_id

@@ -73,3 +73,22 @@ async def test_the_review_channel_deleted_while_the_bot_was_away_is_found_out_on
         assert (await bot.post_pending()).posted == 0
     assert (row(db, decided).status, row(db, decided).discord_state) == ("rejected", "gone")
     assert (row(db, waiting).status, row(db, waiting).discord_state) == ("pending", "repost")
+
+
+@pytest.mark.asyncio
+async def test_catching_up_on_a_review_channel_deleted_while_away_asks_discord_once_not_once_per_message(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The channel deleted while the bot was away: catching up at the next start learnt from its first answer (404
+    "Unknown Channel") that the channel and all its messages were gone, then asked Discord for each message after it
+    anyway, one refused request per message posted in the last fortnight, every one of them another "Unknown
+    Channel" (and counted toward Discord's limit on invalid requests)."""
+    async with running(bot_settings, db) as bot:
+        posted = [(await posted_candidate(fake, db, bot, index))[0] for index in range(4)]
+    await fake.delete_channel()
+    before = len(fake.received)
+    async with running(bot_settings, db):
+        pass
+    reads = [r.path for r in fake.received[before:] if r.method == "GET" and f"/channels/{CHANNEL_ID}/" in r.path]
+    assert len(reads) == 1, reads
+    assert {(row(db, cid).status, row(db, cid).discord_state) for cid in posted} == {("pending", "repost")}

@@ -62,9 +62,10 @@ class ReviewBot:
         # `clock` times the waits before a retry (Discord's rate limits among them).
         steady = clock.monotonic
         holds = ChannelHolds(steady)  # a channel Discord rate-limited gets no request (a read too) till it allows
-        self.reactions = OwnReactions(database, self._channel, holds, sync_interval, steady)
+        missing = self.members.missing_permissions
+        self.reactions = OwnReactions(database, self._channel, holds, sync_interval, self.link.trouble, missing, steady)
         self.poster = Poster(settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval,
-                             self.link.trouble, holds, self.reactions, steady)  # fmt: skip
+                             self.link.trouble, holds, self.reactions, missing, steady)  # fmt: skip
         self.editor = MessageEditor(self.config, database, self._channel, self._message_gone, self.reactions.add,
                                     self._own_id, sync_interval, holds, steady)  # fmt: skip
         # Messages whose reaction the database (or a member lookup) failed to take in: caught up on with the recent

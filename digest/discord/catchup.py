@@ -85,8 +85,7 @@ class CatchUp:
         # reaction is not overturned by it (the later reaction stands, as when both are decided in their turn).
         # Kept in the database as well (`held`), read back by `run`: the order holds after a restart too.
         self._held: held.Held = {}
-        # Messages read in bulk from the channel's history for the round under way, each used once (`_message`).
-        self._read: dict[int, discord.Message] = {}
+        self._messages = history.Reading(channel)  # those of the round under way (`_message`)
 
     async def run(self, posted: list[tuple[int, int]]) -> None:
         """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others.
@@ -113,11 +112,11 @@ class CatchUp:
                 self.retries.put_off(key, wait)
             return
         try:
-            self._read = await history.read(self._channel, {message_id for _candidate, message_id in keys})
+            await self._messages.begin({message_id for _candidate, message_id in keys})
             for candidate_id, message_id in keys:
                 await self.replay_or_retry(candidate_id, message_id)
         finally:
-            self._read.clear()
+            self._messages.end()
 
     async def replay_or_retry(self, candidate_id: int, message_id: int) -> None:
         """`replay`; when Discord or the database fails, or the channel is held, again later from `retry_due`."""
@@ -288,7 +287,7 @@ class CatchUp:
         """The candidate's message; None when it is gone (it is posted again). One whose embed a moderator removed
         while the bot was away (or whose edit back Discord failed) is put back."""
         try:
-            message = self._read.pop(message_id, None) or await self._channel().fetch_message(message_id)
+            message = await self._messages.message(message_id)
         except discord.NotFound as exc:  # the message deleted, or its channel with it (exc.code)
             await self._repost(candidate_id, exc)
             return None

@@ -39,6 +39,12 @@ NEEDED_PERMISSIONS = {
 SEEING = ("view_channel", ("View Channel", "it hears of no reaction made there and may edit none of its messages"))
 _WHY = dict([*NEEDED_PERMISSIONS.values(), SEEING[1]])
 READ_PERMISSIONS = frozenset((SEEING[1][0], NEEDED_PERMISSIONS["read_message_history"][0]))  # to read the channel
+# ... to post a candidate's message, and to add the bot's own reactions (a refusal these explain, named by the check
+# on /healthz already, is not said again in Discord's words, once per message)
+POST_PERMISSIONS = frozenset(
+    (SEEING[1][0], NEEDED_PERMISSIONS["send_messages"][0], NEEDED_PERMISSIONS["embed_links"][0])
+)
+REACT_PERMISSIONS = READ_PERMISSIONS | {NEEDED_PERMISSIONS["add_reactions"][0]}
 
 
 class UncheckedReactionError(Exception):

@@ -19,6 +19,7 @@ from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.decided import shown_now
 from digest.discord.legend import section_legend
+from digest.discord.members import POST_PERMISSIONS
 from digest.discord.messages import PostReport
 from digest.discord.notice import HISTORY_LOOKED_AT, WaitingNotice
 from digest.discord.rate_limits import ChannelHolds, asked_wait
@@ -49,6 +50,7 @@ class Poster:
         trouble: Callable[[str, str | None], None],
         holds: ChannelHolds,
         reactions: OwnReactions,
+        missing: Callable[[], list[str]],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
@@ -60,6 +62,7 @@ class Poster:
         # (candidate, message) found sent but not recorded: reactions may be on it already, for catching up on
         self.found: list[tuple[int, int]] = []
         self._trouble = trouble
+        self._missing = missing  # the permissions the bot's check says it lacks in the channel (named there)
         # Candidates a posting run has already weighed (posted, or left to wait under the cap); one that is not
         # here was found since, by this process or another one, and calls for a run.
         self._offered: set[int] = set()
@@ -209,9 +212,11 @@ class Poster:
         except (discord.Forbidden, discord.NotFound) as exc:  # a deleted channel, a lost permission: not a blip
             await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=before)  # Discord said no
             self._refused = True
-            page = review_page(self.settings.web.base_url)
-            self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}; candidates wait on "
-                                   f"the review page: {page}")  # fmt: skip
+            said = f"cannot post in review channel {self.config.channel_id}: {exc}; candidates wait on the review page"
+            if isinstance(exc, discord.Forbidden) and POST_PERMISSIONS & set(self._missing()):  # the check names it
+                log.info("discord: %s", said)
+            else:
+                self._trouble(POSTING, f"{said}: {review_page(self.settings.web.base_url)}")
             return False
         except discord.HTTPException as exc:
             self._asked = asked_wait(exc)

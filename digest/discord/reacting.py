@@ -12,12 +12,15 @@ from collections.abc import Callable
 import discord
 
 from digest.discord import messages, reactions, store
+from digest.discord.members import REACT_PERMISSIONS
 from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.retries import Retries
 from digest.discord.suggested import approvable
 from digest.storage.db import Database
 
 log = logging.getLogger("digest.discord")
+
+REACTING = "reacting"  # the key of the bot's own reactions in the link's troubles
 
 
 class OwnReactions:
@@ -27,11 +30,15 @@ class OwnReactions:
         channel: Callable[[], discord.PartialMessageable],
         holds: ChannelHolds,
         retry_after: float,
+        trouble: Callable[[str, str | None], None],
+        missing: Callable[[], list[str]],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.database = database
         self._channel = channel
         self._holds = holds
+        self._trouble = trouble  # a refusal is said once and shown on /healthz, not once per message and emoji
+        self._missing = missing  # the permissions the bot's check says it lacks in the channel (named there)
         # Messages missing a reaction of the bot's that Discord failed to add (or that waits for a rate limit).
         self._unreacted: Retries[int] = Retries(retry_after, clock=clock)
 
@@ -62,8 +69,11 @@ class OwnReactions:
                 return
             try:
                 await message.add_reaction(emoji)
-            except discord.Forbidden as exc:
-                log.warning("discord: may not add %s to candidate %s: %s", emoji, candidate_id, exc)
+            except discord.Forbidden as exc:  # put back once the permission is given (Members.sees_again)
+                log.info("discord: may not add %s to candidate %s: %s", emoji, candidate_id, exc)
+                if not REACT_PERMISSIONS & set(self._missing()):  # else the check on /healthz names the permission
+                    self._trouble(REACTING, f"may not add its reactions in review channel {message.channel.id}: {exc}")
+                continue
             except discord.HTTPException as exc:
                 level = logging.INFO if self._unreacted.failing(candidate_id) else logging.WARNING  # said once
                 delay = self._unreacted.failed(candidate_id, asked_wait(exc))
@@ -73,6 +83,7 @@ class OwnReactions:
                         "discord: could not add %s to candidate %s (trying again in %g s): %s",
                         emoji, candidate_id, delay, exc)  # fmt: skip
                 return
+            self._trouble(REACTING, None)
         self._unreacted.succeeded(candidate_id)
 
     async def put_back(self, candidate_id: int, message: discord.Message, listed: bool) -> None:
