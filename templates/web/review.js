@@ -35,7 +35,7 @@
   }
 
   function choose(card) {
-    var sections = card.querySelector("select[required]");
+    var sections = card.querySelector("[name=section][required]");
     if (sections) { sections.focus(); }
     return Boolean(sections);
   }
