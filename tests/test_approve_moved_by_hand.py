@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.cli import main
 from digest.config import Settings
 from digest.publish.publisher import PUBLISHED, UNCHANGED, Publisher
 from digest.storage.db import Database
@@ -17,6 +18,7 @@ from tests.discord_bot import list_md, section_of
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, Remote
 from tests.list_edits import moved
+from tests.printed import printed_command
 from tests.publish_recovery import cli, services
 from tests.publishing import db as db  # the fixture
 from tests.publishing import push_bytes
@@ -62,6 +64,29 @@ def test_approving_a_paper_moved_by_hand_again_leaves_it_where_the_maintainer_pu
     capsys.readouterr()
     assert cli(tmp_path, "history") == 0
     assert "(changed nothing)" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_the_command_an_approval_left_where_it_was_moved_names_moves_it_run_as_printed(
+    remote: Remote,
+    st: Settings,
+    db: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Approving again without a section a paper moved by hand said "(`digest approve N --section NAME` moves it)":
+    run from a maintainer's shell, that acted on ./data there. It names the service's settings file and data folder:
+    run as printed from another folder, with a section for NAME, it moves the paper in the service's list."""
+    candidate_id, _ = moved_by_hand_upstream(remote, st, db)
+    out = approved_again(tmp_path, capsys, candidate_id)
+    printed = printed_command(out, "approve")
+    assert printed[-4:] == ["approve", str(candidate_id), "--section", "NAME"], printed
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main([*printed[1:-1], "Steering"]) == 0
+    assert ARXIV_ID in section_of(list_md(st), "Steering") and ARXIV_ID not in section_of(list_md(st), "Probing")
+    assert not (elsewhere / "data").exists()
 
 
 @pytest.mark.parametrize("target", ["Steering", "Sparse Autoencoder"])

@@ -15,6 +15,7 @@ from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
 from digest.awesome.parse import ListFormatError, parse_list
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
 from digest.storage.files import Staged
@@ -366,7 +367,8 @@ def test_a_hand_edit_of_the_list_file_is_kept_when_a_decision_writes_the_file(
     reviewer.decide(insert_candidate(database, real_papers()[3]), "approve", ANN, section="Probing")
     assert path.with_name("list.md.1").read_text(encoding="utf-8") == edited
     assert real_papers()[3]["arxiv_id"] in path.read_text(encoding="utf-8")
-    assert any("list.md.1" in record.getMessage() and "list import" in record.getMessage() for record in caplog.records)
+    importing = f"(edits go through `{same_invocation(settings, 'list', 'import', 'PATH')}`)"  # as the service is run
+    assert any("list.md.1" in record.getMessage() and importing in record.getMessage() for record in caplog.records)
 
 
 def test_a_kept_hand_edit_survives_three_undos_after_it(
@@ -414,7 +416,8 @@ def test_a_hand_edit_found_at_start_up_is_kept_apart_from_the_rotation(
     assert path.read_text(encoding="utf-8") == written
     assert path.with_name("list.md.1").read_text(encoding="utf-8") == edited
     assert path.with_name("list.md.edited.1").read_text(encoding="utf-8") == edited  # was: no such file
-    assert any("list.md.edited.1" in r.getMessage() and "list import" in r.getMessage() for r in caplog.records)
+    importing = f"(edits go through `{same_invocation(settings, 'list', 'import', 'PATH')}`)"  # as the service is run
+    assert any("list.md.edited.1" in r.getMessage() and importing in r.getMessage() for r in caplog.records)
 
 
 # 14. A paper the list holds under a title of its own ('LLM Auto-Formulation', linked by its arXiv ID), approved into
@@ -479,3 +482,29 @@ def test_a_write_cut_short_around_the_replace_is_no_hand_edit_next_time(
     assert real_papers()[3]["arxiv_id"] in path.read_text(encoding="utf-8")
     assert not path.with_name("list.md.edited.1").exists()
     assert not [r.getMessage() for r in caplog.records if "edited since the service last wrote it" in r.getMessage()]
+
+
+def test_a_list_file_behind_the_database_at_start_up_names_the_import_as_the_service_is_run(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decision killed before its list.md was written: the start-up re-write said edits go through the bare
+    `digest list import`, which run from a maintainer's shell acts on ./data there. It names the service's settings
+    file and data folder."""
+    from digest.awesome import listfile
+    from digest.service.wiring import list_file_in_step
+
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.decide(insert_candidate(database, real_papers()[0]), "approve", ANN, section="Probing")
+
+    def dies(target: Path, data: bytes, *more: bytes, staged: Staged | None = None) -> None:
+        raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(listfile, "write_atomic_bytes", dies)
+        with pytest.raises(Killed):
+            reviewer.decide(insert_candidate(database, real_papers()[1]), "approve", ANN, section="Probing")
+    caplog.clear()
+    assert list_file_in_step(database, settings)
+    said = [r.getMessage() for r in caplog.records if "did not match the database" in r.getMessage()]
+    importing = f"(a write cut short, or an edit of the file: edits go through `{same_invocation(settings)} list import"
+    assert len(said) == 1 and f"{importing} PATH`); written again" in said[0], said

@@ -73,7 +73,7 @@ async def test_an_email_link_whose_section_is_gone_says_how_to_approve_a_paper_w
         status, page = reply.status, html_unescape(await reply.text())
     assert status == 200 and f"the list has no section “{SECTION}” now" in page, page
     assert '<form method="post"' not in page
-    assert f"digest approve {SECOND['arxiv_id']} --section NAME" in page, page
+    assert f"{same_invocation(site.settings)} approve {SECOND['arxiv_id']} --section NAME" in page, page
     assert 'on <a href="/review">the review page</a>' not in page, page
     assert site.status_of(second) == "pending"
 
@@ -93,7 +93,7 @@ async def test_a_paper_worth_a_look_the_email_has_no_link_for_says_how_to_approv
     worth_html = between(html, "Worth a look</h2>", "The week in numbers</h2>")
     assert "/approve/" not in worth_text + worth_html
     for record in (FIRST, SECOND):
-        command = f"digest approve {record['arxiv_id']} --section NAME"
+        command = f"{same_invocation(site.settings)} approve {record['arxiv_id']} --section NAME"
         assert command in worth_text, worth_text
         assert command in worth_html, worth_html
     assert "work until" not in worth_text  # no link, no expiry to speak of
@@ -186,7 +186,8 @@ async def test_an_email_link_made_before_the_key_changed_says_how_to_approve_a_p
     """DIGEST_SECRET_KEY changed after the weekly email went out (README: that ends every link sent): a maintainer
     opening last week's "Worth a look" link was told to "take a fresh one from the candidates feed or use the review
     page", neither of which shows a second-tier paper, so the advice led nowhere. Expected: the page says where such
-    a paper is still listed and decided (`digest candidates --second-tier`, `digest approve`); nothing is changed."""
+    a paper is still listed and decided (`digest candidates --second-tier`, `digest approve`, each as the service is
+    run); nothing is changed."""
     _, second = insert_tiers(site)
     expires = site.clock() + timedelta(days=site.settings.web.approval_link_days)
     sign = approval_signer(
@@ -197,7 +198,8 @@ async def test_an_email_link_made_before_the_key_changed_says_how_to_approve_a_p
         status, page = reply.status, await reply.text()
     assert status == 403 and "Link refused: forged" in page, page
     assert "candidates feed" not in page, page
-    assert "digest candidates --second-tier" in page and "digest approve" in page, page
+    digest = same_invocation(site.settings)
+    assert f"{digest} candidates --second-tier" in page and f"{digest} approve ARXIV_ID" in page, page
     assert site.status_of(second) == "pending"
 
 
@@ -219,5 +221,5 @@ async def test_an_email_link_whose_section_left_the_list_says_how_to_approve_a_p
         status, page = reply.status, await reply.text()
     assert status == 200 and f"the list has no section “{SECTION}” now" in page, page
     assert 'on <a href="/review">the review page</a>' not in page, page
-    assert f"digest approve {SECOND['arxiv_id']} --section NAME" in page, page
+    assert f"{same_invocation(site.settings)} approve {SECOND['arxiv_id']} --section NAME" in page, page
     assert '<form method="post"' not in page and site.status_of(second) == "pending"

@@ -133,7 +133,8 @@ async def test_the_review_card_of_a_paper_listed_by_hand_since_says_where_it_is(
         page = html.unescape(await response.text())
     cards = {int(found[0]): found[1] for found in re.findall(r'id="candidate-(\d+)"(.*?)</article>', page, re.S)}
     said = f"{listed} is already in the list (Probing), put there since it was found"
-    assert said in cards[candidate_id] and f"digest approve {candidate_id} --section NAME" in cards[candidate_id]
+    command = f"{same_invocation(site.settings)} approve {candidate_id} --section NAME"  # as the service is run
+    assert said in cards[candidate_id] and command in cards[candidate_id]
     assert "already in the list" not in cards[other_id]
 
 

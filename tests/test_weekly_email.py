@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.weekly.store import run_weekly_job
@@ -311,8 +312,10 @@ def test_the_maintainers_text_part_is_wrapped_to_an_emails_width_too(database: D
     maintainers, worth = maintainers_with_worth(database, settings)
     text, _ = parts(maintainers)
 
-    def titled_or_linked(line: str) -> bool:
-        return line.startswith("* ") or bool(re.match(r"\d+\. |   Approve into ", line))
+    def titled_or_linked(line: str) -> bool:  # or a command to run, kept whole on its line as a link is
+        return line.startswith(("* ", f"   {same_invocation(settings)} approve ")) or bool(
+            re.match(r"\d+\. |   Approve into ", line)
+        )
 
     long_lines = [line for line in text.splitlines() if len(line) > 72 and " " in line.strip()]
     assert [line for line in long_lines if not titled_or_linked(line)] == [], "\n".join(long_lines)
@@ -324,7 +327,8 @@ def test_the_maintainers_text_part_is_wrapped_to_an_emails_width_too(database: D
     assert "\nhttp://127.0.0.1:8080/review\n" in text or " http://127.0.0.1:8080/review\n" in text, text
     assert "2 papers first seen this week scored just under the review threshold: not posted to Discord" in said
     assert (
-        f"No one-click link (no section is suggested): to approve it, run digest approve {worth[1]['arxiv_id']}" in said
+        "No one-click link (no section is suggested): to approve it, run this on the server, NAME a section of the "
+        f"list: {same_invocation(settings)} approve {worth[1]['arxiv_id']} --section NAME" in said
     )
     found = text[text.index("\nNew candidates found on arXiv: ") + 1 : text.index("\nCandidates decided: ")].split("\n")
     assert len(found) == 2 and found[1].startswith(" " * 31) and found[1][31] != " ", found  # under the number

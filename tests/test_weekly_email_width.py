@@ -1,12 +1,13 @@
 """The maintainers' weekly email's text part as a terminal mail client shows it, as the SMTP server received it from
 the real weekly job: its heading broken where a reader would break it, and "Worth a look" and "The most promising"
-within an email's width, each link whole on a line of its own."""
+within an email's width, each link (and command to run) whole on a line of its own."""
 
 from __future__ import annotations
 
 import re
 
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.storage.db import Database
 from tests.weekly_email import maintainers_with_worth, parts
 from tests.weekly_email import settings as settings  # the fixture
@@ -48,7 +49,9 @@ def test_worth_a_look_and_the_most_promising_stay_within_an_emails_width(
     start = text.index("\nThe most promising:")
     shown = text[start : text.index("\n== The week in numbers ==")]
     long_lines = [line for line in shown.splitlines() if len(line) > 72]
-    assert all(re.fullmatch(r"   https?://\S+", line) for line in long_lines), "\n".join(long_lines)
+    command = re.escape(f"   {same_invocation(settings)} approve ") + r"\S+ --section NAME"  # to run: kept whole too
+    whole = [line for line in long_lines if re.fullmatch(r"   https?://\S+", line) or re.fullmatch(command, line)]
+    assert whole == long_lines, "\n".join(long_lines)
     assert "\r" not in text and "\u202e" not in text
     assert (
         "\n1. Sparse Autoencoders Find Interpretable Features in Vision-Language\n"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from digest.config.invocation import same_invocation
 from digest.service.wiring import open_service_database
 from digest.weekly.issue import WeeklyDigestData
 from digest.weekly.itemtext import one_line_summary
@@ -121,7 +122,7 @@ def test_the_maintainers_copy_does_not_send_them_to_an_email_that_is_not_sent(tm
     kept = result.markdown_paths["maintainers"].read_text(encoding="utf-8")
     assert record["arxiv_id"] in kept and "/approve/" not in kept  # the second tier is listed, without its links
     assert "in the maintainers' email" not in kept, kept
-    assert "digest weekly --edition maintainers --dry-run" in kept
+    assert f"{same_invocation(settings)} weekly --edition maintainers --dry-run" in kept  # as the service is run
 
 
 def test_a_template_of_ones_own_that_fails_stops_neither_the_week_nor_the_other_parts(tmp_path: Path) -> None:

@@ -97,10 +97,12 @@ def keep_replaced(
     always: bool = False,
     staged: Staged | None = None,
     taken_out: frozenset[str] = frozenset(),
+    importing: str,
 ) -> None:
     """The one rule for what `path` held before `text` replaces it: a hand edit is kept twice (in the rotation and
     apart from it), a file with more entries is kept in the rotation, and with `always` (the start-up re-write) any
     other file that differs too. With `staged`, the copies are kept, and said so, when that is finished.
+    `importing`: the `digest list import PATH` the lines say edits go through, as the service itself is run.
     `taken_out`: the arXiv IDs a publish's pull took out, as the repository's history says (its commits name who took
     each out): no paper is lost with them, so they are no reason to keep a copy, nor to ask about a backup."""
     if previous == text.encode("utf-8"):
@@ -108,7 +110,7 @@ def keep_replaced(
     # At start-up, a file no note says the service wrote (a folder from a release before the note) may be a hand edit.
     unknown = always and _noted(path) is None
     if edited_since_written(path, previous) or unknown:
-        _keep_hand_edit(path, previous, staged, unknown)
+        _keep_hand_edit(path, previous, staged, unknown, importing)
         return
     previous_text = previous.decode("utf-8", "replace")
     linked_before = linked_arxiv_ids(previous_text)
@@ -129,16 +131,16 @@ def keep_replaced(
     elif always:
         message = (
             "list: %s did not match the database (a write cut short, or an edit of the file: edits go through "
-            "`digest list import`); written again, the previous file kept as %s"
+            "`%s`); written again, the previous file kept as %s"
         )
-        said = (path,)
+        said = (path, importing)
     else:
         return
     kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
     _say(staged, message, *said, kept)
 
 
-def _keep_hand_edit(path: Path, previous: bytes, staged: Staged | None, unknown: bool) -> None:
+def _keep_hand_edit(path: Path, previous: bytes, staged: Staged | None, unknown: bool, importing: str) -> None:
     """A file edited by hand (or, `unknown`, one no note says the service wrote) is kept twice: in the rotation and
     apart from it."""
     kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
@@ -153,9 +155,10 @@ def _keep_hand_edit(path: Path, previous: bytes, staged: Staged | None, unknown:
             if unknown
             else "was edited since the service last wrote it, and the edit is not in the database"
         )
-        + " (edits go through `digest list import`); written again from the database, the edited file kept as "
+        + " (edits go through `%s`); written again from the database, the edited file kept as "
         "%s and as %s (only the next hand edits move that one, up to .edited.%d)",
         path,
+        importing,
         kept,
         apart,
         HAND_EDITS,
@@ -178,18 +181,22 @@ def write_list_markdown(
     keep_any: bool = False,
     staged: Staged | None = None,
     taken_out: frozenset[str] = frozenset(),
+    importing: str,
 ) -> Path:
     """Writes `text` to `path`; keeps the file it replaces when that one had more entries or was edited by hand, or
     with `keep_any` whenever it differs (see keep_replaced, and there `taken_out`). `entries`: how many `text` holds,
     when the caller knows (the database it was rendered from), so that it is not parsed again. With `staged`, every
-    file is written aside now and put in place when that is finished (storage.files.Staged)."""
+    file is written aside now and put in place when that is finished (storage.files.Staged). `importing`: the
+    service's own `digest list import PATH`, for the lines saying a copy was kept (see keep_replaced)."""
     data = text.encode("utf-8")
     try:
         previous = path.read_bytes() if path.is_file() else None
     except OSError:
         previous = None  # unreadable: nothing to compare with; the write below says what is wrong
     if previous is not None:
-        keep_replaced(path, previous, text, entries, always=keep_any, staged=staged, taken_out=taken_out)
+        keep_replaced(
+            path, previous, text, entries, always=keep_any, staged=staged, taken_out=taken_out, importing=importing
+        )
         # Dying at the replace leaves the one or the other: both are noted first (a hand edit there is kept above).
         if previous != data and not edited_since_written(path, previous):
             remember_written(path, previous, data, staged=staged)

@@ -27,6 +27,7 @@ from digest.awesome.placement import (
 from digest.awesome.removal import remove_paper_entry
 from digest.awesome.rendering import render_markdown
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.sizes import counted
 from digest.storage.files import Staged, held_for_writing
 from digest.storage.models import Entry, Paper, Section
@@ -42,6 +43,7 @@ __all__ = [
     "add_paper_entry",
     "import_counts",
     "import_markdown",
+    "importing_command",
     "known_keys",
     "label_of",
     "labelled_sections",
@@ -69,6 +71,12 @@ def import_counts(report: ImportReport) -> str:
     return f"{len(report.added)} added, {len(report.moved)} moved, {len(report.removed)} removed{edited}{renamed}"
 
 
+def importing_command(settings: Settings) -> str:
+    """The `digest list import PATH` that brings an edit of the list in, as the service is run (its settings file and
+    data folder): run as printed from any shell, it acts on this database, not on ./data there."""
+    return same_invocation(settings, "list", "import", "PATH")
+
+
 def write_markdown(session: Session, settings: Settings, taken_out: frozenset[str] = frozenset()) -> Path:
     """Renders the list and writes `list.md`, both under the file's lock: a decision in another process that
     renders later writes later, so the file never ends on the older of two decisions. `taken_out`: the papers a
@@ -77,7 +85,7 @@ def write_markdown(session: Session, settings: Settings, taken_out: frozenset[st
     with held_for_writing(path):
         entries = session.scalar(select(func.count()).select_from(Entry)) or 0
         text = render_markdown(session, settings.templates_dir)
-        return write_list_markdown(path, text, entries, taken_out=taken_out)
+        return write_list_markdown(path, text, entries, taken_out=taken_out, importing=importing_command(settings))
 
 
 def stage_markdown(session: Session, settings: Settings, staged: Staged) -> Path:
@@ -87,7 +95,8 @@ def stage_markdown(session: Session, settings: Settings, staged: Staged) -> Path
     until then, as write_markdown does."""
     path = settings.list_markdown_path
     entries = session.scalar(select(func.count()).select_from(Entry)) or 0
-    return write_list_markdown(path, render_markdown(session, settings.templates_dir), entries, staged=staged)
+    text = render_markdown(session, settings.templates_dir)
+    return write_list_markdown(path, text, entries, staged=staged, importing=importing_command(settings))
 
 
 def section_names(session: Session) -> list[str]:

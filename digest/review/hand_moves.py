@@ -50,16 +50,24 @@ def hand_move(session: Session, candidate: Candidate, action: str, before: Stand
 
 
 def kept_by_hand(
-    session: Session, candidate: Candidate, action: str, actor: Actor, section: str | None, move: HandMove | None
+    session: Session,
+    candidate: Candidate,
+    action: str,
+    actor: Actor,
+    section: str | None,
+    move: HandMove | None,
+    *,
+    digest: str,
 ) -> Outcome | None:
     """The outcome of approving a paper moved by hand again without a section, or into the section holding it now:
-    nothing changes, and the answer says where it is. None when the approval is to be made (into another section, it
-    moves the paper; `HandMove.moved` says so)."""
+    nothing changes, and the answer says where it is (and, without a section, the command that moves it: `digest`
+    the service's own invocation). None when the approval is to be made (into another section, it moves the paper;
+    `HandMove.moved` says so)."""
     if move is None:
         return None
     if section is not None and asked_label(session, candidate, action, section) not in move.held:
         return None
     message = f"already in {move.now}, {move.where()}; nothing was changed"
     if section is None:
-        message += f" (`digest approve {candidate.id} --section NAME` moves it)"
+        message += f" (`{digest} approve {candidate.id} --section NAME` moves it)"
     return outcome_of(candidate, action, actor, False, message, move.held[0])

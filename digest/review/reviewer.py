@@ -145,7 +145,7 @@ class Reviewer:
             )
             # A paper a maintainer moved by hand since stays there unless the approval names another section.
             by_hand = hand_move(session, candidate, action, before) if kept is None else None
-            kept = kept or kept_by_hand(session, candidate, action, actor, section, by_hand)
+            kept = kept or kept_by_hand(session, candidate, action, actor, section, by_hand, digest=self.digest)
             # A link, the review page or a Discord message showed a pending candidate, not the list: a section chosen
             # there asks for no second copy of a paper a maintainer has listed since (`copies`).
             outcome = kept or self._apply(session, candidate, action, actor, section, now, copies and not only_pending)

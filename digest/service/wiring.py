@@ -196,7 +196,7 @@ def list_file_in_step(database: Database, settings: Settings) -> bool:
             elif path.read_bytes() == markdown.encode("utf-8"):
                 return False
             # what the file held is kept by listfile's one rule (a hand edit apart from the rotation), and logged
-            write_list_markdown(path, markdown, keep_any=True)
+            write_list_markdown(path, markdown, keep_any=True, importing=liststore.importing_command(settings))
     except OSError as exc:
         log.error("the list's Markdown %s could not be brought up to date: %s", path, exc.strerror or exc)
         return False

@@ -42,11 +42,15 @@ REASONS = {
     "expired": "This link has expired. Take a fresh one from the candidates feed or use the review page.",
     "malformed": "This is not a valid approval link (it may have been cut off when it was copied).",
 }
-# An emailed link is for a paper worth a look, which neither the candidates feed nor the review page shows.
-FORGED_EMAILED = _FORGED + (
-    " A paper the weekly email lists as worth a look is shown nowhere else: `digest candidates --second-tier` on the"
-    " server lists them, and `digest approve <arXiv ID>` approves one."
-)
+
+
+def forged_emailed(digest: str) -> str:
+    """An emailed link is for a paper worth a look, which neither the candidates feed nor the review page shows: the
+    commands that list and approve one, `digest` the service's own invocation (run as printed: on its database)."""
+    return _FORGED + (
+        f" A paper the weekly email lists as worth a look is shown nowhere else: `{digest} candidates --second-tier` on"
+        f" the server lists them, and `{digest} approve ARXIV_ID` approves one."
+    )
 
 
 async def _check_link(request: web.Request) -> ApprovalLink | web.Response:
@@ -64,7 +68,7 @@ async def _check_link(request: web.Request) -> ApprovalLink | web.Response:
         elif exc.link is not None and _emailed(request):
             reason = _expired_from_email(exc.link, context.reviewer.digest)
         elif exc.reason == "forged" and _emailed(request):
-            reason = FORGED_EMAILED
+            reason = forged_emailed(context.reviewer.digest)
         return refuse(request, 403, f"Link refused: {exc.reason}", reason, REVIEW_PAGE)
 
 

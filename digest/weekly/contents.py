@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from digest.arxiv.candidates import SECOND_TIER_KEPT
 from digest.clock import as_utc
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.review.queries import pending_candidates, pending_count
 from digest.storage.files import write_atomic
 from digest.storage.models import (
@@ -89,6 +90,7 @@ def load_digest(
         links_expire_at=expires if any(paper.approve_url or paper.approve_each for paper in worth) else None,
         # A poll forgets a second-tier paper nobody touched SECOND_TIER_KEPT after it was first seen.
         second_tier_forgotten=start < as_utc(now or datetime.now(UTC)) - SECOND_TIER_KEPT,
+        invocation=same_invocation(settings),  # its hints run as printed act on this database
     )
 
 

@@ -6,6 +6,7 @@ Nothing here reads the clock or the database: the caller passes `now` and the re
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -114,6 +115,7 @@ class WeeklyDigestData:
     review_url: str | None = None  # the maintainers' email: the review page, where the waiting candidates are decided
     links_expire_at: datetime | None = None  # when the second tier's approval links stop working (they are emailed)
     second_tier_forgotten: bool = False  # the maintainers' edition of a week whose second tier polls have forgotten
+    invocation: str = "digest"  # the `digest` command its hints name: the service's own (config.invocation)
 
     def without_approval_links(self, *, emailed: bool = True) -> WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
@@ -123,6 +125,10 @@ class WeeklyDigestData:
             return self
         stripped = [replace(item, approve_url=None, approve_each=()) for item in self.second_tier]
         return replace(self, second_tier=stripped, links_left_out=True, links_emailed=emailed, links_expire_at=None)
+
+    def approve_command(self, item: PendingItem) -> str:
+        """The command that approves a paper worth a look that has no one-click link, NAME a section of the list."""
+        return f"{self.invocation} approve {shlex.quote(item.arxiv_id)} --section NAME"
 
     @property
     def second_tier_count(self) -> int:
@@ -168,8 +174,10 @@ def build_digest(
     second_tier_total: int = 0,
     links_expire_at: datetime | None = None,
     second_tier_forgotten: bool = False,
+    invocation: str = "digest",
 ) -> WeeklyDigestData:
-    """Groups the week's papers by section in the list's order (unknown sections last), oldest first within one."""
+    """Groups the week's papers by section in the list's order (unknown sections last), oldest first within one;
+    `invocation`: the `digest` command the maintainers' edition tells them to run (the service's own)."""
     rank = {name: index for index, name in enumerate(section_order)}
     grouped: dict[str, list[AddedPaper]] = {}
     for paper in sorted(added, key=lambda p: (rank.get(p.section, len(rank)), p.section, p.added_at)):
@@ -203,7 +211,7 @@ def build_digest(
         week, single_line(list_title), sections, pending_count, top, stats, worth, edition, False, second_tier_total
     )
     forgotten = second_tier_forgotten and edition == "maintainers"
-    return replace(digest, links_expire_at=expiry, second_tier_forgotten=forgotten)
+    return replace(digest, links_expire_at=expiry, second_tier_forgotten=forgotten, invocation=invocation)
 
 
 def pending_item(paper: PendingPaper) -> PendingItem:

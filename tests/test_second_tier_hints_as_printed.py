@@ -1,0 +1,83 @@
+"""The commands the maintainers' weekly email and an emailed link's page tell them to run for a paper worth a look,
+run as printed from another folder than the service's: they name the service's settings file and data folder, so they
+act on its database. They were the bare `digest approve ID --section NAME` and `digest candidates --second-tier`,
+which act on ./data of wherever they are run. Real SQLite, the web app on loopback, aiosmtpd."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from digest.cli import main
+from digest.review.signing import approval_signer
+from tests.factories import insert_candidate
+from tests.printed import printed_command
+from tests.second_tier import SECOND, SECTION, WHY, between, email_parts, insert_tiers, site, weekly_email
+from tests.web_server import Site
+
+__all__ = ["site"]  # the fixture: the web app with the weekly email at an SMTP port the test serves
+
+
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A maintainer's shell, not in the service's folder."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+@pytest.mark.asyncio
+async def test_the_command_the_email_names_for_a_paper_without_a_link_approves_it_on_the_service_database(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A paper worth a look with no section suggested has no one-click link: the email's text and HTML parts said to
+    run `digest approve ID --section NAME`, which run in a maintainer's shell acted on ./data there ("no candidate").
+    Both parts now name the service's own invocation; the text part's, on a line of its own, run as printed with a
+    section for NAME, approves the paper on the service's database."""
+    now = site.clock()
+    seen = {"first_seen_at": now, "updated_at": now, "why": WHY.to_json(), "suggested_section": None}
+    second = insert_candidate(site.database, SECOND, score=0.93, relevant=False, **seen)
+    text, page = email_parts(weekly_email(site))
+    worth = between(text, "== Worth a look ==", "== The week in numbers ==")
+    assert "No one-click link (no section is suggested)" in " ".join(worth.split()), worth
+    (line,) = [line.strip() for line in worth.splitlines() if line.strip().startswith("digest ")]
+    from_html = printed_command(html.unescape(page.replace("<code>", "`").replace("</code>", "`")), "approve")
+    assert from_html == printed_command(f"`{line}`", "approve")
+    printed = printed_command(f"`{line}`", "approve")
+    assert printed[-4:] == ["approve", SECOND["arxiv_id"], "--section", "NAME"], printed
+    folder = elsewhere(tmp_path, monkeypatch)
+    assert main([*printed[1:-1], SECTION]) == 0
+    assert site.status_of(second) == "approved"
+    assert not (folder / "data").exists()
+
+
+@pytest.mark.asyncio
+async def test_the_commands_a_forged_email_links_page_names_list_and_approve_on_the_service_database(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An emailed link signed with a key since changed: its page said `digest candidates --second-tier` lists the
+    papers worth a look and `digest approve <arXiv ID>` approves one; run in a maintainer's shell, both acted on
+    ./data there (an empty list; "no candidate"). Run as printed, they now list and approve the paper the service
+    holds."""
+    _, second = insert_tiers(site)
+    expires = site.clock() + timedelta(days=site.settings.web.approval_link_days)
+    sign = approval_signer(
+        site.settings.web.base_url, "the-key-before-it-changed", second, SECOND["arxiv_id"], expires, emailed=True
+    )
+    address = urlsplit(sign("approve", SECTION))
+    async with site.client.get(f"{address.path}?{address.query}") as reply:
+        assert reply.status == 403
+        page = html.unescape(await reply.text())
+    listing = printed_command(page, "candidates --second-tier")
+    approve = printed_command(page, "approve ARXIV_ID")
+    folder = elsewhere(tmp_path, monkeypatch)
+    capsys.readouterr()
+    assert main(listing[1:]) == 0
+    assert SECOND["arxiv_id"] in capsys.readouterr().out
+    assert main([*approve[1:-1], SECOND["arxiv_id"]]) == 0
+    assert site.status_of(second) == "approved"
+    assert not (folder / "data").exists()
