@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health, jobs
 from digest.arxiv.announcements import feed_replaced_at
+from digest.clock import zoned
 from digest.config import Settings
 from digest.config.crontab import scheduler_crontab
 from digest.config.poll_schedule import poll_schedule
@@ -118,7 +119,7 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
         for job in due[1:]:
             missed, later = job.next_run_time, job.trigger.get_next_fire_time(None, now + timedelta(seconds=1))
             log.info("schedule: %s was due at %s with %s: one poll runs now; it runs next at %s",
-                     job.id, missed, due[0].id, later)  # fmt: skip
+                     job.id, zoned(missed.astimezone(self.timezone)), due[0].id, later and zoned(later))  # fmt: skip
             if later is None or later <= now:  # a one-off (a DateTrigger gives its own past time again)
                 job.remove()
             else:
@@ -191,7 +192,8 @@ def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: Cro
         log.info("schedule: %s changed to %s in %s", job_id, trigger, trigger.timezone)
         if missed is not None and missed <= datetime.now(missed.tzinfo):
             scheduler.modify_job(job_id, next_run_time=missed)
-            log.info("schedule: %s missed its run at %s while the service was down: it runs now", job_id, missed)
+            log.info("schedule: %s missed its run at %s while the service was down: it runs now", job_id,
+                     zoned(missed.astimezone(scheduler.timezone)))  # fmt: skip
 
 
 def _when(trigger: CronTrigger) -> tuple[object, ...]:
