@@ -259,3 +259,18 @@ def test_config_check_warns_of_an_ssh_key_behind_a_passphrase(
     monkeypatch.setenv("DIGEST_GIT_SSH_KEY", str(keys["open"]))
     status, out = run(capsys, "--config", str(config), "config", "check")
     assert status == 0 and "passphrase" not in out, out
+
+
+def test_an_smtp_username_without_its_password_is_warned_of_while_email_is_off(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[smtp] username set, SMTP_PASSWORD not, and email off (no host): `config check` said nothing, and the missing
+    password came to light only the day email was switched on. It is a warning now, not a problem (nothing sends)."""
+    config = write(clean_environment / "config.toml", '[smtp]\nusername = "digest"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    assert [line for line in out.splitlines() if line.startswith("warning: smtp.username")] == [
+        "warning: smtp.username is set but SMTP_PASSWORD is not set (absent or blank): set SMTP_PASSWORD in the "
+        "environment, or remove [smtp] username if the mail server takes mail without a login (email is off: this is "
+        "needed once smtp.host and recipients are set)"
+    ], out

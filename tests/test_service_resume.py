@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,10 +35,14 @@ def jobs_ended(scheduler: BaseScheduler) -> set[str]:
 
 
 @pytest.mark.asyncio
-async def test_a_resume_after_sleeping_over_the_poll_and_its_retry_polls_once(tmp_path: Path) -> None:
+async def test_a_resume_after_sleeping_over_the_poll_and_its_retry_polls_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """A laptop or VM suspended over both the poll (00:30) and its retry (06:00) found both due when it woke; the poll
     failed (the network not back yet) and the retry, run right after it, asked arXiv again at once. One catch-up poll
-    runs now; the retry waits for its next time."""
+    runs now; the retry waits for its next time. The log says when the retry was due as the schedule's other lines
+    do (the time in the zone with UTC beside it, not `2026-12-07 05:30:00.123+00:00`)."""
+    caplog.set_level(logging.INFO, logger="digest.service")
     body = build_rss("cs.CL", load_records()[:3], datetime.now(ZoneInfo("America/New_York")).date())
     async with ArxivServer() as arxiv:
         feed = arxiv.program("/rss/cs.CL", Reply(body=body))
@@ -58,7 +63,8 @@ async def test_a_resume_after_sleeping_over_the_poll_and_its_retry_polls_once(tm
             ended = jobs_ended(scheduler)
             now = datetime.now(UTC)
             scheduler.modify_job("poll", next_run_time=now - timedelta(hours=6))
-            scheduler.modify_job("poll-retry", next_run_time=now - timedelta(minutes=30))
+            retry_due = now - timedelta(minutes=30)
+            scheduler.modify_job("poll-retry", next_run_time=retry_due)
             scheduler.resume()  # awake
             deadline = time.monotonic() + 60
             while poll_runs(settings) < 2:
@@ -72,6 +78,9 @@ async def test_a_resume_after_sleeping_over_the_poll_and_its_retry_polls_once(tm
             assert poll_runs(settings) == 2
             retry = scheduler.get_job("poll-retry")
             assert retry is not None and retry.next_run_time > datetime.now(UTC)  # it comes again, at its time
+            said = [record.getMessage() for record in caplog.records if " was due at " in record.getMessage()]
+            assert len(said) == 1 and said[0].startswith("schedule: poll-retry was due at "), said
+            assert f"{retry_due:%H:%M} UTC" in said[0] and not re.search(r"\d:\d\d[.\d]*[+-]\d\d:\d\d", said[0]), said
         finally:
             await service.stop()
 

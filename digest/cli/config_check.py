@@ -218,6 +218,8 @@ def warnings_for(settings: Settings) -> list[str]:
             f"in and sign approval links; the service makes it {'owner and group only' if shared else 'owner-only'} "
             f"when it starts (or: chmod {'640' if shared else '600'} it)"
         )
+    if not smtp.enabled and smtp.password_missing:  # email off: nothing fails yet, the day it is on it would
+        warnings.append(f"{smtp.password_missing} (email is off: this is needed once smtp.host and recipients are set)")
     if smtp.username and smtp.security == "none":
         warnings.append("smtp.security is none: the SMTP password would cross the network unencrypted")
     if urlsplit(settings.web.base_url).path not in ("", "/"):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health, jobs, outage
 from digest.arxiv.announcements import feed_replaced_at
-from digest.clock import utc_now
+from digest.clock import utc_now, zoned
 from digest.config import Settings
 from digest.config.crontab import scheduler_crontab
 from digest.config.poll_schedule import poll_schedule
@@ -80,10 +80,8 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
         self._outage, say = outage.failed(self._outage, utc_now(), self.reminder_interval)
         every = f"trying again every {self.retry_seconds:g} s"
         if say is outage.Say.BEGUN:
-            said_again = outage.lasted(self.reminder_interval)
-            log.error(
-                "schedule: cannot read or update the jobs (%s); %s, said again every %s", reason, every, said_again
-            )
+            again = outage.lasted(self.reminder_interval)
+            log.error("schedule: cannot read or update the jobs (%s); %s, said again every %s", reason, every, again)
         elif say is outage.Say.STILL:
             log.warning(
                 "schedule: cannot read or update the jobs (%s): %s; %s", reason, outage.still_line(self._outage), every
@@ -133,7 +131,7 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
         for job in due[1:]:
             missed, later = job.next_run_time, job.trigger.get_next_fire_time(None, now + timedelta(seconds=1))
             log.info("schedule: %s was due at %s with %s: one poll runs now; it runs next at %s",
-                     job.id, missed, due[0].id, later)  # fmt: skip
+                     job.id, zoned(missed.astimezone(self.timezone)), due[0].id, later and zoned(later))  # fmt: skip
             if later is None or later <= now:  # a one-off (a DateTrigger gives its own past time again)
                 job.remove()
             else:
@@ -206,7 +204,8 @@ def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: Cro
         log.info("schedule: %s changed to %s in %s", job_id, trigger, trigger.timezone)
         if missed is not None and missed <= datetime.now(missed.tzinfo):
             scheduler.modify_job(job_id, next_run_time=missed)
-            log.info("schedule: %s missed its run at %s while the service was down: it runs now", job_id, missed)
+            log.info("schedule: %s missed its run at %s while the service was down: it runs now", job_id,
+                     zoned(missed.astimezone(scheduler.timezone)))  # fmt: skip
 
 
 def _when(trigger: CronTrigger) -> tuple[object, ...]:
