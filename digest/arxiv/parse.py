@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import feedparser
-
 from digest.arxiv.answer_bytes import as_utf8
 from digest.arxiv.entries import (
     ANNOUNCE_TYPES,
@@ -24,6 +22,7 @@ from digest.arxiv.entries import (
     shortened,
 )
 from digest.arxiv.papers import ArxivPaper, ParsedFeed
+from digest.arxiv.reading import read_answer
 from digest.record_ids import parse_record_id
 
 # The paper, the answer and the entry reader live in papers.py and entries.py: importable from here as before.
@@ -158,7 +157,7 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
     if b"<dc:rights>" in data:
         data = _LICENCE.sub(b"", data)
     try:
-        parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+        parsed = read_answer(data)
     except Exception as failure:  # untrusted bytes: one source's answer must not end the whole pass
         reason = clean_text(f"{type(failure).__name__}: {failure}")[:160]
         return ParsedFeed(
