@@ -59,6 +59,7 @@ class PostgresServer:
     port: int
     user: pwd.struct_passwd | None
     _counter: itertools.count[int]
+    icu_locale: str | None = None  # a language collation (ICU needs no OS locales), as real servers are made
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         extra: dict[str, Any] = {}
@@ -81,7 +82,10 @@ class PostgresServer:
         return self.root / "data"
 
     def start(self) -> None:
-        done = self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+        collation = ("--locale-provider=icu", f"--icu-locale={self.icu_locale}") if self.icu_locale else ()
+        done = self._run(
+            "initdb", "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", *collation
+        )
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed: {done.stderr.strip()}")
         self.resume()
@@ -129,7 +133,8 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def running_postgres() -> Iterator[PostgresServer]:
+def running_postgres(icu_locale: str | None = None) -> Iterator[PostgresServer]:
+    """A cluster for the block; `icu_locale` (e.g. "en-US") makes its default collation that language's, not C's."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -142,7 +147,7 @@ def running_postgres() -> Iterator[PostgresServer]:
     root = Path(tempfile.mkdtemp(prefix="digest-pg-"))
     if user is not None:
         os.chown(root, user.pw_uid, user.pw_gid)
-    server = PostgresServer(bin_dir, root, _free_port(), user, itertools.count(1))
+    server = PostgresServer(bin_dir, root, _free_port(), user, itertools.count(1), icu_locale)
     try:
         server.start()
         yield server
@@ -162,6 +167,24 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A SQLAlchemy URL (postgresql+psycopg://...) to a database of its own for this test."""
     with postgres_server.fresh_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def icu_postgres_server() -> Iterator[PostgresServer]:
+    """A cluster whose collation is ICU's en-US, as a server made in a language's locale is: not C's byte order."""
+    with running_postgres(icu_locale="en-US") as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql-icu"])
+def each_collation(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """each_database's environment, its PostgreSQL made in en-US (ICU): its lower() and order are the language's."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    server: PostgresServer = request.getfixturevalue("icu_postgres_server")
+    with server.fresh_database() as url:
+        yield {"DIGEST_DATABASE_URL": url}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

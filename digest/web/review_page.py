@@ -11,7 +11,7 @@ from datetime import datetime
 
 from aiohttp import web
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import LargeBinary, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv_references import parse_arxiv_reference
@@ -112,13 +112,15 @@ def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate]
     if chosen.after is not None:  # a later page: the rows past the last card of the one before, in the page's order
         query = query.where(after_candidate(session, order, chosen.after))
     # What SQL can say alike on SQLite and PostgreSQL is asked there; the rest (authors, sections, and titles beyond
-    # ASCII, which SQLite does not fold) is filtered below.
+    # ASCII: lower() folds those by the server's locale, the Kelvin sign to "k" under ICU and not on SQLite, and
+    # neither folds "ﬁ" to "fi" as the filter below does) is filtered below.
     # A blank title is searched as the card reads it ("Untitled paper, arXiv <id>"), which SQL cannot see.
     if chosen.title and chosen.title.isascii() and not may_name_untitled(chosen.title):
         query = query.where(
             or_(
                 Candidate.title.icontains(chosen.title, autoescape=True),
                 Candidate.arxiv_id.icontains(chosen.title, autoescape=True),
+                func.length(cast(Candidate.title, LargeBinary)) != func.length(Candidate.title),  # beyond ASCII
             )
         )
     if chosen.score_min is not None:
