@@ -18,7 +18,7 @@ from tests.arxiv_answers import WITHDRAWN
 from tests.arxiv_server import ARXIV_DATA
 from tests.browser_review import open_review
 from tests.chromium import CHROMIUM
-from tests.web_server import Site
+from tests.web_server import Site, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -79,3 +79,22 @@ async def test_a_withdrawn_list_paper_is_told_on_review_until_dismissed(site: Si
     await page.reload()
     said = await notices_text(page)
     assert said is not None and SEEDED in said, said
+
+
+@pytest.mark.asyncio
+async def test_only_a_signed_in_maintainer_sees_and_dismisses_a_notice(site: Site) -> None:
+    """The notice is the maintainers' alone, and its Dismiss form is CSRF-checked like the page's other forms."""
+    assert len(poll_withdrawn(site, 3)) == 1
+    async with site.client.get("/review") as reply:
+        assert reply.status == 200 and SEEDED not in await reply.text()  # the sign-in form, telling nothing
+    _, csrf = await sign_in(site)
+    form = {"paper": SEEDED, "notice": "withdrawn", "filters": ""}
+    async with site.client.post("/review/notice", data={**form, "csrf": "x" + csrf}, allow_redirects=False) as reply:
+        assert reply.status == 303 and reply.headers["Location"].startswith("/review/refused")
+    async with site.client.get("/review") as reply:
+        page = await reply.text()
+        assert 'id="list-notices"' in page and "&lt;script&gt;" in page and "<script>alert" not in page
+    async with site.client.post("/review/notice", data={**form, "csrf": csrf}, allow_redirects=False) as reply:
+        assert reply.status == 303 and reply.headers["Location"] == "/review"
+    async with site.client.get("/review") as reply:
+        assert 'id="list-notices"' not in await reply.text()
