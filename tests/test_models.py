@@ -61,7 +61,7 @@ def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_
     database = open_service_database(settings)
     try:
         with database.reading() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0034"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0035"
             kept = session.get(ListMeta, "kept")
             assert kept is not None and kept.value == "from before the upgrade"
         with database.engine.connect() as connection:

@@ -44,7 +44,7 @@ def test_a_new_database_is_migrated_seeded_and_exports_the_list_byte_for_byte(
     )
     seed = settings.seed_list.read_bytes()
     with database.reading() as session:
-        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0034"
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0035"
         assert liststore.render_markdown(session, settings.templates_dir).encode("utf-8") == seed
         # JSON columns come back as lists, timestamps with their zone, as on SQLite.
         paper = session.scalars(select(Paper).where(Paper.arxiv_id == "2411.16198")).first()

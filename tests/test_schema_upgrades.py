@@ -220,7 +220,7 @@ def test_the_first_command_after_an_upgrade_says_the_database_was_upgraded(data_
     first = _digest(data_dir, "list", "import", str(data_dir / "list.md"))
     assert first.returncode == 0, first.stderr[-600:]
     lines = [line for line in first.stderr.splitlines() if "upgraded" in line]
-    assert len(lines) == 1 and "from schema revision 0012 to 0034" in lines[0], first.stderr[-600:]
+    assert len(lines) == 1 and "from schema revision 0012 to 0035" in lines[0], first.stderr[-600:]
     assert "keep the backup" in lines[0]
     again = _digest(data_dir, "candidates")
     assert again.returncode == 0 and "upgraded" not in again.stderr, again.stderr[-600:]

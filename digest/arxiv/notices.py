@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.arxiv.papers import says_withdrawn
 from digest.storage.state import ListNotice
 from digest.vocab import Notice
 
@@ -37,6 +38,17 @@ def record_told(session: Session, notice: Notice, papers: Sequence[ArxivPaper], 
     for paper in papers:
         row = session.get(ListNotice, (paper.arxiv_id, str(notice)))
         if row is None:
-            session.add(ListNotice(arxiv_id=paper.arxiv_id, notice=notice, version=paper.version or 0, told_at=now))
+            row = ListNotice(arxiv_id=paper.arxiv_id, notice=notice, version=paper.version or 0, told_at=now)
+            session.add(row)
         else:
             row.version, row.told_at = max(row.version, paper.version or 0), now
+        # A later change of the paper is a new notice on /review, whoever dismissed the one before.
+        row.title, row.comment, row.changed_at = paper.title, _said(notice, paper), paper.updated or paper.published
+        row.dismissed_by = row.dismissed_at = None
+
+
+def _said(notice: Notice, paper: ArxivPaper) -> str | None:
+    """arXiv's own words of the change: the comment (or abstract) that withdraws the paper; none for a new title."""
+    if notice != Notice.WITHDRAWN:
+        return None
+    return paper.comments if says_withdrawn("", paper.comments) else paper.abstract

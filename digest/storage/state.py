@@ -37,6 +37,12 @@ class ListNotice(Base):
     notice: Mapped[str] = mapped_column(String(16), primary_key=True)  # vocab.Notice: withdrawn | retitled
     version: Mapped[int] = mapped_column(Integer)  # the latest version told of (0: a feed that named none)
     told_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What /review shows of it (feed text, escaped there), and who dismissed it: a later version told clears that.
+    title: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the version's date on arXiv
+    dismissed_by: Mapped[str | None] = mapped_column(String(200))
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class PollRun(Base):

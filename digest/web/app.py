@@ -27,6 +27,7 @@ from digest.storage.db import Database
 from digest.templating import shown, template_loader
 from digest.web import approval as web_approval
 from digest.web import feeds as web_feeds
+from digest.web import list_notices as web_list_notices
 from digest.web import maintainer as web_maintainer
 from digest.web import pages as web_pages
 from digest.web import private_feed as web_private_feed
@@ -154,8 +155,9 @@ def create_web_app(
     app.router.add_post("/review/decide", web_review_actions.review_decide)
     app.router.add_get(web_review_actions.REJECT_CONFIRM, web_review_actions.reject_confirm_page)
     app.router.add_post("/review/add", web_maintainer.review_add)
+    app.router.add_post(web_list_notices.DISMISS, web_list_notices.dismiss_posted)
     app.router.add_get(web_review_refusals.REFUSED, web_review.refused_page)
-    for address in ("/review/signin", "/review/signout", "/review/decide", "/review/add"):
+    for address in ("/review/signin", "/review/signout", "/review/decide", "/review/add", web_list_notices.DISMISS):
         app.router.add_get(address, web_review.form_address)
     app.router.add_get("/history", web_maintainer.history_page)
     app.router.add_get("/suggest", web_suggest.suggest_page)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from digest.arxiv_references import parse_arxiv_reference
 from digest.awesome import store as liststore
 from digest.record_ids import MAX_RECORD_ID
+from digest.review.list_notices import StandingNotice, standing_notices
 from digest.review.queries import (
     DECIDED_ORDER,
     PENDING_ORDER,
@@ -88,6 +89,7 @@ class ReviewView:
     # candidate id -> its suggestions that mean no one section now (taken out, or a name sections share)
     unsure: dict[int, list[SuggestedSection]] = field(default_factory=dict)
     undone: Candidate | None = None  # the candidate an undo returned to pending (its notice names the paper)
+    notices: list[StandingNotice] = field(default_factory=list)  # of list papers arXiv withdrew or retitled
     # arXiv ID -> the sections holding a pending candidate's paper, put in the list by hand since it was found: an
     # approval into another section from here is refused, so the card says where it is before a button is pressed.
     listed: dict[str, list[str]] = field(default_factory=dict)
@@ -182,6 +184,7 @@ def load_review(
         view.also = decided_since(session, view.decided) if view.decided is not None else []
         view.changed_by = taken_back(session, view.decided, actor) if view.decided is not None else None
         view.publishing = publish_trouble(session, context.settings)
+        view.notices = standing_notices(session)
         recent = [
             c
             for c in [*view.candidates, view.decided]

@@ -1,0 +1,65 @@
+"""The standing notices of list papers arXiv withdrew or retitled, as /review shows them above the candidates, and
+their dismissal there (who and when kept; a later version told makes a new notice: arxiv.notices.record_told)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest.awesome.holding import sections_holding_each
+from digest.storage.state import ListNotice
+from digest.vocab import Notice
+
+SHOWN = 50  # notices shown at most: a list withdrawn wholesale is a matter for the log, not the top of the page
+
+
+@dataclass(frozen=True)
+class StandingNotice:
+    arxiv_id: str
+    notice: Notice
+    title: str | None  # the version's title on arXiv (feed text)
+    sections: list[str]  # where the list holds it now
+    changed_on: datetime | None
+    comment: str | None  # arXiv's words withdrawing it (feed text)
+
+    @property
+    def what(self) -> str:
+        return "withdrawn on arXiv" if self.notice == Notice.WITHDRAWN else "retitled on arXiv"
+
+
+def standing_notices(session: Session) -> list[StandingNotice]:
+    """The notices no maintainer dismissed, newest told first."""
+    query = (
+        select(ListNotice)
+        .where(ListNotice.dismissed_at.is_(None))
+        .order_by(ListNotice.told_at.desc(), ListNotice.arxiv_id)
+        .limit(SHOWN)
+    )
+    rows = list(session.scalars(query))
+    held = sections_holding_each(session, [(row.arxiv_id, None) for row in rows]) if rows else {}
+    return [
+        StandingNotice(
+            arxiv_id=row.arxiv_id,
+            notice=Notice(row.notice),
+            title=row.title,
+            sections=held.get(row.arxiv_id, []),
+            changed_on=row.changed_at,
+            comment=row.comment,
+        )
+        for row in rows
+    ]
+
+
+def dismiss_notice(session: Session, arxiv_id: str, notice: str, who: str, now: datetime) -> bool:
+    """Dismisses the standing notice, in the caller's transaction; False when there is none (dismissed already, the
+    paper gone from the list, or no such notice)."""
+    if notice not in set(Notice):
+        return False
+    row = session.get(ListNotice, (arxiv_id, notice))
+    if row is None or row.dismissed_at is not None:
+        return False
+    row.dismissed_by, row.dismissed_at = who, now
+    return True
