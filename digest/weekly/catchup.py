@@ -121,7 +121,7 @@ def _done_with_again(row: WeeklyDigest) -> None:
              row.edition, "given up" if status == GIVEN_UP else "refused for good")  # fmt: skip
 
 
-def log_given_up(given_up: list[GivenUp]) -> None:
+def log_given_up(given_up: list[GivenUp], now: datetime) -> None:
     """Says what giving up means for each edition: one nobody has is not sent; one that reached all but the readers
     the server refused for now is not sent to them (most readers have it, and "unsent" would be false). Counts only:
     the log is kept on disk, and names no reader."""
@@ -137,17 +137,30 @@ def log_given_up(given_up: list[GivenUp]) -> None:
         refused = f", {partly.refused} refused it for good" if partly.refused else ""
         log.warning(
             "weekly: %s went to %s%s; not trying any more for the %d the server refused for now: older than the last"
-            " %d weeks (`digest weekly --week %s --edition %s --send` sends it to them by hand until %s; whom it owes"
-            " is forgotten then)",
+            " %d weeks (%s)",
             partly,
             reached(partly.reached),
             refused,
             partly.owed,
             CATCH_UP_WEEKS,
-            partly.week,
-            partly.edition,
-            f"{partly.kept_until:%Y-%m-%d %H:%M} UTC",
+            _kept_for_by_hand(partly, now),
         )
+
+
+def _kept_for_by_hand(partly: GivenUp, now: datetime) -> str:
+    """Until when a send by hand reaches whom the edition owes; when that was already past (kept from a refusal more
+    than GIVEN_UP_KEPT_FOR before), that their addresses are dropped now: a date gone by read as one to come."""
+    until = partly.kept_until
+    if until is not None and until <= as_utc(now):
+        first = until - ledger.GIVEN_UP_KEPT_FOR
+        return (
+            f"their addresses are dropped now, kept {ledger.GIVEN_UP_KEPT_FOR.days} days from its first refusal or"
+            f" giving up on {first:%Y-%m-%d %H:%M} UTC: no send by hand reaches them"
+        )
+    return (
+        f"`digest weekly --week {partly.week} --edition {partly.edition} --send` sends it to them by hand until"
+        f" {until:%Y-%m-%d %H:%M} UTC; whom it owes is forgotten then"
+    )
 
 
 def owe_editions(database: Database, week: IsoWeek, editions: list[Edition]) -> None:

@@ -12,7 +12,7 @@ from digest.templating import rendered, shown, template_loader
 from digest.vocab import Edition
 from digest.weekly.issue import WeeklyDigestData
 from digest.weekly.itemtext import single_line
-from digest.weekly.textwidth import heading, wrapped
+from digest.weekly.textwidth import heading, unbroken, wrapped
 from digest.weekly.weeks import IsoWeek, long_date
 
 
@@ -59,6 +59,7 @@ def template_environment(templates_dir: Path) -> Environment:
     environment.filters["md"] = markdown_text
     environment.filters["long_date"] = long_date
     environment.filters["wrapped"] = wrapped
+    environment.filters["unbroken"] = unbroken
     environment.filters["heading"] = heading
     return environment
 

@@ -7,6 +7,14 @@ from collections.abc import Iterable
 
 # RFC 5322 asks for lines of at most 78 characters; 72 leaves room for the "> " of a reply quoting them.
 EMAIL_WIDTH = 72
+# Joins the words of a unit the wrapper keeps on one line ("(score 1.42)": a number alone on the next line reads as
+# nothing); a plain space again once the text is wrapped.
+_UNBROKEN = "\u00a0"
+
+
+def unbroken(text: object) -> str:
+    """`text` as one unit for `wrapped`: never broken between its words."""
+    return str(text).replace(" ", _UNBROKEN)
 
 
 def wrapped(text: object, indent: str = "", width: int = EMAIL_WIDTH) -> str:
@@ -21,7 +29,7 @@ def wrapped(text: object, indent: str = "", width: int = EMAIL_WIDTH) -> str:
         break_long_words=False,
         break_on_hyphens=False,
     )
-    return "\n".join(lines)[len(indent) :]
+    return "\n".join(lines)[len(indent) :].replace(_UNBROKEN, " ")
 
 
 def heading(phrases: Iterable[object], width: int = EMAIL_WIDTH) -> str:
