@@ -161,3 +161,31 @@ def test_a_backup_with_its_log_is_copied_whole_and_its_folder_left_as_found(
     assert listing(backup.parent) == before
     assert len(json.loads(seen(capsys, tmp_path / "new", "history", "--json"))) == 3
     assert sorted(path.name for path in (tmp_path / "new").iterdir()) == ["database.moved", "service.lock"]
+
+
+def test_another_programs_file_with_its_log_is_refused_by_its_own_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another program's SQLite file whose tables are only in its -wal is checked in its copy: the refusal names the
+    file given to --from, not the temporary copy, and nothing is left beside it or in the new data folder."""
+    live = tmp_path / "live.db"
+    writing = sqlite3.connect(live)
+    try:
+        writing.execute("PRAGMA journal_mode=WAL")
+        writing.execute("PRAGMA wal_autocheckpoint=0")
+        with writing:
+            writing.execute("CREATE TABLE notes (body TEXT)")
+        stranger = tmp_path / "other" / "another-program.db"
+        stranger.parent.mkdir()
+        for suffix in ("", "-wal"):
+            Path(f"{stranger}{suffix}").write_bytes(Path(f"{live}{suffix}").read_bytes())
+    finally:
+        writing.close()
+    before = listing(stranger.parent)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(stranger)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and f"{stranger} is not a digest database" in error, error
+    assert ".copying-" not in error, error
+    assert listing(stranger.parent) == before and not (tmp_path / "new").exists()

@@ -127,7 +127,10 @@ def _copy_backup(copy: Path, shown: str, target_url: str, lock: Any) -> list[Any
     from digest.storage.copy import unreadable
     from digest.storage.db import DatabaseError, has_schema, open_database
 
-    source = open_database(f"sqlite:///{copy}", migrate_schema=False, named_by="--from")
+    try:
+        source = open_database(f"sqlite:///{copy}", migrate_schema=False, named_by="--from")
+    except DatabaseError as exc:  # its words name the temporary copy: said of the backup as --from named it
+        raise CommandError(str(exc).replace(str(copy), shown)) from None
     try:
         damage = unreadable(source)
         if damage is not None:  # a backup cut short is no other program's file: say what SQLite found
