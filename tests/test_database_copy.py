@@ -235,25 +235,6 @@ def test_a_backup_cut_short_is_said_to_be_damaged_not_another_programs_file(
     assert not (tmp_path / "new.sqlite3").exists()
 
 
-def test_a_backup_on_a_read_only_mount_is_named_as_what_to_copy_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A backup on a read-only mount (a snapshot, a volume mounted ro): the copy blamed "the data folder" and told
-    the operator to choose another with --data-dir, which was not what was read-only."""
-    from tests.disk import read_only_view
-
-    old_file = old_deployment(tmp_path / "old")
-    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
-    with read_only_view(old_file.parent, tmp_path / "snapshot") as view:
-        capsys.readouterr()
-        source = view / old_file.name
-        assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(source)]) == 1
-    error = capsys.readouterr().err.strip()
-    assert error.count("\n") == 0 and "--data-dir" not in error, error
-    assert f"{source}: its folder {view} cannot be written" in error and "copy the file to a writable folder" in error
-    assert not (tmp_path / "new.sqlite3").exists()
-
-
 def test_a_file_that_is_no_database_is_refused_before_anything_is_changed(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

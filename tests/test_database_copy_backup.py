@@ -3,6 +3,7 @@ and its time, whether the copy is done or refused, and even when the backup is f
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -101,3 +102,90 @@ def test_a_copy_with_no_room_for_the_backup_says_so_and_leaves_nothing(
         assert "the disk holding" in error and "nothing was copied" in error, error
         assert sorted(path.name for path in data_dir.iterdir()) == ["service.lock"]
     assert as_found(backup) == before
+
+
+def backup_with_log(tmp_path: Path) -> Path:
+    """A backup taken from a running service: the database file and its write-ahead log, whose last write (a decision
+    taken out) is only in the log."""
+    live = old_deployment(tmp_path / "live")
+    backup = tmp_path / "backups" / "digest.sqlite3"
+    backup.parent.mkdir()
+    writing = sqlite3.connect(live)
+    try:
+        writing.execute("PRAGMA journal_mode=WAL")
+        writing.execute("PRAGMA wal_autocheckpoint=0")
+        with writing:
+            writing.execute("DELETE FROM decisions WHERE id = (SELECT max(id) FROM decisions)")
+        for suffix in ("", "-wal"):  # copied while the service still holds it: the log is not folded in yet
+            Path(f"{backup}{suffix}").write_bytes(Path(f"{live}{suffix}").read_bytes())
+    finally:
+        writing.close()
+    for path in backup.parent.iterdir():
+        os.utime(path, (LAST_WEEK, LAST_WEEK))
+    with sqlite3.connect(f"{backup.as_uri()}?immutable=1", uri=True) as file_alone:
+        assert file_alone.execute("SELECT count(*) FROM decisions").fetchone() == (4,)
+    return backup
+
+
+def listing(folder: Path) -> list[tuple[str, int, str, int]]:
+    """The folder as a maintainer compares it: each file's name, size, sha256 and time."""
+    return sorted(
+        (path.name, path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+        for path in folder.iterdir()
+    )
+
+
+@pytest.mark.parametrize("read_only", ["no", "chmod 555", "read-only mount"])
+def test_a_backup_with_its_log_is_copied_whole_and_its_folder_left_as_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], read_only: str
+) -> None:
+    """Reading a backup whose last writes are in its -wal file made a -shm file beside it (SQLite's read-only
+    connection to a database in WAL mode), and a backup folder that could not be written was refused. The copy has
+    the log's writes, and the folder is left exactly as found: no file made, none changed."""
+    from tests.disk import read_only_view
+
+    backup = backup_with_log(tmp_path)
+    before = listing(backup.parent)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    with contextlib.ExitStack() as stack:
+        source = backup
+        if read_only == "chmod 555":
+            backup.parent.chmod(0o555)
+            stack.callback(backup.parent.chmod, 0o755)
+        elif read_only == "read-only mount":
+            source = stack.enter_context(read_only_view(backup.parent, tmp_path / "snapshot")) / backup.name
+        capsys.readouterr()
+        assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(source), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["copied"]["decisions"] == 3
+        assert listing(backup.parent) == before
+    assert listing(backup.parent) == before
+    assert len(json.loads(seen(capsys, tmp_path / "new", "history", "--json"))) == 3
+    assert sorted(path.name for path in (tmp_path / "new").iterdir()) == ["database.moved", "service.lock"]
+
+
+def test_another_programs_file_with_its_log_is_refused_by_its_own_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another program's SQLite file whose tables are only in its -wal is checked in its copy: the refusal names the
+    file given to --from, not the temporary copy, and nothing is left beside it or in the new data folder."""
+    live = tmp_path / "live.db"
+    writing = sqlite3.connect(live)
+    try:
+        writing.execute("PRAGMA journal_mode=WAL")
+        writing.execute("PRAGMA wal_autocheckpoint=0")
+        with writing:
+            writing.execute("CREATE TABLE notes (body TEXT)")
+        stranger = tmp_path / "other" / "another-program.db"
+        stranger.parent.mkdir()
+        for suffix in ("", "-wal"):
+            Path(f"{stranger}{suffix}").write_bytes(Path(f"{live}{suffix}").read_bytes())
+    finally:
+        writing.close()
+    before = listing(stranger.parent)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(stranger)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and f"{stranger} is not a digest database" in error, error
+    assert ".copying-" not in error, error
+    assert listing(stranger.parent) == before and not (tmp_path / "new").exists()

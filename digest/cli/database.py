@@ -82,24 +82,20 @@ def _left_as_found(folder: Path) -> Iterator[None]:
 def _copy_from_file(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.backups import read_backup
     from digest.storage.copy import CopyError
-    from digest.storage.datalock import DataLockError, lock_data_folder, lock_folder_of_file
+    from digest.storage.datalock import DataLockError, lock_data_folder
     from digest.storage.db import DatabaseError
     from digest.storage.moved import record_move
 
     source_file = _checked_source(args, context)
     target_url = context.settings.database_url
-    # No service may write to either side meanwhile: the old data folder's, and the new one's (and database's).
-    folders = list(dict.fromkeys([source_file.parent, context.settings.data_dir.resolve()]))
-    if not os.access(source_file.parent, os.W_OK):  # a backup on a read-only mount: no service runs there
-        raise CommandError(
-            f"{args.source}: its folder {source_file.parent} cannot be written (read-only, or another user's), and "
-            "SQLite writes beside a database even to read it: copy the file to a writable folder and give that copy "
-            "to --from"
-        )
+    # No service may write to either side meanwhile: the new data folder's (and database's), and the old one's when
+    # a service has run there (a backup's folder, maybe read-only, has no lock file: none is made in it).
+    folders = [context.settings.data_dir.resolve()]
+    if source_file.parent != folders[0] and _served(source_file.parent):
+        folders.insert(0, source_file.parent)
     locks = []
-    try:  # the lock file a backup's folder had not is not left there (the data folder's own stays, as a service's)
-        locks.append(lock_folder_of_file(folders[0]) if len(folders) > 1 else lock_data_folder(folders[0]))
-        locks += [lock_data_folder(folder) for folder in folders[1:]]
+    try:
+        locks += [lock_data_folder(folder) for folder in folders]
     except DataLockError as exc:
         for lock in locks:
             lock.release()
@@ -119,12 +115,22 @@ def _copy_from_file(args: argparse.Namespace, context: Context) -> int:
     return _report(args, copied)
 
 
+def _served(folder: Path) -> bool:
+    """Whether a service may run in `folder`: it holds a service's lock file and can be written."""
+    from digest.storage.datalock import LOCK_NAME
+
+    return (folder / LOCK_NAME).is_file() and os.access(folder, os.W_OK)
+
+
 def _copy_backup(copy: Path, shown: str, target_url: str, lock: Any) -> list[Any]:
     """The temporary copy of the backup (`shown` as --from named it) checked, then copied into the target."""
     from digest.storage.copy import unreadable
     from digest.storage.db import DatabaseError, has_schema, open_database
 
-    source = open_database(f"sqlite:///{copy}", migrate_schema=False, named_by="--from")
+    try:
+        source = open_database(f"sqlite:///{copy}", migrate_schema=False, named_by="--from")
+    except DatabaseError as exc:  # its words name the temporary copy: said of the backup as --from named it
+        raise CommandError(str(exc).replace(str(copy), shown)) from None
     try:
         damage = unreadable(source)
         if damage is not None:  # a backup cut short is no other program's file: say what SQLite found
@@ -250,8 +256,15 @@ def _checked_source(args: argparse.Namespace, context: Context) -> Path:
             f"{args.source} is not a SQLite database file; nothing was copied (give the old data folder's "
             "digest.sqlite3)"
         )
+    if _changes_in_log(source_file):  # reading them here would make a -shm beside it: its copy is checked instead
+        return source_file
     try:
         refuse_foreign_sqlite(source_url, "--from")
     except DatabaseError as exc:
         raise CommandError(str(exc)) from None
     return source_file
+
+
+def _changes_in_log(source_file: Path) -> bool:
+    wal = source_file.with_name(f"{source_file.name}-wal")
+    return wal.is_file() and wal.stat().st_size > 0

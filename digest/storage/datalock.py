@@ -40,7 +40,6 @@ class DataLock:
     connection: Any = None  # the PostgreSQL connection holding the advisory lock
     file_handle: int = -1  # SQLite: the lock beside the database's file, which another data folder may name too
     shares_database: bool = False  # PostgreSQL: the advisory lock is held too (and kept: recheck_database_lock)
-    made: bool = False  # the lock file was made for this lock, in a folder that had none (lock_folder_of_file)
 
     def release(self) -> None:
         if self.connection is not None:
@@ -58,9 +57,6 @@ class DataLock:
             os.close(self.file_handle)
             self.file_handle = -1
         if self.handle >= 0:
-            if self.made:  # taken away while still held: whoever opens the name next makes a file of its own
-                with contextlib.suppress(OSError):
-                    self.path.unlink()
             os.close(self.handle)  # closing the descriptor releases the flock
             self.handle = -1
 
@@ -89,15 +85,6 @@ def lock_data_folder(data_dir: Path) -> DataLock:
         if _still_named(handle, path):
             return DataLock(path, handle)
         os.close(handle)  # a copy that made the file took it away before letting go: the name is a new file now
-
-
-def lock_folder_of_file(folder: Path) -> DataLock:
-    """The data folder's lock on the folder of a file a command reads (`database copy --from`): held as a service's,
-    but a lock file made for it (a backup's folder has none) is taken away again when it is released."""
-    made = not os.path.lexists(folder / LOCK_NAME)
-    lock = lock_data_folder(folder)
-    lock.made = made
-    return lock
 
 
 def _still_named(handle: int, path: Path) -> bool:
