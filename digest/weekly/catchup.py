@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 
 from digest.clock import as_utc
+from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.owed_kept import forget_owed_past_keeping, keep_owed_from, owed_kept_since
@@ -121,31 +123,30 @@ def _done_with_again(row: WeeklyDigest) -> None:
              row.edition, "given up" if status == GIVEN_UP else "refused for good")  # fmt: skip
 
 
-def log_given_up(given_up: list[GivenUp]) -> None:
+def log_given_up(given_up: list[GivenUp], settings: Settings) -> None:
     """Says what giving up means for each edition: one nobody has is not sent; one that reached all but the readers
     the server refused for now is not sent to them (most readers have it, and "unsent" would be false). Counts only:
-    the log is kept on disk, and names no reader."""
+    the log is kept on disk, and names no reader. The send by hand it names is the service's own invocation: run as
+    printed from another folder, it sends from this database, not ./data there."""
     unsent = [str(edition) for edition in given_up if not edition.reached]
     if unsent:
         log.warning(
-            "weekly: not sending %s any more: unsent and older than the last %d weeks (`digest weekly --week W --send`"
-            " still sends one by hand)",
+            "weekly: not sending %s any more: unsent and older than the last %d weeks (`%s` still sends one by hand)",
             ", ".join(unsent),
             CATCH_UP_WEEKS,
+            same_invocation(settings, "weekly", "--week", "W", "--send"),
         )
     for partly in (edition for edition in given_up if edition.reached):
         refused = f", {partly.refused} refused it for good" if partly.refused else ""
         log.warning(
             "weekly: %s went to %s%s; not trying any more for the %d the server refused for now: older than the last"
-            " %d weeks (`digest weekly --week %s --edition %s --send` sends it to them by hand until %s; whom it owes"
-            " is forgotten then)",
+            " %d weeks (`%s` sends it to them by hand until %s; whom it owes is forgotten then)",
             partly,
             reached(partly.reached),
             refused,
             partly.owed,
             CATCH_UP_WEEKS,
-            partly.week,
-            partly.edition,
+            same_invocation(settings, "weekly", "--week", partly.week, "--edition", partly.edition, "--send"),
             f"{partly.kept_until:%Y-%m-%d %H:%M} UTC",
         )
 
