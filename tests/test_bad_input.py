@@ -28,6 +28,7 @@ from tests.conftest import make_settings
 from tests.disk import read_only_view
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
+from tests.printed import printed_command
 
 FULL = Path("/dev/full")
 pytestmark = pytest.mark.skipif(not FULL.exists(), reason="needs /dev/full (Linux)")
@@ -209,8 +210,11 @@ def test_approve_into_a_read_only_database_is_one_line(
 
 
 def test_a_decision_whose_markdown_cannot_be_written_is_kept_and_written_later(
-    data_dir: Path, caplog: pytest.LogCaptureFixture
+    data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The list's file could not be written (a full disk): the decision is kept, and the line said to write it now by
+    the bare `digest list export -o PATH`, which run from a maintainer's shell elsewhere read ./data there. It names
+    the service's own invocation, which run as printed from another folder writes the list from its database."""
     settings = prepared(data_dir)
     settings.list_markdown_path.unlink()
     settings.list_markdown_path.symlink_to(FULL)
@@ -219,14 +223,20 @@ def test_a_decision_whose_markdown_cannot_be_written_is_kept_and_written_later(
         outcome = Reviewer(database, settings).decide(1, "approve", Actor("ann", None, "cli"))
         assert outcome.changed and outcome.status == "approved"
         said = [r.getMessage() for r in caplog.records if "No space left on device" in r.getMessage()]
-        assert said and "the decision is kept" in said[0] and "digest list export -o" in said[0]
+        assert said and "the decision is kept" in said[0], said
+        export = printed_command(said[0], "list export -o")
         assert settings.list_markdown_path.is_symlink()
         settings.list_markdown_path.unlink()  # the disk has room again: the export the message names brings it back
     finally:
         database.dispose()
     path = str(settings.list_markdown_path)
-    assert main(["--data-dir", str(data_dir), "list", "export", "-o", path]) == 0
+    assert export == ["digest", "--data-dir", str(data_dir), "list", "export", "-o", path], export
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(export[1:]) == 0
     assert real_papers()[0]["title"] in settings.list_markdown_path.read_text(encoding="utf-8")
+    assert not (elsewhere / "data").exists()
 
 
 def test_a_read_only_data_folder_is_named_as_the_reason(

@@ -1,5 +1,6 @@
 """/review in real Chromium while the list's repository refuses the service's pushes: what a maintainer who approves
-there is told (the decision is kept, and it is not in the repository yet)."""
+there is told (the decision is kept, and it is not in the repository yet, and the service's own `digest ... publish
+--status` to see where it stands)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from digest.config.invocation import same_invocation
 from digest.publish import runner as runner_module
 from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
@@ -77,6 +79,8 @@ async def test_an_approval_the_repository_refuses_is_said_on_the_review_page(
     assert "not in the list's repository yet" in notice.lower(), notice
     assert "Protected branch update failed" in notice
     assert "1 decision waits" in notice and "kept" in notice
+    # The command it names is the service's own (the bare `digest publish --status` read ./data of a shell elsewhere).
+    assert await page.locator("#publishing code").inner_text() == same_invocation(site.settings, "publish", "--status")
     assert str(paper["arxiv_id"]) not in remote.readme()
 
     (remote.bare / "hooks" / "pre-receive").unlink()  # the maintainers let the service push, and the branch moves
@@ -117,4 +121,5 @@ async def test_an_approval_by_a_feed_link_is_told_the_repository_refuses_too(
     assert await page.locator("#publishing").count() == 1, "the page says nothing of the refused push"
     notice = await page.locator("#publishing").inner_text()
     assert "Protected branch update failed" in notice and "2 decisions wait" in notice, notice
+    assert await page.locator("#publishing code").inner_text() == same_invocation(site.settings, "publish", "--status")
     await page.context.close()

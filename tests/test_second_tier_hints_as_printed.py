@@ -17,7 +17,8 @@ from digest.review.signing import approval_signer
 from tests.factories import insert_candidate
 from tests.printed import printed_command
 from tests.second_tier import SECOND, SECTION, WHY, between, email_parts, insert_tiers, site, weekly_email
-from tests.web_server import Site
+from tests.web_pages import rename_headings
+from tests.web_server import SECRETS_ENV, Site
 
 __all__ = ["site"]  # the fixture: the web app with the weekly email at an SMTP port the test serves
 
@@ -80,4 +81,31 @@ async def test_the_commands_a_forged_email_links_page_names_list_and_approve_on_
     assert SECOND["arxiv_id"] in capsys.readouterr().out
     assert main([*approve[1:-1], SECOND["arxiv_id"]]) == 0
     assert site.status_of(second) == "approved"
+    assert not (folder / "data").exists()
+
+
+@pytest.mark.asyncio
+async def test_the_reject_command_a_links_page_names_when_nothing_changes_from_it_rejects_on_the_service_database(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An emailed link to approve a paper worth a look into Probing, a name the list has since given two headings: its
+    page says nothing changes from the link and, the review page not showing the paper, to reject it with
+    `digest reject <arXiv ID>` on the server. Run as printed from a maintainer's shell elsewhere, the command rejects
+    the paper the service holds (the bare form read ./data there: "no candidate")."""
+    _, second = insert_tiers(site)
+    expires = site.clock() + timedelta(days=site.settings.web.approval_link_days)
+    key = SECRETS_ENV["DIGEST_SECRET_KEY"]
+    sign = approval_signer(site.settings.web.base_url, key, second, SECOND["arxiv_id"], expires, emailed=True)
+    rename_headings(site, {"Steering": "Probing"})
+    address = urlsplit(sign("approve", "Probing"))
+    async with site.client.get(f"{address.path}?{address.query}") as reply:
+        assert reply.status == 200
+        page = html.unescape(await reply.text())
+    assert "Nothing changes from this link." in page and "the list has 2 sections named 'Probing'" in page, page
+    assert '<form method="post"' not in page
+    reject = printed_command(page.replace("<code>", "`").replace("</code>", "`"), "reject")
+    assert reject[-2:] == ["reject", SECOND["arxiv_id"]], reject
+    folder = elsewhere(tmp_path, monkeypatch)
+    assert main(reject[1:]) == 0
+    assert site.status_of(second) == "rejected"
     assert not (folder / "data").exists()

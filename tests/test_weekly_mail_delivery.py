@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from digest.cli import main
+from digest.config.invocation import same_invocation
 from digest.storage.state import WeeklyDigest
 from digest.weekly.attempts import MAX_BACKOFF, backoff
 from digest.weekly.ledger import claim_week, week_state
 from digest.weekly.store import CATCH_UP_WEEKS, run_weekly_job
+from tests.printed import printed_command
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_mail_delivery import (
     MAINTAINER,
@@ -24,6 +27,7 @@ from tests.weekly_mail_delivery import (
     AcceptThenDropInbox,
     SelectiveInbox,
     config,
+    done_with_a_day_before,
     refused_six_weeks_then_sent,
     setup,
     state,
@@ -146,6 +150,8 @@ def test_after_an_outage_the_weeks_past_the_catch_up_are_given_up_by_name_and_th
     assert oldest[0].last_error.startswith("given up: older than the last 4 weeks after 5 attempts; the SMTP server")
     assert "not sending 2026-W48 readers any more" in caplog.text  # on the sixth Monday, W53's
     assert "not sending 2026-W49 readers any more" in caplog.text  # on the seventh
+    by_hand_line = same_invocation(settings, "weekly", "--week", "W", "--send")  # not the bare form: ./data elsewhere
+    assert f"(`{by_hand_line}` still sends one by hand)" in caplog.text
     assert by_hand  # `digest weekly --week 2026-W48 --send` still sends it
 
 
@@ -169,11 +175,42 @@ def test_giving_up_an_edition_most_readers_have_says_who_has_it_and_who_does_not
     assert "not sending 2026-W48" not in caplog.text
     assert (
         "weekly: 2026-W48 readers went to 2 recipients; not trying any more for the 1 the server refused for now:"
-        " older than the last 4 weeks (`digest weekly --week 2026-W48 --edition readers --send` sends it to them by"
-        " hand until 2027-02-03 07:00 UTC; whom it owes is forgotten then)"
+        " older than the last 4 weeks"
+        f" (`{same_invocation(settings, 'weekly', '--week', '2026-W48', '--edition', 'readers', '--send')}` sends it"
+        " to them by hand until 2027-02-03 07:00 UTC; whom it owes is forgotten then)"
     ) in caplog.text
     given_up = [record.getMessage() for record in caplog.records if "not trying any more" in record.getMessage()]
     assert len(given_up) == 1 and late not in given_up[0], given_up  # the log is on disk: a count, no address
+
+
+def test_the_send_by_hand_a_given_up_edition_names_sends_it_from_the_service_database_run_as_printed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader's server greylisted the edition until the job gave it up for them; the log line said the bare
+    `digest weekly --week 2026-W48 --edition readers --send` sends it to them by hand, which run from a maintainer's
+    shell elsewhere read ./data there (email off, no such week). It names the service's settings file and data
+    folder: run as printed from another folder, once the server takes it, the edition reaches that reader."""
+    port = free_port()
+    late = "late@example.org"
+    settings, database = setup(tmp_path, config(port, recipients=(READER, late), maintainers=()))
+    try:
+        with smtp_server(SelectiveInbox({late: "451 4.7.1 <late@example.org>: greylisted, try again later"}), port):
+            for weeks in range(6):
+                run_weekly_job(settings, database, NOW + timedelta(weeks=weeks))
+        done_with_a_day_before(database, NOW + timedelta(weeks=6))  # the command reads the real clock: still kept
+    finally:
+        database.dispose()
+    (line,) = [record.getMessage() for record in caplog.records if "not trying any more" in record.getMessage()]
+    command = printed_command(line, "weekly --week 2026-W48")
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    fixed = Inbox()
+    with smtp_server(fixed, port):
+        assert main(command[1:]) == 0
+    assert [envelope.rcpt_tos for envelope in fixed.envelopes] == [[late]]
+    assert "2026-W48" in str(fixed.messages[0]["Subject"])
+    assert not (folder / "data").exists()
 
 
 @pytest.mark.parametrize("days_after", [0, 31])

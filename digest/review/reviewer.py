@@ -208,10 +208,10 @@ class Reviewer:
             path = self.settings.list_markdown_path
             log.error(
                 "the decision is kept, but %s could not be written (%s): it is written again by the next decision, "
-                "or now by `digest list export -o %s`",
+                "or now by `%s`",
                 path,
                 exc.strerror or exc,
-                path,
+                same_invocation(self.settings, "list", "export", "-o", path),  # run as printed: from this database
             )
 
     def _apply(

@@ -281,4 +281,12 @@ async def _decided_page(request: web.Request, candidate: Candidate, message: str
     """What a link's button did, said once under the paper's title."""
     context = context_of(request)
     trouble = await asyncio.to_thread(publish_trouble_now, context.database, context.settings)
-    return render(request, "decided.html", candidate=candidate, message=message, changed=changed, publishing=trouble)
+    return render(
+        request,
+        "decided.html",
+        candidate=candidate,
+        message=message,
+        changed=changed,
+        publishing=trouble,
+        digest=context.reviewer.digest,  # the command its notice names, run as printed: on the service's database
+    )

@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 
 from digest.clock import as_utc
+from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.owed_kept import forget_owed_past_keeping, keep_owed_from, owed_kept_since
@@ -121,17 +123,18 @@ def _done_with_again(row: WeeklyDigest) -> None:
              row.edition, "given up" if status == GIVEN_UP else "refused for good")  # fmt: skip
 
 
-def log_given_up(given_up: list[GivenUp], now: datetime) -> None:
+def log_given_up(given_up: list[GivenUp], now: datetime, settings: Settings) -> None:
     """Says what giving up means for each edition: one nobody has is not sent; one that reached all but the readers
     the server refused for now is not sent to them (most readers have it, and "unsent" would be false). Counts only:
-    the log is kept on disk, and names no reader."""
+    the log is kept on disk, and names no reader. The send by hand it names is the service's own invocation: run as
+    printed from another folder, it sends from this database, not ./data there."""
     unsent = [str(edition) for edition in given_up if not edition.reached]
     if unsent:
         log.warning(
-            "weekly: not sending %s any more: unsent and older than the last %d weeks (`digest weekly --week W --send`"
-            " still sends one by hand)",
+            "weekly: not sending %s any more: unsent and older than the last %d weeks (`%s` still sends one by hand)",
             ", ".join(unsent),
             CATCH_UP_WEEKS,
+            same_invocation(settings, "weekly", "--week", "W", "--send"),
         )
     for partly in (edition for edition in given_up if edition.reached):
         refused = f", {partly.refused} refused it for good" if partly.refused else ""
@@ -143,13 +146,18 @@ def log_given_up(given_up: list[GivenUp], now: datetime) -> None:
             refused,
             partly.owed,
             CATCH_UP_WEEKS,
-            _kept_for_by_hand(partly, now),
+            _kept_for_by_hand(
+                partly,
+                now,
+                same_invocation(settings, "weekly", "--week", partly.week, "--edition", partly.edition, "--send"),
+            ),
         )
 
 
-def _kept_for_by_hand(partly: GivenUp, now: datetime) -> str:
-    """Until when a send by hand reaches whom the edition owes; when that was already past (kept from a refusal more
-    than GIVEN_UP_KEPT_FOR before), that their addresses are dropped now: a date gone by read as one to come."""
+def _kept_for_by_hand(partly: GivenUp, now: datetime, send: str) -> str:
+    """Until when a send by hand (`send`, the service's own invocation) reaches whom the edition owes; when that was
+    already past (kept from a refusal more than GIVEN_UP_KEPT_FOR before), that their addresses are dropped now: a
+    date gone by read as one to come."""
     until = partly.kept_until
     if until is not None and until <= as_utc(now):
         first = until - ledger.GIVEN_UP_KEPT_FOR
@@ -157,10 +165,7 @@ def _kept_for_by_hand(partly: GivenUp, now: datetime) -> str:
             f"their addresses are dropped now, kept {ledger.GIVEN_UP_KEPT_FOR.days} days from its first refusal or"
             f" giving up on {first:%Y-%m-%d %H:%M} UTC: no send by hand reaches them"
         )
-    return (
-        f"`digest weekly --week {partly.week} --edition {partly.edition} --send` sends it to them by hand until"
-        f" {until:%Y-%m-%d %H:%M} UTC; whom it owes is forgotten then"
-    )
+    return f"`{send}` sends it to them by hand until {until:%Y-%m-%d %H:%M} UTC; whom it owes is forgotten then"
 
 
 def owe_editions(database: Database, week: IsoWeek, editions: list[Edition]) -> None:

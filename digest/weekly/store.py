@@ -145,7 +145,7 @@ def run_weekly_job(
     if forgotten:
         log.warning("weekly: %s: on record for weeks not over yet, by a job run while the clock was ahead: forgotten, "
                     "each is built and sent when it has ended", ", ".join(forgotten))  # fmt: skip
-    log_given_up(give_up_stale_weeks(database, week, now), now)
+    log_given_up(give_up_stale_weeks(database, week, now), now, settings)
     missed = missed_weeks(database, week)
     if missed:
         log.warning("weekly: no job ran for %s (the service was down); sending them now", ", ".join(map(str, missed)))
