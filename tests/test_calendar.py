@@ -284,7 +284,10 @@ async def test_a_run_missed_during_an_upgrade_that_moves_the_weekday_still_runs(
     finally:
         new.shutdown(wait=False)
     said = f"schedule: weekly missed its run at {missed:%Y-%m-%d %H:%M} UTC while the service was down: it runs now"
-    assert said in [record.getMessage() for record in caplog.records]  # the schedule's form, not 09:00:00.123+00:00
+    lines = [record.getMessage() for record in caplog.records]
+    assert said in lines  # the schedule's form, not 09:00:00.123+00:00
+    # The crontab as written, not APScheduler's "cron[month='*', day='*', day_of_week='mon', hour='8', minute='0']".
+    assert "schedule: weekly changed to '0 8 * * 1' in UTC" in lines, lines
 
 
 @pytest.mark.asyncio

@@ -10,11 +10,13 @@ import sqlite3
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from digest import health
 from digest.cli import main
+from digest.clock import zoned
 from digest.service.process import Service
 from digest.service.schedule import SteadyScheduler
 from digest.service.wiring import open_service_database
@@ -186,10 +188,11 @@ async def test_jobs_set_by_a_clock_that_was_ahead_come_back_to_their_schedule(
             scheduled = stored_jobs(settings)
             store, database = open_job_store(settings)
             try:
+                ahead = {job_id: scheduled[job_id] + timedelta(days=31) for job_id in ("poll", "weekly")}
                 for job_id in ("poll", "weekly"):
                     job = store.lookup_job(job_id)
                     assert job is not None
-                    job.next_run_time = scheduled[job_id] + timedelta(days=31)  # as the clock a month ahead left it
+                    job.next_run_time = ahead[job_id]  # as the clock a month ahead left it
                     store.update_job(job)
             finally:
                 database.dispose()
@@ -199,7 +202,14 @@ async def test_jobs_set_by_a_clock_that_was_ahead_come_back_to_their_schedule(
                         break
                     await asyncio.sleep(0.1)
             assert stored_jobs(settings) == scheduled, "a job still waits for the date the wrong clock gave it"
-            assert "the clock was ahead and has been set back" in caplog.text
+            said = [record.getMessage() for record in caplog.records if "the clock was ahead" in record.getMessage()]
+            zone = ZoneInfo(settings.timezone)
+            for job_id in ("poll", "weekly"):  # in the schedule's form, not 2026-12-07 05:30:00+00:00
+                set_to, runs_at = (zoned(when.astimezone(zone)) for when in (ahead[job_id], scheduled[job_id]))
+                assert (
+                    f"schedule: {job_id} was set to run at {set_to}, after its next time by the schedule (the clock "
+                    f"was ahead and has been set back); it runs at {runs_at}"
+                ) in said, said
         finally:
             await service.stop()
 

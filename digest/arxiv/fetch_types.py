@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+# How a host that no request reached is said when it is left alone; a source skipped for it failed to connect too.
+UNREACHED = "(arXiv unreachable)"
 # The longest a host's Retry-After is waited for (and kept in the turn file): a longer one is not arXiv's own.
 LONGEST_WAIT_SECONDS = 2 * 86400.0
 
@@ -44,7 +46,7 @@ class FetchError(Exception):
             return self.unreachable_host, self.unusable
         if self.unreachable_host:
             how = "resolved" if self.unresolved else "reached"
-            return self.unreachable_host, f"{self.unreachable_host} could not be {how} (arXiv unreachable)"
+            return self.unreachable_host, f"{self.unreachable_host} could not be {how} {UNREACHED}"
         if self.busy_host:
             return self.busy_host, f"{self.busy_host} asked to be left alone (busy) and is not asked again now"
         return None

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv import poll_runs
 from digest.arxiv.candidates import forget_old_second_tier
-from digest.arxiv.fetch_types import FetchError, FetchStoppedError, endpoint
+from digest.arxiv.fetch_types import UNREACHED, FetchError, FetchStoppedError, endpoint
 from digest.arxiv.fetcher import STOP_WAITING, Fetcher
 from digest.arxiv.outcomes import ERROR
 from digest.arxiv.poll_report import PollSummary, SourceReport, overall_outcome
@@ -192,7 +192,7 @@ async def _poll_sources(
             skipped = exc.host_left_alone()
             if skipped is not None:
                 left_alone[skipped[0]] = skipped[1]
-            report = SourceReport(source, ERROR, str(exc))
+            report = SourceReport(source, ERROR, str(exc), unreached=_unreached(exc, why, keys))
             await asyncio.to_thread(record_failure, database, report, clock.now())
         else:
             try:
@@ -210,6 +210,13 @@ async def _poll_sources(
                 return True
         summary.sources.append(report)
     return False
+
+
+def _unreached(exc: FetchError, why: str | None, keys: tuple[str | None, str]) -> str:
+    """The host (or host:port) no connection reached, for a source that failed for it: tried, or skipped for it."""
+    if why is not None:
+        return next((key for key in keys if key and why.startswith(f"{key} ") and why.endswith(UNREACHED)), "")
+    return (exc.unreachable_host or "") if exc.unusable is None else ""
 
 
 def health_line(summary: PollSummary) -> str:

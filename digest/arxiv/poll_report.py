@@ -35,6 +35,7 @@ class SourceReport:
     left: int = 0  # an API query's results past the page read (a poll reads the newest max_results only)
     withdrawn: list[str] = field(default_factory=list)  # papers in the list that arXiv announced withdrawn
     retitled: list[str] = field(default_factory=list)  # papers in the list a new version titles otherwise
+    unreached: str = ""  # the host (or host:port) no connection reached: unresolved, refused, out of reach, lost
 
     @property
     def failed(self) -> bool:  # broken, unreachable, or read only in part: the poll's retry asks again
@@ -95,7 +96,16 @@ class PollSummary:
             return f"{self.outcome}: nothing to poll: no feeds or API queries (feeds/sources.toml, or [arxiv] sources)"
         parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
         found = counted(self.new_candidates, "new candidate")
-        return f"{self.outcome}: {counted(len(self.sources), 'source')} ({parts}), {found}"
+        return f"{self.outcome}: {counted(len(self.sources), 'source')} ({parts}), {found}{self._unreached_clause()}"
+
+    def _unreached_clause(self) -> str:
+        """When no source's host could be reached (no network, a proxy in the way; not arXiv refusing: a 429 or
+        5xx), the setting that points the poll elsewhere and where the README says how."""
+        hosts = list(dict.fromkeys(report.unreached for report in self.sources))
+        if not hosts or "" in hosts:
+            return ""
+        return (f"; could not reach {', '.join(hosts)}: check the network, or set [arxiv] sources to a mirror "
+                "(README: 'Configuration')")  # fmt: skip
 
 
 def overall_outcome(reports: Sequence[SourceReport]) -> str:

@@ -20,6 +20,7 @@ from digest.clock import utc_now, zoned
 from digest.config import Settings
 from digest.config.crontab import scheduler_crontab
 from digest.config.poll_schedule import poll_schedule
+from digest.service.clock_ahead import undo_a_clock_ahead
 from digest.service.wall_clock import WallClockCronTrigger, WallClockJobStore
 from digest.storage.db import create_database_engine
 from digest.storage.failures import failure_line
@@ -95,30 +96,8 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
         return " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
 
     def _undo_a_clock_ahead(self) -> None:
-        """A cron job's next run is computed from the clock when it runs: a clock that was ahead (a machine booted with
-        a wrong date, a host's clock set back by NTP) leaves it days or years later than the schedule, and no poll or
-        weekly digest would run until then. Such a job is moved back to its schedule's next time from now; one waiting
-        for the time after that (it has just run, and the clock was then set back) is left to it."""
-        if self.state == STATE_PAUSED:  # another service may own the jobs meanwhile (PostgreSQL's lock)
-            return
-        now = datetime.now(self.timezone)
-        for job in self.get_jobs():
-            if job.next_run_time is None or not isinstance(job.trigger, CronTrigger):
-                continue
-            scheduled = job.trigger.get_next_fire_time(None, now)
-            # A job that ran at `scheduled` before the clock was set back (NTP stepping back an hour, or minutes) waits
-            # for the time after it, rightly: moved back, it ran that time again. Only a next run beyond that one was
-            # set by a clock ahead by more than the schedule's spacing (one ahead by less ran the job early, once).
-            following = None if scheduled is None else job.trigger.get_next_fire_time(scheduled, scheduled)
-            if scheduled is not None and following is not None and job.next_run_time > following:
-                log.warning(
-                    "schedule: %s was set to run at %s, after its next time by the schedule (the clock was ahead and "
-                    "has been set back); it runs at %s",
-                    job.id,
-                    job.next_run_time,
-                    scheduled,
-                )
-                job.modify(next_run_time=scheduled)
+        if self.state != STATE_PAUSED:  # another service may own the jobs meanwhile (PostgreSQL's lock)
+            undo_a_clock_ahead(self)
 
     def _one_catch_up_poll(self) -> None:
         """A machine that slept (or a service down) over the poll and its retry found both due at once: the poll ran,
@@ -155,7 +134,9 @@ def _retry_catch_up_poll(scheduler: AsyncIOScheduler, now: datetime) -> None:
         misfire_grace_time=max(1, int((replaced - at).total_seconds())),
         replace_existing=True,
     )
-    log.info("schedule: the catch-up poll is retried at %s if it does not go well", at)
+    log.info(
+        "schedule: the catch-up poll is retried at %s if it does not go well", zoned(at.astimezone(scheduler.timezone))
+    )
 
 
 def poll_due_now(scheduler: AsyncIOScheduler) -> str | None:
@@ -189,10 +170,11 @@ def make_scheduler(settings: Settings) -> AsyncIOScheduler:
     )
 
 
-def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: CronTrigger, grace: int) -> None:
+def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, crontab: tuple[str, str], grace: int) -> None:
     """Adds the job, or moves it when its time changed in the config; a stored job keeps its next run otherwise. A run
     it missed while the service was down still runs once (within its grace), as for any job: a new time changes when
-    the next ones come, not whether the missed one happens."""
+    the next ones come, not whether the missed one happens. `crontab`: the schedule as configured, and its zone."""
+    trigger = cron_trigger(*crontab)
     existing = scheduler.get_job(job_id)
     if existing is None:
         scheduler.add_job(func, trigger, id=job_id, name=job_id, misfire_grace_time=grace)
@@ -201,7 +183,7 @@ def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: Cro
     elif _when(existing.trigger) != _when(trigger):
         missed = existing.next_run_time
         scheduler.reschedule_job(job_id, trigger=trigger)
-        log.info("schedule: %s changed to %s in %s", job_id, trigger, trigger.timezone)
+        log.info("schedule: %s changed to '%s' in %s", job_id, *crontab)
         if missed is not None and missed <= datetime.now(missed.tzinfo):
             scheduler.modify_job(job_id, next_run_time=missed)
             log.info("schedule: %s missed its run at %s while the service was down: it runs now", job_id,
@@ -226,11 +208,9 @@ def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
     polls = poll_schedule(settings)
     if polls.warning:  # the configured schedule asked arxiv.org too often: said once at each start, not refused
         log.warning("schedule: %s", polls.warning)
-    ensure_job(scheduler, jobs.POLL_JOB, "poll", cron_trigger(polls.poll_cron, polls.timezone), POLL_MISFIRE_GRACE)
-    retry_trigger = cron_trigger(polls.retry_cron, polls.timezone)
-    ensure_job(scheduler, jobs.RETRY_JOB, "poll-retry", retry_trigger, POLL_MISFIRE_GRACE)
-    weekly_trigger = cron_trigger(settings.weekly.cron, settings.timezone)
-    ensure_job(scheduler, jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
+    ensure_job(scheduler, jobs.POLL_JOB, "poll", (polls.poll_cron, polls.timezone), POLL_MISFIRE_GRACE)
+    ensure_job(scheduler, jobs.RETRY_JOB, "poll-retry", (polls.retry_cron, polls.timezone), POLL_MISFIRE_GRACE)
+    ensure_job(scheduler, jobs.WEEKLY_JOB, "weekly", (settings.weekly.cron, settings.timezone), WEEKLY_MISFIRE_GRACE)
 
 
 def job_work(job_id: str) -> str:
