@@ -14,7 +14,7 @@ from digest.weekly.store import run_weekly_job
 from tests.conftest import DATA_DIR, make_settings
 from tests.factories import insert_candidate
 from tests.smtp_server import Inbox, smtp_server
-from tests.weekly_email import UNSUBSCRIBE, with_smtp
+from tests.weekly_email import UNSUBSCRIBE, titled, with_smtp
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin: 2026-W48 is the last complete week
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -77,14 +77,14 @@ def test_a_big_weeks_email_is_not_clipped_and_keeps_its_unsubscribe_link(tmp_pat
     html_text, plain = str(html.get_content()), str(text.get_content())
     assert f'<a href="{UNSUBSCRIBE}" style="color:#59636e;">Unsubscribe</a>' in html_text
     assert "200 new papers joined the list this week." in plain
-    shown = [record for record in records if str(record["title"]).split()[0] and f"* {record['title']}" in plain]
+    shown = [record for record in records if titled(plain, str(record["title"]))]
     assert 50 < len(shown) < 200
     more = 200 - len(shown)
     said = " ".join(plain.split())
     assert f"{more} more papers joined the list this week, too many for one email" in said
     assert "read them in the list at http://127.0.0.1:8080/." in said
     long_lines = [line for line in plain.splitlines() if len(line) > 72 and " " in line.strip()]
-    assert [line for line in long_lines if not line.startswith("* ")] == [], long_lines  # wrapped but the titles
+    assert long_lines == [], long_lines  # the titles wrapped too
     assert f"{more} more papers joined the list this week" in html_text and 'href="http://127.0.0.1:8080/"' in html_text
     assert "The week in numbers" in html_text
     kept = result.markdown_paths["readers"].read_text(encoding="utf-8")

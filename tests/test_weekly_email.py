@@ -26,6 +26,7 @@ from tests.weekly_email import (
     parts,
     row,
     statuses,
+    titled,
     with_smtp,
 )
 from tests.weekly_email import settings as settings  # the fixture
@@ -69,11 +70,11 @@ def test_the_digest_email_arrives_once_with_both_parts_and_escaped_titles(
 
     text, html = parts(message)
     hostile_title = "<script>alert('x')</script> & " + PAPERS["2502.20578"]["title"]
-    assert f"* {hostile_title}\n" in text  # plain text is shown as is: nothing there runs
+    assert titled(text, hostile_title)  # plain text is shown as is: nothing there runs
     assert "<script" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Interpreting CLIP" in html
     for arxiv_id, _, _ in APPROVED_IN_WEEK[1:]:
-        assert PAPERS[arxiv_id]["title"] in text and PAPERS[arxiv_id]["title"] in html
+        assert titled(text, PAPERS[arxiv_id]["title"]) and PAPERS[arxiv_id]["title"] in html
         assert f"arXiv: https://arxiv.org/abs/{arxiv_id}" in text
         assert f'<a href="https://arxiv.org/abs/{arxiv_id}" style="color:#0969da;">arXiv</a>' in html
     assert '<a href="https://github.com/wj210/CLIP_LTC" style="color:#0969da;">Code</a>' in html
@@ -238,7 +239,7 @@ def test_a_title_whose_from_begins_a_line_of_the_email_as_sent_reads_whole(
         assert statuses(run_weekly_job(with_smtp(settings, port), database, NOW)) == [("2026-W48", "sent")]
     title = prefix + PAPERS[arxiv_id]["title"]
     text, html = parts(inbox.messages[0])
-    assert f"* {title}\n" in text
+    assert titled(text, title)
     assert f'style="color:#0969da;text-decoration:none;">{title}</a>' in html, html.split("Really See")[1][:40]
     sent = inbox.envelopes[0].original_content.splitlines()
     assert [line for line in sent if line.startswith((b"From ", b">From "))] == []
@@ -269,11 +270,10 @@ def test_each_papers_summary_in_the_text_part_is_wrapped_to_an_emails_width(
 
     summaries = [unescape(shown) for shown in re.findall(r"\n<div>([^<]+)</div>\n", html)]
     assert len(summaries) == 3 and any(url in summary for summary in summaries), summaries
-    for summary in summaries:
-        first = summary.split()[0]
-        start = text.index(f"\n  {first} ")
-        lines = text[start + 1 : text.index("\n  arXiv: ", start)].split("\n")
-        assert " ".join(line.strip() for line in lines) == summary, lines
+    for summary in summaries:  # read by its words: a title's wrapped lines are indented as a summary's are
+        said = re.search(r"\n(  " + r"(?: |\n  )".join(map(re.escape, summary.split())) + r")\n  arXiv: ", text)
+        assert said is not None, summary
+        lines = said.group(1).split("\n")
         assert all(line.startswith("  ") and not line.startswith("   ") for line in lines), lines
         assert all(len(line) <= 72 or " " not in line.strip() for line in lines), [len(line) for line in lines]
     assert f"\n  {url}\n" in text or f"\n  {url} " in text or f" {url}\n" in text, text
@@ -284,8 +284,8 @@ def test_the_numbers_and_the_unsubscribe_line_of_the_text_part_are_wrapped_to_an
 ) -> None:
     """The readers' text part said the list's size on a line of 91 characters and the way to stop on one of 124, past
     the 78 an email's line should hold: a text mail reader showed them running off the window, or broke them wherever
-    it ended. Expected: no line past 72 characters but a paper's title (said on one line) or a single word (a URL,
-    kept whole); the size's words under its number, the unsubscribe link whole on a line of its own."""
+    it ended. Expected: no line past 72 characters, a paper's title included, but a single word (a URL, kept whole);
+    the size's words under its number, the unsubscribe link whole on a line of its own."""
     fill_week(database, settings)
     inbox = Inbox()
     with smtp_server(inbox) as port:
@@ -293,7 +293,7 @@ def test_the_numbers_and_the_unsubscribe_line_of_the_text_part_are_wrapped_to_an
     text, _ = parts(inbox.messages[0])
 
     long_lines = [line for line in text.splitlines() if len(line) > 72 and " " in line.strip()]
-    assert [line for line in long_lines if not line.startswith("* ")] == [], long_lines
+    assert long_lines == [], long_lines
     numbers = text[text.index("\nPapers in the list: ") + 1 : text.index("\nAdded this week: ")]
     lines = numbers.split("\n")
     assert len(lines) == 2 and lines[1].startswith(" " * 31) and lines[1][31] != " ", lines  # under the number
@@ -306,19 +306,15 @@ def test_the_numbers_and_the_unsubscribe_line_of_the_text_part_are_wrapped_to_an
 def test_the_maintainers_text_part_is_wrapped_to_an_emails_width_too(database: Database, settings: Settings) -> None:
     """The maintainers' text part said the waiting candidates with the review page's address on a line of 170
     characters, and "Worth a look", a second-tier paper's "No one-click link..." and the new candidates' count each on
-    a line past the 78 an email's line should hold. Expected: as in the readers' part, no line past 72 characters but
-    a paper's title (said on one line), an approval link's line, or a single word (a URL, kept whole); each wrapped
-    sentence reads whole, the review page's address unbroken."""
+    a line past the 78 an email's line should hold. Expected: as in the readers' part, no line past 72 characters, a
+    paper's title included, but a command to run or a single word (a URL), kept whole; each wrapped sentence reads
+    whole, the review page's address unbroken."""
     maintainers, worth = maintainers_with_worth(database, settings)
     text, _ = parts(maintainers)
 
-    def titled_or_linked(line: str) -> bool:  # or a command to run, kept whole on its line as a link is
-        return line.startswith(("* ", f"   {same_invocation(settings)} approve ")) or bool(
-            re.match(r"\d+\. |   Approve into ", line)
-        )
-
+    command = f"   {same_invocation(settings)} approve "  # kept whole on its line, as a link is
     long_lines = [line for line in text.splitlines() if len(line) > 72 and " " in line.strip()]
-    assert [line for line in long_lines if not titled_or_linked(line)] == [], "\n".join(long_lines)
+    assert [line for line in long_lines if not line.startswith(command)] == [], "\n".join(long_lines)
     said = " ".join(text.split())
     assert (
         "5 candidates found by Sunday 29 November 2026 are still waiting for a maintainer (when this edition was made)."

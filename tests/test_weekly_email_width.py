@@ -9,7 +9,10 @@ import re
 from digest.config import Settings
 from digest.config.invocation import same_invocation
 from digest.storage.db import Database
-from tests.weekly_email import maintainers_with_worth, parts
+from digest.weekly.store import run_weekly_job
+from tests.smtp_server import Inbox, smtp_server
+from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, decide, insert_candidate
+from tests.weekly_email import NOW, maintainers_with_worth, parts, statuses, titled, with_smtp
 from tests.weekly_email import settings as settings  # the fixture
 
 LONG_TITLE = (
@@ -65,3 +68,30 @@ def test_worth_a_look_and_the_most_promising_stay_within_an_emails_width(
     assert re.search(
         r"\n2\. .+\n   \S.+\(score 0\.84, suggested for Attention\)\n   https://arxiv\.org/abs/", pending
     ), pending
+
+
+def test_a_title_holding_a_word_wider_than_a_line_is_sent_with_the_word_whole_on_a_line_of_its_own(
+    database: Database, settings: Settings
+) -> None:
+    """Paper titles are wrapped at 72 columns under a hanging indent like the rest of the text part; a title from a
+    feed can hold a run of 150 characters without a space, which no line of 72 can hold. Expected: the email is sent,
+    the run whole on a line of its own under the title's indent, every other line within 72 columns, the title
+    reading whole."""
+    arxiv_id, section, when = APPROVED_IN_WEEK[1]
+    word = "Hyper" + "Multimodal" * 14 + "Heads"
+    prefix = f"Probing {word} with Sparse Autoencoders: "
+    decide(
+        database,
+        settings,
+        insert_candidate(database, arxiv_id, seen=when, section=section, title_prefix=prefix),
+        "approve",
+        when,
+    )
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        assert statuses(run_weekly_job(with_smtp(settings, port), database, NOW)) == [("2026-W48", "sent")]
+    text, _ = parts(inbox.messages[0])
+
+    assert titled(text, prefix + PAPERS[arxiv_id]["title"]), text
+    assert f"\n* Probing\n  {word}\n  with Sparse Autoencoders: " in text, text
+    assert [line for line in text.splitlines() if len(line) > 72] == [f"  {word}"]

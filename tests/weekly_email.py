@@ -4,6 +4,7 @@ inbox that takes its time over each message."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import UTC, datetime
@@ -61,6 +62,13 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     html = message.get_body(("html",))
     assert isinstance(plain, EmailMessage) and isinstance(html, EmailMessage)
     return tuple(str(part.get_content()).replace("\r\n", "\n") for part in (plain, html))  # type: ignore[return-value]
+
+
+def titled(text: str, title: str) -> bool:
+    """Whether the text part shows `title` as a first-tier paper: "* " and its words, wrapped with the lines after the
+    first indented under it, the last line ending with the title."""
+    shown = r"(?:^|\n)\* " + r"(?: |\n  )".join(map(re.escape, title.split())) + r"\n"
+    return re.search(shown, text.replace("\r\n", "\n")) is not None
 
 
 def both_editions(settings: Settings, port: int) -> Settings:
