@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from digest.cli import main
+from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.weekly import mailer
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job, unsent_retry_at
@@ -27,6 +29,12 @@ from tests.weekly_mail_delivery import (
 )
 
 READERS = tuple(f"reader{number:02d}@example.org" for number in range(12))
+
+
+def by_hand(settings: Settings) -> str:
+    """The send by hand a line names: the service's own invocation (its settings file and data folder), not a bare
+    `digest`, which run from a shell elsewhere reads ./data there."""
+    return same_invocation(settings, "weekly", "--week", "2026-W48", "--edition", "readers", "--send")
 
 
 @pytest.fixture(autouse=True)
@@ -133,7 +141,7 @@ def test_a_message_refused_for_good_after_an_earlier_batch_is_not_retried_for_we
     said = (
         "sent to 5 recipients; refused for good: reader05@example.org, reader06@example.org, reader07@example.org and"
         " 4 more: 554 5.7.1 message rejected: policy violation; a refusal for good, not retried: fix its cause,"
-        " then `digest weekly --week 2026-W48 --edition readers --send` sends it"
+        f" then `{by_hand(settings)}` sends it"
     )
     assert outcome.message.startswith(said), outcome.message
     assert [record.getMessage().count("\n") for record in caplog.records if said in record.getMessage()] == [0]
@@ -180,8 +188,7 @@ def test_a_partly_refused_edition_sent_by_hand_that_every_reader_refuses_for_now
         said
     )
     assert said.err.endswith(
-        "; nothing was sent: the edition stays refused as before, not retried (`digest weekly --week 2026-W48"
-        " --edition readers --send` tries again)\n"
+        f"; nothing was sent: the edition stays refused as before, not retried (`{by_hand(settings)}` tries again)\n"
     ), said.err
     assert kept is not None and (kept.status, kept.next_attempt_at, kept.deferred) == ("refused", None, owed), kept
     assert kept.reached == 5 and retry_on_start is None
@@ -236,8 +243,7 @@ def test_a_send_by_hand_that_every_reader_still_owed_refuses_for_good_leaves_the
     named = "reader05@example.org, reader06@example.org, reader07@example.org and 4 more: 550 5.1.1 <…>: no such user"
     assert named in said.err, said.err
     assert said.err.endswith(
-        "; a refusal for good, not retried: fix its cause, then `digest weekly --week 2026-W48 --edition readers"
-        " --send` sends it\n"
+        f"; a refusal for good, not retried: fix its cause, then `{by_hand(settings)}` sends it\n"
     ), said.err
     assert kept is not None and (kept.status, kept.next_attempt_at, kept.deferred) == ("refused", None, owed), kept
     assert kept.reached == 5

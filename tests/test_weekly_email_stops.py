@@ -11,6 +11,7 @@ import pytest
 
 from digest.cli import main
 from digest.config import Settings
+from digest.config.invocation import digest_command
 from digest.storage.db import Database
 from digest.weekly.store import SendOutcome, send_week
 from tests.smtp_server import Inbox, smtp_server
@@ -186,11 +187,12 @@ def test_ctrl_c_during_a_hand_send_ends_it_after_the_batch_in_flight_and_records
         f" {stopped}; third@example.org: {stopped}; next attempt for them at "
         f"{found.next_attempt_at:%Y-%m-%d %H:%M} UTC"
     ), out
+    # The command run as the command was: its settings file and data folder, not a bare `digest` (./data elsewhere).
+    left_over = digest_command("weekly", "--week", "2026-W48", "--send", config=config, data_dir=settings.data_dir)
     assert err.splitlines() == [
         "digest: stopping after the mail in flight: who got it is recorded, the others stay owed it (again to stop at"
         " once)",
-        "digest: interrupted: 2026-W48: the maintainers' edition was not sent (`digest weekly --week 2026-W48 --send`"
-        " sends what is left)",
+        f"digest: interrupted: 2026-W48: the maintainers' edition was not sent (`{left_over}` sends what is left)",
     ], err
 
 

@@ -243,7 +243,8 @@ def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_
     ), outcome.message
     # Until when the send by hand still reaches b: 30 days after it was given up (2027-01-11 07:00 UTC).
     by_hand = (
-        "`digest weekly --week 2026-W48 --edition readers --send` sends it to them by hand until 2027-02-10 07:00 UTC"
+        f"`{same_invocation(settings, 'weekly', '--week', '2026-W48', '--edition', 'readers', '--send')}` sends it to"
+        " them by hand until 2027-02-10 07:00 UTC"
         if not days_after
         else "a send by hand no longer reaches them: their addresses were kept 30 days after it was given up, until"
         " 2027-02-10 07:00 UTC, and are dropped at the next poll"

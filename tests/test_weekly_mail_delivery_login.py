@@ -107,7 +107,7 @@ def test_a_refused_short_password_leaves_the_servers_reply_readable(tmp_path: Pa
     assert found.last_error.endswith(
         "refused the login of 'digest-bot': 535 5.7.8 Authentication invalid: [password] is wrong"
     ), found.last_error
-    assert result.emails[0].message == f"{found.last_error}; {refused_line('2026-W48', 'readers')}"
+    assert result.emails[0].message == f"{found.last_error}; {refused_line(settings, '2026-W48', 'readers')}"
 
 
 # 3. Settings that `digest config check` calls OK make every weekly job raise before anything is sent.
@@ -160,7 +160,7 @@ def test_a_login_the_server_offers_only_over_tls_says_so_and_what_to_set(tmp_pat
     assert outcome.message == (
         f"the SMTP server 127.0.0.1:{port} offers no login (AUTH) on an unencrypted connection and [smtp] username is"
         ' set: most servers offer it only over TLS (set [smtp] security = "starttls", or "tls"); unset username if'
-        f" this one needs no login; {refused_line('2026-W48', 'readers')}"
+        f" this one needs no login; {refused_line(settings, '2026-W48', 'readers')}"
     ), outcome.message
     assert outcome.retry_at is None  # a setting to change: not retried every few hours for four weeks
 
@@ -206,7 +206,7 @@ def test_a_server_that_takes_mail_only_after_starttls_says_which_security_to_set
     outcome = failed_send(settings, database, port, tls_context=server_tls_context(cert, key), require_starttls=True)
     assert outcome.message == (
         f"the SMTP server 127.0.0.1:{port} takes mail only over an encrypted connection (530 Must issue a STARTTLS"
-        f' command first): set [smtp] security = "starttls"; {refused_line("2026-W48", "readers")}'
+        f' command first): set [smtp] security = "starttls"; {refused_line(settings, "2026-W48", "readers")}'
     ), outcome.message
 
 
@@ -229,5 +229,6 @@ def test_a_server_that_takes_mail_only_from_a_login_says_what_to_set(tmp_path: P
     )
     assert outcome.message == (
         f"the SMTP server 127.0.0.1:{port} takes mail only from a login (530 5.7.0 Authentication required): set"
-        f" [smtp] username, and its password in the SMTP_PASSWORD variable; {refused_line('2026-W48', 'readers')}"
+        " [smtp] username, and its password in the SMTP_PASSWORD variable;"
+        f" {refused_line(settings, '2026-W48', 'readers')}"
     ), outcome.message

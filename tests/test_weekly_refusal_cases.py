@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.config.invocation import digest_command
 from digest.service.wiring import open_service_database
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job, send_week, unsent_retry_at
@@ -75,10 +76,14 @@ def refused_edition(tmp_path: Path, port: int) -> list[str]:
     return [*where, "weekly", "--week", "2026-W48", "--edition", "readers", "--send"]
 
 
-KEPT = (
-    "the edition stays refused as before, not retried (`digest weekly --week 2026-W48 --edition readers --send`"
-    " tries again)"
-)
+def stays_refused(tmp_path: Path) -> str:
+    """What a send by hand that reached nobody leaves of a refused edition, its command the service's own invocation
+    (the settings file and data folder refused_edition names), not a bare `digest` that reads ./data elsewhere."""
+    command = digest_command(
+        "weekly", "--week", "2026-W48", "--edition", "readers", "--send",
+        config=tmp_path / "data-config.toml", data_dir=tmp_path / "data",
+    )  # fmt: skip
+    return f"the edition stays refused as before, not retried (`{command}` tries again)"
 
 
 def test_a_refused_edition_sent_by_hand_that_reaches_nobody_stays_refused(
@@ -94,7 +99,7 @@ def test_a_refused_edition_sent_by_hand_that_reaches_nobody_stays_refused(
     said = capsys.readouterr().err
     assert said == (
         f"digest: 2026-W48: email not sent: cannot reach the SMTP server 127.0.0.1:{port} (none): Connection refused;"
-        f" nothing was sent: {KEPT}\n"
+        f" nothing was sent: {stays_refused(tmp_path)}\n"
     ), said
     settings = make_settings(tmp_path / "data", config(port, maintainers=()))
     database = open_service_database(settings)  # the week is filled already
@@ -110,7 +115,10 @@ def test_a_refused_edition_sent_by_hand_that_reaches_nobody_stays_refused(
             a_day_later = run_weekly_job(settings, database, NOW + timedelta(days=1))
     finally:
         database.dispose()
-    assert (stopped.status, stopped.message) == ("stopped", f"the send was stopped before any mail went out: {KEPT}")
+    assert (stopped.status, stopped.message) == (
+        "stopped",
+        f"the send was stopped before any mail went out: {stays_refused(tmp_path)}",
+    )
     assert kept is not None and (kept.status, kept.next_attempt_at) == ("refused", None), kept
     assert kept.last_error is not None and "550 5.1.1" in kept.last_error
     assert retry_on_start is None

@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 
 from digest.cli import main
+from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job, unsent_retry_at
+from tests.printed import printed_command
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
 from tests.weekly_mail_delivery import NOW, READER, SelectiveInbox, config, setup
 
@@ -65,7 +68,13 @@ REPLIES = {
     ' over TLS (set [smtp] security = "starttls", or "tls")',
     "starttls": '530 Must issue a STARTTLS command first): set [smtp] security = "starttls"',
 }
-BY_HAND = "a refusal for good, not retried: fix its cause, then `digest weekly --week 2026-W48 --edition readers"
+
+
+def by_hand(settings: Settings) -> str:
+    """How the line says to send the edition once fixed: in the service's own invocation (its settings file and data
+    folder), not a bare `digest`, which run from a shell elsewhere reads ./data there."""
+    command = same_invocation(settings, "weekly", "--week", "2026-W48", "--edition", "readers", "--send")
+    return f"a refusal for good, not retried: fix its cause, then `{command}` sends it"
 
 
 @pytest.mark.parametrize("kind", list(REPLIES))
@@ -90,10 +99,10 @@ def test_a_refusal_for_good_is_not_retried_and_the_next_week_is_sent(
         database.dispose()
     (outcome,) = first.emails
     assert outcome.status == "failed" and outcome.retry_at is None and first.retry_at is None, outcome
-    assert REPLIES[kind] in outcome.message and BY_HAND in outcome.message, outcome.message
+    assert REPLIES[kind] in outcome.message and by_hand(settings) in outcome.message, outcome.message
     assert refused is not None and (refused.status, refused.attempts, refused.next_attempt_at) == ("refused", 1, None)
     assert refused.last_error is not None and REPLIES[kind] in refused.last_error
-    assert "weekly 2026-W48 readers: email not sent: " in caplog.text and BY_HAND in caplog.text
+    assert "weekly 2026-W48 readers: email not sent: " in caplog.text and by_hand(settings) in caplog.text
     assert [(o.status, o.retry_at) for o in a_day_later.emails] == [("failed", None)], a_day_later.emails
     assert retry_on_start is None  # a restarted service schedules no retry for it either
     assert [str(m["Subject"]).rsplit("— ", 1)[-1][:8] for m in fixed.messages] == ["2026-W49"]
@@ -121,7 +130,7 @@ def test_the_command_says_the_refusal_and_sends_the_edition_by_hand_once_fixed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     port = free_port()
-    _, database = setup(tmp_path, config(port, maintainers=()))
+    settings, database = setup(tmp_path, config(port, maintainers=()))
     database.dispose()
     send = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data")]
     send += ["weekly", "--week", "2026-W48", "--edition", "readers", "--send"]
@@ -130,12 +139,40 @@ def test_the_command_says_the_refusal_and_sends_the_edition_by_hand_once_fixed(
         assert main(send) == 1
     said = capsys.readouterr().err
     assert said.startswith("digest: 2026-W48: email not sent: the SMTP server") and said.count("\n") == 1, said
-    assert REPLIES["every-recipient"] in said and BY_HAND in said
+    assert REPLIES["every-recipient"] in said and by_hand(settings) in said
     fixed = Inbox()
     with smtp_server(fixed, port):
         assert main(send) == 0
     assert capsys.readouterr().out.endswith("\n2026-W48: sent to reader@example.org\n")
     assert [envelope.rcpt_tos for envelope in fixed.envelopes] == [[READER]]
+
+
+def test_the_send_by_hand_a_refusal_for_good_names_sends_it_from_the_service_database_run_as_printed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server refused the edition's message for good (554) and the job's line said the bare `digest weekly --week
+    2026-W48 --edition readers --send` sends it once the cause is fixed; run from a maintainer's shell elsewhere, that
+    read ./data there (email off, no such week) and sent nothing. It names the service's settings file and data
+    folder: run as printed from another folder once the server takes it, the edition reaches the reader."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, maintainers=()))
+    try:
+        with smtp_server(MessageRefusingInbox(), port):
+            (refused,) = run_weekly_job(settings, database, NOW).emails
+    finally:
+        database.dispose()
+    assert refused.status == "failed" and REPLIES["message"] in refused.message, refused
+    (line,) = [record.getMessage() for record in caplog.records if "a refusal for good" in record.getMessage()]
+    command = printed_command(line, "weekly --week 2026-W48")
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    fixed = Inbox()
+    with smtp_server(fixed, port):
+        assert main(command[1:]) == 0
+    assert [envelope.rcpt_tos for envelope in fixed.envelopes] == [[READER]]
+    assert "2026-W48" in str(fixed.messages[0]["Subject"])
+    assert not (folder / "data").exists()
 
 
 class QuotaInbox(Inbox):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
@@ -23,6 +24,11 @@ from tests.weekly_mail_delivery import NOW, SecondMessageRefusingInbox, Selectiv
 READERS = ("ann@example.org", "bob@example.org", "cy@example.org")
 GREYLISTED = "451 4.7.1 Greylisted, please try again later"
 GIVEN_UP_AT = NOW + timedelta(weeks=5)  # 2026-W48 is older than the last 4 weeks then
+
+
+def by_hand(settings: Settings) -> str:
+    """The send by hand a refusal's line names: the service's own invocation, run as printed on its database."""
+    return same_invocation(settings, "weekly", "--week", "2026-W48", "--edition", "readers", "--send")
 
 
 def killed_send_by_hand(database: Database, status: str, last_heard: datetime) -> None:
@@ -171,14 +177,14 @@ def test_why_an_edition_refused_for_good_is_not_claimed_says_its_readers_address
 
     settings, database, port = refused_by_the_job(tmp_path, monkeypatch)
     try:
-        within = not_claimed(database, "2026-W48", "readers", NOW + timedelta(days=29))
+        within = not_claimed(settings, database, "2026-W48", "readers", NOW + timedelta(days=29))
         with smtp_server(Inbox(), port):  # the job 31 days on drops the addresses the refused edition owed
             run_weekly_job(settings, database, NOW + timedelta(days=31))
-        after = not_claimed(database, "2026-W48", "readers", NOW + timedelta(days=31, hours=1))
+        after = not_claimed(settings, database, "2026-W48", "readers", NOW + timedelta(days=31, hours=1))
     finally:
         database.dispose()
     assert within.status == "failed" and within.message.endswith(
-        "fix its cause, then `digest weekly --week 2026-W48 --edition readers --send` sends it"
+        f"fix its cause, then `{by_hand(settings)}` sends it"
     ), within
     assert after.status == "refused-forgotten", after
     assert after.message.endswith(
@@ -207,8 +213,7 @@ def test_an_edition_refused_for_good_is_not_sent_by_the_job_when_it_takes_a_kill
     assert [envelope.rcpt_tos for envelope in inbox.envelopes] == []
     (outcome,) = result.emails  # W48 is the job's week: it says the edition is refused, as without the claim
     assert outcome.message.endswith(
-        "a refusal for good, not retried: fix its cause, then `digest weekly --week 2026-W48 --edition readers --send`"
-        " sends it"
+        f"a refusal for good, not retried: fix its cause, then `{by_hand(settings)}` sends it"
     ), outcome
     assert after is not None and (after.status, len(after.deferred), after.kept_since) == ("refused", 7, NOW), after
 

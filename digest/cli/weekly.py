@@ -218,6 +218,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     """Sends each edition once; an edition without recipients is one line saying so. A failure is the last line.
     Ctrl-C or SIGTERM ends the send after the batch of mail in flight, as at the service's stop: who got the edition
     is recorded and the others are owed it (exit 130)."""
+    from digest.config.invocation import same_invocation
     from digest.weekly.store import send_week
 
     settings, failures = context.settings, []  # email is on: handle refused --send without it
@@ -251,7 +252,8 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
         # A stop that came as the last batch went out left nothing unsent: said so, not a bare "interrupted".
         done = " after the send had ended: nothing is left unsent"
         if unsent:
-            done = f": {'; '.join(unsent)} (`digest weekly --week {week} --send` sends what is left)"
+            left_over = same_invocation(settings, "weekly", "--week", str(week), "--send")  # run as printed: here
+            done = f": {'; '.join(unsent)} (`{left_over}` sends what is left)"
         print(f"digest: interrupted{done}", file=sys.stderr)
         return 130
     if failures:

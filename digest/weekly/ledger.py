@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
+from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.storage.db import Database
 from digest.storage.owed_kept import OWED_KEPT_FOR, owed_kept_since
 from digest.storage.state import WeeklyDigest
@@ -102,12 +104,11 @@ def claim_line(state: WeekState) -> str:
     )
 
 
-def refused_line(week: str, edition: Edition) -> str:
-    """What becomes of an edition the server refused for good, and how to send it once the cause is fixed."""
-    return (
-        f"a refusal for good, not retried: fix its cause, then `digest weekly --week {week} --edition {edition}"
-        " --send` sends it"
-    )
+def refused_line(settings: Settings, week: str, edition: Edition) -> str:
+    """What becomes of an edition the server refused for good, and how to send it once the cause is fixed (the
+    service's own invocation: run as printed, it sends from this database)."""
+    command = same_invocation(settings, "weekly", "--week", week, "--edition", edition, "--send")
+    return f"a refusal for good, not retried: fix its cause, then `{command}` sends it"
 
 
 def claim_week(

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from digest.clock import as_utc
 from digest.config import Settings
+from digest.config.invocation import same_invocation
 from digest.sizes import NAMED, counted, few_named
 from digest.storage.db import Database
 from digest.weekly import ledger
@@ -84,13 +85,12 @@ def reached(accepted: Sequence[str] | int) -> str:
 _KEPT = {QUIET: "skipped as a quiet week", GIVEN_UP: "given up", REFUSED: "refused"}
 
 
-def kept_line(week: str, edition: Edition, status: str | None) -> str:
-    """What becomes of an edition sent by hand from a status the job does not retry, when nothing was sent."""
+def kept_line(settings: Settings, week: str, edition: Edition, status: str | None) -> str:
+    """What becomes of an edition sent by hand from a status the job does not retry, when nothing was sent (the
+    command to try again in the service's own invocation)."""
     kept = _KEPT.get(status or "", status)
-    return (
-        f"the edition stays {kept} as before, not retried (`digest weekly --week {week} --edition {edition} --send`"
-        " tries again)"
-    )
+    command = same_invocation(settings, "weekly", "--week", week, "--edition", edition, "--send")
+    return f"the edition stays {kept} as before, not retried (`{command}` tries again)"
 
 
 def forgotten(week: str, edition: Edition, owing: Owed) -> SendOutcome:
@@ -105,31 +105,31 @@ def forgotten(week: str, edition: Edition, owing: Owed) -> SendOutcome:
     return SendOutcome(week, edition, "given-up" if done_with == "given up" else "refused-forgotten", line)
 
 
-def not_claimed(database: Database, name: str, edition: Edition, now: datetime) -> SendOutcome:
+def not_claimed(settings: Settings, database: Database, name: str, edition: Edition, now: datetime) -> SendOutcome:
     """Why the edition could not be claimed, as its record says (`now`: whether a send by hand still reaches whom a
-    given-up edition owes)."""
+    given-up edition owes; `settings`: the commands it names run as printed on this database)."""
     with database.reading() as session:
         state = week_state(session, name, edition)
     if state is not None and state.status == SENT:
         return SendOutcome(name, edition, "already-sent", f"already sent on {state.sent_at:%Y-%m-%d %H:%M} UTC")
     if state is not None and state.status == QUIET:
-        return SendOutcome(
-            name, edition, "quiet-skipped", f"skipped as a quiet week (`digest weekly --week {name} --send` sends it)"
-        )
+        command = same_invocation(settings, "weekly", "--week", name, "--send")
+        return SendOutcome(name, edition, "quiet-skipped", f"skipped as a quiet week (`{command}` sends it)")
     if state is not None and state.status == GIVEN_UP:
         # Given up for the readers the server refused for now, an edition the others have is not "not sent".
         said = "not sent"
         if state.given_up and state.reached:
             said = f"sent to {reached(state.reached)}; not to {counted(state.given_up, 'recipient')}"
-        return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}{_by_hand_until(state, now)}")
+        by_hand = _by_hand_until(settings, state, now)
+        return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}{by_hand}")
     if state is not None and state.status == REFUSED and _owed_past_keeping(state, now):
         # Those it still owed are no longer kept (or are dropped at the next poll): a send by hand reaches nobody.
         line = f"sent to {reached(state.reached)}, refused for good for the others, not retried"
         return SendOutcome(
-            name, edition, "refused-forgotten", f"{state.last_error}; {line}{_by_hand_until(state, now)}"
+            name, edition, "refused-forgotten", f"{state.last_error}; {line}{_by_hand_until(settings, state, now)}"
         )
     if state is not None and state.status == REFUSED:
-        return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(name, edition)}")
+        return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(settings, name, edition)}")
     if state is not None and state.status == FAILED:
         when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
         message = f"last attempt failed; next attempt at {when}"
@@ -155,7 +155,7 @@ def _owed_past_keeping(state: ledger.WeekState, now: datetime) -> bool:
     return not state.deferred or until <= as_utc(now)
 
 
-def _by_hand_until(state: ledger.WeekState, now: datetime) -> str:
+def _by_hand_until(settings: Settings, state: ledger.WeekState, now: datetime) -> str:
     """Until when a send by hand still reaches those an edition given up (or refused for good) owed, or that it no
     longer can (their window over at `now`, their addresses are dropped by the next poll, job or send by hand, if
     not yet)."""
@@ -170,8 +170,8 @@ def _by_hand_until(state: ledger.WeekState, now: datetime) -> str:
             f"; a send by hand no longer reaches them: their addresses were kept {days} days after it was {done_with},"
             f" until {until:%Y-%m-%d %H:%M} UTC, and are dropped at the next poll"
         )
-    command = f"`digest weekly --week {state.week} --edition {state.edition} --send`"
-    return f"; {command} sends it to them by hand until {until:%Y-%m-%d %H:%M} UTC"
+    command = same_invocation(settings, "weekly", "--week", state.week, "--edition", state.edition, "--send")
+    return f"; `{command}` sends it to them by hand until {until:%Y-%m-%d %H:%M} UTC"
 
 
 def not_emailed(settings: Settings, week: IsoWeek, edition: Edition) -> str:

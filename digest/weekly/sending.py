@@ -54,7 +54,7 @@ def send_week(
     # Claimed from the status read: a send that reaches nobody can leave the edition as it was (release_claim).
     was = state.status if state is not None else None
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff, status_was=was):
-        return not_claimed(database, name, edition, now)
+        return not_claimed(settings, database, name, edition, now)
     if was == SENDING and state is not None and state.done_as is not None:
         # The lapsed claim of a send by hand that was killed: the edition is what the job was done with it as (given
         # up, or refused for good), and a send that reaches nobody leaves it so, not failed for the job to retry.
@@ -111,7 +111,9 @@ def _send_claimed(
     except mailer.StoppedError as exc:  # nobody has it, and nothing failed: owed as before, sent once running again
         release_claim(database, name, edition, status_was)
         log.info("weekly %s %s: %s", name, edition, exc)
-        kept = kept_line(name, edition, status_was) if status_was in KEPT_UNSENT else "the edition is still owed"
+        kept = "the edition is still owed"
+        if status_was in KEPT_UNSENT:
+            kept = kept_line(settings, name, edition, status_was)
         return SendOutcome(name, edition, "stopped", f"{exc}: {kept}")
     except mailer.MailError as exc:
         return _failed(settings, database, name, edition, now, exc, status_was)
@@ -119,14 +121,16 @@ def _send_claimed(
     owed_at = record_delivery(settings, database, week, edition, now, delivery, stopped=stopped)
     if isinstance(owed_at, SendOutcome):  # sent, and the database could not record it
         return owed_at
-    return _reported(name, edition, delivery, owed_at)
+    return _reported(settings, name, edition, delivery, owed_at)
 
 
-def _reported(name: str, edition: Edition, delivery: mailer.Delivery, owed_at: datetime | None) -> SendOutcome:
+def _reported(
+    settings: Settings, name: str, edition: Edition, delivery: mailer.Delivery, owed_at: datetime | None
+) -> SendOutcome:
     """What came of a send some recipient was asked for, in one log line naming the edition and the server's replies."""
     sent = f"sent to {reached(delivery.accepted)}"
     if delivery.withheld:  # the message refused for good after earlier batches: told, and not retried
-        sent = f"{sent}; refused for good: {delivery.refusals}; {refused_line(name, edition)}"
+        sent = f"{sent}; refused for good: {delivery.refusals}; {refused_line(settings, name, edition)}"
         log.error("weekly %s %s: email %s", name, edition, sent, extra=SAID)
         return SendOutcome(name, edition, "partly-sent", sent)
     if owed_at is None and delivery.refused:
@@ -182,12 +186,12 @@ def _failed(
     sent by hand from a status the job does not retry (refused, given up, quiet) stays so, its record as it was."""
     if exc.for_good:
         mark_refused(database, name, edition, str(exc), now)
-        line = f"{exc}; {refused_line(name, edition)}"
+        line = f"{exc}; {refused_line(settings, name, edition)}"
         log.error("weekly %s %s: email not sent: %s", name, edition, line, extra=SAID)
         return SendOutcome(name, edition, "failed", line)
     if status_was in KEPT_UNSENT:
         release_claim(database, name, edition, status_was, attempted=True)
-        line = f"{exc}; nothing was sent: {kept_line(name, edition, status_was)}"
+        line = f"{exc}; nothing was sent: {kept_line(settings, name, edition, status_was)}"
         log.error("weekly %s %s: email not sent: %s", name, edition, line, extra=SAID)
         return SendOutcome(name, edition, "failed", line)
     retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
