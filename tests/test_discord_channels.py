@@ -46,33 +46,71 @@ from tests.fake_discord import (
 from tests.killed import run_killed
 
 
+async def _an_add_made_before_the_upgrade(fake: FakeDiscord, db: Database, bot_settings: Settings) -> int:
+    """A paper approved by /add, its decision then taken through the upgrade to schema 0015 (logged as a reaction's,
+    which cannot be told from an /add's): its candidate id."""
+    from alembic import command
+
+    from digest.storage.db import alembic_config
+
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+        token = await fake.use_command(MAINTAINER, "add", {"paper": real_papers()[0]["arxiv_id"], "section": "Probing"})
+        await eventually(lambda: len(fake.answers(token)) >= 1, "the bot answered")
+        await eventually(lambda: "Approved by ann into Probing" in last_embed(fake, mid)["description"], "shown")
+    command.downgrade(alembic_config(db.engine), "0014")
+    command.upgrade(alembic_config(db.engine), "head")
+    return candidate_id
+
+
 @pytest.mark.asyncio
 async def test_an_add_made_before_the_upgrade_is_logged_about_once_not_at_every_restart(
     fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An /add approval recorded before schema 0015 (it cannot be told from a reaction) is kept at each catching up,
     and each restart in the following 14 days logged the same "decided before the upgrade" line again for it."""
-    from alembic import command
-
-    from digest.storage.db import alembic_config
-
     paper = real_papers()[0]
-    async with running(bot_settings, db) as bot:
-        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
-        await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
-        token = await fake.use_command(MAINTAINER, "add", {"paper": paper["arxiv_id"], "section": "Probing"})
-        await eventually(lambda: len(fake.answers(token)) >= 1, "the bot answered")
-        await eventually(lambda: "Approved by ann into Probing" in last_embed(fake, mid)["description"], "shown")
-    command.downgrade(alembic_config(db.engine), "0014")
-    command.upgrade(alembic_config(db.engine), "head")
+    candidate_id = await _an_add_made_before_the_upgrade(fake, db, bot_settings)
     with caplog.at_level(logging.INFO, logger="digest.discord"):
         for _restart in range(3):
             async with running(bot_settings, db):
                 pass
     said = [r.getMessage() for r in caplog.records if "decided before the upgrade" in r.getMessage()]
     assert len(said) == 1, said
+    assert f"`{same_invocation(bot_settings, 'pending', candidate_id)}` undoes it" in said[0], said
     assert (row(db, candidate_id).status, row(db, candidate_id).decided_section) == ("approved", "Probing")
     assert paper["arxiv_id"] in list_md(bot_settings) and decision_count(db) == 1
+
+
+@pytest.mark.asyncio
+async def test_the_pending_command_an_add_before_the_upgrade_names_undoes_it_on_the_service_database_run_as_printed(
+    fake: FakeDiscord,
+    db: Database,
+    bot_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The service's log said the bare `digest pending ID` undoes an approval kept from before the upgrade; run in a
+    maintainer's shell elsewhere it read ./data there ("not a candidate") and the paper stayed in the list. The line
+    names the service's own invocation: run as printed from another folder, the paper goes back to pending."""
+    from digest.cli import main
+    from tests.printed import printed_command
+
+    paper = real_papers()[0]
+    candidate_id = await _an_add_made_before_the_upgrade(fake, db, bot_settings)
+    with caplog.at_level(logging.INFO, logger="digest.discord"):
+        async with running(bot_settings, db):
+            pass
+    [said] = [r.getMessage() for r in caplog.records if "decided before the upgrade" in r.getMessage()]
+    printed = printed_command(said, f"pending {candidate_id}")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(printed[1:]) == 0
+    assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(bot_settings)
+    assert list(elsewhere.iterdir()) == []  # no ./data made in the maintainer's folder
 
 
 @pytest.mark.asyncio

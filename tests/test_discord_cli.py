@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
+from digest.config.invocation import same_invocation
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate, Decision
 from tests.factories import real_papers, with_candidates
@@ -60,8 +61,8 @@ def test_a_candidate_is_also_named_by_its_papers_arxiv_id_or_address(
         f"candidate {second} ({two}): back to pending",
     ]
     assert err.splitlines() == [
-        "digest: no candidate for arXiv 2101.00001: `digest candidates` lists them; `digest add 2101.00001` adds a "
-        "paper the polls never found"
+        f"digest: no candidate for arXiv 2101.00001: `{same_invocation(settings, 'candidates')}` lists them; "
+        f"`{same_invocation(settings, 'add', '2101.00001')}` adds a paper the polls never found"
     ]
     assert one in settings.list_markdown_path.read_text(encoding="utf-8")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.config.invocation import digest_command
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
@@ -131,7 +132,8 @@ def test_config_check_names_the_moved_data_folder_with_the_other_problems(
     monkeypatch.setenv("DIGEST_DATA_DIR", str(srv / "data"))  # the folder given in full: only the pause is left
     assert main(["--config", str(config), "config", "check"]) == 1
     said = "".join(capsys.readouterr())
-    assert "1 problem: fix it and run" in said and "data_dir" not in said.split("problem:")[-1], said
+    again = digest_command("config", "check", config=config)  # the --config given: run as printed, the same check
+    assert f"1 problem: fix it and run `{again}` again" in said and "data_dir" not in said.split("problem:")[-1], said
 
 
 # 5 ------------------------------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ def register(subparsers: Any) -> None:
 
 def handle_check(args: argparse.Namespace, context: Context) -> int:
     from digest.cli.config_check import check_configuration
+    from digest.config.invocation import digest_command
 
     report = check_configuration(context.config_path, context.data_dir)
     if args.json:
@@ -80,7 +81,8 @@ def handle_check(args: argparse.Namespace, context: Context) -> int:
         print(f"problem: {problem}")
     if report.problems:
         them = "it" if len(report.problems) == 1 else "them"
-        print(f"{counted(len(report.problems), 'problem')}: fix {them} and run `digest config check` again")
+        again = digest_command("config", "check", config=report.config_path, data_dir=context.data_dir)
+        print(f"{counted(len(report.problems), 'problem')}: fix {them} and run `{again}` again")
         return 1
     print("configuration OK")
     return 0
@@ -117,13 +119,15 @@ def secret_states(settings: Settings) -> dict[str, str]:
     """Whether each variable that only the environment sets (secrets, the key file) is set, or its generated value is
     kept in the secrets file (which is read, never created); never a value."""
     from digest.config import environment_fields
+    from digest.config.invocation import same_invocation
     from digest.config.secretstore import GENERATED, SecretStoreError, secrets_path, stored_variables
 
     kept = secrets_path(settings)
     try:
         stored, unread = stored_variables(settings), ""
     except SecretStoreError:  # `digest config check` says why, in its one line
-        stored, unread = frozenset(), f" ({kept} cannot be read: see `digest config check`)"
+        check = same_invocation(settings, "config", "check")
+        stored, unread = frozenset(), f" ({kept} cannot be read: see `{check}`)"
     states = {}
     for path, variable in environment_fields(type(settings)):
         if path in (("data_dir",), ("database_url",), ("config_path",)):

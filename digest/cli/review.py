@@ -141,10 +141,11 @@ def _no_candidate(context: Context, arxiv_id: str) -> str:
     if listed is not None:
         where = f" ({', '.join(map(one_line, listed))})" if listed else ""
         return f"no candidate for arXiv {arxiv_id}: the list holds the paper already{where}; nothing was changed"
-    return (
-        f"no candidate for arXiv {arxiv_id}: `digest candidates` lists them; `digest add {arxiv_id}` adds a paper the "
-        "polls never found"
-    )
+    from digest.config.invocation import same_invocation
+
+    settings = context.settings
+    listing, adding = same_invocation(settings, "candidates"), same_invocation(settings, "add", arxiv_id)
+    return f"no candidate for arXiv {arxiv_id}: `{listing}` lists them; `{adding}` adds a paper the polls never found"
 
 
 def _candidates_of(context: Context, arxiv_ids: list[str]) -> dict[str, int]:

@@ -72,8 +72,8 @@ class ReviewBot:
         # ones, however old their candidate's decision (catching up looks at the last CATCH_UP_WINDOW's alone, and
         # would miss them), after a restart too.
         self.owed = Owed(database)
-        self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._message_gone,
-                                   self.editor, self.reactions, sync_interval,
+        self.catching_up = CatchUp(database, reviewer.digest, self.members, self._channel, self._decide,
+                                   self._message_gone, self.editor, self.reactions, sync_interval,
                                    self.link.trouble, self.owed, holds, steady)  # fmt: skip
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole, or a permission came back: the loop does it

@@ -55,6 +55,7 @@ class CatchUp:
     def __init__(
         self,
         database: Database,
+        invocation: str,
         members: Members,
         channel: Callable[[], discord.PartialMessageable],
         decide: Decide,
@@ -68,6 +69,7 @@ class CatchUp:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.database = database
+        self._invocation = invocation  # `digest --config F --data-dir D`: a hint run as printed acts on this database
         self.members = members
         self._channel = channel
         self._decide = decide
@@ -226,13 +228,7 @@ class CatchUp:
         standing = seen.standing
         if standing is not None and standing.key not in there and standing.unsure:
             # An /add made before the upgrade is logged as a reaction's: its reaction was never there to take back.
-            log.info(
-                "discord: candidate %s stays %s: decided before the upgrade with no reaction under its message now "
-                "(an /add, or a reaction taken back while away; `digest pending %s` undoes it)",
-                candidate_id,
-                candidate.status,
-                candidate_id,
-            )
+            log.info("discord: %s", replay.kept_before_the_upgrade(candidate_id, candidate.status, self._invocation))
             await asyncio.to_thread(store.settle_unsure, self.database, standing.id)  # said once, not at every start
             there = {*there, standing.key}
         elif (

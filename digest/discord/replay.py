@@ -127,3 +127,13 @@ def decided_elsewhere(status: str, log: Iterable[LoggedDecision]) -> bool:
     reactions that disagree need no maintainer to settle them."""
     applied = [decision for decision in log if decision.applied]
     return status != Status.PENDING and bool(applied) and not applied[-1].channel.startswith(Channel.DISCORD)
+
+
+def kept_before_the_upgrade(candidate_id: int, status: str, invocation: str) -> str:
+    """The line said once of a decision logged before the upgrade with no reaction under its message now, which
+    catching up keeps; `invocation` is the service's own `digest --config F --data-dir D`, so that its `pending`
+    run as printed from a maintainer's shell undoes the decision on the service's database."""
+    return (
+        f"candidate {candidate_id} stays {status}: decided before the upgrade with no reaction under its message now "
+        f"(an /add, or a reaction taken back while away; `{invocation} pending {candidate_id}` undoes it)"
+    )
