@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.config.invocation import digest_command
 from tests.postgres_server import PostgresServer, postgres_server, postgres_url, silent_server  # noqa: F401  (fixtures)
 from tests.schema_versions import database_at
 
@@ -30,7 +31,8 @@ def test_a_new_data_folder_is_said_to_be_created_by_the_first_start_and_nothing_
 ) -> None:
     status, out = check(capsys, data_dir)
     assert status == 0 and "configuration OK" in out, out
-    note = f"  note: the database {data_dir / 'digest.sqlite3'} does not exist yet: `digest run` creates its schema"
+    run = digest_command("run", data_dir=data_dir)  # the folder checked: run as printed, it starts on this one
+    note = f"  note: the database {data_dir / 'digest.sqlite3'} does not exist yet: `{run}` creates its schema"
     assert any(line.startswith(note) for line in out.splitlines()), out
     assert not data_dir.exists()
 
@@ -57,7 +59,7 @@ def test_an_older_schema_says_which_command_upgrades_it_and_is_not_upgraded(
     status, out = check(capsys, data_dir)
     assert status == 0 and "configuration OK" in out, out
     [warning] = lines_of(out, "warning: the database is at schema revision 0012, older than this release's")
-    assert "`digest run` upgrades it when it starts" in warning
+    assert f"`{digest_command('run', data_dir=data_dir)}` upgrades it when it starts" in warning
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0012",)]
 

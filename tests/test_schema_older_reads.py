@@ -14,6 +14,7 @@ from alembic import command
 from sqlalchemy import Engine, text
 
 import digest.storage.db as db
+from digest.config.invocation import digest_command
 from digest.storage.db import alembic_config, create_database_engine, migration_heads
 from tests.data_folders import run
 from tests.schema_versions import database_at
@@ -55,7 +56,8 @@ def test_a_reading_command_on_an_older_schema_leaves_it_and_says_so_in_one_line(
     assert done.returncode == 1 and done.stdout == "", done.stderr[-600:]
     assert done.stderr.splitlines() == [
         f"digest: the database is at schema revision {OLDER}, from an older release (this one's is {NEWEST}); a "
-        "command that only reads leaves it so: back it up, then `digest run` (or a command that writes) upgrades it"
+        f"command that only reads leaves it so: back it up, then `{digest_command('run', data_dir=data_dir)}` (or a "
+        "command that writes) upgrades it"
     ]
     assert path.read_bytes() == before and _revision(path) == [OLDER]
     assert not (data_dir.parent / "out.md").exists()

@@ -46,13 +46,14 @@ def database_findings(settings: Settings, reached: bool, named_by: str) -> Datab
     if refused:
         found.problems.append(refused)
         return found
-    return _with_standing(found, settings.database_url, named_by)
+    return _with_standing(found, settings, named_by)
 
 
-def _with_standing(found: DatabaseFindings, url: str, named_by: str) -> DatabaseFindings:
+def _with_standing(found: DatabaseFindings, settings: Settings, named_by: str) -> DatabaseFindings:
+    from digest.config.invocation import same_invocation
     from digest.storage.probe import Standing, database_standing
 
-    standing = database_standing(url, named_by)
+    standing = database_standing(settings.database_url, named_by, same_invocation(settings, "run"))
     found.standing = standing.standing.value
     if standing.standing in (Standing.REFUSED, Standing.AHEAD):
         found.problems.append(standing.line)

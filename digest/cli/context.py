@@ -75,7 +75,9 @@ class Context:
             except UnusableDataError:
                 raise  # a folder refused as it stands: reading it read-only would meet the same
             except OlderSchemaError as exc:  # a command that only reads, before the backup an upgrade wants
-                raise CommandError(str(exc)) from None
+                from digest.config.invocation import same_invocation
+
+                raise CommandError(exc.line(same_invocation(self.settings, "run"))) from None
             except DatabaseError as exc:
                 self._database = self._read_only(exc)
         return self._database

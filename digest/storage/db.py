@@ -38,7 +38,7 @@ from digest.storage.failures import (
     unwritable_file,
 )
 from digest.storage.private import make_private
-from digest.storage.revisions import OlderSchemaError, newer_schema, older_schema, read_revisions
+from digest.storage.revisions import OlderSchemaError, newer_schema, read_revisions
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def migrate(engine: Engine, *, upgrading: bool = True) -> None:
     if stored and stored == heads:  # made (or upgraded) meanwhile by a process started together: not an older one
         return
     if stored and heads and not upgrading:
-        raise OlderSchemaError(older_schema(stored, heads))
+        raise OlderSchemaError(stored, heads)
     applied = _upgrade(engine)
     if stored and applied:
         # An existing database, upgraded by this command: said once, whatever the command (a warning, so a command

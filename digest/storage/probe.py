@@ -20,7 +20,11 @@ from digest.storage.revisions import newer_schema, read_revisions
 
 # A host that does not answer must not hold the check for the commands' own ten seconds (storage/connections.py).
 PROBE_TIMEOUT_SECONDS = 4
-FIRST_START = "`digest run` creates its schema at its first start (as any other command does)"
+
+
+def first_start(run: str) -> str:
+    """`run` is the service's own `digest ... run`, so that run as printed it starts on this database."""
+    return f"`{run}` creates its schema at its first start (as any other command does)"
 
 
 class Standing(StrEnum):
@@ -37,16 +41,17 @@ class DatabaseStanding:
     line: str  # what to say, one line; empty for a database at this release's schema
 
 
-def database_standing(url: str, named_by: str = "database_url") -> DatabaseStanding:
+def database_standing(url: str, named_by: str, run: str) -> DatabaseStanding:
     """How the database at `url` stands; creates, migrates and writes nothing (a SQLite file that is not there is not
-    made). `named_by` is what chose it, for the refusal of another application's file."""
+    made). `named_by` is what chose it, for the refusal of another application's file; `run` is the command that
+    starts the service on it (`digest --config F --data-dir D run`), which its lines name."""
     engine_url, creator = url, None
     if make_url(url).get_backend_name() == "sqlite":
         path = sqlite_file(url)
         if path is None or make_url(url).query:
             return DatabaseStanding(Standing.CURRENT, "")  # in memory, or a URI SQLite reads itself: nothing to open
         try:
-            early = _sqlite_file_standing(path, url, named_by)
+            early = _sqlite_file_standing(path, url, named_by, run)
         except OSError as exc:
             return DatabaseStanding(Standing.REFUSED, f"cannot read the database {path}: {exc.strerror or exc}")
         if early is not None:
@@ -62,22 +67,22 @@ def database_standing(url: str, named_by: str = "database_url") -> DatabaseStand
         return DatabaseStanding(Standing.CURRENT, "")  # an unusable URL: said on its own line by `config check`
     try:
         with engine.connect() as connection:
-            return _standing(connection, url)
+            return _standing(connection, url, run)
     except DBAPIError as exc:
         return DatabaseStanding(Standing.REFUSED, cannot_open(url, exc))
     finally:
         engine.dispose()
 
 
-def _sqlite_file_standing(path: Path, url: str, named_by: str) -> DatabaseStanding | None:
+def _sqlite_file_standing(path: Path, url: str, named_by: str, run: str) -> DatabaseStanding | None:
     """What a SQLite file is known to be before it is opened (missing, a folder, empty, another kind of file)."""
     if not path.exists():
-        return DatabaseStanding(Standing.NEW, f"the database {path} does not exist yet: {FIRST_START}")
+        return DatabaseStanding(Standing.NEW, f"the database {path} does not exist yet: {first_start(run)}")
     if path.is_dir():
         refused = f"the database {path} is a folder, not a SQLite file: move it away, or point {named_by} at a file"
         return DatabaseStanding(Standing.REFUSED, refused)
     if path.stat().st_size == 0:
-        return DatabaseStanding(Standing.NEW, f"the database {path} is empty: {FIRST_START}")
+        return DatabaseStanding(Standing.NEW, f"the database {path} is empty: {first_start(run)}")
     try:
         refuse_foreign_sqlite(url, named_by)
     except DatabaseError as exc:
@@ -89,18 +94,18 @@ def _creator(creator: object) -> dict[str, object]:
     return {"creator": creator} if creator is not None else {}
 
 
-def _standing(connection: Connection, url: str) -> DatabaseStanding:
+def _standing(connection: Connection, url: str, run: str) -> DatabaseStanding:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SET TRANSACTION READ ONLY"))
     refused = other_encoding(connection, url)
     if refused:
         return DatabaseStanding(Standing.REFUSED, refused)
     if not inspect(connection).has_table("alembic_version"):
-        return DatabaseStanding(Standing.NEW, f"the database {shown_database_url(url)} is new: {FIRST_START}")
+        return DatabaseStanding(Standing.NEW, f"the database {shown_database_url(url)} is new: {first_start(run)}")
     stored = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
     found = read_revisions(MIGRATIONS_DIR / "versions")
     if not stored:
-        return DatabaseStanding(Standing.NEW, f"the database {shown_database_url(url)} is new: {FIRST_START}")
+        return DatabaseStanding(Standing.NEW, f"the database {shown_database_url(url)} is new: {first_start(run)}")
     if found is None or stored == found[1]:
         return DatabaseStanding(Standing.CURRENT, "")
     if not stored <= found[0]:
@@ -108,6 +113,6 @@ def _standing(connection: Connection, url: str) -> DatabaseStanding:
     return DatabaseStanding(
         Standing.BEHIND,
         f"the database is at schema revision {', '.join(sorted(stored))}, older than this release's "
-        f"({', '.join(sorted(found[1]))}): `digest run` upgrades it when it starts (as any other command does); back "
+        f"({', '.join(sorted(found[1]))}): `{run}` upgrades it when it starts (as any other command does); back "
         "it up first, since the release it came from refuses it once upgraded",
     )

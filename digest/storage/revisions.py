@@ -35,14 +35,18 @@ def newer_schema(stored: set[str], heads: set[str]) -> str:
 
 
 class OlderSchemaError(Exception):
-    """A command that only reads met a database an older release made: left as it is, said in one line."""
+    """A command that only reads met a database an older release made: left as it is, said in one line (`line`)."""
 
+    def __init__(self, stored: set[str], heads: set[str]) -> None:
+        super().__init__(stored, heads)
+        self.stored, self.heads = stored, heads
 
-def older_schema(stored: set[str], heads: set[str]) -> str:
-    """The one line a command that only reads says of a database an older release made, which it leaves as it is:
-    the backup the README asks for is taken before the upgrade, not after."""
-    return (
-        f"the database is at schema revision {', '.join(sorted(stored))}, from an older release (this one's is "
-        f"{', '.join(sorted(heads))}); a command that only reads leaves it so: back it up, then `digest run` (or a "
-        "command that writes) upgrades it"
-    )
+    def line(self, run: str) -> str:
+        """The one line a command that only reads says of it, which it leaves as it is: the backup the README asks
+        for is taken before the upgrade, not after. `run` is the service's own `digest ... run`, run as printed on
+        this database."""
+        return (
+            f"the database is at schema revision {', '.join(sorted(self.stored))}, from an older release (this one's "
+            f"is {', '.join(sorted(self.heads))}); a command that only reads leaves it so: back it up, then `{run}` "
+            "(or a command that writes) upgrades it"
+        )
