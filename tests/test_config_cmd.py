@@ -230,3 +230,22 @@ def test_retries_that_would_hold_a_poll_for_days_are_a_problem(
     status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 1, out
     assert f"problem: arxiv.max_retries must be between 0 and 20, not {written}" in out, out
+
+
+def test_show_of_a_secrets_file_it_cannot_read_names_the_check_of_the_same_data_folder(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`config show --data-dir D` of a damaged secrets.json said "see `digest config check`": run as printed from a
+    maintainer's shell, that checked ./data there, which has no such file, and said nothing of it. It names the same
+    invocation, and run as printed the check says why the file cannot be read."""
+    from tests.printed import printed_command
+
+    data = write(clean_environment / "srv" / "data" / "secrets.json", "{not json").parent
+    status, out = run(capsys, "--data-dir", str(data), "config", "show")
+    check = f"digest --data-dir {data} config check"
+    assert (
+        status == 0
+        and f"#   DIGEST_ADMIN_TOKEN: not set ({data / 'secrets.json'} cannot be read: see `{check}`)" in out
+    ), out
+    status, out = run(capsys, *printed_command(out.split("DIGEST_ADMIN_TOKEN")[1].splitlines()[0], "config check")[1:])
+    assert status == 1 and f"cannot read {data / 'secrets.json'}" in out, out
