@@ -31,17 +31,19 @@ def digest_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [record.getMessage() for record in caplog.records if record.name.startswith("digest")]
 
 
-def test_a_send_to_forty_readers_counts_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_send_to_forty_readers_counts_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`digest weekly --send` to 40 readers answers "2026-W48: sent to 40 recipients" and logs "email sent to 40
     recipients": no reader's address in either."""
     port = free_port()
     settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
     database.dispose()
     send = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
-    with smtp_server(Inbox(), port):
+    with smtp_server(Inbox(), port), caplog.at_level(logging.INFO):
         assert main([*send, "weekly", "--week", "2026-W48", "--edition", "readers", "--send"]) == 0
-    out, err = capsys.readouterr()  # the command's log on stderr, as the other commands log (the test's server too)
-    logged = "\n".join(line for line in err.splitlines() if " digest." in line)
+    out = capsys.readouterr().out
+    logged = "\n".join(digest_lines(caplog))
     who = "40 recipients"
     assert f"2026-W48: sent to {who}\n" in out, out
     assert f"weekly 2026-W48 readers: email sent to {who}" in logged, logged

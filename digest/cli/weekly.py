@@ -123,7 +123,6 @@ def refuse_unsendable(settings: Settings, *, dry_run: bool) -> None:
 def handle(args: argparse.Namespace, context: Context) -> int:
     from datetime import UTC, datetime
 
-    from digest.cli.logs import setup_logging
     from digest.weekly.contents import compose_email, kept_markdown, write_markdown
     from digest.weekly.mailer import MailError
     from digest.weekly.rendering import render
@@ -137,9 +136,6 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     if week is None:
         return 2
     settings = context.settings
-    # The database's, the secrets' and the send's log lines as the other commands show them (time, level, logger),
-    # not as Python's last resort prints a bare warning.
-    setup_logging(settings.log_level, settings.log_format)
     if args.send:
         refuse_unsendable(settings, dry_run=args.dry_run)
     editions: tuple[Edition, ...] = (args.edition,) if args.edition else ("readers", "maintainers")
