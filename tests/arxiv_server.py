@@ -10,19 +10,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from datetime import time as day_time
+from email.utils import format_datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from digest.clock import Clock
 
 ARXIV_DATA = Path(__file__).resolve().parent / "data" / "arxiv"
+_CHANNEL_DATES = re.compile(rb"(<(lastBuildDate|pubDate)>)[^<]*(</\2>)")
+
+
+def dated_today(body: bytes) -> bytes:
+    """A recorded RSS feed as arXiv serves it today: its channel's pubDate and lastBuildDate (the first of each, before
+    any item) moved to today in New York. A feed read again on an announcement day that is still an earlier day's is
+    arXiv being late (digest/arxiv/announcements.py not_yet_announced), so a test of a poll that goes well on any
+    weekday serves today's feed, as arXiv would; the items are the recording's."""
+    head, item, rest = body.partition(b"<item")
+    today = datetime.now(ZoneInfo("America/New_York")).date()
+    stamp = format_datetime(datetime.combine(today, day_time(0), ZoneInfo("America/New_York"))).encode()
+    return _CHANNEL_DATES.sub(lambda match: match.group(1) + stamp + match.group(3), head) + item + rest
+
+
 # aiohttp waits up to 60 s at clean-up for replies still being made: a test with a delayed reply (a hanging arXiv)
 # would sit out the rest of that delay after its assertions. The server the test is done with answers no more.
 _SHUTDOWN_SECONDS = 0.5
@@ -109,9 +127,11 @@ class ArxivServer:
         self._programs[path] = list(replies)
         return self.url(path)
 
-    def serve_file(self, path: str, relative: str, **reply: Any) -> str:
-        """Answers `path` with a real recorded file from tests/data/arxiv/ (e.g. "rss/rss_cs.CL_...xml")."""
-        return self.program(path, Reply(body=(ARXIV_DATA / relative).read_bytes(), **reply))
+    def serve_file(self, path: str, relative: str, *, today: bool = False, **reply: Any) -> str:
+        """Answers `path` with a real recorded file from tests/data/arxiv/ (e.g. "rss/rss_cs.CL_...xml"); `today`: as
+        arXiv serves it today (dated_today)."""
+        body = (ARXIV_DATA / relative).read_bytes()
+        return self.program(path, Reply(body=dated_today(body) if today else body, **reply))
 
     def requests_to(self, path: str) -> list[Recorded]:
         return [request for request in self.requests if request.path == path]

@@ -36,7 +36,7 @@ async def test_a_quiet_poll_from_cron_writes_its_report_alone(tmp_path: Path) ->
     that went well writes its outcome line alone (as `digest run --once`), stderr warnings and errors alone, `--json`
     the JSON; a poll that did not go well still names each feed."""
     async with ArxivServer() as arxiv:
-        sources = [arxiv.serve_file(path, RSS) for path in ("/rss/cs.CL", "/rss/cs.LG")]
+        sources = [arxiv.serve_file(path, RSS, today=True) for path in ("/rss/cs.CL", "/rss/cs.LG")]
         options = polling(tmp_path, sources)
         report = ["poll ok: 2 sources (2 fetched), 0 new candidates"]
         for _ in range(2):  # the first poll of a data folder, and a weekday's

@@ -49,7 +49,7 @@ async def test_a_new_version_retitling_a_listed_paper_is_told_and_leaves_the_lis
     await _run(capsys, data_dir, "approve", APPROVED)
     listed = (data_dir / "list.md").read_bytes()
     async with ArxivServer() as server:
-        url = server.serve_file("/rss/cs.AI", FEED)
+        url = server.serve_file("/rss/cs.AI", FEED, today=True)  # read again on any weekday: not arXiv late
         said = await _run(capsys, data_dir, "poll", "--source", url)
         report = json.loads(await _run(capsys, data_dir, "poll", "--json", "--source", url, log=False))
         exported = await _run(capsys, data_dir, "list", "export", log=False)

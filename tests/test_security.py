@@ -34,6 +34,7 @@ KNOWN_POST_ROUTES = {
     "/review/signout",
     "/review/decide",
     "/review/add",
+    "/review/notice",
     "/suggest",
 }
 # Open to anyone by design: a reader's suggestion only queues a pending candidate (tests/test_suggest.py).
