@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from digest.cli import main
 from digest.config.invocation import same_invocation
 from digest.storage.state import WeeklyDigest
 from digest.weekly.attempts import MAX_BACKOFF, backoff
 from digest.weekly.ledger import claim_week, week_state
 from digest.weekly.store import CATCH_UP_WEEKS, run_weekly_job
-from tests.printed import printed_command
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_mail_delivery import (
     MAINTAINER,
@@ -29,6 +27,7 @@ from tests.weekly_mail_delivery import (
     config,
     done_with_a_day_before,
     refused_six_weeks_then_sent,
+    sent_as_printed,
     setup,
     state,
 )
@@ -201,16 +200,12 @@ def test_the_send_by_hand_a_given_up_edition_names_sends_it_from_the_service_dat
     finally:
         database.dispose()
     (line,) = [record.getMessage() for record in caplog.records if "not trying any more" in record.getMessage()]
-    command = printed_command(line, "weekly --week 2026-W48")
     folder = tmp_path / "elsewhere"
     folder.mkdir()
     monkeypatch.chdir(folder)
-    fixed = Inbox()
-    with smtp_server(fixed, port):
-        assert main(command[1:]) == 0
+    fixed = sent_as_printed(line, port, folder)
     assert [envelope.rcpt_tos for envelope in fixed.envelopes] == [[late]]
     assert "2026-W48" in str(fixed.messages[0]["Subject"])
-    assert not (folder / "data").exists()
 
 
 @pytest.mark.parametrize("days_after", [0, 31])

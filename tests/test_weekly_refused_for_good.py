@@ -20,9 +20,8 @@ from digest.config import Settings
 from digest.config.invocation import same_invocation
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job, unsent_retry_at
-from tests.printed import printed_command
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
-from tests.weekly_mail_delivery import NOW, READER, SelectiveInbox, config, setup
+from tests.weekly_mail_delivery import NOW, READER, SelectiveInbox, config, sent_as_printed, setup
 
 PASSWORD = "not-the-right-one-2026"
 
@@ -163,16 +162,12 @@ def test_the_send_by_hand_a_refusal_for_good_names_sends_it_from_the_service_dat
         database.dispose()
     assert refused.status == "failed" and REPLIES["message"] in refused.message, refused
     (line,) = [record.getMessage() for record in caplog.records if "a refusal for good" in record.getMessage()]
-    command = printed_command(line, "weekly --week 2026-W48")
     folder = tmp_path / "elsewhere"
     folder.mkdir()
     monkeypatch.chdir(folder)
-    fixed = Inbox()
-    with smtp_server(fixed, port):
-        assert main(command[1:]) == 0
+    fixed = sent_as_printed(line, port, folder)
     assert [envelope.rcpt_tos for envelope in fixed.envelopes] == [[READER]]
     assert "2026-W48" in str(fixed.messages[0]["Subject"])
-    assert not (folder / "data").exists()
 
 
 class QuotaInbox(Inbox):

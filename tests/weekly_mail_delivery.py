@@ -187,3 +187,18 @@ class ClosingInbox(Inbox):
             self.closed = True
             return "421 4.3.2 Service shutting down, closing transmission channel"
         return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+def sent_as_printed(line: str, port: int, elsewhere: Path) -> Inbox:
+    """The weekly send a log line names, run as printed from `elsewhere` (the caller's current folder: a maintainer's
+    shell, not the service's) against a mail server on `port` that takes it; what that server received. The command
+    must act on the service's database: nothing is made in `elsewhere`."""
+    from digest.cli import main
+    from tests.printed import printed_command
+
+    command = printed_command(line, "weekly --week 2026-W48")
+    fixed = Inbox()
+    with smtp_server(fixed, port):
+        assert main(command[1:]) == 0
+    assert not (elsewhere / "data").exists()
+    return fixed
