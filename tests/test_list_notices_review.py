@@ -4,8 +4,14 @@ A retitle told and dismissed; a withdrawal arXiv undoes; a dismissed notice of a
 
 from __future__ import annotations
 
+import asyncio
+import re
+from pathlib import Path
+
 import pytest
 
+from digest.cli import main
+from tests.arxiv_answers import WITHDRAWN
 from tests.list_notice_answers import LISTED_TITLE, SEEDED, changed_answer, dismiss, poll_answer, shown_notices
 from tests.web_server import Site, sign_in
 
@@ -25,3 +31,38 @@ async def test_a_retitled_list_paper_is_told_on_review_by_the_poll_until_dismiss
     assert await shown_notices(site) is None
     assert (await poll_answer(site, changed_answer(2, title=NEW_TITLE))).retitled == []  # told once a version
     assert await shown_notices(site) is None
+
+
+async def _list(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["--data-dir", str(data_dir), "list", *args]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.asyncio
+async def test_a_dismissed_notice_stays_dismissed_when_its_paper_is_put_back(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer dismissed the withdrawn notice of a list paper, took the paper out of list.md and put it back: the
+    poll told the same withdrawn version again, in its log and on /review (the dismissed notice was deleted with it)."""
+    data_dir = site.settings.data_dir
+    answer = changed_answer(3, summary=WITHDRAWN)
+    assert len((await poll_answer(site, answer)).withdrawn) == 1
+    _, csrf = await sign_in(site)
+    await dismiss(site, csrf, "withdrawn")
+    listed = await _list(data_dir, capsys, "export")
+    entry = re.search(
+        rf"\+ \[{LISTED_TITLE}\]\(https://arxiv.org/abs/{SEEDED}\)[^\n]*\n[^\n]*abs/{SEEDED}\)\n\n", listed
+    )
+    assert entry is not None, listed
+    without, back = tmp_path / "without.md", tmp_path / "back.md"
+    without.write_text(listed.replace(entry.group(), ""), encoding="utf-8")
+    back.write_text(listed, encoding="utf-8")
+    for path in (without, back):
+        await _list(data_dir, capsys, "import", str(path))
+        assert (f"abs/{SEEDED})" in await _list(data_dir, capsys, "export")) == (path == back)
+    assert (await poll_answer(site, answer)).withdrawn == []
+    assert await shown_notices(site) is None
+    assert len((await poll_answer(site, changed_answer(4, summary=WITHDRAWN))).withdrawn) == 1  # a later version is
+    said = await shown_notices(site)
+    assert said is not None and ": withdrawn on arXiv on " in said, said
