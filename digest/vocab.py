@@ -69,6 +69,7 @@ class Notice(StrEnum):
 
     WITHDRAWN = "withdrawn"
     RETITLED = "retitled"
+    RESTORED = "restored"  # a version not withdrawn after a withdrawn one told: ends that notice (review.list_notices)
 
 
 # The weekly digest's editions. Readers get the week's new papers; maintainers also what waits for review, the second

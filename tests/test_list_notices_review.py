@@ -16,6 +16,7 @@ from tests.list_notice_answers import LISTED_TITLE, SEEDED, changed_answer, dism
 from tests.web_server import Site, sign_in
 
 NEW_TITLE = "Open Problems in Mechanistic <b>Interpretability</b> & What Remains"
+RESTORED = "no longer withdrawn: arXiv restored it in v"
 
 
 @pytest.mark.asyncio
@@ -31,6 +32,38 @@ async def test_a_retitled_list_paper_is_told_on_review_by_the_poll_until_dismiss
     assert await shown_notices(site) is None
     assert (await poll_answer(site, changed_answer(2, title=NEW_TITLE))).retitled == []  # told once a version
     assert await shown_notices(site) is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("dismissed", [False, True])
+async def test_a_withdrawn_list_paper_arxiv_restores_is_told_and_ends_the_withdrawn_notice(
+    site: Site, dismissed: bool
+) -> None:
+    """arXiv withdrew a list paper (v3), then announced v4, not withdrawn: /review went on saying it was withdrawn, or
+    said nothing if the maintainer had dismissed that. The restore is told now, and ends the withdrawn notice."""
+    assert len((await poll_answer(site, changed_answer(3, summary=WITHDRAWN))).withdrawn) == 1
+    _, csrf = await sign_in(site)
+    said = await shown_notices(site)
+    assert said is not None and ": withdrawn on arXiv on " in said, said
+    if dismissed:
+        await dismiss(site, csrf, "withdrawn")
+    report = await poll_answer(site, changed_answer(4))
+    assert (report.withdrawn, report.retitled) == ([], [])
+    said = await shown_notices(site)
+    assert said is not None and f"{SEEDED} {LISTED_TITLE} in " in said, said
+    assert f": {RESTORED}4 on " in said and ": withdrawn on arXiv" not in said, said
+    await poll_answer(site, changed_answer(4))  # the same version again: the same one notice
+    assert (await shown_notices(site) or "").count(SEEDED) == 1
+    await dismiss(site, csrf, "restored")
+    assert await shown_notices(site) is None
+    await poll_answer(site, changed_answer(4))
+    assert await shown_notices(site) is None  # a restore dismissed is not told again
+    assert len((await poll_answer(site, changed_answer(5, summary=WITHDRAWN))).withdrawn) == 1  # withdrawn anew
+    said = await shown_notices(site)
+    assert said is not None and ": withdrawn on arXiv on " in said and RESTORED not in said, said
+    await poll_answer(site, changed_answer(6))
+    said = await shown_notices(site)
+    assert said is not None and f": {RESTORED}6 on " in said and ": withdrawn on arXiv" not in said, said
 
 
 async def _list(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:

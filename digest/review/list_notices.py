@@ -1,19 +1,21 @@
-"""The standing notices of list papers arXiv withdrew or retitled, as /review shows them above the candidates, and
-their dismissal there (who and when kept; a later version told makes a new notice: arxiv.notices.record_told)."""
+"""The standing notices of list papers arXiv withdrew, restored or retitled, as /review shows them above the candidates,
+and their dismissal there (who and when kept; a later version told makes a new notice: arxiv.notices.record_told)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from digest.awesome.holding import sections_holding_each
 from digest.storage.state import ListNotice
 from digest.vocab import Notice
 
 SHOWN = 50  # notices shown at most: a list withdrawn wholesale is a matter for the log, not the top of the page
+_WHAT = {Notice.WITHDRAWN: "withdrawn on arXiv", Notice.RETITLED: "retitled on arXiv"}
+_PAIRED = (Notice.WITHDRAWN, Notice.RESTORED)  # of a paper's withdrawal and restore, the later version's stands
 
 
 @dataclass(frozen=True)
@@ -24,17 +26,28 @@ class StandingNotice:
     sections: list[str]  # where the list holds it now
     changed_on: datetime | None
     comment: str | None  # arXiv's words withdrawing it (feed text)
+    version: int  # the version told of (0: a feed that named none)
 
     @property
     def what(self) -> str:
-        return "withdrawn on arXiv" if self.notice == Notice.WITHDRAWN else "retitled on arXiv"
+        if self.notice == Notice.RESTORED:
+            return f"no longer withdrawn: arXiv restored it in v{self.version}"
+        return _WHAT[self.notice]
 
 
 def standing_notices(session: Session) -> list[StandingNotice]:
-    """The notices no maintainer dismissed, newest told first."""
+    """The notices no maintainer dismissed, newest told first; a withdrawn notice ended by a later restore is not one,
+    nor a restore a later withdrawal undid."""
+    other = aliased(ListNotice)
+    later = exists().where(
+        other.arxiv_id == ListNotice.arxiv_id,
+        other.notice.in_(_PAIRED),
+        other.notice != ListNotice.notice,
+        other.version > ListNotice.version,
+    )
     query = (
         select(ListNotice)
-        .where(ListNotice.dismissed_at.is_(None))
+        .where(ListNotice.dismissed_at.is_(None), ~(ListNotice.notice.in_(_PAIRED) & later))
         .order_by(ListNotice.told_at.desc(), ListNotice.arxiv_id)
         .limit(SHOWN)
     )
@@ -48,6 +61,7 @@ def standing_notices(session: Session) -> list[StandingNotice]:
             sections=held.get(row.arxiv_id, []),
             changed_on=row.changed_at,
             comment=row.comment,
+            version=row.version,
         )
         for row in rows
     ]
