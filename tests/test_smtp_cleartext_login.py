@@ -17,7 +17,7 @@ from tests.cli_runs import digest_command
 from tests.config_cmd import clean_environment as clean_environment  # the fixture, shared
 from tests.config_cmd import run, write
 from tests.smtp_server import Credentials, Inbox, free_port, smtp_server
-from tests.weekly_mail_delivery import NOW, config, setup
+from tests.weekly_mail_delivery import NOW, config, failed_send, setup
 
 PASSWORD = "s3cret-pass-word"
 # A documentation address (RFC 5737): another machine, which nothing here ever reaches (refused before connecting).
@@ -107,3 +107,19 @@ def test_a_plain_text_login_to_a_relay_on_this_machine_keeps_working(
         database.dispose()
     assert outcome.status == "sent", outcome
     assert login.logins == ["digest"] and len(inbox.messages) == 1
+
+
+def test_starttls_to_a_server_that_offers_none_does_not_log_in_in_plain_text(tmp_path: Path) -> None:
+    """security = "starttls" and a username, against a server that offers AUTH but no STARTTLS: the send must not go
+    on without encryption (smtplib would log in in plain text), and the line says what to set."""
+    port = free_port()
+    smtp = 'security = "starttls"\nusername = "digest"\n'
+    settings, database = setup(tmp_path, config(port, smtp=smtp, maintainers=()), {"SMTP_PASSWORD": PASSWORD})
+    login = Credentials("digest", PASSWORD)
+    outcome = failed_send(settings, database, port, authenticator=login, auth_require_tls=False)
+    assert login.logins == []
+    assert outcome.message == (
+        f"cannot reach the SMTP server 127.0.0.1:{port} (starttls): it offers no STARTTLS, so nothing was sent over"
+        ' the unencrypted connection: set [smtp] security = "tls" for a server of TLS at once (usually port 465), or'
+        ' "none" for a relay on this machine'
+    ), outcome.message
