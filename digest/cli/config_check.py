@@ -66,8 +66,9 @@ def check_configuration(
         from digest.weekly.rendering import template_environment
 
         problems.extend(named_by_environment(file_problems(settings), environment, data_dir is not None))
-        if settings.smtp.enabled and settings.smtp.password_missing:  # the service would not start, nor a send
-            problems.append(settings.smtp.password_missing)
+        for refused in (settings.smtp.password_missing, settings.smtp.cleartext_login):
+            if settings.smtp.enabled and refused:  # the service would not start, nor a send
+                problems.append(refused)
         database = _database_findings(settings, environment, data_dir is not None)
         problems.extend(database.problems)
         report.warnings.extend(database.warnings)
@@ -220,8 +221,6 @@ def warnings_for(settings: Settings) -> list[str]:
         )
     if not smtp.enabled and smtp.password_missing:  # email off: nothing fails yet, the day it is on it would
         warnings.append(f"{smtp.password_missing} (email is off: this is needed once smtp.host and recipients are set)")
-    if smtp.username and smtp.security == "none":
-        warnings.append("smtp.security is none: the SMTP password would cross the network unencrypted")
     if urlsplit(settings.web.base_url).path not in ("", "/"):
         warnings.append(
             f"web.base_url {settings.web.base_url} has a path: links in feeds and emails carry it, but the pages and"

@@ -69,9 +69,11 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.upgrade import migrate_in_child_process
 
     settings = with_address(context.settings, args.host, args.port)
-    if not args.once and settings.smtp.enabled and settings.smtp.password_missing:
-        # The weekly email is switched on without its secret: said at the start, not at Monday's send.
-        raise FeatureOffError(settings.smtp.password_missing)
+    refused = settings.smtp.password_missing or settings.smtp.cleartext_login
+    if not args.once and settings.smtp.enabled and refused:
+        # The weekly email is switched on without its secret, or would send it in plain text to another machine:
+        # said at the start, not at Monday's send.
+        raise FeatureOffError(refused)
     setup_logging(settings.log_level, settings.log_format, outcome_only=args.once)
     train_in_child_process()
     migrate_in_child_process()

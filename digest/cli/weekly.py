@@ -102,8 +102,8 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
 
 
 def refuse_unsendable(settings: Settings, *, dry_run: bool) -> None:
-    """--send with email off, or its login without the password: a settings problem said before anything is written
-    (as `digest publish` with publishing off); a dry run warns."""
+    """--send with email off, its login without the password, or a login in plain text to another machine: a settings
+    problem said before anything is written (as `digest publish` with publishing off); a dry run warns."""
     smtp = settings.smtp
     if not smtp.enabled:
         if not dry_run:
@@ -118,6 +118,10 @@ def refuse_unsendable(settings: Settings, *, dry_run: bool) -> None:
         if not dry_run:  # the server would refuse the send, after the Markdown was written
             raise FeatureOffError(f"{smtp.password_missing} (nothing was written or sent)")
         print(f"digest: warning: {smtp.password_missing}: --send would not log in", file=sys.stderr)
+    elif smtp.cleartext_login:
+        if not dry_run:  # the send would refuse it, after the Markdown was written
+            raise FeatureOffError(f"{smtp.cleartext_login} (nothing was written or sent)")
+        print(f"digest: warning: {smtp.cleartext_login}: --send would refuse to log in", file=sys.stderr)
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:

@@ -14,11 +14,11 @@ from digest.config.section_emojis import DEFAULT_SECTION_EMOJIS
 from digest.config.sections import (
     ArxivSettings,
     DiscordSettings,
-    SmtpSettings,
     WebSettings,
     WeeklySettings,
 )
 from digest.config.settings import Settings, default_database_url
+from digest.config.smtp import SmtpSettings
 from digest.config.sources import environment_fields
 from digest.config.web_address import address_url
 

@@ -6,7 +6,7 @@ Values a table may not hold alone (a Discord token without a channel) are checke
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
@@ -22,11 +22,8 @@ from digest.config.values import (
     Day,
     DiscordApiAddress,
     DiscordId,
-    EmailAddress,
     GatewayAddress,
-    Host,
     ListeningHost,
-    Mailbox,
     Network,
     Port,
     Seconds,
@@ -231,58 +228,6 @@ class WebSettings(Section):
             host = str(data.get("host", "127.0.0.1")).strip()  # as the field reads it (Host)
             return {**data, "base_url": address_url(host, data.get("port", 8080))}
         return data
-
-
-class SmtpSettings(Section):
-    host: Host | None = Field(None, description="the mail server; email is off without it")
-    port: Port = 587
-    security: Literal["starttls", "tls", "none"] = "starttls"
-    username: str | None = None
-    password: SecretStr | None = from_environment("SMTP_PASSWORD", "the mail server's password, with username")
-    sender: Mailbox = "awesome-digest@localhost"
-    recipients: Annotated[tuple[EmailAddress, ...], Field(strict=False)] = Field(
-        (), description="the readers' edition of the weekly digest: the week's new papers, nothing to approve"
-    )
-    maintainer_recipients: Annotated[tuple[EmailAddress, ...], Field(strict=False)] = Field(
-        (), description="the maintainers' edition: what waits for review and the second tier's approval links"
-    )
-    timeout_seconds: Seconds = 30.0
-
-    @field_validator("password", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        """As DISCORD_TOKEN: a password of spaces only is not set, said by `config check`, not at the weekly send."""
-        return trimmed_secret(value, keep_space=True)
-
-    @property
-    def enabled(self) -> bool:
-        """Email is on: a server, and someone to send an edition to."""
-        return bool(self.host and (self.recipients or self.maintainer_recipients))
-
-    @property
-    def password_missing(self) -> str | None:
-        """A login without its password: said by what sends mail (`weekly --send`, the service), not by all commands."""
-        if not self.username or self.password:
-            return None
-        return (
-            "smtp.username is set but SMTP_PASSWORD is not set (absent or blank): set SMTP_PASSWORD in the environment,"
-            " or remove [smtp] username if the mail server takes mail without a login"
-        )
-
-    def recipients_of(self, edition: str) -> tuple[str, ...]:
-        """Who gets the edition ("readers" or "maintainers"); empty: that edition is not emailed."""
-        if not self.host:
-            return ()
-        return tuple(self.maintainer_recipients if edition == "maintainers" else self.recipients)
-
-    @model_validator(mode="after")
-    def _usable(self) -> SmtpSettings:
-        problems = []
-        if self.host and not self.recipients and not self.maintainer_recipients:
-            problems.append("smtp.recipients is empty: the weekly digest email would go to nobody")
-        if problems:
-            raise problem("\n".join(problems))
-        return self
 
 
 class WeeklySettings(Section):

@@ -24,10 +24,10 @@ from digest.config.sections import (
     ARXIV_MIN_INTERVAL,
     ArxivSettings,
     DiscordSettings,
-    SmtpSettings,
     WebSettings,
     WeeklySettings,
 )
+from digest.config.smtp import SmtpSettings
 from digest.config.values import DatabaseUrl, TimeZoneName
 from digest.text import is_blank
 

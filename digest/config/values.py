@@ -148,10 +148,14 @@ def holds_login(url: str) -> bool:
 def on_this_machine(url: str) -> bool:
     """Whether the URL's host is this machine (localhost, a loopback address): what goes there crosses no network."""
     try:
-        host = urlsplit(url).hostname or ""
+        return host_on_this_machine(urlsplit(url).hostname or "")
     except ValueError:
         return False
-    if host == "localhost":
+
+
+def host_on_this_machine(host: str) -> bool:
+    """Whether a host name or address (no brackets) is this machine: localhost, or a loopback address."""
+    if host.lower().rstrip(".") == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

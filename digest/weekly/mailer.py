@@ -163,6 +163,8 @@ def send(
     set before the first batch, none goes out (StoppedError)."""
     if not settings.host or not recipients:
         raise MailError("email is off: set [smtp] host and recipients")
+    if settings.cleartext_login:  # refused before connecting: no password goes out in plain text to another machine
+        raise MailError(settings.cleartext_login, for_good=True)
     sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
     where = f"{settings.host}:{settings.port}"
     try:

@@ -61,7 +61,13 @@ def connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.S
         raise
     try:
         if settings.security == "starttls":
-            client.starttls(context=context)
+            client.starttls(context=context)  # smtplib refuses a server that does not offer it: nothing goes in clear
+    except smtplib.SMTPNotSupportedError as exc:
+        client.close()
+        raise MismatchError(
+            "it offers no STARTTLS, so nothing was sent over the unencrypted connection: set [smtp] security ="
+            ' "tls" for a server of TLS at once (usually port 465), or "none" for a relay on this machine'
+        ) from exc
     except BaseException:
         client.close()
         raise

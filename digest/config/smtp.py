@@ -1,0 +1,77 @@
+"""The [smtp] table: the mail server of the weekly email, its login, and the readers of each edition; and when a
+login would cross the network unencrypted."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from digest.config.declarations import from_environment
+from digest.config.problems import problem
+from digest.config.sections import Section
+from digest.config.values import EmailAddress, Host, Mailbox, Port, Seconds, host_on_this_machine, trimmed_secret
+
+
+class SmtpSettings(Section):
+    host: Host | None = Field(None, description="the mail server; email is off without it")
+    port: Port = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = from_environment("SMTP_PASSWORD", "the mail server's password, with username")
+    sender: Mailbox = "awesome-digest@localhost"
+    recipients: Annotated[tuple[EmailAddress, ...], Field(strict=False)] = Field(
+        (), description="the readers' edition of the weekly digest: the week's new papers, nothing to approve"
+    )
+    maintainer_recipients: Annotated[tuple[EmailAddress, ...], Field(strict=False)] = Field(
+        (), description="the maintainers' edition: what waits for review and the second tier's approval links"
+    )
+    timeout_seconds: Seconds = 30.0
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """As DISCORD_TOKEN: a password of spaces only is not set, said by `config check`, not at the weekly send."""
+        return trimmed_secret(value, keep_space=True)
+
+    @property
+    def enabled(self) -> bool:
+        """Email is on: a server, and someone to send an edition to."""
+        return bool(self.host and (self.recipients or self.maintainer_recipients))
+
+    @property
+    def password_missing(self) -> str | None:
+        """A login without its password: said by what sends mail (`weekly --send`, the service), not by all commands."""
+        if not self.username or self.password:
+            return None
+        return (
+            "smtp.username is set but SMTP_PASSWORD is not set (absent or blank): set SMTP_PASSWORD in the environment,"
+            " or remove [smtp] username if the mail server takes mail without a login"
+        )
+
+    @property
+    def cleartext_login(self) -> str | None:
+        """A login over plain text to another machine: anyone on the way reads the password. Refused before connecting
+        by what sends mail (`weekly --send`, the service, the send itself) and `config check`; a relay on this machine
+        (localhost, a loopback address) crosses no network and keeps its login."""
+        if self.security != "none" or not self.username or not self.host or host_on_this_machine(self.host):
+            return None
+        return (
+            f"smtp.security is none and smtp.username is set: the SMTP password would cross the network to {self.host}"
+            ' unencrypted; set [smtp] security = "starttls" or "tls", or remove [smtp] username'
+        )
+
+    def recipients_of(self, edition: str) -> tuple[str, ...]:
+        """Who gets the edition ("readers" or "maintainers"); empty: that edition is not emailed."""
+        if not self.host:
+            return ()
+        return tuple(self.maintainer_recipients if edition == "maintainers" else self.recipients)
+
+    @model_validator(mode="after")
+    def _usable(self) -> SmtpSettings:
+        problems = []
+        if self.host and not self.recipients and not self.maintainer_recipients:
+            problems.append("smtp.recipients is empty: the weekly digest email would go to nobody")
+        if problems:
+            raise problem("\n".join(problems))
+        return self
