@@ -1,9 +1,14 @@
 """A poll no source of which could be reached (no network, a proxy in the way) says which setting points it elsewhere;
-one arXiv refused (a 503: arXiv's side, not this machine's) does not send anyone to change their sources."""
+one arXiv refused (a 503: arXiv's side, not this machine's) does not send anyone to change their sources, nor one
+whose server took the connection and never answered (slow: no network to check)."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,15 +20,62 @@ CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens on it here
 HINT = "; could not reach 127.0.0.1:9: check the network, or set [arxiv] sources to a mirror (README: 'Configuration')"
 
 
-def settings_file(tmp_path: Path, *sources: str) -> Path:
+def settings_file(tmp_path: Path, *sources: str, timeout: float = 30.0) -> Path:
     config = tmp_path / "config.toml"
     listed = ", ".join(f'"{source}"' for source in sources)
     config.write_text(
         f'[arxiv]\ncontact = "m@example.net"\nsources = [{listed}]\napi_url = "{CLOSED}/api/query"\n'
-        "min_interval_seconds = 0\nmax_retries = 0\n",
+        f"min_interval_seconds = 0\nmax_retries = 0\ntimeout_seconds = {timeout}\n",
         encoding="utf-8",
     )
     return config
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """http://127.0.0.1:PORT of a server that accepts every connection and never answers (held until the end)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:  # the listener closed: the test is over
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        thread.join(5)
+        for connection in held:
+            connection.close()
+
+
+@contextmanager
+def unconnectable_server() -> Iterator[str]:
+    """http://127.0.0.1:PORT where a connection is never made: a listener whose queue is full and that accepts none,
+    so the kernel leaves every further connection attempt unanswered, as a host out of reach does."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    waiting = []
+    for _ in range(3):  # enough to fill the queue of a listen(0)
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(address)
+        waiting.append(filler)
+    try:
+        yield f"http://127.0.0.1:{address[1]}"
+    finally:
+        for filler in waiting:
+            filler.close()
+        listener.close()
 
 
 def test_a_first_poll_that_reaches_no_source_names_the_setting_that_mends_it(
@@ -56,3 +108,40 @@ def test_an_arxiv_that_answers_503_is_not_taken_for_a_network_to_check(
     assert asyncio.run(poll()) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == "poll failed: 1 source (1 error), 0 new candidates", out
+
+
+def test_a_poll_whose_arxiv_takes_the_connection_and_never_answers_says_it_is_slow_not_the_network(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """arXiv slow to answer (the connection made, no answer within [arxiv] timeout_seconds) ended the poll's line with
+    "could not reach HOST: check the network, or set [arxiv] sources to a mirror": the maintainer went looking at a
+    network that worked. The line says the host took the connection and did not answer within the timeout, and sends
+    no one to the network or a mirror; the source's line says so too, and the second feed on that host is not asked."""
+    with silent_server() as silent:
+        config = settings_file(tmp_path, f"{silent}/rss/cs.IR", f"{silent}/rss/cs.LG", timeout=1)
+        assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "poll"]) == 1
+    host = silent.removeprefix("http://")
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == (
+        f"poll failed: 2 sources (2 error), 0 new candidates; {host} took the connection but did not answer within "
+        "1 s: the server is slow, not the network; the next poll asks again (or raise [arxiv] timeout_seconds)"
+    ), out
+    assert f"{silent}/rss/cs.IR: error (connected, but no answer within 1 s after 1 attempt)" in out, out
+    assert f"{silent}/rss/cs.LG: error (not tried, {host} did not answer in time (arXiv slow to answer))" in out, out
+    assert not any("check the network" in line or "could not reach" in line for line in out), out
+
+
+def test_a_poll_whose_connection_is_never_made_in_time_still_names_the_network_and_the_mirror_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A connection that times out before it is made (a firewall dropping it, a network out of reach) is this side's
+    to check: that poll keeps the clause naming the network and `[arxiv] sources`."""
+    with unconnectable_server() as unreachable:
+        config = settings_file(tmp_path, f"{unreachable}/rss/cs.IR", timeout=1)
+        assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "poll"]) == 1
+    host = unreachable.removeprefix("http://")
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == (
+        f"poll failed: 1 source (1 error), 0 new candidates; could not reach {host}: check the network, or set "
+        "[arxiv] sources to a mirror (README: 'Configuration')"
+    ), out

@@ -11,6 +11,7 @@ from typing import TypeGuard
 import aiohttp
 from yarl import URL
 
+from digest.arxiv.answering import SlowAnswerError
 from digest.arxiv.fetch_types import FetchError, endpoint
 
 # 5xx statuses another try does not change (the server does not do what was asked); every other 5xx, and 429, is the
@@ -68,6 +69,8 @@ def describe(exc: BaseException) -> str:
     nothing of itself), are said in words, not as aiohttp's exception ('Cannot connect to host ... ssl:default')."""
     if _not_connected(exc):
         return f"cannot connect to {exc.host}:{exc.port} ({os.strerror(exc.os_error.errno or 0).lower()})"
+    if isinstance(exc, SlowAnswerError):
+        return str(exc)
     if isinstance(exc, TimeoutError) and not str(exc):
         return "no answer in time (timed out)"
     if isinstance(exc, aiohttp.ClientResponseError) and not isinstance(exc, aiohttp.TooManyRedirects):

@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # How a host that no request reached is said when it is left alone; a source skipped for it failed to connect too.
 UNREACHED = "(arXiv unreachable)"
+# ... and one that took the connection and did not answer in time: a slow server, not a network out of reach.
+SLOW = "(arXiv slow to answer)"
 # The longest a host's Retry-After is waited for (and kept in the turn file): a longer one is not arXiv's own.
 LONGEST_WAIT_SECONDS = 2 * 86400.0
 
@@ -30,20 +32,25 @@ class FetchError(Exception):
         unresolved: bool = False,
         unusable: str | None = None,
         retry_at: datetime | None = None,
+        slow: bool = False,
     ) -> None:
         """`unusable`: with `unreachable_host`, why no request reaches it (its TLS), as a source skipped says.
-        `retry_at`: when the host asked (a Retry-After longer than the fetcher waits) to be asked again."""
+        `retry_at`: when the host asked (a Retry-After longer than the fetcher waits) to be asked again.
+        `slow`: with `unreachable_host`, its last try took the connection and had no answer in time."""
         super().__init__(" ".join(message.split())[:500])
         self.unreachable_host = unreachable_host
         self.busy_host = busy_host
         self.unresolved = unresolved
         self.unusable = unusable
         self.retry_at = retry_at
+        self.slow = slow
 
     def host_left_alone(self) -> tuple[str, str] | None:
         """The host no later request of this pass should ask, and why (as a source skipped for it says), if any."""
         if self.unreachable_host and self.unusable:
             return self.unreachable_host, self.unusable
+        if self.unreachable_host and self.slow:
+            return self.unreachable_host, f"{self.unreachable_host} did not answer in time {SLOW}"
         if self.unreachable_host:
             how = "resolved" if self.unresolved else "reached"
             return self.unreachable_host, f"{self.unreachable_host} could not be {how} {UNREACHED}"

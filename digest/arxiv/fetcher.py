@@ -18,6 +18,7 @@ from types import TracebackType
 import aiohttp
 from yarl import URL
 
+from digest.arxiv.answering import RequestTry, SlowAnswerError, connection_trace, read_limited
 from digest.arxiv.content_coding import decoded_body
 from digest.arxiv.feedfile import read_local_file
 from digest.arxiv.fetch_rules import (
@@ -46,14 +47,13 @@ from digest.arxiv.turn_file import BackOffCause
 from digest.arxiv.turns import LONGEST_BACK_OFF_SECONDS, pause, polite_turn, within_grace
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
-from digest.sizes import counted, shown_size
+from digest.sizes import counted
 
 log = logging.getLogger(__name__)
 
 ACCEPT = "application/rss+xml, application/atom+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.7, */*;q=0.1"
 # A Retry-After beyond this is arXiv asking us to come back another time, not in this pass; also the longest back-off.
 MAX_RETRY_AFTER_SECONDS = LONGEST_BACK_OFF_SECONDS
-READ_CHUNK = 64 * 1024
 MAX_REDIRECTS = 5
 # Only what the standard library decodes; a server that sends anything else (br, zstd) gets one line, not a crash.
 ACCEPT_ENCODING = "gzip, deflate"
@@ -113,6 +113,7 @@ class Fetcher:
             self._session = aiohttp.ClientSession(
                 # A connection of its own for every request: at one request every 3 s keeping one alive saves little.
                 connector=aiohttp.TCPConnector(force_close=True),
+                trace_configs=[connection_trace()],
                 timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds),
                 headers={"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
                 auto_decompress=False,  # decoded_body: aiohttp takes a cut-off gzip for whole
@@ -131,7 +132,8 @@ class Fetcher:
             return await asyncio.to_thread(read_local_file, source, self.settings.max_response_bytes)
         attempts = self.settings.max_retries + 1
         last_problem = ""
-        refused = False  # the last try was answered 429/5xx (the host said it is busy), not lost on the way
+        # The last try was answered 429/5xx (the host said it is busy), not lost on the way; or lost after connecting.
+        refused = slow = False
         busy_host: str | None = None  # the host that answered so: a redirect's target, when one led elsewhere
         for attempt in range(attempts):
             delay: float | None = None
@@ -141,6 +143,7 @@ class Fetcher:
                 result = await self._one_try(source, etag, last_modified, backoff)
             except LOST_ON_THE_WAY as exc:
                 last_problem, refused = self._lost_on_the_way(source, exc), False
+                slow = isinstance(exc, SlowAnswerError)
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
                 # A garbled status line or header, a bad chunk, an unknown encoding: the answer is broken, not late.
                 raise FetchError(f"{source}: a broken answer: {describe(exc)}") from exc
@@ -174,6 +177,7 @@ class Fetcher:
             f"{source}: {last_problem} after {counted(attempts, 'attempt')}",
             busy_host=busy_host if refused else None,
             unreachable_host=None if refused else endpoint(source),
+            slow=slow and not refused,
         )
 
     async def _one_try(self, source: str, etag: str | None, last_modified: str | None, backoff: float) -> FetchResult:
@@ -253,29 +257,22 @@ class Fetcher:
         if last_modified := sendable_validator(last_modified):
             headers["If-Modified-Since"] = last_modified
         once = (AskedOnce(),)  # a dropped request is not asked again at once behind the fetcher's back
-        async with self._client().get(url, headers=headers, allow_redirects=False, middlewares=once) as response:
+        tried = RequestTry()  # a timeout after its connection was made is a slow server, not the network
+        asked = self._client().get(
+            url, headers=headers, allow_redirects=False, middlewares=once, trace_request_ctx=tried
+        )
+        async with tried.timed(self.settings.timeout_seconds), asked as response:
             if response.status in REDIRECT_STATUSES:
                 return FetchResult(url, response.status, b""), response.headers.get("Location", "")
             if is_refusal(response.status):
                 # Only the Retry-After matters for a retry; the body is not read.
                 retry_after, date = response.headers.get("Retry-After"), response.headers.get("Date")
                 return FetchResult(url, response.status, b"", retry_after=retry_after, server_date=date), None
-            length = response.content_length
-            if length is not None and length > limit:
-                raise FetchError(
-                    f"{url}: the answer is {shown_size(length)}, over the {shown_size(limit)} limit; refused"
-                )
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.content.iter_chunked(READ_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise FetchError(f"{url}: the answer is over the {shown_size(limit)} limit; refused")
-                chunks.append(chunk)
+            body = await read_limited(response, url, limit)
             result = FetchResult(
                 source=url,
                 status=response.status,
-                body=decoded_body(url, b"".join(chunks), response.headers.get("Content-Encoding"), limit),
+                body=decoded_body(url, body, response.headers.get("Content-Encoding"), limit),
                 etag=sendable_validator(response.headers.get("ETag")),
                 last_modified=sendable_validator(response.headers.get("Last-Modified")),
                 content_type=response.headers.get("Content-Type"),

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv import poll_runs
 from digest.arxiv.candidates import forget_old_second_tier
-from digest.arxiv.fetch_types import UNREACHED, FetchError, FetchStoppedError, endpoint
+from digest.arxiv.fetch_types import SLOW, UNREACHED, FetchError, FetchStoppedError, endpoint
 from digest.arxiv.fetcher import STOP_WAITING, Fetcher
 from digest.arxiv.outcomes import ERROR
 from digest.arxiv.poll_report import PollSummary, SourceReport, overall_outcome
@@ -114,7 +114,7 @@ async def run_poll(
     chosen = list(dict.fromkeys(sources or configured_sources(settings)))
     started = clock.now()
     run_id = await asyncio.to_thread(poll_runs.start_run, database, started, str(settings.data_dir.resolve()))
-    summary = PollSummary(run_id=run_id, started_at=started)
+    summary = PollSummary(run_id=run_id, started_at=started, timeout_seconds=settings.arxiv.timeout_seconds)
     model = _ModelLoading()
     loading = asyncio.ensure_future(asyncio.to_thread(model.load, database, settings))
     try:
@@ -192,7 +192,8 @@ async def _poll_sources(
             skipped = exc.host_left_alone()
             if skipped is not None:
                 left_alone[skipped[0]] = skipped[1]
-            report = SourceReport(source, ERROR, str(exc), unreached=_unreached(exc, why, keys))
+            unreached, slow = _not_reached(exc, why, keys)
+            report = SourceReport(source, ERROR, str(exc), unreached=unreached, slow=slow)
             await asyncio.to_thread(record_failure, database, report, clock.now())
         else:
             try:
@@ -212,11 +213,15 @@ async def _poll_sources(
     return False
 
 
-def _unreached(exc: FetchError, why: str | None, keys: tuple[str | None, str]) -> str:
-    """The host (or host:port) no connection reached, for a source that failed for it: tried, or skipped for it."""
+def _not_reached(exc: FetchError, why: str | None, keys: tuple[str | None, str]) -> tuple[str, str]:
+    """For a source that failed for it (tried, or skipped for it): the host (or host:port) no connection reached, or
+    the one that took the connection and did not answer in time; (unreached, slow), one of them at most."""
     if why is not None:
-        return next((key for key in keys if key and why.startswith(f"{key} ") and why.endswith(UNREACHED)), "")
-    return (exc.unreachable_host or "") if exc.unusable is None else ""
+        host = next((key for key in keys if key and why.startswith(f"{key} ")), "")
+        return (host if why.endswith(UNREACHED) else "", host if why.endswith(SLOW) else "")
+    if exc.unreachable_host is None or exc.unusable is not None:
+        return "", ""
+    return ("", exc.unreachable_host) if exc.slow else (exc.unreachable_host, "")
 
 
 def health_line(summary: PollSummary) -> str:

@@ -36,6 +36,7 @@ class SourceReport:
     withdrawn: list[str] = field(default_factory=list)  # papers in the list that arXiv announced withdrawn
     retitled: list[str] = field(default_factory=list)  # papers in the list a new version titles otherwise
     unreached: str = ""  # the host (or host:port) no connection reached: unresolved, refused, out of reach, lost
+    slow: str = ""  # the host (or host:port) whose last try took the connection and had no answer in time
 
     @property
     def failed(self) -> bool:  # broken, unreachable, or read only in part: the poll's retry asks again
@@ -72,6 +73,7 @@ class PollSummary:
     outcome: str = "running"  # ok | partial | failed
     sources: list[SourceReport] = field(default_factory=list)
     reason: str = ""  # why the whole pass failed, when no source is to blame (rules that cannot be used)
+    timeout_seconds: float | None = None  # how long a request waits ([arxiv] timeout_seconds), for a slow host's clause
 
     @property
     def new_candidates(self) -> int:
@@ -100,12 +102,18 @@ class PollSummary:
 
     def _unreached_clause(self) -> str:
         """When no source's host could be reached (no network, a proxy in the way; not arXiv refusing: a 429 or
-        5xx), the setting that points the poll elsewhere and where the README says how."""
+        5xx), the setting that points the poll elsewhere and where the README says how. When every source's host
+        took the connection and did not answer in time, that it is slow: no network to check, no mirror needed."""
         hosts = list(dict.fromkeys(report.unreached for report in self.sources))
-        if not hosts or "" in hosts:
+        if hosts and "" not in hosts:
+            return (f"; could not reach {', '.join(hosts)}: check the network, or set [arxiv] sources to a mirror "
+                    "(README: 'Configuration')")  # fmt: skip
+        slow = list(dict.fromkeys(report.slow for report in self.sources))
+        if not slow or "" in slow:
             return ""
-        return (f"; could not reach {', '.join(hosts)}: check the network, or set [arxiv] sources to a mirror "
-                "(README: 'Configuration')")  # fmt: skip
+        waited = f"within {self.timeout_seconds:g} s" if self.timeout_seconds else "in time"
+        return (f"; {', '.join(slow)} took the connection but did not answer {waited}: the server is slow, not the "
+                "network; the next poll asks again (or raise [arxiv] timeout_seconds)")  # fmt: skip
 
 
 def overall_outcome(reports: Sequence[SourceReport]) -> str:

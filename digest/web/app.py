@@ -26,6 +26,7 @@ from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
 from digest.templating import shown, template_loader
 from digest.web import approval as web_approval
+from digest.web import database_use
 from digest.web import feeds as web_feeds
 from digest.web import list_notices as web_list_notices
 from digest.web import maintainer as web_maintainer
@@ -87,12 +88,14 @@ async def _database_failures(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """A database failure no handler answered itself (the decisions say what was not written) is a 503 page; a request
-    answered without one after an outage says that it is over."""
-    try:
-        response = await handler(request)
-    except SQLAlchemyError as exc:
-        return unreachable(request, exc)
-    if response.status < 500:  # /healthz and a decision not written answer 503 themselves: no sign of an end
+    the database answered after an outage says that it is over. One that asked it nothing (the review page's script,
+    a redirect, a missing page) says nothing of it: each ended the outage, and the next page view began it again."""
+    with database_use.recorded() as use:
+        try:
+            response = await handler(request)
+        except SQLAlchemyError as exc:
+            return unreachable(request, exc)
+    if use.connected and response.status < 500:  # /healthz and a decision not written answer 503 themselves
         said_reachable(request)
     return response
 
@@ -139,6 +142,7 @@ def create_web_app(
         cache_feeds=cache_feeds,
         admin_tokens=admin_tokens,
     )
+    database_use.watch(database.engine)
     app.on_response_prepare.append(_add_security_headers)
     app.router.add_get("/", web_pages.list_page)
     app.router.add_get("/list.md", web_pages.list_markdown)
