@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -36,3 +37,25 @@ async def seen_within(condition: Callable[[], object], seconds: float) -> bool:
             return True
         await asyncio.sleep(0.02)
     return bool(condition())
+
+
+def finished_within(call: Callable[[], Seen], what: str, seconds: float = 120.0) -> Seen:
+    """`call()`'s result, run on a thread of its own; fails naming `what` when it has not returned within `seconds`:
+    a loop that never ends (pytest-timeout is not installed) fails its test instead of hanging the suite. The thread,
+    a daemon, is left to end with the process."""
+    results: list[Seen] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(call())
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name=f"bounded: {what}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"{what}: not within {seconds} s"
+    if errors:
+        raise errors[0]
+    return results[0]

@@ -58,16 +58,20 @@ def insert_candidate(
     score: float = 0.8,
     section: str | None = None,
     title_prefix: str = "",
+    title: str | None = None,
+    abstract: str | None = None,
 ) -> int:
+    """The paper `arxiv_id` of weekly_data's PAPERS as a candidate, its title after `title_prefix` (or `title`, its
+    abstract `abstract`, given instead of its own)."""
     record = PAPERS[arxiv_id]
-    title = title_prefix + record["title"]
+    title = title_prefix + record["title"] if title is None else title
     with database.transaction() as session:
         candidate = Candidate(
             arxiv_id=arxiv_id,
             title=title,
             title_key=title_key(title),
             authors=[],
-            abstract=record["abstract"],
+            abstract=record["abstract"] if abstract is None else abstract,
             categories=list(record["categories"]),
             published=datetime.fromisoformat(record["published"]).replace(tzinfo=UTC),
             code_url=code_url_in(record["abstract"]),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -102,10 +103,11 @@ def wait_for_threads_to_end(before: set[threading.Thread], seconds: float = 30.0
 
 
 def maintainers_with_worth(
-    database: Database, settings: Settings, first_title: str | None = None
+    database: Database, settings: Settings, first_title: str | None = None, *, more: Sequence[dict[str, Any]] = ()
 ) -> tuple[EmailMessage, list[dict[str, Any]]]:
     """The maintainers' email, as the SMTP server received it from the weekly job, of a filled week (weekly_data)
-    with two second-tier papers ("Worth a look"), the first titled `first_title` if given; and those two papers."""
+    with two second-tier papers ("Worth a look"), the first titled `first_title` if given, then the papers `more`
+    (scored lower, in their order); and those papers."""
     from digest.weekly.store import run_weekly_job
     from tests.factories import insert_candidate, real_papers
     from tests.second_tier import WHY
@@ -119,6 +121,9 @@ def maintainers_with_worth(
     seen = {"first_seen_at": SEEN_IN_WEEK, "updated_at": SEEN_IN_WEEK, "relevant": False, "why": WHY.to_json()}
     insert_candidate(database, worth[0], score=0.93, suggested_section="Sparse Autoencoder", **seen)
     insert_candidate(database, worth[1], score=0.88, suggested_section=None, suggested_sections=[], **seen)
+    for index, record in enumerate(more):
+        insert_candidate(database, record, score=0.87 - index / 100, suggested_section="Steering", **seen)
+        worth.append(dict(record))
     inbox = Inbox()
     with smtp_server(inbox) as port:
         run_weekly_job(both_editions(settings, port), database, NOW)
