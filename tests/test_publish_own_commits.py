@@ -189,3 +189,31 @@ def test_the_operators_trailer_settings_neither_rename_nor_hide_the_mark(
     assert publisher.publish().outcome == PUBLISHED
     said = git(remote.bare, "log", "-1", "--format=%(trailers:only,unfold)", "main").split("\n")
     assert "Published-by: awesome-digest" in said and any(s.startswith("Awesome-Digest-Decisions: ") for s in said)
+
+
+def test_an_older_releases_marked_commit_is_read_as_the_services_whatever_the_operators_trailer_separators(
+    remote: Remote,
+    st: Settings,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The service read its marks with the operator's ~/.gitconfig: a `trailer.separators` without ':' hid both the
+    mark and the decisions trailer of an older release's unpushed commit, which was then kept aside and said as a
+    maintainer's. It is read as written, and made again from the database without a word."""
+    reviewer, publisher = services(db, st)
+    hook = refuse_pushes(remote)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == FAILED
+    clone = st.data_dir / "publish" / "clone"
+    message = git(clone, "log", "-1", "--format=%B")
+    as_the_service(
+        clone, "commit", "--quiet", "--amend", "--cleanup=verbatim", "-m", message, committed="2026-01-05T10:00:00Z"
+    )
+    (clone / ".git" / "awesome-digest-own-commits").unlink()  # an older release kept no record
+    git_home(tmp_path, monkeypatch, '[trailer]\n\tseparators = "="\n')
+    hook.unlink()
+    approve(db, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    assert not kept_aside(caplog) and not (st.data_dir / "publish" / "clone.hand-commits.mbox.1").exists()
