@@ -20,7 +20,7 @@ from tests.publish_pull import FIRST
 from tests.publish_pull import forge as forge  # the fixture
 from tests.publish_pull import services as pull_services
 from tests.publish_pull import settings as settings  # the fixture
-from tests.publishing import approve, services
+from tests.publishing import approve, git_home, services
 from tests.publishing import db as db  # the fixture
 from tests.publishing import remote as remote  # the fixture
 from tests.publishing import st as st  # the fixture
@@ -28,11 +28,13 @@ from tests.publishing import st as st  # the fixture
 MARK = "%(trailers:key=Published-by,valueonly)"
 
 
-def as_the_service(clone: Path, *args: str) -> None:
-    """git run in the clone under publish.author's own name and address (the service runs as the maintainer)."""
+def as_the_service(clone: Path, *args: str, committed: str | None = None) -> None:
+    """git run in the clone under publish.author's own name and address (the service runs as the maintainer), at the
+    committer date `committed` when given."""
     who = {"NAME": "digest bot", "EMAIL": "bot@example.org"}
     env = {"PATH": os.environ["PATH"], "HOME": "/nonexistent", "GIT_CONFIG_NOSYSTEM": "1"}
     env |= {f"GIT_{role}_{part}": value for role in ("AUTHOR", "COMMITTER") for part, value in who.items()}
+    env |= {"GIT_COMMITTER_DATE": committed} if committed else {}
     done = subprocess.run(["git", *args], cwd=clone, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr
 
@@ -103,7 +105,10 @@ def test_an_older_releases_unpushed_commit_is_the_services_and_a_bare_one_under_
     assert publisher.publish().outcome == FAILED
     clone = st.data_dir / "publish" / "clone"
     message = git(clone, "log", "-1", "--format=%B").replace("Published-by: awesome-digest\n", "")
-    as_the_service(clone, "commit", "--quiet", "--amend", "--cleanup=verbatim", "-m", message)  # as written before
+    # As an older release wrote it, before this one began its record of the commits it makes (kept in the clone).
+    old = ("commit", "--quiet", "--amend", "--cleanup=verbatim", "-m", message)
+    as_the_service(clone, *old, committed="2026-01-05T10:00:00Z")
+    (clone / ".git" / "awesome-digest-own-commits").unlink()
     assert "Awesome-Digest-Decisions: " in git(clone, "log", "-1", "--format=%B") and "Published-by" not in message
     hook.unlink()
     approve(db, reviewer, 1)
@@ -140,3 +145,75 @@ def test_a_pull_requests_commits_and_its_merge_of_the_target_bear_the_mark(
     marks = [line for line in git(remote.bare, "log", f"--format=%p|{MARK}", f"main..{FIRST}").splitlines() if line]
     assert len(marks) == 2 and len(marks[0].split("|")[0].split()) == 2, marks  # the merge, then the first commit
     assert all(line.split("|")[1] == "awesome-digest" for line in marks), marks
+
+
+def test_a_maintainers_amend_of_a_services_commit_is_kept_aside_and_said(
+    remote: Remote, st: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A maintainer's `git commit --amend` of the service's commit in the clone (its title fixed) keeps the mark, so the
+    amended commit was taken for the service's and dropped without a word: it is not one the service made, so it is
+    kept as a hand commit that `git am` applies."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    clone = st.data_dir / "publish" / "clone"
+    in_clone = clone / "README.md"
+    in_clone.write_text(in_clone.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+    as_the_service(clone, "commit", "--quiet", "-a", "--amend", "--no-edit")
+    assert git(clone, "log", "-1", f"--format={MARK}").strip() == "awesome-digest"  # the amend kept the mark
+    approve(db, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    kept = st.data_dir / "publish" / "clone.hand-commits.mbox.1"
+    said = kept_aside(caplog)
+    assert said and "1 commit(s)" in said[0] and "Add 1 paper" in said[0] and str(kept) in said[0], said
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    assert TYPO_NEW not in (remote.work / "README.md").read_text(encoding="utf-8")
+    git(remote.work, "am", "--quiet", "-3", str(kept))  # what the line says to do: the fix lands upstream
+    assert TYPO_NEW in (remote.work / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "gitconfig",
+    ['[trailer "published-by"]\n\tkey = Shipped-by\n', '[trailer]\n\tseparators = "="\n'],
+    ids=["key", "separators"],
+)
+def test_the_operators_trailer_settings_neither_rename_nor_hide_the_mark(
+    remote: Remote, st: Settings, db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, gitconfig: str
+) -> None:
+    """The operator's ~/.gitconfig trailer settings (a trailer.<token>.key, trailer.separators) reached the service's
+    `git interpret-trailers`: the mark on the commits it pushed was renamed, or put in a paragraph of its own with a
+    stray separator, where no one reads it as a trailer. Each pushed commit carries it as written."""
+    git_home(tmp_path, monkeypatch, gitconfig)
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    said = git(remote.bare, "log", "-1", "--format=%(trailers:only,unfold)", "main").split("\n")
+    assert "Published-by: awesome-digest" in said and any(s.startswith("Awesome-Digest-Decisions: ") for s in said)
+
+
+def test_an_older_releases_marked_commit_is_read_as_the_services_whatever_the_operators_trailer_separators(
+    remote: Remote,
+    st: Settings,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The service read its marks with the operator's ~/.gitconfig: a `trailer.separators` without ':' hid both the
+    mark and the decisions trailer of an older release's unpushed commit, which was then kept aside and said as a
+    maintainer's. It is read as written, and made again from the database without a word."""
+    reviewer, publisher = services(db, st)
+    hook = refuse_pushes(remote)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == FAILED
+    clone = st.data_dir / "publish" / "clone"
+    message = git(clone, "log", "-1", "--format=%B")
+    as_the_service(
+        clone, "commit", "--quiet", "--amend", "--cleanup=verbatim", "-m", message, committed="2026-01-05T10:00:00Z"
+    )
+    (clone / ".git" / "awesome-digest-own-commits").unlink()  # an older release kept no record
+    git_home(tmp_path, monkeypatch, '[trailer]\n\tseparators = "="\n')
+    hook.unlink()
+    approve(db, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    assert not kept_aside(caplog) and not (st.data_dir / "publish" / "clone.hand-commits.mbox.1").exists()

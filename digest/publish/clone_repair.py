@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from digest.publish.own_commits import LOG_FORMAT, Run, services_own
+from digest.publish.own_commits import LOG_FORMAT, Run, recorded, services_own
 from digest.storage.files import keep_generations
 from digest.text import one_line
 
@@ -80,16 +80,19 @@ def keep_hand_work(folder: Path, run: Run, author: str, digest: str) -> None:
 
 def keep_hand_commits(folder: Path, run: Run, author: str) -> None:
     """Commits made by hand in the clone (HEAD's, on no remote branch and no branch of a maintainer's own, not the
-    service's by its mark: own_commits.services_own) are kept as `<folder>.hand-commits.mbox.1`, for `git am`, and
-    said, whoever committed them (a maintainer may commit under publish.author's own address).
+    service's by the record of its commits: own_commits.services_own) are kept as `<folder>.hand-commits.mbox.1`,
+    for `git am`, and said, whoever committed them (a maintainer may commit under publish.author's own address, or
+    amend a commit of the service's).
     Not pushed: the service publishes what was reviewed, and a commit left in its clone may be a maintainer's try;
     not refused: every approval would wait on a folder its maintainer may have forgotten. The service's own commits
     that did not get pushed are made again from the database, so they are not kept."""
     email = author.partition(" <")[2].rstrip(">")
     since = ("HEAD", "--not", "--remotes", "--exclude=digest-publish*", "--branches")
-    done = run("log", "--reverse", "-z", f"--format={LOG_FORMAT}", *since, check=False)
-    records = [record.strip("\n").split("\x1f", 4) for record in done.stdout.decode("utf-8", "replace").split("\0")]
-    hand = [(r[0], r[4]) for r in records if len(r) == 5 and not services_own(r[1], r[2], r[3], email)]
+    begun, ids = recorded(folder)
+    # ~/.gitconfig is not read (own_config): its trailer.<token>.key or trailer.separators would hide the mark.
+    done = run("log", "--reverse", "-z", f"--format={LOG_FORMAT}", *since, check=False, own_config=True)
+    records = [record.strip("\n").split("\x1f", 5) for record in done.stdout.decode("utf-8", "replace").split("\0")]
+    hand = [(r[0], r[5]) for r in records if len(r) == 6 and not services_own(r, begun, ids, email)]
     if done.returncode != 0 or not hand:
         return
     mailbox = b"".join(run("format-patch", "--stdout", "-1", commit, check=False).stdout for commit, _ in hand)

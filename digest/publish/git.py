@@ -24,7 +24,7 @@ from digest.publish.git_errors import PushRejectedError as PushRejectedError
 from digest.publish.git_process import GitProcesses, StoppedError, over_network, over_time_limit, time_limit
 from digest.publish.git_said import reason
 from digest.publish.git_version import git_version_problem
-from digest.publish.own_commits import marked
+from digest.publish.own_commits import WITHOUT_GLOBAL_CONFIG, Done, marked, record
 from digest.publish.retrying import tried_again
 from digest.publish.rules import git_command, refused_push_line, renamed_in
 from digest.text import one_line
@@ -83,10 +83,11 @@ class GitClone:
             text = text.replace(base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii"), "***")
         return one_line(_URL_USER.sub("", text))[:limit]
 
-    def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    def _run(self, *args: str, stdin: bytes | None = None, check: bool = True, own_config: bool = False) -> Done:
         command, network = ["git", "-C", str(self.folder), *args], over_network(git_command(args))
+        environment = self._environment(network) | (WITHOUT_GLOBAL_CONFIG if own_config else {})  # for the mark
         try:
-            done = self.processes.run(command, stdin, self._environment(network), network)
+            done = self.processes.run(command, stdin, environment, network)
         except subprocess.TimeoutExpired:
             raise GitError(over_time_limit(git_command(args), network, self.redact(self.url), self.by_hand)) from None
         except StoppedError:
@@ -97,7 +98,7 @@ class GitClone:
             raise GitError(f"cannot run git: {exc.strerror or exc} (is git installed?)") from None
         # A fetch or push takes its locks (refs, shallow) only to write what came, after the transfer: the short limit.
         if done.returncode != 0 and cleared_stale_lock(self.folder, done, time_limit(network=False)):
-            return self._run(*args, stdin=stdin, check=check)
+            return self._run(*args, stdin=stdin, check=check, own_config=own_config)
         if check and done.returncode != 0:  # a network one names the remote (a stalled link: which one)
             remote = f" with {self.redact(self.url)}" if network else ""
             raise GitError(f"git {git_command(args)}{remote} failed: {self._why(done)}")
@@ -196,10 +197,11 @@ class GitClone:
             tree = self._run("write-tree").stdout.decode().strip()
             self._run("merge", "--quit")
             merge = ("commit-tree", tree, "-p", parent, "-p", merge_parent, "-F", "-")
-            return self._run(*identity, *merge, stdin=marked(self._run, message)).stdout.decode().strip()
+            made = self._run(*identity, *merge, stdin=marked(self._run, message)).stdout
+            return record(self.folder, made.decode().strip())
         commit = ("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "-F", "-")
         self._run(*identity, *commit, stdin=marked(self._run, message))
-        return self._run("rev-parse", "HEAD").stdout.decode().strip()
+        return record(self.folder, self._run("rev-parse", "HEAD").stdout.decode().strip())
 
     def _merge_in(self, other: str, identity: tuple[str, ...]) -> None:
         """`other` merged in, not committed: the target's other files (one maintainers added or changed there) come
