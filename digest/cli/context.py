@@ -30,9 +30,10 @@ class FeatureOffError(CommandError):
 class Context:
     """A plain class rather than a dataclass: `dataclasses` pulls in `inspect`, which `digest --help` need not load."""
 
-    def __init__(self, config_path: Path | None = None, data_dir: Path | None = None) -> None:
+    def __init__(self, config_path: Path | None = None, data_dir: Path | None = None, *, logs: bool = False) -> None:
         self.config_path = config_path
         self.data_dir = data_dir
+        self.logs = logs  # `digest`'s commands: warnings logged on stderr as the settings say (logs.CommandLog)
         self.restoring = False  # `list import`: open a used data folder's empty database without seeding it
         self.reading_only = False  # a command that only reads: a full disk still lets it read (see `database`)
         self.opened_read_only = False  # `database` could only read it: the command keeps nothing it works out
@@ -45,7 +46,20 @@ class Context:
         if self._settings is None:
             from digest.config import load_settings
 
-            self._settings = load_settings(self.config_path, self.data_dir)
+            if not self.logs:
+                self._settings = load_settings(self.config_path, self.data_dir)
+                return self._settings
+            # Every command that reads the settings logs its warnings with time and level (or as JSON), not as
+            # Python's last resort prints a bare line; `digest run`, `poll`, `publish` and `backfill` set theirs up
+            # again after this.
+            from digest.cli.logs import command_log
+
+            log = command_log()
+            try:
+                self._settings = load_settings(self.config_path, self.data_dir)
+            finally:  # settings that cannot be read: what was held is written as the defaults say
+                known = self._settings
+                log.start(*((known.log_level, known.log_format) if known else ()))
         return self._settings
 
     @property

@@ -107,6 +107,47 @@ def person_watching() -> bool:
     return _on_terminal(sys.stdout) or _on_terminal(sys.stderr)
 
 
+def line_formatter(fmt: str) -> logging.Formatter:
+    """How a record is written: one JSON object (`log_format = "json"`) or one line with its time, level and logger."""
+    if fmt == "json":
+        return JsonFormatter()
+    return TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+
+
+class CommandLog(_StderrHandler):
+    """A one-shot command's log on stderr: warnings and errors only, whatever `log_level` says (from cron a command
+    writes nothing else there: its report is on stdout). Added beside the handlers already there (pytest's capture
+    keeps its records); `main` takes it off again. Until `start` it holds what it is given: the settings being read
+    may warn (secrets.json readable by others) before they say how the log is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._held: list[logging.LogRecord] | None = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._held is None:
+            super().emit(record)
+        else:
+            self._held.append(record)
+
+    def start(self, level: str = "INFO", fmt: str = "text") -> None:
+        """Writes from now on, as the settings say (the defaults when they could not be read), what was held first."""
+        self.setFormatter(line_formatter(fmt))
+        self.setLevel(max(logging.WARNING, logging.getLevelName(level)))
+        held, self._held = self._held or [], None
+        for record in held:
+            if record.levelno >= self.level:
+                self.handle(record)
+
+
+def command_log() -> CommandLog:
+    """A CommandLog on the root logger, holding records until it is started."""
+    handler = CommandLog()
+    handler.addFilter(_DropVoiceNotices())
+    logging.getLogger().addHandler(handler)
+    return handler
+
+
 def setup_logging(
     level: str = "INFO",
     fmt: str = "text",
@@ -122,10 +163,7 @@ def setup_logging(
             handler.addFilter(OnlyOutcome())
         if outcome_printed:
             handler.addFilter(_OutcomePrinted())
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(line_formatter(fmt))
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

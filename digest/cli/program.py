@@ -231,7 +231,7 @@ def _main(argv: Sequence[str]) -> int:
         command_parser.error("--json: this command prints no report (see `digest --help` for those that take it)")
     import logging  # here, not at the top: `--help` and usage errors end in parse_args and need no logging
 
-    context = Context(config_path=args.config, data_dir=args.data_dir)
+    context = Context(config_path=args.config, data_dir=args.data_dir, logs=True)
     as_json = bool(getattr(args, "json", False))
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest.config import Settings
 from digest.sizes import counted
 from digest.storage.db import Database
+from digest.vocab import OUTCOME_LINE
 from digest.weekly import mailer, maillog
 from digest.weekly.attempts import mark_delivered, mark_logged, sent_editions
 from digest.weekly.issue import Edition, IsoWeek
@@ -63,7 +64,7 @@ def _unrecorded(name: str, edition: Edition, sent: str, exc: SQLAlchemyError, lo
         else f"nor could {maillog.NAME}: it may go out again once the claim lapses in an hour"
     )
     message = f"{sent}, but the database could not record it ({reason}); {kept}"
-    log.error("weekly %s %s: email %s", name, edition, message)
+    log.error("weekly %s %s: email %s", name, edition, message, extra={OUTCOME_LINE: True})  # `weekly --send` says it
     return SendOutcome(name, edition, "unrecorded", message)
 
 
