@@ -1,13 +1,15 @@
 """The set-up of the publishing tests: a real bare repository as the list's upstream, settings and a database
 publishing to it, the service's reviewer and publisher, a real paper approved, and maintainers' edits pushed upstream
-by hand (bytes as written, a section renamed); a HOME with a given ~/.gitconfig."""
+by hand (bytes as written, a section renamed); a HOME with a given ~/.gitconfig; the publish runner started as the
+service starts it."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from digest.config import Settings
 from digest.publish.publisher import Publisher
 from digest.publish.pull_publisher import publisher_for
+from digest.publish.runner import PublishRunner
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
@@ -63,6 +66,24 @@ def services(database: Database, settings: Settings) -> tuple[Reviewer, Publishe
     return Reviewer(database, settings, clock=lambda: NOW), publisher
 
 
+@asynccontextmanager
+async def running_publisher(settings: Settings) -> AsyncIterator[tuple[Database, Reviewer, PublishRunner]]:
+    """The service's database and reviewer, its decisions published by a started PublishRunner (stopped, and the
+    database closed, on the way out)."""
+    database = open_service_database(settings)
+    try:
+        runner = PublishRunner(database, settings)
+        reviewer = Reviewer(database, settings, clock=lambda: NOW)
+        reviewer.add_listener(runner.on_decision)
+        await runner.start()
+        try:
+            yield database, reviewer, runner
+        finally:
+            await runner.stop()
+    finally:
+        database.dispose()
+
+
 def approve(database: Database, reviewer: Reviewer, index: int, **overrides: object) -> str:
     paper = real_papers()[index]
     candidate_id = insert_candidate(database, paper, **overrides)
@@ -84,7 +105,8 @@ def back_up(settings: Settings, backup: Path) -> None:
     try:
         live.backup(copy)
     finally:
-        live.close(), copy.close()
+        live.close()
+        copy.close()
 
 
 def restore(settings: Settings, backup: Path) -> None:

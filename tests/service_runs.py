@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -127,21 +127,28 @@ def spawned_service(
     return service, log
 
 
-def wait_started(service: subprocess.Popen[bytes], log: Path) -> None:
-    """Waits (up to 90 s) until the spawned service has caught up at start-up; fails with its log if it ended."""
+def wait_started(service: subprocess.Popen[bytes], log: Path, said: str = "start-up: caught up") -> None:
+    """Waits (up to 90 s) until the spawned service has caught up at start-up (or logged `said`); fails with its log
+    if it ended."""
     deadline = time.monotonic() + 90
-    while "start-up: caught up" not in log.read_text(encoding="utf-8", errors="replace"):
+    while said not in log.read_text(encoding="utf-8", errors="replace"):
         assert service.poll() is None, log.read_text(encoding="utf-8")
-        assert time.monotonic() < deadline, "the service did not start"
+        assert time.monotonic() < deadline, f"the service did not start: {said!r} not logged"
         time.sleep(0.1)
 
 
 @contextmanager
-def started_service(tmp_path: Path, source: str, web: str = "") -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+def started_service(
+    tmp_path: Path, source: str, web: str = "", meanwhile: Callable[[], None] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     """`spawned_service`, once it has caught up at start-up; killed on the way out if it is still running (a test
-    that failed before it stopped)."""
+    that failed before it stopped). `meanwhile` runs while it starts, once it serves its web (its database made and
+    migrated: a `digest` command may use it then)."""
     service, log = spawned_service(tmp_path, source, web=web)
     try:
+        if meanwhile is not None:
+            wait_started(service, log, "web: serving the list")
+            meanwhile()
         wait_started(service, log)
         yield service, log
     finally:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import sqlite3
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -19,17 +17,15 @@ from digest.config.invocation import same_invocation
 from digest.publish import rules
 from digest.publish import runner as runner_module
 from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED
-from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
-from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from tests import waiting
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_http import GitHttpServer
-from tests.git_remote import ANN, AUTHOR_ENV, NOW, TYPO_NEW, TYPO_OLD, Remote, git, publish_config
+from tests.git_remote import ANN, AUTHOR_ENV, TYPO_NEW, TYPO_OLD, Remote, git, publish_config
 from tests.printed import printed_command
-from tests.publishing import approve, push_bytes, services
+from tests.publishing import approve, back_up, push_bytes, restore, running_publisher, services
 from tests.publishing import remote as remote  # the fixture
 
 MAINTAINER = f"{AUTHOR_ENV['GIT_AUTHOR_NAME']} <{AUTHOR_ENV['GIT_AUTHOR_EMAIL']}>"
@@ -91,16 +87,12 @@ def test_a_publish_killed_after_its_push_is_known_as_its_own_after_the_author_se
     try:
         reviewer, publisher = services(database, settings)
         approve(database, reviewer, 0)
-        live, copy = sqlite3.connect(settings.data_dir / "digest.sqlite3"), sqlite3.connect(backup)
-        live.backup(copy)
-        live.close(), copy.close()
+        back_up(settings, backup)
         pushed = publisher.publish()
         assert pushed.outcome == PUBLISHED
     finally:
         database.dispose()
-    for suffix in ("-wal", "-shm"):  # the state as a kill between the push and its record leaves it
-        (settings.data_dir / f"digest.sqlite3{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(backup, settings.data_dir / "digest.sqlite3")
+    restore(settings, backup)  # the state as a kill between the push and its record leaves it
     renamed = settings_for(tmp_path, remote, author="List Bot <list-bot@example.org>")
     database = open_service_database(renamed)
     try:
@@ -124,15 +116,11 @@ def test_a_publish_killed_after_its_push_is_not_named_again_as_a_move_by_the_nex
     try:
         reviewer, publisher = services(database, settings)
         pushed_before = approve(database, reviewer, 0)
-        live, copy = sqlite3.connect(settings.data_dir / "digest.sqlite3"), sqlite3.connect(backup)
-        live.backup(copy)
-        live.close(), copy.close()
+        back_up(settings, backup)
         assert publisher.publish().outcome == PUBLISHED
     finally:
         database.dispose()
-    for suffix in ("-wal", "-shm"):  # the state as a kill between the push and its record leaves it
-        (settings.data_dir / f"digest.sqlite3{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(backup, settings.data_dir / "digest.sqlite3")
+    restore(settings, backup)  # the state as a kill between the push and its record leaves it
     database = open_service_database(settings)
     try:
         reviewer, restarted = services(database, settings)
@@ -165,12 +153,7 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
     hook.chmod(0o755)
     with GitHttpServer(remote.bare.parent, None) as forge:  # the repository as a forge serves it: it sees each look
         settings = make_settings(tmp_path / "data", publish_config(forge.url(remote.bare.name)))
-        database = open_service_database(settings)
-        runner = PublishRunner(database, settings)
-        reviewer = Reviewer(database, settings, clock=lambda: NOW)
-        reviewer.add_listener(runner.on_decision)
-        await runner.start()
-        try:
+        async with running_publisher(settings) as (database, reviewer, _runner):
             arxiv_id = str(real_papers()[0]["arxiv_id"])
             with caplog.at_level(logging.ERROR, logger="digest.publish"):
                 await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
@@ -188,9 +171,6 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
             hook.unlink()  # the maintainers let the service push, and the branch moves
             remote.push_edit(TYPO_OLD, TYPO_NEW)
             await waiting.until(lambda: arxiv_id in remote.readme(), "the paper pushed once the branch moved", 10.0)
-        finally:
-            await runner.stop()
-            database.dispose()
     assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()
 
 
@@ -207,12 +187,7 @@ async def test_a_branch_the_repository_could_not_update_just_then_is_tried_again
     lock = remote.bare / "refs" / "heads" / "main.lock"
     lock.write_text("a push under way\n")
     settings = settings_for(tmp_path, remote)
-    database = open_service_database(settings)
-    runner = PublishRunner(database, settings)
-    reviewer = Reviewer(database, settings, clock=lambda: NOW)
-    reviewer.add_listener(runner.on_decision)
-    await runner.start()
-    try:
+    async with running_publisher(settings) as (database, reviewer, _runner):
         arxiv_id = str(real_papers()[0]["arxiv_id"])
         await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
         for _ in range(300):
@@ -226,9 +201,6 @@ async def test_a_branch_the_repository_could_not_update_just_then_is_tried_again
             if arxiv_id in remote.readme():
                 break
             await asyncio.sleep(0.1)
-    finally:
-        await runner.stop()
-        database.dispose()
     assert arxiv_id in remote.readme()
 
 

@@ -15,13 +15,13 @@ from digest.cli import main
 from digest.publish import rules
 from digest.publish import runner as runner_module
 from digest.publish.publisher import FAILED, Publisher
-from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, NOW, Remote, git, make_remote, publish_config
+from tests.publishing import running_publisher
 
 # The receiving side's report for every branch pushed: what a forge's server says when it fails mid-push.
 _PROC_RECEIVE = """#!/usr/bin/env python3
@@ -122,12 +122,7 @@ async def test_the_service_publishes_on_its_own_once_the_forge_recovers(
     remote = make_remote(tmp_path)
     said = failing_server(remote, "Internal Server Error")
     settings = make_settings(tmp_path / "data", publish_config(remote.url))
-    database = open_service_database(settings)
-    runner = PublishRunner(database, settings)
-    reviewer = Reviewer(database, settings, clock=lambda: NOW)
-    reviewer.add_listener(runner.on_decision)
-    await runner.start()
-    try:
+    async with running_publisher(settings) as (database, reviewer, _runner):
         paper = real_papers()[0]
         await reviewer.decide_async(insert_candidate(database, paper), "approve", ANN)
         for _ in range(300):
@@ -140,7 +135,4 @@ async def test_the_service_publishes_on_its_own_once_the_forge_recovers(
             if str(paper["arxiv_id"]) in remote.readme():
                 break
             await asyncio.sleep(0.1)
-    finally:
-        await runner.stop()
-        database.dispose()
     assert str(paper["arxiv_id"]) in remote.readme(), "the approval waited for a maintainer after the forge recovered"

@@ -16,7 +16,6 @@ import pytest
 
 from digest.publish import git_process
 from digest.publish.publisher import FAILED, PUBLISHED, Publisher
-from digest.publish.runner import PublishRunner
 from digest.publish.store import last_error
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
@@ -24,6 +23,7 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_http import SlowGitHttpServer, backend_path
 from tests.git_remote import ANN, NOW, make_remote, publish_config
+from tests.publishing import running_publisher
 
 pytestmark = pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,12 +106,7 @@ async def test_stopping_the_service_ends_a_fetch_under_way_at_once(
     make_remote(tmp_path)
     with SlowGitHttpServer(tmp_path, seconds=4.0) as server:
         settings = make_settings(tmp_path / "data", publish_config(server.url("remote.git")))
-        database = open_service_database(settings)
-        try:
-            runner = PublishRunner(database, settings)
-            reviewer = Reviewer(database, settings, clock=lambda: NOW)
-            reviewer.add_listener(runner.on_decision)
-            await runner.start()
+        async with running_publisher(settings) as (database, reviewer, runner):
             server.stall = True
             await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
             assert await asyncio.to_thread(server.packs_begun.wait, 20), "the fetch never began"
@@ -119,8 +114,6 @@ async def test_stopping_the_service_ends_a_fetch_under_way_at_once(
             await asyncio.wait_for(runner.stop(), 10)
             assert asyncio.get_running_loop().time() - began < 10
             error = last_error(database)
-        finally:
-            database.dispose()
     assert error is not None and "the service is stopping" in error, error
 
 
