@@ -4,6 +4,9 @@ SQLite file."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import pytest
 
 from digest.config import Settings
@@ -86,6 +89,27 @@ async def test_an_embed_put_back_keeps_the_note_the_message_showed(
         first_line = fake.shown(mid)["embeds"][0]["description"].splitlines()[0]
     assert first_line.startswith("⚠️ Couldn't approve") and first_line.endswith("react with a section emoji")
     assert row(db, candidate_id).status == "pending"
+
+
+@pytest.mark.asyncio
+async def test_an_embed_removed_while_discord_takes_the_note_is_put_back_with_the_note(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A moderator removing the embed while Discord was slow to take the bot's edit showing "Couldn't approve ..." got
+    it put back without that line: the bot read the note the message showed before the edit under way had noted it."""
+    caplog.set_level(logging.INFO, "digest.discord")
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0, suggested_section=None)
+        slow = fake.hold_next("PATCH", f"/messages/{mid}")
+        await fake.react(mid, MAINTAINER, "✅")
+        await asyncio.wait_for(slow.arrived.wait(), 10)  # the refusal's edit, on its way
+        await fake.remove_embeds(mid)
+        await eventually(lambda: "was removed; putting it back" in caplog.text, "the bot heard of the removal")
+        slow.released.set()
+        await eventually(lambda: footer_shown(fake, mid).startswith(f"Candidate {candidate_id} ·"), "embed put back")
+        await rounds(bot, 3)
+        first_line = fake.shown(mid)["embeds"][0]["description"].splitlines()[0]
+    assert first_line.startswith("⚠️ Couldn't approve") and first_line.endswith("react with a section emoji")
 
 
 @pytest.mark.asyncio

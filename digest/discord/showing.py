@@ -103,48 +103,55 @@ class MessageEditor:
         list) holds, once the lock is held: an embed put back with its note meanwhile (restore) is not edited again
         without it."""
         async with self._lock:
-            emojis = self.config.section_emojis
-            shown_as = await asyncio.to_thread(shown_now, self.database, candidate_id, emojis)
-            candidate, listed, into, offered, elsewhere = shown_as
-            if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
-                return
-            legend = section_legend(offered)
-            if if_out_of_sync and _shows_as_held(candidate, listed, into, legend, emojis):
-                return
-            text = messages.candidate_embed(
-                candidate, offered, suggestion=listed, note=note, decided_into=into, elsewhere=elsewhere
-            )
-            embed = discord.Embed.from_dict(text)
-            if shown is not None and shown.strip() == (embed.description or "").strip():
-                await self._keep_note(candidate, note, owed=False)
-                return
-            channel_id = int(candidate.discord_channel_id or 0) or self.config.channel_id or 0
-            if self._holds.left(channel_id):  # sent now, it would be refused too: it waits, as one Discord failed
-                if not if_out_of_sync:  # (the background round leaves a note owed as it is)
-                    await self._keep_note(candidate, note, owed=note is not None)
-                return
-            try:
-                message = await self._edit(channel_id, int(candidate.discord_message_id), embed, message)
-            except discord.NotFound as exc:  # the message deleted, or its channel with it (exc.code)
-                await self._repost(candidate_id, exc)
-                return
-            except discord.HTTPException as exc:
-                await self._failed(candidate, note, exc, channel_id)
-                return
-            if blank(message):  # Discord kept it blank all the same: not tried again every round
-                await self._keep_note(candidate, note, owed=False)
-                self._forbidden(candidate_id, "its embed stays removed")
-                return
-            self._retries.succeeded(candidate_id)
-            self._uneditable.discard(candidate_id)
-            await self._offer_approve(candidate, listed, message)
-            await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
-                                    discord_shown_decided_at=candidate.decided_at,
-                                    discord_shown_version=candidate.version,
-                                    discord_shown_suggestion=shown_text(listed), discord_shown_section=into,
-                                    discord_offers_approve=approvable(listed) if listed is not None else None,
-                                    discord_shown_legend=legend, discord_note=note,
-                                    discord_note_owed=False)  # fmt: skip
+            await self._show(candidate_id, note, shown, message, if_out_of_sync=if_out_of_sync)
+
+    async def _show(
+        self, candidate_id: int, note: str | None, shown: str | None, message: discord.Message | None,
+        *, if_out_of_sync: bool
+    ) -> None:  # fmt: skip
+        """`show`, the lock held."""
+        emojis = self.config.section_emojis
+        shown_as = await asyncio.to_thread(shown_now, self.database, candidate_id, emojis)
+        candidate, listed, into, offered, elsewhere = shown_as
+        if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
+            return
+        legend = section_legend(offered)
+        if if_out_of_sync and _shows_as_held(candidate, listed, into, legend, emojis):
+            return
+        text = messages.candidate_embed(
+            candidate, offered, suggestion=listed, note=note, decided_into=into, elsewhere=elsewhere
+        )
+        embed = discord.Embed.from_dict(text)
+        if shown is not None and shown.strip() == (embed.description or "").strip():
+            await self._keep_note(candidate, note, owed=False)
+            return
+        channel_id = int(candidate.discord_channel_id or 0) or self.config.channel_id or 0
+        if self._holds.left(channel_id):  # sent now, it would be refused too: it waits, as one Discord failed
+            if not if_out_of_sync:  # (the background round leaves a note owed as it is)
+                await self._keep_note(candidate, note, owed=note is not None)
+            return
+        try:
+            message = await self._edit(channel_id, int(candidate.discord_message_id), embed, message)
+        except discord.NotFound as exc:  # the message deleted, or its channel with it (exc.code)
+            await self._repost(candidate_id, exc)
+            return
+        except discord.HTTPException as exc:
+            await self._failed(candidate, note, exc, channel_id)
+            return
+        if blank(message):  # Discord kept it blank all the same: not tried again every round
+            await self._keep_note(candidate, note, owed=False)
+            self._forbidden(candidate_id, "its embed stays removed")
+            return
+        self._retries.succeeded(candidate_id)
+        self._uneditable.discard(candidate_id)
+        await self._offer_approve(candidate, listed, message)
+        await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
+                                discord_shown_decided_at=candidate.decided_at,
+                                discord_shown_version=candidate.version,
+                                discord_shown_suggestion=shown_text(listed), discord_shown_section=into,
+                                discord_offers_approve=approvable(listed) if listed is not None else None,
+                                discord_shown_legend=legend, discord_note=note,
+                                discord_note_owed=False)  # fmt: skip
 
     async def _edit(
         self, channel_id: int, message_id: int, embed: discord.Embed, message: discord.Message | None
@@ -253,9 +260,12 @@ class MessageEditor:
         if candidate_id in self._uneditable:
             return  # the bot's own edit left it blank: not edited again on each of its echoes
         log.info("discord: the embed of candidate %s's message was removed; putting it back", candidate_id)
-        await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=None)
-        note = await asyncio.to_thread(notes.shown, self.database, candidate_id)
-        await self.show(candidate_id, note, message=message)
+        # All under the lock: the note is read once an edit under way has noted its own (the moderator may remove the
+        # embed as soon as it shows), and no background round, meeting the row out of step, puts it back without one.
+        async with self._lock:
+            await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=None)
+            note = await asyncio.to_thread(notes.shown, self.database, candidate_id)
+            await self._show(candidate_id, note, None, message, if_out_of_sync=False)
 
     async def on_edited(self, message: discord.Message) -> None:
         """A message of the review channel changed: a candidate's left blank is restored."""
