@@ -8,7 +8,7 @@ import html
 import re
 
 from digest.arxiv.poll_pass import run_poll
-from digest.arxiv.poll_report import SourceReport
+from digest.arxiv.poll_report import PollSummary, SourceReport
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
 from tests.web_server import Site
 
@@ -30,11 +30,16 @@ def changed_answer(version: int, *, title: str = LISTED_TITLE, summary: str | No
 
 async def poll_answer(site: Site, body: bytes) -> SourceReport:
     """What the real poll reports of `body`, served as arXiv's API answers it, having stored it in the site's data."""
-    async with ArxivServer() as server:
-        url = server.program("/api/query", Reply(body=body, content_type="application/atom+xml; charset=utf-8"))
-        summary = await run_poll(site.settings, site.database, sources=[url], clock=FakeClock())
+    summary = await poll_summary(site, body)
     assert len(summary.sources) == 1, summary
     return summary.sources[0]
+
+
+async def poll_summary(site: Site, body: bytes) -> PollSummary:
+    """The real poll's pass over `body` alone, as poll_answer (what `digest poll --json` prints)."""
+    async with ArxivServer() as server:
+        url = server.program("/api/query", Reply(body=body, content_type="application/atom+xml; charset=utf-8"))
+        return await run_poll(site.settings, site.database, sources=[url], clock=FakeClock())
 
 
 async def shown_notices(site: Site) -> str | None:

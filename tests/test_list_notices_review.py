@@ -5,14 +5,25 @@ A retitle told and dismissed; a withdrawal arXiv undoes; a dismissed notice of a
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
+from digest.cli.context import print_json
 from tests.arxiv_answers import WITHDRAWN
-from tests.list_notice_answers import LISTED_TITLE, SEEDED, changed_answer, dismiss, poll_answer, shown_notices
+from tests.list_notice_answers import (
+    LISTED_TITLE,
+    SEEDED,
+    changed_answer,
+    dismiss,
+    poll_answer,
+    poll_summary,
+    shown_notices,
+)
 from tests.web_server import Site, sign_in
 
 NEW_TITLE = "Open Problems in Mechanistic <b>Interpretability</b> & What Remains"
@@ -49,10 +60,11 @@ async def test_a_withdrawn_list_paper_arxiv_restores_is_told_and_ends_the_withdr
         await dismiss(site, csrf, "withdrawn")
     report = await poll_answer(site, changed_answer(4))
     assert (report.withdrawn, report.retitled) == ([], [])
+    assert report.restored == [f"{SEEDED} is in the list and {RESTORED}4 as '{LISTED_TITLE}'"]
     said = await shown_notices(site)
     assert said is not None and f"{SEEDED} {LISTED_TITLE} in " in said, said
     assert f": {RESTORED}4 on " in said and ": withdrawn on arXiv" not in said, said
-    await poll_answer(site, changed_answer(4))  # the same version again: the same one notice
+    assert (await poll_answer(site, changed_answer(4))).restored == []  # the same version again: the same one notice
     assert (await shown_notices(site) or "").count(SEEDED) == 1
     await dismiss(site, csrf, "restored")
     assert await shown_notices(site) is None
@@ -64,6 +76,28 @@ async def test_a_withdrawn_list_paper_arxiv_restores_is_told_and_ends_the_withdr
     await poll_answer(site, changed_answer(6))
     said = await shown_notices(site)
     assert said is not None and f": {RESTORED}6 on " in said and ": withdrawn on arXiv" not in said, said
+
+
+@pytest.mark.asyncio
+async def test_the_polls_line_and_json_say_a_list_paper_arxiv_restores_with_its_title_on_one_line(
+    site: Site, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The poll's line (cron's mail) and `--json` said a list paper was withdrawn, but not that arXiv restored it: the
+    maintainers told to take it out were never told it was back. The restored version's title is the feed's: its
+    line breaks and a right-to-left override come out as spaces, and a long one is cut: it stays one readable line."""
+    await poll_answer(site, changed_answer(3, summary=WITHDRAWN))
+    caplog.clear()
+    tail = "\n\u202eevil\tpart <b>two</b>" + " and more" * 20  # a line break, an override, a title of 240 characters
+    summary = await poll_summary(site, changed_answer(4, title=f"{LISTED_TITLE}:{tail}"))
+    shown = f"{LISTED_TITLE}: evil part <b>two</b> and more and more and more and more"[:100]
+    said = f"{SEEDED} is in the list and {RESTORED}4 as '{shown}…'"
+    logged = [
+        r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and ": fetched, " in r.getMessage()
+    ]  # the source's one line
+    assert len(logged) == 1 and f"; {said}" in logged[0] and "\n" not in logged[0] and "\u202e" not in logged[0]
+    capsys.readouterr()
+    print_json(summary.to_dict())
+    assert json.loads(capsys.readouterr().out)["sources"][0]["restored"] == [said]
 
 
 async def _list(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime
 from digest.arxiv.backfill_places import keep_place, save_place
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.parse import ParsedFeed
+from digest.arxiv.restored import restored_in_list
 from digest.arxiv.retitled import retitled_in_list
 from digest.arxiv.withdrawn import withdrawn_in_list
 from digest.clock import Clock
@@ -43,6 +44,7 @@ class BackfillReport:
     windows: int = 0  # the date windows asked this run (done ones are skipped)
     by_day: list[str] = field(default_factory=list)  # windows over the API's 30,000 results, read a day at a time
     withdrawn: list[str] = field(default_factory=list)  # papers in the list arXiv withdrew: told once, as by a poll
+    restored: list[str] = field(default_factory=list)  # papers in the list told withdrawn that a later version is not
     retitled: list[str] = field(default_factory=list)  # papers in the list a later version titles otherwise
 
     def stopped_at(self) -> str:
@@ -124,6 +126,7 @@ def _store_page(
         withdrawn = withdrawn_in_list(
             session, parsed.papers, keys, now, settings
         )  # each version told once, by poll or backfill
+        restored = restored_in_list(session, parsed.papers, keys, now)  # ends the withdrawn notice, as by a poll
         retitled = retitled_in_list(session, parsed.papers, now)  # before the candidates take the title
         counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=keys)
         report.next_start += parsed.items_read
@@ -133,9 +136,10 @@ def _store_page(
         ended = not parsed.items_read if total is None else report.next_start >= total and not overshot
         report.done = ended and not parsed.cut_off
         keep_place(session, report.query, report.next_start, report.total, report.done, now)
-    for line in (*withdrawn, *retitled):  # for maintainers: what a poll would have told them, told here instead
+    for line in (*withdrawn, *restored, *retitled):  # for maintainers: what a poll would have told them, told here
         log.warning("backfill: %s", line)
     report.withdrawn += withdrawn
+    report.restored += restored
     report.retitled += retitled
     report.pages += 1
     report.entries += counts.entries

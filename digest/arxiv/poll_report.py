@@ -34,6 +34,7 @@ class SourceReport:
     awaiting: bool = False  # a feed read before, read again on an announcement day without that day's announcement
     left: int = 0  # an API query's results past the page read (a poll reads the newest max_results only)
     withdrawn: list[str] = field(default_factory=list)  # papers in the list that arXiv announced withdrawn
+    restored: list[str] = field(default_factory=list)  # papers in the list told withdrawn that a later version is not
     retitled: list[str] = field(default_factory=list)  # papers in the list a new version titles otherwise
     unreached: str = ""  # the host (or host:port) no connection reached: unresolved, refused, out of reach, lost
     slow: str = ""  # the host (or host:port) whose last try took the connection and had no answer in time
@@ -60,7 +61,8 @@ class SourceReport:
                          "an [[api]] query: raise it, up to 2,000, or narrow the query)")  # fmt: skip
             if self.cut_off:
                 text += "; the answer is cut off, so the rest of the feed is missing: asked again at the retry"
-            return f"{self.source}: {text}{withdrawn_clause([*self.withdrawn, *self.retitled])}{self.missed}"
+            changed = withdrawn_clause([*self.withdrawn, *self.restored, *self.retitled])  # list papers arXiv changed
+            return f"{self.source}: {text}{changed}{self.missed}"
         detail = self.message.removeprefix(f"{self.source}: ")  # a fetcher's message names the source already
         return f"{self.source}: {self.outcome}" + (f" ({detail})" if detail else "") + self.missed
 

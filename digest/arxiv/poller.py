@@ -25,6 +25,7 @@ from digest.arxiv.poll_report import PollSummary as PollSummary  # re-exported: 
 from digest.arxiv.poll_report import SourceReport
 from digest.arxiv.poll_sources import configured_sources as configured_sources  # re-exported, as above
 from digest.arxiv.poll_sources import sources_spoken_for as sources_spoken_for  # re-exported, as above
+from digest.arxiv.restored import restored_in_list
 from digest.arxiv.retitled import retitled_in_list
 from digest.arxiv.withdrawn import withdrawn_in_list
 from digest.config import Settings
@@ -159,6 +160,7 @@ def _store_outcome(
             if parsed is not None:
                 keys = list_keys(session)
                 report.withdrawn = withdrawn_in_list(session, parsed.papers, keys, now, settings)  # told once a version
+                report.restored = restored_in_list(session, parsed.papers, keys, now)  # ends the withdrawn notice
                 report.retitled = retitled_in_list(session, parsed.papers, now)  # before the candidates take the title
                 counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=keys)
                 report.entries, report.matched = counts.entries, counts.matched
@@ -183,6 +185,7 @@ def _store_outcome(
         report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
         record_failure(database, report, now)
         return report
-    acting = report.missed or report.left or report.withdrawn or report.retitled  # for maintainers: cron's mail
+    changed = report.withdrawn or report.restored or report.retitled  # list papers arXiv changed
+    acting = report.missed or report.left or changed  # for maintainers: cron's mail
     log.log(logging.WARNING if acting else logging.INFO, "poll %s", report.line())
     return report

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.notices import record_told
+from digest.arxiv.retitled import TITLE_SHOWN
 from digest.storage.state import ListNotice
+from digest.text import quoted
 from digest.vocab import Notice
 
 if TYPE_CHECKING:
@@ -22,8 +24,9 @@ _IN_CHUNK = 500  # stay under every database's bound-parameter limit
 
 
 def restored_in_list(session: Session, papers: Sequence[ArxivPaper], keys: ListKeys, now: datetime) -> list[str]:
-    """The IDs of the list's papers among `papers` that arrive in a version later than the withdrawn one told, and
-    not withdrawn; once for each withdrawal (a restore told already is not told again until a later withdrawal)."""
+    """One line for each of the list's papers among `papers` that arrives in a version later than the withdrawn one
+    told, and not withdrawn; once for each withdrawal (a restore told already is not told again until a later
+    withdrawal). Its title is the feed's: on one line, its invisible characters blanked, and cut."""
     back = {
         paper.arxiv_id: paper
         for paper in papers
@@ -46,4 +49,8 @@ def restored_in_list(session: Session, papers: Sequence[ArxivPaper], keys: ListK
             continue
         restored.append(paper)
     record_told(session, Notice.RESTORED, restored, now)
-    return [paper.arxiv_id for paper in restored]
+    return [
+        f"{paper.arxiv_id} is in the list and no longer withdrawn: arXiv restored it in v{paper.version} as "
+        f"{quoted(paper.title, TITLE_SHOWN)}"
+        for paper in restored
+    ]

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv.candidates import ListKeys, known_candidates
 from digest.arxiv.notices import record_told, untold
-from digest.arxiv.restored import restored_in_list
 from digest.config.invocation import same_invocation
 from digest.storage.models import APPROVED
 from digest.vocab import Notice
@@ -25,13 +24,12 @@ def withdrawn_in_list(
     session: Session, papers: Sequence[ArxivPaper], keys: ListKeys, now: datetime, settings: Settings
 ) -> list[str]:
     """One line for each paper of `papers` that the list holds and whose version announced is withdrawn; once for each
-    version (notices.py), kept as told; and a restore of one told before is kept for /review (restored.py). The command
+    version (notices.py), kept as told (a later version not withdrawn is restored.py's). The command
     it names is the poll's own invocation (`settings`), so that run as printed, from cron's mail or the service's log,
     it acts on the database the poll stored into."""
     held = {paper.arxiv_id: paper for paper in papers if paper.withdrawn and paper.arxiv_id in keys.arxiv_ids}
     gone = untold(session, Notice.WITHDRAWN, list(held.values()))
     record_told(session, Notice.WITHDRAWN, gone, now)
-    restored_in_list(session, papers, keys, now)  # told on /review: a later version not withdrawn ends the notice
     found = known_candidates(session, [paper.arxiv_id for paper in gone]) if gone else {}
     lines = []
     for arxiv_id in (paper.arxiv_id for paper in gone):
