@@ -3,6 +3,7 @@ a folder seen read-only through a bind mount."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,10 @@ import pytest
 
 from tests.factories import insert_candidate, real_papers
 
+# A command that only reads, on a folder it cannot write, reads on with this warning, a line of its log.
+READ_ONLY_WARNING = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARNING +digest\.cli\.context: reading the database read-only"
+)
 CONFIG = '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\napi_url = "http://127.0.0.1:9/api/query"\n'
 
 

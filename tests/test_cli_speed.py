@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -134,9 +135,12 @@ def test_send_with_dry_run_warns_when_email_is_off(data_dir: Path, capsys: pytes
     argv = ["--data-dir", str(data_dir), "weekly", "--week", "2026-W48", "--send", "--dry-run"]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    assert captured.err == (
-        "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing\n"
-    )
+    # A warning of the command's log: with its time and level.
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARNING +digest\.cli\.weekly: email is off \(set \[smtp\] host and "
+        r"recipients\): --send would send nothing\n",
+        captured.err,
+    ), captured.err
     assert "2026-W48" in captured.out  # the dry run still shows the digest
     config = data_dir.parent / "email.toml"
     config.write_text('[smtp]\nhost = "127.0.0.1"\nrecipients = ["list@example.org"]\n', encoding="utf-8")

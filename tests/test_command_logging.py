@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 from tests.cli_runs import digest_command
+from tests.disk import read_only_view
 
 # As `digest run` writes a line: "2026-12-07 04:35:54 WARNING digest.storage.db: ...".
 TIMED_WARNING = re.compile(
@@ -88,3 +89,58 @@ def test_json_log_format_applies_to_every_command(tmp_path: Path) -> None:
     assert warning["level"] == "warning" and warning["logger"] == "digest.storage.db", records
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$", warning["time"]), warning
     assert "digest.sqlite3 (mode 0644, now 0600)" in warning["message"]
+
+
+def _timed(logger: str, text: str) -> re.Pattern[str]:
+    return re.compile(rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d WARNING +{re.escape(logger)}: {text}$")
+
+
+SKIPPED_LINE = r".*\.env line 1 cannot be read \(a quote not closed\?\): it is skipped"
+
+
+def test_config_check_logs_what_reading_the_settings_warns_with_time_and_level(tmp_path: Path) -> None:
+    """`digest config check` read the settings itself, with no log set up: a `.env` line it skips was Python's bare
+    last-resort line (no time, no level, not JSON with `log_format = "json"`). Now it is logged as every command's
+    warnings are; the report on stdout is the same as without that line."""
+    config = tmp_path / "config.toml"
+    config.write_text('[arxiv]\ncontact = "m@example.net"\n', encoding="utf-8")
+    clean = _run(tmp_path, "--config", str(config), "config", "check")
+    assert clean.returncode == 0 and clean.stderr == "" and clean.stdout.endswith("configuration OK\n"), clean
+    (tmp_path / ".env").write_text('OTHER_TOOL="not closed\n', encoding="utf-8")  # not ours: skipped with a warning
+    done = _run(tmp_path, "--config", str(config), "config", "check")
+    assert done.returncode == 0 and done.stdout == clean.stdout, done.stderr
+    logged = done.stderr.splitlines()
+    assert len(logged) == 1 and _timed("digest.config.loading", SKIPPED_LINE).match(logged[0]), done.stderr
+    config.write_text('log_format = "json"\n[arxiv]\ncontact = "m@example.net"\n', encoding="utf-8")
+    as_json = _run(tmp_path, "--config", str(config), "config", "check", "--json")
+    assert as_json.returncode == 0 and json.loads(as_json.stdout)["valid"], as_json.stderr
+    records = [json.loads(line) for line in as_json.stderr.splitlines()]
+    assert [(record["level"], record["logger"]) for record in records] == [("warning", "digest.config.loading")]
+    assert re.match(SKIPPED_LINE, records[0]["message"]), records
+
+
+def test_the_read_only_warning_is_logged_with_time_and_level(tmp_path: Path) -> None:
+    """A command that only reads, on a data folder it cannot write, said it read the database read-only in a line it
+    printed itself ("digest: warning: ..."): no time, no level, and not JSON with `log_format = "json"`. Now it is a
+    warning of the command's log; what the command prints on stdout is as on the folder it can write."""
+    first = _run(tmp_path, "history")
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    config = tmp_path / "config.toml"
+    with read_only_view(tmp_path / "data", tmp_path / "read-only") as view:
+        on_view = [*digest_command(tmp_path)[:-1], str(view)]
+        done = subprocess.run([*on_view, "history"], capture_output=True, text=True, timeout=180, check=False)
+        config.write_text('log_format = "json"\n', encoding="utf-8")
+        as_json = subprocess.run(
+            [*on_view, "--config", str(config), "history"], capture_output=True, text=True, timeout=180, check=False
+        )
+    assert done.returncode == 0 and done.stdout == first.stdout, done.stderr
+    logged = done.stderr.splitlines()
+    said = (
+        rf"reading the database read-only \(the folder {re.escape(str(view))} is read-only, .*\); make the folder "
+        "writable to change anything"
+    )
+    assert len(logged) == 1 and _timed("digest.cli.context", said).match(logged[0]), done.stderr
+    assert as_json.returncode == 0 and as_json.stdout == first.stdout, as_json.stderr
+    records = [json.loads(line) for line in as_json.stderr.splitlines()]
+    assert [(record["level"], record["logger"]) for record in records] == [("warning", "digest.cli.context")]
+    assert re.match(said, records[0]["message"]), records

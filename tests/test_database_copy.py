@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -164,10 +165,12 @@ def test_a_nul_character_an_older_release_stored_is_copied_as_a_space_and_said(
     assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(old_file), "--json"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["copied"]["candidates"] == 4
-    assert captured.err.strip() == (
-        "digest: warning: candidates id 3: abstract held a NUL character (0x00), which the target cannot store: "
-        "copied as a space"
-    )
+    # A warning of the command's log, as its others: with its time and level.
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARNING +digest\.cli\.database: candidates id 3: abstract held a NUL "
+        r"character \(0x00\), which the target cannot store: copied as a space\n",
+        captured.err,
+    ), captured.err
     settings = make_settings(tmp_path / "new", environ={"DIGEST_DATABASE_URL": postgres_url})
     database = open_service_database(settings)
     try:

@@ -15,7 +15,7 @@ from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
-from tests.disk import read_only_view
+from tests.disk import READ_ONLY_WARNING, read_only_view
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import TYPO_NEW, TYPO_OLD, make_remote, publish_config
 
@@ -93,7 +93,7 @@ def test_a_publish_dry_run_shows_the_diff_from_a_read_only_data_folder(
         out, err = capsys.readouterr()
     assert status == 0, err
     assert out.startswith("--- a/README.md\n+++ b/README.md\n") and paper["arxiv_id"] in out, out
-    assert err.startswith("digest: warning: reading the database read-only") and "nothing was pushed" in err, err
+    assert READ_ONLY_WARNING.match(err) and "nothing was pushed" in err, err
     assert listing(data_dir) == before and list(scratch.iterdir()) == []
     assert len(remote.commits()) == 1
 

@@ -51,7 +51,12 @@ def handle_check(args: argparse.Namespace, context: Context) -> int:
     from digest.cli.config_check import check_configuration
     from digest.config.invocation import digest_command
 
-    report = check_configuration(context.config_path, context.data_dir)
+    # What reading the settings logs (a `.env` line it skips) is a log line with time and level, as every command's;
+    # the report below is the command's output.
+    with context.settings_log() as read:
+        report = check_configuration(context.config_path, context.data_dir)
+        if report.settings is not None:
+            read(report.settings)
     if args.json:
         print_json(
             {

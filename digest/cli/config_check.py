@@ -37,6 +37,7 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     features: list[Feature] = field(default_factory=list)
     database: str | None = None  # how the database stands (probe.Standing); None when it was not opened
+    settings: Settings | None = None  # as read, when they could be: the command's log is written as they say
 
 
 def check_configuration(
@@ -53,7 +54,8 @@ def check_configuration(
     environment = os.environ if environ is None else environ
     if config_path is None:
         config_path = config_variable(environment)
-    report = CheckReport(config_path=home_or_as_written(config_path) if config_path else None, problems=problems)
+    shown_config = home_or_as_written(config_path) if config_path else None
+    report = CheckReport(config_path=shown_config, problems=problems, settings=settings)
     for name in SECRET_VARIABLES:
         value = environment.get(name)
         if value and len(value) < MIN_SECRET_LENGTH:

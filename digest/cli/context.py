@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # imported by the commands that use them, not by `digest --help`
+    from collections.abc import Callable, Iterator
     from datetime import date
     from pathlib import Path
 
@@ -46,21 +48,28 @@ class Context:
         if self._settings is None:
             from digest.config import load_settings
 
-            if not self.logs:
+            with self.settings_log() as read:
                 self._settings = load_settings(self.config_path, self.data_dir)
-                return self._settings
-            # Every command that reads the settings logs its warnings with time and level (or as JSON), not as
-            # Python's last resort prints a bare line; `digest run`, `poll`, `publish` and `backfill` set theirs up
-            # again after this.
-            from digest.cli.logs import command_log
-
-            log = command_log()
-            try:
-                self._settings = load_settings(self.config_path, self.data_dir)
-            finally:  # settings that cannot be read: what was held is written as the defaults say
-                known = self._settings
-                log.start(*((known.log_level, known.log_format) if known else ()))
+                read(self._settings)
         return self._settings
+
+    @contextmanager
+    def settings_log(self) -> Iterator[Callable[[Settings], None]]:
+        """Every command that reads the settings logs its warnings with time and level (or as JSON), not as Python's
+        last resort prints a bare line (logs.CommandLog): what is logged inside is held until the settings given to
+        the callable yielded say how the log is written, or the defaults when none were read. `digest run`, `poll`,
+        `publish` and `backfill` set theirs up again after this."""
+        if not self.logs:
+            yield lambda _settings: None
+            return
+        from digest.cli.logs import command_log
+
+        log = command_log()
+        known: list[Settings] = []
+        try:
+            yield known.append
+        finally:  # settings that cannot be read: what was held is written as the defaults say
+            log.start(*((known[0].log_level, known[0].log_format) if known else ()))
 
     @property
     def database_url_known(self) -> str | None:
@@ -121,7 +130,10 @@ class Context:
             if why == file_read_only
             else "make the folder writable"
         )
-        print(f"digest: warning: reading the database read-only{why}; {mend} to change anything", file=sys.stderr)
+        import logging
+
+        # A log record, not a printed line: with its time and level (or as JSON) in the command's log, as its others.
+        logging.getLogger(__name__).warning("reading the database read-only%s; %s to change anything", why, mend)
         return database
 
     def close(self) -> None:

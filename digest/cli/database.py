@@ -178,14 +178,12 @@ def _copy_into(source: Any, shown: str, target_url: str, lock: Any) -> list[Any]
 
 
 def _report(args: argparse.Namespace, copied: list[Any]) -> int:
-    import sys
+    import logging
 
     for done in copied:
-        for where in done.blanked:
-            print(
-                f"digest: warning: {done.table} {where} held a NUL character (0x00), which the target cannot store: "
-                "copied as a space",
-                file=sys.stderr,
+        for where in done.blanked:  # a warning of the command's log: with its time and level, or as JSON
+            logging.getLogger(__name__).warning(
+                "%s %s held a NUL character (0x00), which the target cannot store: copied as a space", done.table, where
             )
     if args.json:
         print_json({"copied": {done.table: done.rows for done in copied}})

@@ -103,25 +103,26 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
 
 def refuse_unsendable(settings: Settings, *, dry_run: bool) -> None:
     """--send with email off, its login without the password, or a login in plain text to another machine: a settings
-    problem said before anything is written (as `digest publish` with publishing off); a dry run warns."""
-    smtp = settings.smtp
+    problem said before anything is written (as `digest publish` with publishing off); a dry run warns, in the
+    command's log (with time and level, or as JSON)."""
+    import logging
+
+    log, smtp = logging.getLogger(__name__), settings.smtp
     if not smtp.enabled:
         if not dry_run:
             raise FeatureOffError(
                 "email is off: set [smtp] host and recipients in the config to send the weekly digest, or leave out "
                 "--send to write its Markdown alone (nothing was written or sent)"
             )
-        print(
-            "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing", file=sys.stderr
-        )
+        log.warning("email is off (set [smtp] host and recipients): --send would send nothing")
     elif smtp.password_missing:
         if not dry_run:  # the server would refuse the send, after the Markdown was written
             raise FeatureOffError(f"{smtp.password_missing} (nothing was written or sent)")
-        print(f"digest: warning: {smtp.password_missing}: --send would not log in", file=sys.stderr)
+        log.warning("%s: --send would not log in", smtp.password_missing)
     elif smtp.cleartext_login:
         if not dry_run:  # the send would refuse it, after the Markdown was written
             raise FeatureOffError(f"{smtp.cleartext_login} (nothing was written or sent)")
-        print(f"digest: warning: {smtp.cleartext_login}: --send would refuse to log in", file=sys.stderr)
+        log.warning("%s: --send would refuse to log in", smtp.cleartext_login)
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
