@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from digest.config.settings import Settings
+from digest.config.settings import DataFolderFrom, Settings
 
 
 def digest_command(*words: str | Path, config: Path | None = None, data_dir: Path | None = None) -> str:
@@ -20,5 +20,10 @@ def digest_command(*words: str | Path, config: Path | None = None, data_dir: Pat
 
 def same_invocation(settings: Settings, *words: str | Path) -> str:
     """The command `words` name, run on the settings file (from --config or DIGEST_CONFIG: a database_url it holds
-    names the database) and the data folder these settings were loaded for."""
-    return digest_command(*words, config=settings.config_path, data_dir=settings.data_dir)
+    names the database) and the data folder these settings were loaded for, from any folder and without the
+    environment the service had (cron, another shell): `--data-dir`, absolute, unless the settings file printed names
+    the folder (its data_dir, read from the file's folder wherever the command runs)."""
+    config = settings.config_path.absolute() if settings.config_path is not None else None
+    named_by_file = config is not None and settings.data_dir_from is DataFolderFrom.SETTINGS_FILE
+    data_dir = None if named_by_file else settings.data_dir.absolute()
+    return digest_command(*words, config=config, data_dir=data_dir)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pydantic_settings import InitSettingsSource
 
 from digest.config.problems import ConfigError, problem_lines
-from digest.config.settings import Settings
+from digest.config.settings import DataFolderFrom, Settings
 from digest.config.sources import EnvironmentSource, TomlFileSource, environment_fields
 from digest.config.sqlite_files import sqlite_url_from
 from digest.resources import NoHomeError, UnfitFileError, home_path, read_small_file
@@ -77,7 +77,19 @@ def load_settings(
     problems += _moved(file_source, given.keys() | environment().keys())
     if problems:
         raise ConfigError(problems)
-    return settings
+    return settings.with_data_dir_from(_data_dir_from(given, environment(), file_source.data))
+
+
+def _data_dir_from(given: Mapping[str, Any], environment: Mapping[str, Any], file: Mapping[str, Any]) -> DataFolderFrom:
+    """What named the data folder: the option (the arguments), else the variable, else the file, else nothing."""
+    for origin, values in (
+        (DataFolderFrom.OPTION, given),
+        (DataFolderFrom.ENVIRONMENT, environment),
+        (DataFolderFrom.SETTINGS_FILE, file),
+    ):
+        if "data_dir" in values:
+            return origin
+    return DataFolderFrom.DEFAULT
 
 
 def config_variable(environ: Mapping[str, str]) -> Path | None:

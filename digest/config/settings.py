@@ -5,11 +5,12 @@ Top-level keys are declared here, the tables in `sections`, `publish` and `crede
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from digest import resources
@@ -60,6 +61,17 @@ def _titled(title: str) -> str:
 ExistingPath = Annotated[FilePath, AfterValidator(_existing)]  # a default (the bundled files) is not checked
 
 
+class DataFolderFrom(StrEnum):
+    """What named the data folder in use. A command printed for the user to run (`config.invocation`) repeats it
+    unless the settings file it names names it: run from another folder, or without the service's environment
+    (cron, another shell), the option, the variable and the default `./data` are not there."""
+
+    OPTION = "--data-dir"
+    ENVIRONMENT = "DIGEST_DATA_DIR"
+    SETTINGS_FILE = "data_dir"
+    DEFAULT = "default"
+
+
 def default_database_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'digest.sqlite3').resolve()}"
 
@@ -89,6 +101,9 @@ class Settings(BaseSettings):
     relevance: RelevanceSettings = Field(default_factory=RelevanceSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     secrets: Secrets = Field(default_factory=Secrets)
+    # Not a setting (no file or variable sets it): `load_settings` records it; settings built otherwise (tests, a
+    # caller's own) do not know, and are taken as the default's, which a printed command must repeat.
+    _data_dir_from: DataFolderFrom = PrivateAttr(default=DataFolderFrom.DEFAULT)
 
     @classmethod
     def settings_customise_sources(
@@ -148,6 +163,16 @@ class Settings(BaseSettings):
         if mistyped:
             raise problem(mistyped)
         return self
+
+    @property
+    def data_dir_from(self) -> DataFolderFrom:
+        return self._data_dir_from
+
+    def with_data_dir_from(self, origin: DataFolderFrom) -> Settings:
+        """These settings, knowing what named their data folder."""
+        settings = self.model_copy()
+        settings._data_dir_from = origin
+        return settings
 
     @property
     def list_markdown_path(self) -> Path:
