@@ -54,10 +54,10 @@ def test_an_everyday_command_runs_without_the_cyclic_collector_and_gives_it_back
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from digest.cli import poll
+    from digest.cli.candidates import handle_candidates as original
     from digest.cli.context import Context
 
     seen: list[bool] = []
-    original = poll.handle_candidates
 
     def watching(args: argparse.Namespace, context: Context) -> int:
         seen.append(gc.isenabled())
