@@ -15,7 +15,8 @@ from tests.cli_runs import modules_imported_by
 
 def subcommand_help(parser: argparse.ArgumentParser, command: str) -> str:
     (subparsers,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
-    return subparsers.choices[command].format_help()
+    help_text: str = subparsers.choices[command].format_help()
+    return help_text
 
 
 @pytest.mark.parametrize("command", sorted(COMMAND_HOMES))
