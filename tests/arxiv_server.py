@@ -59,7 +59,7 @@ class Reply:
     declare_length: bool = True  # with stream_bytes: send Content-Length up front
     delay_seconds: float = 0.0  # answer this much later (a slow arXiv), in real time
     # awaited before answering: a download that lasts until something else happened (the request is recorded first)
-    before_answer: Callable[[], Awaitable[None]] | None = None
+    before_answer: Callable[[], Awaitable[object]] | None = None
     drop: bool = False  # hang up without answering (after delay_seconds): a connection dropped on the way
 
 

@@ -15,8 +15,8 @@ SECRETS = {
     "SMTP_PASSWORD": "smtp-password-value-0123456789",
     "DIGEST_GIT_TOKEN": "git-token-value-0123456789abcdef",
 }
-SECRET_PARTS = ("secret-key-value", "admin-token-value", "feed-token-value", "alice-token", "bob-token")
-SECRET_PARTS += ("discord-token-value", "smtp-password-value", "git-token-value")
+SECRET_PARTS: tuple[str, ...] = ("secret-key-value", "admin-token-value", "feed-token-value", "alice-token")
+SECRET_PARTS += ("bob-token", "discord-token-value", "smtp-password-value", "git-token-value")
 VARIABLES = ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_SSH_KEY", *SECRETS)
 
 

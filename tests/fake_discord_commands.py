@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fake_discord_shared import SharedState
 from tests.fake_discord_state import (
     APPLICATION_ID,
     CHANNEL_ID,
@@ -28,7 +29,7 @@ DEFERRED_CHANNEL_MESSAGE = 5  # "thinking", the answer follows
 AUTOCOMPLETE_RESULT = 8
 
 
-class CommandsMixin:
+class CommandsMixin(SharedState):
     """Mixed into FakeDiscord (which supplies `_dispatch`, the ids and the payload helpers)."""
 
     def _init_commands(self) -> None:
@@ -92,7 +93,7 @@ class CommandsMixin:
 
     # -- REST ------------------------------------------------------------------------------------------------------
     def _next_id(self) -> int:
-        return next(self._ids)  # type: ignore[attr-defined,no-any-return]
+        return next(self._ids)
 
     async def _register_commands(self, request: web.Request) -> web.Response:
         guild = int(request.match_info["guild"])
@@ -131,7 +132,7 @@ class CommandsMixin:
         return json_response({"interaction": interaction, "resource": {"type": kind}})
 
     def _webhook_message(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        message = bot_message(self.bot, self._next_id(), str(CHANNEL_ID), body)  # type: ignore[attr-defined]
+        message = bot_message(self.bot, self._next_id(), str(CHANNEL_ID), body)
         return {**message, "webhook_id": request.match_info["app"]}
 
     async def _followup(self, request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fake_discord_shared import SharedState
 from tests.fake_discord_state import (
     APPLICATION_ID,
     BOT_ID,
@@ -22,7 +23,7 @@ from tests.fake_discord_state import (
 )
 
 
-class GatewayMixin:
+class GatewayMixin(SharedState):
     """Mixed into FakeDiscord (which supplies the state and the sockets)."""
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.fake_discord_shared import SharedState
 from tests.fake_discord_state import (
     BOT_ID,
     CHANNEL_ID,
@@ -17,7 +18,7 @@ from tests.fake_discord_state import (
 )
 
 
-class MembersMixin:
+class MembersMixin(SharedState):
     """Mixed into FakeDiscord (which supplies the state, `_dispatch` and the payloads)."""
 
     # -- what members do -------------------------------------------------------------------------------------------

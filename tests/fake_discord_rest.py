@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from tests.fake_discord_shared import SharedState
 from tests.fake_discord_state import (
     ADD_REACTIONS,
     APPLICATION_ID,
@@ -36,7 +37,7 @@ from tests.fake_discord_state import (
 )
 
 
-class RestMixin:
+class RestMixin(SharedState):
     """Mixed into FakeDiscord (which supplies the state and `_dispatch`)."""
 
     def _add_rest_routes(self, app: web.Application, api: str) -> None:
@@ -159,9 +160,9 @@ class RestMixin:
         text = json.dumps(body, ensure_ascii=False).casefold()
         if any(word.casefold() in text for word in self.automod_words):
             return json_response({"message": "Message was blocked by AutoMod", "code": 200000}, 400)
-        refused = empty_field_errors(body) or embed_length_errors(body)
-        if refused is not None:
-            return json_response(refused, 400)
+        form_errors = empty_field_errors(body) or embed_length_errors(body)
+        if form_errors is not None:
+            return json_response(form_errors, 400)
         if body.get("enforce_nonce") and body.get("nonce"):  # Discord's dedupe: the same nonce gets the same message
             for message_id, message in self.messages.items():
                 if message["_request"].get("nonce") == body["nonce"]:

@@ -9,9 +9,10 @@ import shutil
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BufferedIOBase
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import Self
 from urllib.parse import urlsplit
 
 BACKEND = Path("/usr/lib/git-core/git-http-backend")
@@ -144,7 +145,7 @@ class GitHttpServer(_LoopbackServer):
 
         return Handler
 
-    def send(self, path: str, payload: bytes, out: BinaryIO) -> None:
+    def send(self, path: str, payload: bytes, out: BufferedIOBase) -> None:
         out.write(payload)
 
 
@@ -158,7 +159,7 @@ class SlowGitHttpServer(GitHttpServer):
         self.packs_begun = threading.Event()
         self._shut = threading.Event()
 
-    def send(self, path: str, payload: bytes, out: BinaryIO) -> None:
+    def send(self, path: str, payload: bytes, out: BufferedIOBase) -> None:
         if b"PACK" not in payload:  # the refs a fetch or ls-remote asks for first come at once
             out.write(payload)
             return

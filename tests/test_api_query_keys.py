@@ -90,7 +90,7 @@ async def test_an_upgrade_keeps_the_state_of_a_query_polled_under_its_untrimmed_
         settings = _settings(tmp_path, api_url, written)
         trimmed = query_url(api_url, written.strip(), 0, 20)
         older, newer = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC)
-        keys = {query_url(api_url, written, 0, 20): (ETAG, newer)}
+        keys: dict[str, tuple[str | None, datetime]] = {query_url(api_url, written, 0, 20): (ETAG, newer)}
         if also_trimmed:
             keys[trimmed] = ('"stale"', older)
         _polled_before(settings, keys)

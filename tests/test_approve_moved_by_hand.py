@@ -19,9 +19,9 @@ from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, Remote
 from tests.list_edits import moved
 from tests.printed import printed_command
-from tests.publish_recovery import cli, services
+from tests.publish_recovery import cli
 from tests.publishing import db as db  # the fixture
-from tests.publishing import push_bytes
+from tests.publishing import push_bytes, services
 from tests.publishing import remote as remote  # the fixture
 from tests.publishing import st as st  # the fixture
 

@@ -81,7 +81,7 @@ async def test_a_paper_approved_into_another_section_meanwhile_is_told_how_to_mo
     await alice.wait_for_load_state()
     notice = await alice.get_by_role("status").inner_text()
     assert "already approved into Steering" in notice, notice
-    move = same_invocation(site.settings, "approve", paper, "--section")  # the service's own database, run as printed
+    move = same_invocation(site.settings, "approve", str(paper), "--section")  # the service database, run as printed
     assert move in notice, notice
     assert site.status_of(paper) == "approved"
     # The feed's "Approve into Probing" link, opened after: the same way on.

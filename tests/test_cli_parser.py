@@ -15,7 +15,8 @@ from tests.cli_runs import modules_imported_by
 
 def subcommand_help(parser: argparse.ArgumentParser, command: str) -> str:
     (subparsers,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
-    return subparsers.choices[command].format_help()
+    help_text: str = subparsers.choices[command].format_help()
+    return help_text
 
 
 @pytest.mark.parametrize("command", sorted(COMMAND_HOMES))
@@ -54,10 +55,10 @@ def test_an_everyday_command_runs_without_the_cyclic_collector_and_gives_it_back
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from digest.cli import poll
+    from digest.cli.candidates import handle_candidates as original
     from digest.cli.context import Context
 
     seen: list[bool] = []
-    original = poll.handle_candidates
 
     def watching(args: argparse.Namespace, context: Context) -> int:
         seen.append(gc.isenabled())

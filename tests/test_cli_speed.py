@@ -201,5 +201,5 @@ def test_the_service_answers_its_pages_without_loading_the_model_libraries(tmp_p
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
-    modules = {name.split(".")[0] for name in json.loads(done.stdout)}
-    assert modules & {"numpy", "scipy", "sklearn"} == set()
+    imported = {name.split(".")[0] for name in json.loads(done.stdout)}
+    assert imported & {"numpy", "scipy", "sklearn"} == set()

@@ -43,7 +43,8 @@ def test_each_command_logs_the_owner_only_warning_with_time_and_level(tmp_path: 
     papers.write_text('{"id": "2401.00001", "title": "A paper", "abstract": "About it."}\n', encoding="utf-8")
     first = _run(tmp_path, "candidates", "--json")
     assert first.returncode == 0 and first.stderr == "", first.stderr
-    clean = {("candidates", "--json"): first}
+    clean: dict[tuple[str, ...], subprocess.CompletedProcess[str]] = {("candidates", "--json"): first}
+    arguments: tuple[str, ...]
     for arguments in (("history",), ("score", str(papers)), ("list", "export")):
         clean[arguments] = _run(tmp_path, *arguments)
         assert clean[arguments].returncode == 0, (arguments, clean[arguments].stderr)

@@ -78,7 +78,7 @@ async def test_an_add_made_before_the_upgrade_is_logged_about_once_not_at_every_
                 pass
     said = [r.getMessage() for r in caplog.records if "decided before the upgrade" in r.getMessage()]
     assert len(said) == 1, said
-    assert f"`{same_invocation(bot_settings, 'pending', candidate_id)}` undoes it" in said[0], said
+    assert f"`{same_invocation(bot_settings, 'pending', str(candidate_id))}` undoes it" in said[0], said
     assert (row(db, candidate_id).status, row(db, candidate_id).decided_section) == ("approved", "Probing")
     assert paper["arxiv_id"] in list_md(bot_settings) and decision_count(db) == 1
 
@@ -127,7 +127,7 @@ async def test_a_check_mark_after_a_reject_made_elsewhere_does_not_overturn_it_a
         candidate_id, mid = await posted_candidate(fake, db, bot, 0)
         Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("bob", None, elsewhere))
         await fake.react(mid, MAINTAINER, "✅")
-        approve = escape(same_invocation(bot_settings, "approve", candidate_id))  # the service's own database
+        approve = escape(same_invocation(bot_settings, "approve", str(candidate_id)))  # the service's own database
         await eventually(lambda: approve in last_embed(fake, mid)["description"], "told why")
     description = last_embed(fake, mid)["description"]
     assert f"rejected by bob via {elsewhere}" in description and approve in description

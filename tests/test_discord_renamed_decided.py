@@ -25,7 +25,8 @@ from tests.list_edits import imported, moved, steering_heading
 
 def approval(fake: FakeDiscord, mid: int) -> str:
     """The message's decision line, as a reader sees it (Discord Markdown's bold and escapes taken off)."""
-    return last_embed(fake, mid)["description"].split("\n")[0].replace("\\", "").strip("*")
+    description: str = last_embed(fake, mid)["description"]
+    return description.split("\n")[0].replace("\\", "").strip("*")
 
 
 def review_page_section(db: Database, candidate_id: int) -> str | None:

@@ -130,7 +130,8 @@ async def test_a_paper_a_later_import_added_is_news_in_the_feeds_and_the_weekly_
     """A maintainer adds a 2023 paper to the Markdown (brought in by `digest list import`, or by publishing's pull of
     upstream edits). The list page marks it new; the feeds dated it by 2023 and cut it below their newest items, and
     the weekly digest counted only approvals and `digest add`."""
-    from digest.weekly.contents import load_digest, render
+    from digest.weekly.contents import load_digest
+    from digest.weekly.rendering import render
     from digest.weekly.weeks import week_of
 
     seed = seed_list_path().read_bytes()
@@ -192,7 +193,8 @@ async def test_the_list_is_searched_by_an_arxiv_reference_as_suggest_takes_it(tm
 async def test_renaming_a_heading_is_no_news(tmp_path: Path) -> None:
     """An import recreates the entries of a renamed section (they count as moved): no paper of it may turn up as added
     in the weekly digest, jump to the top of the feeds, or be marked new on the list page."""
-    from digest.weekly.contents import load_digest, render
+    from digest.weekly.contents import load_digest
+    from digest.weekly.rendering import render
     from digest.weekly.weeks import week_of
 
     seed = seed_list_path().read_text(encoding="utf-8")

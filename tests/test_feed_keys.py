@@ -69,7 +69,7 @@ async def test_an_upgrade_keeps_the_state_of_a_feed_polled_under_its_untrimmed_a
             tmp_path / "data", f'[arxiv]\ncontact = "maintainers@example.org"\nsources = [" {url}\\n"]\n'
         )
         older, newer = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC)
-        keys = {f" {url}\n": (ETAG, newer)}
+        keys: dict[str, tuple[str | None, datetime]] = {f" {url}\n": (ETAG, newer)}
         if also_trimmed:
             keys[url] = ('"stale"', older)
         _polled_before(settings, keys)

@@ -204,7 +204,8 @@ def test_settings_and_env_files_a_program_writes_through_a_pipe_are_read(tmp_pat
     `.env` files and the settings file are read from their writer, each once."""
     here = tmp_path / "here"
     service = tmp_path / "service"
-    here.mkdir(), service.mkdir()
+    here.mkdir()
+    service.mkdir()
     writers = [
         served_through_a_pipe(here / ".env", "DISCORD_TOKEN=from-the-pipe\n"),
         served_through_a_pipe(service / ".env", "DIGEST_DATA_DIR=data\n"),

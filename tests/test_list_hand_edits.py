@@ -460,11 +460,11 @@ def test_a_write_cut_short_around_the_replace_is_no_hand_edit_next_time(
     decision took the service's own file for a hand edit not imported, kept it as list.md.edited.1 (pushing out a
     real hand edit kept there) and warned the maintainer of an edit nobody made. Either file is now the service's."""
     from digest.awesome import listfile
+    from digest.storage.files import write_atomic_bytes as written
 
     reviewer = Reviewer(database, settings, clock=lambda: NOW)
     reviewer.decide(insert_candidate(database, real_papers()[0]), "approve", ANN, section="Probing")
     path = settings.list_markdown_path
-    written = listfile.write_atomic_bytes
 
     def dies_at_the_replace(target: Path, data: bytes, *more: bytes, staged: Staged | None = None) -> None:
         if target == path and moment == "before the replace":

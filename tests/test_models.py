@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import insert, inspect, select, text
 
 from digest.awesome import store as liststore
 from digest.config import Settings
@@ -54,7 +54,7 @@ def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_
     engine = create_database_engine(settings.database_url)
     command.upgrade(alembic_config(engine), "0001")  # what an existing deployment has
     with engine.begin() as connection:
-        connection.execute(ListMeta.__table__.insert().values(key="kept", value="from before the upgrade"))
+        connection.execute(insert(ListMeta).values(key="kept", value="from before the upgrade"))
     assert "revoked_sessions" not in inspect(engine).get_table_names()
     engine.dispose()
 

@@ -134,11 +134,11 @@ def test_a_push_rejected_by_a_concurrent_push_is_retried_and_both_changes_land(
     real_push = publisher.git.push
     raced: list[str] = []
 
-    def push_after_a_maintainer(commit: str) -> None:
+    def push_after_a_maintainer(commit: str, branch: str | None = None) -> None:
         if not raced:  # between our fetch and our push, a maintainer pushes a hand edit
             raced.append(commit)
             remote.push_edit(TYPO_OLD, TYPO_NEW)
-        real_push(commit)
+        real_push(commit, branch)
 
     publisher.git.push = push_after_a_maintainer  # type: ignore[method-assign]
     with caplog.at_level(logging.INFO, logger="digest.publish"):

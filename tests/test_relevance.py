@@ -83,7 +83,7 @@ def test_the_shipped_vocabulary_scores_exactly_as_scikit_learn_fitted_it() -> No
 
     from digest.relevance.features import _VECTORIZER
 
-    reference = TfidfVectorizer(**_VECTORIZER).fit(word_corpus())  # type: ignore[arg-type]
+    reference = TfidfVectorizer(**_VECTORIZER).fit(word_corpus())
     papers = [PaperText(str(p["title"]), str(p["abstract"])) for p in sample_papers()]
     papers += [
         PaperText("Vision-Language Models' neurons: the CLIP-ViT case", "Ünïcode — and numbers 3.14"),

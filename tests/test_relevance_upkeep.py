@@ -70,7 +70,7 @@ def test_a_new_list_with_fewer_than_two_papers_to_learn_from_still_flags_by_the_
 
 
 # A paper a maintainer approved in an issue tracker, brought in with `digest decisions import`: never in the list.
-IMPORTED_APPROVAL = {
+IMPORTED_APPROVAL: dict[str, object] = {
     "arxiv_id": "2509.99001",
     "title": "Steering vision-language models with sparse autoencoder latents against hallucination",
     "abstract": "We steer large vision-language models (LVLMs) by adding steering vectors built from sparse "
@@ -162,7 +162,8 @@ def test_suggested_sections_follow_a_section_renamed_or_taken_out_by_hand(
 def _nearest_line(result: dict[str, object]) -> str:
     why = result["why"]
     assert isinstance(why, list)
-    return next(line for line in why if line.startswith("nearest in the list: "))
+    nearest: str = next(line for line in why if line.startswith("nearest in the list: "))
+    return nearest
 
 
 def test_nearest_in_the_list_names_only_papers_the_list_holds(

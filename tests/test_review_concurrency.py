@@ -92,11 +92,11 @@ def test_list_md_ends_on_the_newest_state_when_two_processes_decide_at_once(
     """The service's decision renders list.md, then is slow to write it; meanwhile `digest approve` commits another
     decision and writes. The file must end holding both (the older rendering used to land last)."""
     import digest.awesome.store as store_module
+    from digest.awesome.listfile import write_list_markdown as original
 
     first, second = (insert_candidate(database, record) for record in real_papers()[:2])
     service, shell = Reviewer(database, settings), Reviewer(database, settings)  # each process its own Reviewer
     rendered_first, second_committed = threading.Event(), threading.Event()
-    original = store_module.write_list_markdown
 
     def slow_first_write(path: Any, text: str, entries: int | None = None, **options: Any) -> Any:
         if threading.current_thread().name == "service":

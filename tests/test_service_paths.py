@@ -57,7 +57,8 @@ def test_an_upgrade_does_not_start_on_an_empty_data_folder_beside_the_config_fil
     same setting names /etc/digest/data: the service must not start there on a new, empty database (the list, the
     decisions and the readers would seem gone) but say in one line what to write."""
     etc, srv = clean_environment / "etc", clean_environment / "srv"
-    etc.mkdir(), srv.mkdir()
+    etc.mkdir()
+    srv.mkdir()
     config = etc / "digest.toml"
     config.write_text(setting + "\n", encoding="utf-8")
     monkeypatch.chdir(srv)
@@ -90,7 +91,8 @@ def test_an_upgrade_does_not_move_the_weekly_folder_or_the_local_repository_besi
     empty folder the digests silently went to) and /etc/digest/list.git (every publish then failed: 'does not appear
     to be a git repository'). Like the data folder, such a path is refused in one line that says to write it in full."""
     etc, srv = clean_environment / "etc", clean_environment / "srv"
-    etc.mkdir(), srv.mkdir()
+    etc.mkdir()
+    srv.mkdir()
     monkeypatch.chdir(srv)
     (srv / "data").mkdir()
     if key == "repository":
@@ -118,7 +120,8 @@ def test_config_check_names_the_moved_data_folder_with_the_other_problems(
     problem comes at once. (A poll_cron polling arxiv.org too often was the other problem; it is now kept to the
     announcement's times with a warning, not refused.)"""
     etc, srv = clean_environment / "etc", clean_environment / "srv"
-    etc.mkdir(), srv.mkdir()
+    etc.mkdir()
+    srv.mkdir()
     monkeypatch.chdir(srv)
     (srv / "data").mkdir()
     config = etc / "digest.toml"
@@ -152,7 +155,8 @@ def test_a_cli_approval_after_a_restore_keeps_the_list_file_with_the_papers_the_
     database.dispose()
     live, copy = sqlite3.connect(data / "digest.sqlite3"), sqlite3.connect(clean_environment / "backup.sqlite3")
     live.backup(copy)
-    live.close(), copy.close()
+    live.close()
+    copy.close()
     assert main(["--data-dir", str(data), "approve", str(first)]) == 0  # after the backup
     lost = str(real_papers()[0]["arxiv_id"])
     assert lost in (data / "list.md").read_text(encoding="utf-8")
@@ -207,7 +211,8 @@ def test_the_dotenv_file_beside_the_config_file_is_read_from_another_folder(tmp_
     links with a generated key the service does not know (every link refused) and had no Discord or git token. Now the
     `.env` beside the settings file is read too (the working folder's and the real environment win)."""
     site, home = tmp_path / "site", tmp_path / "home"
-    site.mkdir(), home.mkdir()
+    site.mkdir()
+    home.mkdir()
     (site / ".env").write_text("DISCORD_TOKEN=from-the-dotenv-file\n", encoding="utf-8")
     (site / "digest.toml").write_text("[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n", encoding="utf-8")
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("DIGEST_", "DISCORD_"))}
@@ -235,7 +240,8 @@ def test_a_relative_data_folder_in_the_dotenv_file_beside_the_config_file_is_rea
     read from the file's folder; the same path in the `.env` beside it was not). Now a relative path that `.env`
     gives is read from its folder too."""
     site, home = tmp_path / "site", tmp_path / "home"
-    site.mkdir(), home.mkdir()
+    site.mkdir()
+    home.mkdir()
     (site / ".env").write_text("DIGEST_DATA_DIR=data\n", encoding="utf-8")
     (site / "digest.toml").write_text("[web]\nport = 8099\n", encoding="utf-8")
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("DIGEST_", "DISCORD_"))}

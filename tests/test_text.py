@@ -13,7 +13,7 @@ from digest.discord.messages import code_url_for
 from digest.storage.models import PENDING, Candidate
 from digest.text import URL_LENGTH_LIMIT, acceptable_url, code_url_in, url_problem
 from digest.web import syndication
-from digest.weekly import issue
+from digest.weekly import issue, itemtext
 
 LONG = "https://example.org/" + "a" * URL_LENGTH_LIMIT
 REFUSED = [
@@ -35,14 +35,14 @@ REFUSED = [
 @pytest.mark.parametrize("url", REFUSED)
 def test_every_output_refuses_what_the_policy_refuses(url: str) -> None:
     assert url_problem(url) is not None and acceptable_url(url) is None
-    assert entry.safe_url(url) is None and syndication.safe_url(url) is None and issue.safe_url(url) is None
+    assert entry.safe_url(url) is None and syndication.safe_url(url) is None and itemtext.safe_url(url) is None
 
 
 def test_an_acceptable_url_is_escaped_by_each_output_for_its_own_format() -> None:
     url = " https://github.com/a/b)[x](https://evil.example/é "
     assert acceptable_url(url) == url.strip() and syndication.safe_url(url) == url.strip()  # XML escapes it later
     assert entry.safe_url(url) == "https://github.com/a/b%29%5Bx%5D%28https://evil.example/é"  # list Markdown
-    assert issue.safe_url(url) == "https://github.com/a/b%29[x]%28https://evil.example/%C3%A9"  # digest, email
+    assert itemtext.safe_url(url) == "https://github.com/a/b%29[x]%28https://evil.example/%C3%A9"  # digest, email
 
 
 def test_before_the_policy_the_feeds_pages_and_digest_let_these_through() -> None:
@@ -50,7 +50,7 @@ def test_before_the_policy_the_feeds_pages_and_digest_let_these_through() -> Non
     whatever it got; entry.safe_url allowed a bare IP address that `digest list lint` then reported as malformed."""
     assert syndication.safe_url("http://user@evil.example/") is None
     assert syndication.safe_url("https://a.org/\u202e") is None and syndication.safe_url("https://a.org/x\ny") is None
-    assert issue.safe_url("https://x.org/a b") is None  # was https://x.org/a%20b
+    assert itemtext.safe_url("https://x.org/a b") is None  # was https://x.org/a%20b
     assert entry.safe_url("http://1.2.3.4/x") is None
     listed = f"## P\n+ [A paper](http://1.2.3.4/x) (Jan. 5, 2024)\n+ [B paper]({LONG}) (Jan. 4, 2024)\n"
     found = [(f.code, f.message) for f in lint_text(listed)]

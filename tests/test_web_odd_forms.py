@@ -82,8 +82,8 @@ async def test_a_field_sent_twice_is_refused_naming_it_and_changes_nothing(site:
     assert (site.status_of(first), site.status_of(second)) == ("pending", "pending")
     assert await still_signed_in(site)
     async with site.fresh_client() as stranger:
-        form = {**await signin_form(stranger)}
-        twice = [*form.items(), ("token", "a guess"), ("token", SECRETS_ENV["DIGEST_ADMIN_TOKEN"])]
+        fields = {**await signin_form(stranger)}
+        twice = [*fields.items(), ("token", "a guess"), ("token", SECRETS_ENV["DIGEST_ADMIN_TOKEN"])]
         async with stranger.post("/review/signin", data=twice, allow_redirects=False) as reply:
             assert reply.status == 400 and 'the field "token"' in said(await reply.text())
         assert "digest_session" not in {cookie.key for cookie in stranger.cookie_jar}

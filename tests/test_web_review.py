@@ -82,7 +82,7 @@ async def test_a_review_page_opened_before_a_decision_elsewhere_cannot_overturn_
     paper = real_papers()[7]
     candidate_id = insert_candidate(site.database, paper)
     _, csrf = await sign_in(site)  # the page lists the candidate as pending
-    discord = Actor(name="ann", id=1, channel="discord")
+    discord = Actor(name="ann", id="1", channel="discord")
     site.reviewer.decide(candidate_id, "approve", discord, "Probing")
     form = {"candidate_id": str(candidate_id), "action": "reject", "csrf": csrf, "filters": "min=0.5"}
     async with site.client.post("/review/decide", data=form, allow_redirects=False) as response:

@@ -210,7 +210,7 @@ def test_a_send_by_hand_that_every_reader_still_owed_refuses_for_good_leaves_the
     job), and the send by hand after the fix reaches them alone."""
     port = free_port()
     owed = READERS[5:]
-    inbox = SecondMessageRefusingSelectiveInbox({})
+    inbox: SelectiveInbox = SecondMessageRefusingSelectiveInbox({})
     if left == "given-up":
         inbox = SelectiveInbox({address: "451 4.7.1 Greylisted, please try again later" for address in owed})
     later = NOW + timedelta(weeks=5 if left == "given-up" else 0, days=1)  # five weeks on: older than the four kept

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from digest.config import Settings, SmtpSettings
+from digest.config import Settings, SmtpSettings, secretstore
 from digest.config.secretstore import ensure_secrets
 from digest.review.signing import verify_link
 from digest.storage.db import Database
@@ -162,7 +162,7 @@ def test_the_readers_edition_is_built_without_the_signer_or_the_review_queue(
     for name in ("second_tier", "pending_candidates", "pending_count", "week_stats"):
         monkeypatch.setattr(contents, name, forbidden)
     monkeypatch.setattr(secondtier, "approval_signer", forbidden)
-    monkeypatch.setattr(secondtier.secretstore, "ensure_secrets", forbidden)
+    monkeypatch.setattr(secretstore, "ensure_secrets", forbidden)
     inbox = Inbox()
     with smtp_server(inbox) as port:
         settings = with_smtp(settings, port)

@@ -66,6 +66,7 @@ def test_a_paper_a_maintainer_put_in_two_sections_is_named_in_both_in_the_reader
     'Also in'. Expected: alike, shown once and the other section named with it."""
     record = real_papers()[2]
     block = f"+ [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']}) (Nov. 20, 2026)\n"
+    headings: tuple[str, ...]
     shown, headings = "Sparse Autoencoder", (" Probing\n", " Sparse Autoencoder\n")
     if path == "approved":
         approve(database, settings, record, "Steering")

@@ -41,7 +41,7 @@ def test_a_password_with_non_ascii_characters_logs_in_or_fails_cleanly(tmp_path:
     inbox, credentials = Inbox(), Credentials("digest-bot", password)
     tls = dict(tls_context=server_tls_context(cert, key), require_starttls=True)
     try:
-        with smtp_server(inbox, port, **tls, authenticator=credentials, auth_required=True):  # type: ignore[arg-type]
+        with smtp_server(inbox, port, **tls, authenticator=credentials, auth_required=True):
             raised: BaseException | None = None
             try:
                 run_weekly_job(settings, database, NOW, ssl_context=ssl.create_default_context(cafile=str(cert)))
@@ -68,7 +68,7 @@ def test_a_refused_non_ascii_password_is_a_recorded_failure_that_never_shows_the
     settings, database = setup(tmp_path, text, environ={"SMTP_PASSWORD": password})
     tls = dict(tls_context=server_tls_context(cert, key), require_starttls=True)
     try:
-        with smtp_server(Inbox(), port, **tls, authenticator=Credentials("digest-bot", "another"), auth_required=True):  # type: ignore[arg-type]
+        with smtp_server(Inbox(), port, **tls, authenticator=Credentials("digest-bot", "another"), auth_required=True):
             result = run_weekly_job(settings, database, NOW, ssl_context=ssl.create_default_context(cafile=str(cert)))
         with database.reading() as session:
             errors = [
@@ -97,7 +97,7 @@ def test_a_refused_short_password_leaves_the_servers_reply_readable(tmp_path: Pa
     settings, database = setup(tmp_path, text, environ={"SMTP_PASSWORD": password})
     tls = dict(tls_context=server_tls_context(cert, key), require_starttls=True)
     try:
-        with smtp_server(Inbox(), port, **tls, authenticator=EchoingCredentials("digest-bot", ""), auth_required=True):  # type: ignore[arg-type]
+        with smtp_server(Inbox(), port, **tls, authenticator=EchoingCredentials("digest-bot", ""), auth_required=True):
             result = run_weekly_job(settings, database, NOW, ssl_context=ssl.create_default_context(cafile=str(cert)))
         with database.reading() as session:
             found = week_state(session, "2026-W48", "readers")

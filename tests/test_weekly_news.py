@@ -4,8 +4,10 @@ that were there already (a renamed heading, a moved entry, an approval of a pape
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,7 +39,7 @@ def readers(database: Database, settings: Settings, week: IsoWeek) -> str:
         return render(load_digest(session, settings, week, edition="readers"), settings.templates_dir, "digest.md.j2")
 
 
-def import_edited(database: Database, settings: Settings, edit, when: datetime) -> None:
+def import_edited(database: Database, settings: Settings, edit: Callable[[str], str], when: datetime) -> None:
     """The maintainer edits the list's Markdown (by hand, or publishing pulls an upstream edit) and it is imported."""
     with database.transaction() as session:
         markdown = liststore.render_markdown(session, settings.templates_dir)
@@ -150,7 +152,7 @@ def test_approving_a_paper_added_by_hand_into_another_section_does_not_announce_
     assert "- Added this week: **0**" in w48
 
 
-def second_tier_records(n: int):
+def second_tier_records(n: int) -> list[dict[str, Any]]:
     from tests.factories import real_papers
 
     return [r for r in real_papers() if r["arxiv_id"] not in PAPERS][:n]

@@ -259,8 +259,8 @@ def test_two_starts_writing_the_mail_log_at_once_do_not_lose_a_send_recorded_in_
             second.join(10)
 
     second = threading.Thread(target=maillog.seed, args=(folder, sends))
-    monkeypatch.setattr(maillog.os, "open", gated_open)
-    monkeypatch.setattr(maillog.os, "link", link_then_send)
+    monkeypatch.setattr(os, "open", gated_open)
+    monkeypatch.setattr(os, "link", link_then_send)
     second.start()
     assert second_waiting.wait(10)
     maillog.seed(folder, sends)

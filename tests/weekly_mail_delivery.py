@@ -17,6 +17,7 @@ from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
+from digest.vocab import Edition
 from digest.weekly.ledger import week_state
 from digest.weekly.store import SendOutcome, WeeklyResult, run_weekly_job
 from tests.conftest import make_settings
@@ -75,7 +76,7 @@ def weekly_job_mail(tmp_path: Path, port: int, text: str, inbox: Inbox | None = 
     return inbox, result
 
 
-def state(database: Database, week: str, edition: str) -> tuple[str, int] | None:
+def state(database: Database, week: str, edition: Edition) -> tuple[str, int] | None:
     with database.reading() as session:
         found = week_state(session, week, edition)
     return None if found is None else (found.status, found.attempts)
