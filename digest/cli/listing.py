@@ -169,17 +169,17 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         parsed = parse_bytes(data, shown)  # read once, for the import and its lint, before the lock is taken
         with contextlib.ExitStack() as placing:  # list.md's lock, from its writing aside until it is in place
             with database.transaction(exclusive=True) as session:  # after, or before, another's decision
-                held = liststore.render_markdown(session, context.settings.templates_dir)  # to lint it as it was
+                held = liststore.held_list(session, context.settings.templates_dir)  # to lint it as it was
                 listed = approved_listed(session)  # an approved paper the file takes out: its approval again says so
                 report = liststore.import_markdown(session, data, source=shown, progress=bar.update, parsed=parsed)
-                note_broken_links(report, held, parsed, data.decode("utf-8"))
+                note_broken_links(report, held[0], parsed, data.decode("utf-8"))
                 settled = settle_listed(session, utc_now(), LIST_IMPORT) if report.changed else []
                 note_taken_out(session, listed, TakenOut(utc_now(), None, "`digest list import`"))
                 if args.dry_run or (removes_too_many(report) and not args.force):
                     raise _RolledBackError(report)  # rolls the whole import back
                 if report.changed:  # written aside before the commit: a disk too full for it fails the import whole
                     placing.enter_context(held_for_writing(context.settings.list_markdown_path))
-                    written = staged_list(session, context, staged)
+                    written = staged_list(session, context, staged, held)
             put_in_place(staged, context)
     except ListFormatError as exc:
         raise CommandError(f"{exc} (nothing was imported)") from None
