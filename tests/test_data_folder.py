@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.awesome.parse import parse_list
 from digest.service.process import Service
 from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.data_folders import SECRETS, run
@@ -79,6 +80,28 @@ def test_a_list_with_fewer_entries_keeps_the_previous_file(tmp_path: Path) -> No
     assert (data / "list.md.2").read_text(encoding="utf-8") == generations[-3]
     assert (data / "list.md.3").read_text(encoding="utf-8") == generations[-4]
     assert not (data / "list.md.4").exists()
+
+
+def test_an_import_taking_out_one_entry_of_a_paper_listed_twice_keeps_the_previous_file(tmp_path: Path) -> None:
+    """An entry fewer, and every paper still listed (one of a paper's two entries taken out): the import knows the
+    entries list.md had from the database it rendered them from, and keeps the previous file all the same."""
+    data = used_folder(tmp_path)
+    listing = data / "list.md"
+    before = listing.read_text(encoding="utf-8")
+    parsed = parse_list(before)
+    keys = [entry.key for section in parsed.sections for entry in section.entries]
+    section, entry = next(
+        (section, entry)
+        for section in reversed(parsed.sections)
+        for entry in reversed(section.entries)
+        if keys.count(entry.key) > 1
+    )
+    section.entries.remove(entry)  # the paper's other entry stays
+    fewer = tmp_path / "fewer.md"
+    fewer.write_text(parsed.joined(), encoding="utf-8")
+    assert run(data, "list", "import", str(fewer)) == 0
+    assert listing.read_text(encoding="utf-8") == parsed.joined()
+    assert (data / "list.md.1").read_text(encoding="utf-8") == before
 
 
 @pytest.mark.asyncio

@@ -94,13 +94,15 @@ def import_markdown(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     read_again: bool = False,
+    parsed: ParsedList | None = None,
 ) -> ImportReport:
     """Makes the database hold exactly this list. Raises ListFormatError (one line) and changes nothing then.
 
     `progress(done, total)` hears about every section's entries, for a progress bar on big lists. `read_again`: the
     stored list's own bytes, read by a newer reading: a paper it finds was there all along, no news ("seed").
+    `parsed`: parse_bytes(data, source), when the caller read it already (to lint it too: a big list is read once).
     """
-    parsed = parse_bytes(data, source)
+    parsed = parsed or parse_bytes(data, source)
     check_storable(parsed, source)
     now = now or datetime.now(UTC)
     fields = _paper_fields(parsed)

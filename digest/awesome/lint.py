@@ -250,7 +250,11 @@ def _holds_mojibake(line: str) -> bool:
 
 
 def lint_text(text: str) -> list[Finding]:
-    parsed = parse_list(text)
+    return lint_parsed(parse_list(text), text)
+
+
+def lint_parsed(parsed: ParsedList, text: str) -> list[Finding]:
+    """lint_text of `text` already parsed (`parsed` is parse_list(text)): an import reads the file once."""
     if not any(section.entries for section in parsed.sections):
         return [Finding(1, ERROR, "not-a-list", not_a_list(text))]
     found = _document_findings(parsed, text)

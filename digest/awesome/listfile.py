@@ -98,13 +98,16 @@ def keep_replaced(
     staged: Staged | None = None,
     taken_out: frozenset[str] = frozenset(),
     importing: str,
+    held: tuple[bytes, int] | None = None,
 ) -> None:
     """The one rule for what `path` held before `text` replaces it: a hand edit is kept twice (in the rotation and
     apart from it), a file with more entries is kept in the rotation, and with `always` (the start-up re-write) any
     other file that differs too. With `staged`, the copies are kept, and said so, when that is finished.
     `importing`: the `digest list import PATH` the lines say edits go through, as the service itself is run.
     `taken_out`: the arXiv IDs a publish's pull took out, as the repository's history says (its commits name who took
-    each out): no paper is lost with them, so they are no reason to keep a copy, nor to ask about a backup."""
+    each out): no paper is lost with them, so they are no reason to keep a copy, nor to ask about a backup.
+    `held`: a list and how many entries it holds, known (the database's before an import): `previous` the same is not
+    parsed again to count them (a big list's parse is most of this)."""
     if previous == text.encode("utf-8"):
         return
     # At start-up, a file no note says the service wrote (a folder from a release before the note) may be a hand edit.
@@ -114,7 +117,8 @@ def keep_replaced(
         return
     previous_text = previous.decode("utf-8", "replace")
     linked_before = linked_arxiv_ids(previous_text)
-    before = entry_count(previous_text) - len(linked_before & taken_out)
+    counted_before = held[1] if held is not None and held[0] == previous else entry_count(previous_text)
+    before = counted_before - len(linked_before & taken_out)
     after = entry_count(text) if entries is None else entries
     lost = sorted(linked_before - linked_arxiv_ids(text) - taken_out)
     if lost:
@@ -182,12 +186,14 @@ def write_list_markdown(
     staged: Staged | None = None,
     taken_out: frozenset[str] = frozenset(),
     importing: str,
+    held: tuple[bytes, int] | None = None,
 ) -> Path:
     """Writes `text` to `path`; keeps the file it replaces when that one had more entries or was edited by hand, or
     with `keep_any` whenever it differs (see keep_replaced, and there `taken_out`). `entries`: how many `text` holds,
     when the caller knows (the database it was rendered from), so that it is not parsed again. With `staged`, every
     file is written aside now and put in place when that is finished (storage.files.Staged). `importing`: the
-    service's own `digest list import PATH`, for the lines saying a copy was kept (see keep_replaced)."""
+    service's own `digest list import PATH`, for the lines saying a copy was kept (see keep_replaced, and there
+    `held`)."""
     data = text.encode("utf-8")
     try:
         previous = path.read_bytes() if path.is_file() else None
@@ -195,7 +201,15 @@ def write_list_markdown(
         previous = None  # unreadable: nothing to compare with; the write below says what is wrong
     if previous is not None:
         keep_replaced(
-            path, previous, text, entries, always=keep_any, staged=staged, taken_out=taken_out, importing=importing
+            path,
+            previous,
+            text,
+            entries,
+            always=keep_any,
+            staged=staged,
+            taken_out=taken_out,
+            importing=importing,
+            held=held,
         )
         # Dying at the replace leaves the one or the other: both are noted first (a hand edit there is kept above).
         if previous != data and not edited_since_written(path, previous):

@@ -41,6 +41,7 @@ __all__ = [
     "ListFormatError",
     "WrittenEntry",
     "add_paper_entry",
+    "held_list",
     "import_counts",
     "import_markdown",
     "importing_command",
@@ -88,15 +89,23 @@ def write_markdown(session: Session, settings: Settings, taken_out: frozenset[st
         return write_list_markdown(path, text, entries, taken_out=taken_out, importing=importing_command(settings))
 
 
-def stage_markdown(session: Session, settings: Settings, staged: Staged) -> Path:
+def held_list(session: Session, templates_dir: Path) -> tuple[str, int]:
+    """The list the database holds, rendered, and how many entries it holds: before an import, to lint the list as it
+    was and to know list.md's entries without parsing it again (stage_markdown's `held`)."""
+    entries = session.scalar(select(func.count()).select_from(Entry)) or 0
+    return render_markdown(session, templates_dir), entries
+
+
+def stage_markdown(session: Session, settings: Settings, staged: Staged, held: tuple[str, int] | None = None) -> Path:
     """write_markdown for a transaction not yet committed (`digest list import`): the list it holds rendered and
     written aside now, taking the room it needs, put in place as `list.md` when `staged` is finished, after the commit
     (a failure here rolls the transaction back). The caller holds the file's lock (held_for_writing) from before this
-    until then, as write_markdown does."""
+    until then, as write_markdown does. `held`: held_list before the import."""
     path = settings.list_markdown_path
     entries = session.scalar(select(func.count()).select_from(Entry)) or 0
     text = render_markdown(session, settings.templates_dir)
-    return write_list_markdown(path, text, entries, staged=staged, importing=importing_command(settings))
+    known = (held[0].encode("utf-8"), held[1]) if held is not None else None
+    return write_list_markdown(path, text, entries, staged=staged, importing=importing_command(settings), held=known)
 
 
 def section_names(session: Session) -> list[str]:

@@ -8,19 +8,23 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from digest.awesome.importer import ImportReport
+    from digest.awesome.parse import ParsedList
 
 LINT_ERRORS_SAID = 10  # a file with many more (the wrong one imported) is counted, not printed whole
 
 
-def note_broken_links(report: ImportReport, held: str, data: bytes, source: str) -> None:
-    """Notes in `report` the links of the imported file (`data`) reaching no heading that the list held before the
-    import (`held`, as rendered) had whole; a list the import left unchanged has none to note."""
+def note_broken_links(report: ImportReport, held: str, parsed: ParsedList, text: str) -> None:
+    """Notes in `report` the links of the imported file (`text`, read as `parsed`) reaching no heading that the list
+    held before the import (`held`, as rendered) had whole; a list the import left unchanged has none to note."""
     if not report.changed:
         return
     from digest.awesome.import_report import errors_brought, links_broken
-    from digest.awesome.lint import lint_bytes, lint_text
+    from digest.awesome.lint import has_errors, lint_parsed, lint_text
 
-    before, after = lint_text(held), lint_bytes(data, source)
+    after = lint_parsed(parsed, text)
+    if not has_errors(after):  # both are errors of the file the list had not: the list held is not read (big lists)
+        return
+    before = lint_text(held)
     report.broken_links = links_broken(before, after)
     report.lint_errors = errors_brought(before, after)
 

@@ -26,13 +26,13 @@ def _unwritten(exc: OSError, context: Context) -> str:
     return f"{path}: {exc.strerror or exc}{room}"
 
 
-def staged_list(session: Session, context: Context, staged: Staged) -> Path:
-    """list.md as the import's transaction holds it, written aside (awesome.store.stage_markdown); a failure rolls the
-    import back."""
+def staged_list(session: Session, context: Context, staged: Staged, held: tuple[str, int]) -> Path:
+    """list.md as the import's transaction holds it, written aside (awesome.store.stage_markdown; `held`: its
+    held_list before the import); a failure rolls the import back."""
     from digest.awesome import store as liststore
 
     try:
-        return liststore.stage_markdown(session, context.settings, staged)
+        return liststore.stage_markdown(session, context.settings, staged, held)
     except OSError as exc:
         raise CommandError(f"cannot write {_unwritten(exc, context)}; nothing was imported") from None
 

@@ -152,7 +152,7 @@ def _too_many_removals(args: argparse.Namespace, context: Context, removed: str)
 def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome import store as liststore
     from digest.awesome.importer import REMOVAL_LIMIT, removes_too_many
-    from digest.awesome.parse import ListFormatError
+    from digest.awesome.parse import ListFormatError, parse_bytes
     from digest.cli.list_links import note_broken_links
     from digest.cli.list_placing import put_in_place, staged_list
     from digest.clock import utc_now
@@ -166,19 +166,20 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     bar = ProgressBar("import", sys.stderr)
     discarded, written, staged, settled = None, None, Staged(), []
     try:
+        parsed = parse_bytes(data, shown)  # read once, for the import and its lint, before the lock is taken
         with contextlib.ExitStack() as placing:  # list.md's lock, from its writing aside until it is in place
             with database.transaction(exclusive=True) as session:  # after, or before, another's decision
-                held = liststore.render_markdown(session, context.settings.templates_dir)  # to lint it as it was
+                held = liststore.held_list(session, context.settings.templates_dir)  # to lint it as it was
                 listed = approved_listed(session)  # an approved paper the file takes out: its approval again says so
-                report = liststore.import_markdown(session, data, source=shown, progress=bar.update)
-                note_broken_links(report, held, data, shown)
+                report = liststore.import_markdown(session, data, source=shown, progress=bar.update, parsed=parsed)
+                note_broken_links(report, held[0], parsed, data.decode("utf-8"))
                 settled = settle_listed(session, utc_now(), LIST_IMPORT) if report.changed else []
                 note_taken_out(session, listed, TakenOut(utc_now(), None, "`digest list import`"))
                 if args.dry_run or (removes_too_many(report) and not args.force):
                     raise _RolledBackError(report)  # rolls the whole import back
                 if report.changed:  # written aside before the commit: a disk too full for it fails the import whole
                     placing.enter_context(held_for_writing(context.settings.list_markdown_path))
-                    written = staged_list(session, context, staged)
+                    written = staged_list(session, context, staged, held)
             put_in_place(staged, context)
     except ListFormatError as exc:
         raise CommandError(f"{exc} (nothing was imported)") from None
@@ -211,14 +212,8 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
     if args.json:
         from dataclasses import asdict
 
-        print_json(
-            {
-                **asdict(report),
-                "source": str(args.path),
-                "written": str(written) if written else None,
-                "dry_run": dry_run,
-            }
-        )
+        written_to = str(written) if written else None
+        print_json({**asdict(report), "source": str(args.path), "written": written_to, "dry_run": dry_run})
         return 0
     summary = f"{counted(report.entries_total, 'entry', 'entries')} in {counted(report.sections_total, 'section')}"
     if not report.changed:
