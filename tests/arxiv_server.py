@@ -60,7 +60,7 @@ class Reply:
     delay_seconds: float = 0.0  # answer this much later (a slow arXiv), in real time
     # awaited before answering: a download that lasts until something else happened (the request is recorded first)
     before_answer: Callable[[], Awaitable[object]] | None = None
-    drop: bool = False  # hang up without answering (after delay_seconds): a connection dropped on the way
+    drop: bool = False  # hang up without answering (after delay_seconds and before_answer): a connection dropped
 
 
 @dataclass
@@ -156,11 +156,11 @@ class ArxivServer:
             return web.Response(status=404, text="not programmed")
         if reply.delay_seconds:
             await asyncio.sleep(reply.delay_seconds)
+        if reply.before_answer is not None:
+            await reply.before_answer()
         if reply.drop and request.transport is not None:
             request.transport.close()
             return web.Response()  # written to no one: the connection is gone
-        if reply.before_answer is not None:
-            await reply.before_answer()
         headers = {"Content-Type": reply.content_type, **reply.headers}
         if reply.etag:
             headers["ETag"] = reply.etag

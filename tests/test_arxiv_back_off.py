@@ -4,10 +4,13 @@ folder, and the next one after a restart, wait it out too (real processes agains
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import re
+import signal
 import sys
+import time
 from asyncio.subprocess import Process
 from pathlib import Path
 
@@ -42,33 +45,63 @@ def arxiv_config(tmp_path: Path, server: ArxivServer, feed: str, extra: str = ""
     return config
 
 
+async def first_request(server: ArxivServer, within: float = 120.0) -> None:
+    """Waits until arXiv got a request (a command under load may take many seconds to start)."""
+    deadline = time.monotonic() + within
+    while not server.requests:
+        assert time.monotonic() < deadline, f"arXiv got no request within {within:.0f} s"
+        await asyncio.sleep(0.05)
+
+
+def holds_open(process: Process, path: Path) -> bool:
+    """Whether `process` has `path` open (as `ls -l /proc/PID/fd` shows it)."""
+    with contextlib.suppress(OSError):  # the process ended meanwhile
+        for descriptor in Path(f"/proc/{process.pid}/fd").iterdir():
+            with contextlib.suppress(OSError):  # a descriptor closed meanwhile
+                if Path(os.readlink(descriptor)) == path.resolve():
+                    return True
+    return False
+
+
+async def waiting_for_its_turn(process: Process, data_dir: Path, within: float = 120.0) -> None:
+    """Waits until `process` has the data folder's turn file open: with another process's request in flight (which
+    holds the file's lock) it then waits for that request to end, and reads what its answer left in the file. Started
+    beside a request in flight, a command under load may take longer to start than any answer takes to come."""
+    deadline = time.monotonic() + within
+    while not holds_open(process, data_dir / "arxiv.turn"):
+        assert process.returncode is None, "the command ended before it asked for its turn to ask arXiv"
+        assert time.monotonic() < deadline, f"the command did not ask for its turn to ask arXiv within {within:.0f} s"
+        await asyncio.sleep(0.02)
+
+
 @pytest.mark.asyncio
 async def test_a_command_beside_a_poll_waits_out_the_back_off_the_poll_began(data_dir: Path, tmp_path: Path) -> None:
     """`digest poll` answered 503 (no Retry-After) backs off 5 s before asking again; a `digest add` run beside it
-    asked arXiv 3 s after that 503 (the spacing only), so arXiv saw no back-off from this machine at all. It now asks
+    asked arXiv the spacing (1 s) after that 503, so arXiv saw no back-off from this machine at all. It now asks
     once the back-off is over, and the poll's retry the interval apart from it (either may go first: the add no longer
     holds the turn while it waits)."""
     assert main(["--data-dir", str(data_dir), "candidates"]) == 0  # the folder exists and is seeded
     body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+    add_waiting = asyncio.Event()  # the 503 is answered once the add waits for its turn, however slow its start-up
     async with ArxivServer() as server:
-        feed = server.program("/rss/one", Reply(status=503), Reply(body=body))
+        feed = server.program("/rss/one", Reply(status=503, before_answer=add_waiting.wait), Reply(body=body))
         config = arxiv_config(tmp_path, server, feed)
         poll = await digest(data_dir, config, "poll")
-        for _ in range(400):  # the poll's first request, refused
-            if server.requests:
-                break
-            await asyncio.sleep(0.05)
+        await first_request(server)  # the poll's, in flight
         add = await digest(data_dir, config, "add", "1605.08386", "--section", "Probing")
+        try:
+            await waiting_for_its_turn(add, data_dir)
+        finally:
+            add_waiting.set()
         outputs = [await poll.communicate(), await add.communicate()]
     assert [poll.returncode, add.returncode] == [0, 0], outputs
-    (refused, retried), [added] = (
-        [request.at for request in server.requests_to(path)] for path in ("/rss/one", "/api/query")
-    )
-    assert added - refused >= BACK_OFF, (refused, added)  # not 3.5 s (the add's start-up), as before
-    assert abs(retried - added) >= 1.0, (added, retried)  # and the poll's retry, the interval apart
+    [refusal, retry], [added] = server.requests_to("/rss/one"), [r.at for r in server.requests_to("/api/query")]
+    assert refusal.ended is not None and added - refusal.ended >= BACK_OFF, (refusal.ended, added)  # not 1 s after
+    assert abs(retry.at - added) >= 1.0, (added, retry.at)  # and the poll's retry, the interval apart
     # The add (which logs nothing else) says why it waits, in one line: 10 minutes of silence would look like a hang.
     waiting = [line for line in outputs[1][1].decode().splitlines() if "back-off" in line]
-    assert len(waiting) == 1 and re.search(r"waiting \d+ s first, the back-off after 127\.0\.0\.1 refused", waiting[0])
+    assert len(waiting) == 1, outputs[1][1].decode()
+    assert re.search(r"waiting \d+ s first, the back-off after 127\.0\.0\.1 refused", waiting[0]), waiting
 
 
 @pytest.mark.asyncio
@@ -104,10 +137,7 @@ def spaced(server: ArxivServer, interval: float) -> bool:
 async def started_beside(server: ArxivServer, data_dir: Path, config: Path, *arguments: str) -> tuple[Process, str]:
     """`digest ARGUMENTS` started once arXiv got the poll's first request, and the first line it says on stderr (what
     it waits for) once it says one."""
-    for _ in range(400):
-        if server.requests:
-            break
-        await asyncio.sleep(0.05)
+    await first_request(server)
     command = await digest(data_dir, config, *arguments)
     assert command.stderr is not None
     first = await asyncio.wait_for(command.stderr.readline(), 60)
@@ -115,30 +145,56 @@ async def started_beside(server: ArxivServer, data_dir: Path, config: Path, *arg
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(
-    "lost", [Reply(delay_seconds=5.0), Reply(delay_seconds=2.0, drop=True)], ids=["timed out", "dropped"]
-)
+@pytest.mark.parametrize("lost", ["timed out", "dropped"])
 async def test_a_command_beside_a_poll_waits_out_the_back_off_a_lost_request_began(
-    data_dir: Path, tmp_path: Path, lost: Reply
+    data_dir: Path, tmp_path: Path, lost: str
 ) -> None:
     """`digest poll` timed out (no answer within timeout_seconds) or had its connection dropped: it backs off 5 s, but a
     `digest add` run beside it asked the same server the interval after, as if nothing had happened; only a 429 or 5xx
-    was backed off from across processes. It now waits the back-off out too, and says why in one line."""
+    was backed off from across processes. It now waits the back-off out too, and says why in one line. The add is
+    started while the poll's request is in flight, which is lost only once the add waits for its turn, however long
+    its start-up takes: the hang-up waits for it, and the poll (timed out after 3 s) is frozen (SIGSTOP) meanwhile,
+    so that its time-out, which comes while it is frozen, is seen only once it runs again."""
     assert main(["--data-dir", str(data_dir), "candidates"]) == 0  # the folder exists and is seeded
     timeout = 3.0
+    loop = asyncio.get_running_loop()
+    poll_started: asyncio.Future[Process] = loop.create_future()
+    add_started: asyncio.Future[Process] = loop.create_future()
+    resumed: list[float] = []  # when the frozen poll ran again
+
+    async def beside() -> None:  # the poll's request, in flight: the add started, and waiting for its turn
+        poll = await poll_started
+        if lost == "timed out":
+            poll.send_signal(signal.SIGSTOP)
+        try:
+            add_started.set_result(await digest(data_dir, config, "add", "1605.08386", "--section", "Probing"))
+            await waiting_for_its_turn(add_started.result(), data_dir)
+            await asyncio.sleep(max(0.0, server.requests[0].at + timeout - time.monotonic()))  # its time-out is due
+        finally:
+            if lost == "timed out":
+                poll.send_signal(signal.SIGCONT)
+                resumed.append(time.monotonic())
+        if lost == "timed out":
+            await asyncio.sleep(2.0)  # no answer before the poll's time-out
+
     async with ArxivServer() as server:
-        feed = server.program("/rss/one", lost)
-        config = arxiv_config(tmp_path, server, feed, f"timeout_seconds = {timeout}\nmax_retries = 0\n")
-        poll = await digest(data_dir, config, "poll")
-        add, said = await started_beside(server, data_dir, config, "add", "1605.08386", "--section", "Probing")
+        feed = server.program("/rss/one", Reply(drop=lost == "dropped", before_answer=beside))
+        # Dropped: lost by the hang-up, not by a time-out while the add starts (the default 30 s leaves it the time).
+        timing = f"timeout_seconds = {timeout}\n" if lost == "timed out" else ""
+        config = arxiv_config(tmp_path, server, feed, f"{timing}max_retries = 0\n")
+        poll_started.set_result(await digest(data_dir, config, "poll"))
+        poll, add = poll_started.result(), await asyncio.wait_for(add_started, 300)
+        assert add.stderr is not None
+        said = (await asyncio.wait_for(add.stderr.readline(), 120)).decode()
         outputs = [await poll.communicate(), await add.communicate()]
-    assert add.returncode == 0, outputs
+    assert add.returncode == 0, (said, outputs)
     # Every request that reached arXiv came the interval (1 s) after the one before ended: aiohttp no longer asks once
     # more at once over a new connection when one is dropped (as it did, the moment the first was dropped).
     assert spaced(server, 1.0), [(request.path, request.at, request.ended) for request in server.requests]
     [asked], [added] = server.requests_to("/rss/one"), [request.at for request in server.requests_to("/api/query")]
-    lost_at = asked.at + min(lost.delay_seconds, timeout)  # the poll's try was lost by then
-    assert added - lost_at >= BACK_OFF, (lost_at, added)  # not the interval after, as before
+    # The poll's try was lost by then: the hang-up, or the time-out the poll saw once it ran again.
+    lost_at = resumed[0] if lost == "timed out" else asked.ended
+    assert lost_at is not None and added - lost_at >= BACK_OFF, (lost_at, added)  # not the interval after, as before
     assert re.search(rf"waiting \d s first, the back-off after a request to 127\.0\.0\.1:{server.port} was lost", said)
 
 
