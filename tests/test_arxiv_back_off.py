@@ -134,16 +134,6 @@ def spaced(server: ArxivServer, interval: float) -> bool:
     return all(earlier.ended is not None and later.at - earlier.ended >= interval for earlier, later in pairs)
 
 
-async def started_beside(server: ArxivServer, data_dir: Path, config: Path, *arguments: str) -> tuple[Process, str]:
-    """`digest ARGUMENTS` started once arXiv got the poll's first request, and the first line it says on stderr (what
-    it waits for) once it says one."""
-    await first_request(server)
-    command = await digest(data_dir, config, *arguments)
-    assert command.stderr is not None
-    first = await asyncio.wait_for(command.stderr.readline(), 60)
-    return command, first.decode()
-
-
 @pytest.mark.asyncio
 @pytest.mark.parametrize("lost", ["timed out", "dropped"])
 async def test_a_command_beside_a_poll_waits_out_the_back_off_a_lost_request_began(
@@ -205,27 +195,42 @@ async def test_a_command_waiting_out_a_back_off_does_not_hold_up_a_request_to_an
     """127.0.0.1 refused a request (503) and is backed off from for 12 s; a `digest poll` of a feed there waits that
     out, and held the data folder's turn all along, so a `digest add` asking another host (localhost) waited with it,
     asking only after the poll had. The add now asks at once (the interval kept), the poll once the back-off is over.
-    (A `digest add` itself waits out no back-off this long: a person waits for it, and is told when to try again.)"""
+    (A `digest add` itself waits out no back-off this long: a person waits for it, and is told when to try again.)
+    Both commands are started while the refused request is in flight, which is refused only once both wait for their
+    turn, however long their start-up takes; the add is frozen (SIGSTOP) until the poll says it waits out the back-off,
+    so that it asks for its turn while the poll waits, never before the poll has read the back-off."""
     assert main(["--data-dir", str(data_dir), "candidates"]) == 0  # the folder exists and is seeded
     settings = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=0)
     body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+    both_waiting = asyncio.Event()  # the 503 is answered once the poll and the add wait for their turn
     async with ArxivServer() as server:
-        refused = server.program("/rss/refused", Reply(status=503), Reply(body=body))
-        async with Fetcher(settings, turn_file=data_dir / "arxiv.turn", backoff_base_seconds=12.0) as fetcher:
-            with pytest.raises(FetchError, match="HTTP 503"):
-                await fetcher.fetch(refused)
+        refused = server.program("/rss/refused", Reply(status=503, before_answer=both_waiting.wait), Reply(body=body))
         config = arxiv_config(tmp_path, server, refused)
         api_elsewhere = config.read_text(encoding="utf-8").replace(
             'api_url = "http://127.0.0.1:', 'api_url = "http://localhost:'
         )
         config.write_text(api_elsewhere, encoding="utf-8")  # the add asks another host: localhost
-        poll, said = await started_beside(server, data_dir, config, "poll")
-        assert "waiting" in said and "the back-off after 127.0.0.1 refused" in said, said
-        add = await digest(data_dir, config, "add", "1605.08386", "--section", "Probing")
+        async with Fetcher(settings, turn_file=data_dir / "arxiv.turn", backoff_base_seconds=12.0) as fetcher:
+            refusal = asyncio.ensure_future(fetcher.fetch(refused))
+            try:
+                await first_request(server)  # in flight: it holds the turn
+                poll = await digest(data_dir, config, "poll")
+                add = await digest(data_dir, config, "add", "1605.08386", "--section", "Probing")
+                await waiting_for_its_turn(poll, data_dir)
+                await waiting_for_its_turn(add, data_dir)
+                add.send_signal(signal.SIGSTOP)  # it cannot have the turn: the refused request holds it
+            finally:
+                both_waiting.set()
+            with pytest.raises(FetchError, match="HTTP 503"):
+                await refusal
+        try:
+            assert poll.stderr is not None
+            said = (await asyncio.wait_for(poll.stderr.readline(), 120)).decode()
+            assert "waiting" in said and "the back-off after 127.0.0.1 refused" in said, said
+        finally:
+            add.send_signal(signal.SIGCONT)
         outputs = [await add.communicate(), await poll.communicate()]
     assert [add.returncode, poll.returncode] == [0, 0], outputs
-    [refused_at, polled], [added] = (
-        [request.at for request in server.requests_to(path)] for path in ("/rss/refused", "/api/query")
-    )
-    assert polled - refused_at >= 12.0, (refused_at, polled)
-    assert added < polled - 1.0, (added, polled)  # not the interval after the poll's request, as it was
+    [refusal_request, polled], [added] = server.requests_to("/rss/refused"), server.requests_to("/api/query")
+    assert refusal_request.ended is not None and polled.at - refusal_request.ended >= 12.0, (refusal_request, polled)
+    assert added.at < polled.at - 1.0, (added.at, polled.at)  # not the interval after the poll's request, as it was
