@@ -55,9 +55,16 @@ def state(database: Database, settings: Settings) -> tuple[Any, ...]:
     return (*counts, settings.list_markdown_path.read_bytes())
 
 
+# /add's answer comes after "thinking…" (at once), once the paper is fetched (the arXiv client gives up after its
+# timeout_seconds, 30 s by default) and scored by the relevance model, which the first add after a decision builds
+# again: about 2 s of CPU, 13 s or more of the clock at the suite's load (~12 on two cores). A maintainer shown
+# "thinking…" waits that minute; Discord keeps the interaction open for 15.
+ADD_ANSWER_SECONDS = 60.0
+
+
 async def answer(fake: FakeDiscord, token: str) -> str:
     """The one message the member sees for this interaction."""
-    await eventually(lambda: len(fake.answers(token)) >= 1, "the bot answered")
+    await eventually(lambda: len(fake.answers(token)) >= 1, "the bot answered", within=ADD_ANSWER_SECONDS)
     (text,) = fake.answers(token)
     return text
 
