@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -32,9 +33,24 @@ def without(examples: list[LabeledPaper], title_start: str) -> tuple[LabeledPape
     return paper, [e for e in examples if e.abstract != paper.abstract]
 
 
+class ScoredPaper(TypedDict):
+    """One line of `digest score`'s output: its judgement of one paper (digest/cli/score.py)."""
+
+    arxiv_id: str
+    relevant: bool
+    tier: str | None
+    score: float
+    section: str | None
+    sections: list[str]
+    matched: list[str]
+    why: list[str]
+    learnt_from: bool
+    held_out_score: float | None
+
+
 def scored(
     options: list[str], rows: list[dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> tuple[list[dict[str, object]], str]:
+) -> tuple[list[ScoredPaper], str]:
     """`digest score` of the rows with the global options: one result a row, and what it said on stderr."""
     path = tmp_path / "papers.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")

@@ -93,8 +93,15 @@ async def test_a_new_version_of_a_decided_candidate_keeps_the_decision(settings:
     from digest.review.rules import Actor
 
     paper = RELEVANT[0]
-    renamed = {"title": "Renamed", "authors": ["A. Person"], "abstract": WITHDRAWN}
-    v2 = feed(paper, version=2, announce_type="replace", day=date(2026, 4, 28), **renamed)
+    v2 = feed(
+        paper,
+        version=2,
+        announce_type="replace",
+        day=date(2026, 4, 28),
+        title="Renamed",
+        authors=["A. Person"],
+        abstract=WITHDRAWN,
+    )
     async with ArxivServer() as server:
         url = server.program("/rss/cs.CV", Reply(body=feed(paper)), Reply(body=v2))
         await run_poll(settings, database, sources=[url], clock=FakeClock())

@@ -1,4 +1,4 @@
-"""The house style holds: ruff (lint and format) over the project and mypy --strict over the package."""
+"""The house style holds: ruff (lint and format) over the project and mypy --strict over the package and its tests."""
 
 from __future__ import annotations
 

@@ -27,6 +27,15 @@ def rows(database: Path, query: str) -> list[tuple[object, ...]]:
         return connection.execute(query).fetchall()
 
 
+def polled_sources(database: Path) -> list[str]:
+    """The sources the database keeps a poll state for."""
+    sources = []
+    for (source,) in rows(database, "SELECT source FROM feed_state ORDER BY source"):
+        assert isinstance(source, str), source
+        sources.append(source)
+    return sources
+
+
 @pytest.mark.asyncio
 async def test_a_daily_poll_of_a_dated_file_keeps_a_bounded_history(tmp_path: Path, kept_model: Path) -> None:
     """`digest poll --source feeds/2026-04-27.xml` from cron, a file named by its day, kept that file's state for ever
@@ -49,8 +58,7 @@ async def test_a_daily_poll_of_a_dated_file_keeps_a_bounded_history(tmp_path: Pa
             connection.execute(A_YEAR_OF_RUNS)
         done = await asyncio.to_thread(as_cron, tmp_path, *options, "poll", "--source", str(dated[1]))
     assert (done.returncode, done.stderr, done.stdout) == (0, "", "poll ok: 1 source (1 fetched), 0 new candidates\n")
-    states = rows(database, "SELECT source FROM feed_state ORDER BY source")
-    assert sorted(source for (source,) in states) == sorted([configured, str(dated[1])])
+    assert sorted(polled_sources(database)) == sorted([configured, str(dated[1])])
     [(runs, oldest)] = rows(database, "SELECT count(*), min(julianday('now') - julianday(started_at)) FROM poll_runs")
     [(older,)] = rows(database, "SELECT count(*) FROM poll_runs WHERE started_at < datetime('now', '-90 days')")
     assert (runs, older) == (90, 0), (runs, oldest)  # the 89 runs of the last 90 days, and this one

@@ -16,6 +16,11 @@ from tests.database_moving import old_deployment, seen, target_url  # noqa: F401
 from tests.postgres_server import PostgresServer, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 
+def postgres_client(command: list[str], given: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """One of PostgreSQL's own programs (pg_dump, pg_restore) run to the end, `given` on its standard input."""
+    return subprocess.run(command, input=given, env={"PATH": "/usr/bin:/bin"}, check=True, capture_output=True)
+
+
 def decisions_in(database_file: Path) -> int:
     with sqlite3.connect(database_file) as connection:
         return int(connection.execute("SELECT count(*) FROM decisions").fetchone()[0])
@@ -136,10 +141,9 @@ def test_a_pg_dump_restored_into_another_database_is_not_called_the_old_copy(
         seen(capsys, data, "database", "copy", "--from", str(old_file))
         pending = json.loads(seen(capsys, data, "candidates", "--status", "pending", "--json"))[0]["arxiv_id"]
         seen(capsys, data, "approve", pending)
-        client = {"env": {"PATH": "/usr/bin:/bin"}, "check": True, "capture_output": True}
         binaries = postgres_server.bin_dir
-        dump = subprocess.run([str(binaries / "pg_dump"), "-Fc", "-d", plain(moved_to)], **client)
-        subprocess.run([str(binaries / "pg_restore"), "-d", plain(restored)], input=dump.stdout, **client)
+        dump = postgres_client([str(binaries / "pg_dump"), "-Fc", "-d", plain(moved_to)])
+        postgres_client([str(binaries / "pg_restore"), "-d", plain(restored)], dump.stdout)
 
         monkeypatch.setenv("DIGEST_DATABASE_URL", restored)
         capsys.readouterr()

@@ -6,6 +6,7 @@ discord.py client against the fake Discord on 127.0.0.1 and a real SQLite file."
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import pytest
 
@@ -22,6 +23,11 @@ from tests.fake_discord import (
     SEND_MESSAGES,
     FakeDiscord,
 )
+
+
+def reacted_by_bot_alone(fake: FakeDiscord, message_id: int) -> bool:
+    """Both review reactions are on the message, put there by the bot and nobody else."""
+    return fake.reactors(message_id, "✅") == fake.reactors(message_id, "❌") == [BOT_ID]
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -70,7 +76,7 @@ async def test_a_bot_invited_without_add_reactions_says_so_once_and_reacts_once_
             said = warnings_of(caplog)
             await fake.deny_bot(0)
             for mid in mids:
-                await eventually(lambda m=mid: fake.reactors(m, "✅") == fake.reactors(m, "❌") == [BOT_ID], "put")
+                await eventually(partial(reacted_by_bot_alone, fake, mid), "put")
             await eventually(lambda: discord_health().ok, "cleared when given")
     assert bare == [[], [], []]
     assert len(said) == 1 and "Add Reactions" in said[0] and str(CHANNEL_ID) in said[0], said

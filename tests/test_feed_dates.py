@@ -105,7 +105,7 @@ async def test_an_undated_entry_is_dated_by_its_arxiv_month_and_an_approval_by_i
         modified = parsedate_to_datetime(response.headers["Last-Modified"])
     first = parsed.entries[0]
     assert first.title == record["title"]  # an approved paper is dated when it was added, so it leads
-    approved_at = datetime(*first.published_parsed[:6], tzinfo=UTC)
+    approved_at = datetime(*first.published_parsed[:6]).replace(tzinfo=UTC)
     assert abs(approved_at - site.clock()) < timedelta(seconds=2)
     assert modified == approved_at
 
@@ -387,6 +387,7 @@ async def test_a_paper_moved_to_another_section_shows_as_updated_in_the_atom_fee
         for entry in root.iter(f"{ATOM}entry")
     }
     published, updated = dates[f"{GUID}2501.16496"]
+    assert published is not None and updated is not None, dates
     assert datetime.fromisoformat(updated.replace("Z", "+00:00")) == when.replace(microsecond=0), (published, updated)
     assert datetime.fromisoformat(published.replace("Z", "+00:00")) < when - timedelta(days=1)
     # The papers left where they were keep <updated> at <published>.

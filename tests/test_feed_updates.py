@@ -98,7 +98,7 @@ async def test_a_corrected_title_is_an_updated_rss_item_as_it_is_an_updated_atom
     assert paper.title == "Open Questions in Mechanistic Interpretability"
     assert paper.published_parsed == before[GUID + "2501.16496"].published_parsed
     assert "updated_parsed" in paper, paper
-    assert datetime(*paper.updated_parsed[:6], tzinfo=UTC) == when.replace(microsecond=0)
+    assert datetime(*paper.updated_parsed[:6]).replace(tzinfo=UTC) == when.replace(microsecond=0)
     atom_updated = (await atom_entries(site))[GUID + "2501.16496"][2]
     assert atom_updated == when.replace(microsecond=0)
     assert not any("updated_parsed" in entry for key, entry in after.items() if key != GUID + "2501.16496")

@@ -10,6 +10,7 @@ import contextlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import quote
 
 import aiohttp
@@ -84,10 +85,18 @@ async def assert_no_server_error(response: aiohttp.ClientResponse, what: str) ->
     assert "Traceback" not in body and "Internal Server Error" not in body, what
 
 
+class RequestOptions(TypedDict, total=False):
+    """What a request of send_everywhere carries besides its method and path."""
+
+    params: dict[str, str]
+    data: dict[str, str]
+    headers: dict[str, str]
+
+
 async def send_everywhere(site: Site, csrf: str, candidate_id: int, value: str) -> None:
     client = site.client
     quoted = quote(value, safe="")
-    requests: list[tuple[str, str, dict[str, object]]] = [
+    requests: list[tuple[str, str, RequestOptions]] = [
         ("GET", "/review", {"params": {"decided": value}}),
         ("POST", "/review/decide", {"data": {"csrf": csrf, "candidate_id": value, "action": "reject"}}),
         ("POST", "/review/decide", {"data": {"csrf": csrf, "candidate_id": value, "action": "approve"}}),
@@ -102,7 +111,10 @@ async def send_everywhere(site: Site, csrf: str, candidate_id: int, value: str) 
         ("GET", "/feeds/candidates.xml", {"params": {"token": value}}),
         ("GET", "/feeds/list.xml", {"headers": {"If-None-Match": header_safe(value)}}),
         ("GET", "/feeds/list.atom", {"headers": {"If-Modified-Since": header_safe(value)}}),
-        *(("GET", "/review", {"params": {name: value}}) for name in ("title", "author", "section", "min", "max")),
+        *(
+            ("GET", "/review", RequestOptions(params={name: value}))
+            for name in ("title", "author", "section", "min", "max")
+        ),
         ("GET", "/review", {"params": {"status": value, "undone": value, "rejected": value, "skipped": value}}),
         ("GET", "/review", {"params": {"already": value, "not_undone": value}}),
         ("POST", "/review/decide", {"data": {"csrf": csrf, "candidate_id": value, "action": "undo"}}),
@@ -122,7 +134,7 @@ async def send_everywhere(site: Site, csrf: str, candidate_id: int, value: str) 
         ("GET", "/healthz", {"params": {"v": value}}),
     ]
     for method, path, options in requests:
-        async with client.request(method, path, **options) as response:  # type: ignore[arg-type]
+        async with client.request(method, path, **options) as response:
             await assert_no_server_error(response, f"{method} {path} {value!r}")
     for method in ("GET", "POST"):
         async with client.request(method, URL(f"{site.base}/approve/{quoted}", encoded=True)) as response:

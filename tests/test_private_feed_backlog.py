@@ -117,7 +117,7 @@ async def test_a_candidate_waiting_longer_than_its_links_last_gets_an_entry_with
     from digest.review.signing import verify_link
 
     insert_candidate(site.database, real_papers()[0])
-    secret = site.settings.secrets.secret_key.get_secret_value()
+    secret = site.secret_key()
     kept: dict[str, str] = {}  # what a feed reader keeps: the first copy of each id
     for _ in range(3 * site.settings.web.approval_link_days):
         for entry in (await candidates_feed(site)).entries:

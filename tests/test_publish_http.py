@@ -58,6 +58,7 @@ def test_publishing_over_http_sends_the_token_only_as_a_header_and_never_keeps_i
     assert result.outcome == PUBLISHED, result.message
     assert remote.commits()[0].startswith("Add 1 paper: ") and str(paper["arxiv_id"]) in remote.readme()
     assert status.published_commit == remote.head()
+    assert server.expected is not None
     assert server.expected in server.authorizations  # the token went as the Authorization header
     assert any("git-receive-pack" in path for path in server.paths)
     texts = [caplog.text, failed.message, result.message, *kept, *(c.message for c in health.components())]

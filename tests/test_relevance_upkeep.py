@@ -14,7 +14,7 @@ import pytest
 from digest.cli import main
 from tests.conftest import DATA_DIR, make_settings
 from tests.feedbuild import build_rss
-from tests.relevance_papers import scored
+from tests.relevance_papers import ScoredPaper, scored
 
 # Two papers of the bundled list (their abstracts ship with the package) and one that is on no list.
 OPEN_PROBLEMS = "+ [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)\n"
@@ -149,7 +149,8 @@ def test_suggested_sections_follow_a_section_renamed_or_taken_out_by_hand(
     database = open_service_database(database_settings)
     try:
         with database.reading() as session:
-            assert session.get(Candidate, candidate_id).decided_section == "Attention"  # the approval stands
+            approved = session.get(Candidate, candidate_id)
+            assert approved is not None and approved.decided_section == "Attention"  # the approval stands
     finally:
         database.dispose()
 
@@ -159,11 +160,8 @@ def test_suggested_sections_follow_a_section_renamed_or_taken_out_by_hand(
         assert result["section"] == result["sections"][0]
 
 
-def _nearest_line(result: dict[str, object]) -> str:
-    why = result["why"]
-    assert isinstance(why, list)
-    nearest: str = next(line for line in why if line.startswith("nearest in the list: "))
-    return nearest
+def _nearest_line(result: ScoredPaper) -> str:
+    return next(line for line in result["why"] if line.startswith("nearest in the list: "))
 
 
 def test_nearest_in_the_list_names_only_papers_the_list_holds(

@@ -37,7 +37,7 @@ async def test_an_expired_emailed_link_quotes_a_command_whose_section_survives_t
     candidate_id = insert_candidate(site.database, paper)
     expired = site.clock() - timedelta(days=1)
     token = sign_link(
-        site.settings.secrets.secret_key.get_secret_value(),
+        site.secret_key(),
         ApprovalLink(candidate_id, "approve", SECTION, expired, paper["arxiv_id"]),
     )
     async with site.client.get(f"/approve/{token}{EMAILED}") as reply:

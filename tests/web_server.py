@@ -73,6 +73,12 @@ class Site:
             assert candidate is not None
             return candidate.status
 
+    def secret_key(self) -> str:
+        """The key the site signs approval links with: SECRETS_ENV's DIGEST_SECRET_KEY."""
+        key = self.settings.secrets.secret_key
+        assert key is not None
+        return key.get_secret_value()
+
 
 def site_settings(data_dir: Path, config_text: str = "") -> Settings:
     return make_settings(data_dir, config_text, environ=dict(SECRETS_ENV))
