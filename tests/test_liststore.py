@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
 from digest.awesome.parse import ListFormatError, parse_list
 from digest.config import Settings
-from digest.storage.db import Database
+from digest.resources import seed_list_path
+from digest.storage.connections import BULK_CHANGES_KIB
+from digest.storage.db import Database, open_database
 from digest.storage.models import Entry, Paper, Section
 from tests.conftest import DATA_DIR
 from tests.list_edits import changed_lines
@@ -108,6 +113,41 @@ def test_reimport_of_the_same_bytes_changes_nothing(database: Database, settings
     assert not report.changed and (report.added, report.moved, report.removed) == ([], [], [])
     assert (report.entries_total, report.sections_total) == (72, 12)
     assert dump(database) == before
+
+
+def spill_threshold(session: Session) -> int:
+    """The pages of changes the session's connection keeps in memory before it writes them to the log."""
+    return int(session.execute(text("PRAGMA cache_spill")).scalar_one())
+
+
+def test_an_import_that_changes_the_list_keeps_its_changes_in_memory_until_it_commits(tmp_path: Path) -> None:
+    """With SQLite's own threshold (its 2 MB cache) a big import wrote its changed pages to the write-ahead log page by
+    page as the cache filled, and again at each later change (bench/bench_list_import.py). The import's transaction
+    keeps up to 64 MB of changes; its connection goes back to the pool with the threshold it had."""
+    with sqlite3.connect(":memory:") as plain:
+        default = int(plain.execute("PRAGMA cache_spill").fetchone()[0])
+        plain.execute(f"PRAGMA cache_spill=-{BULK_CHANGES_KIB}")
+        held = int(plain.execute("PRAGMA cache_spill").fetchone()[0])
+    database = open_database(f"sqlite:///{tmp_path / 'digest.sqlite3'}")
+    seen: list[int] = []
+    try:
+        with database.transaction(exclusive=True) as session:
+            before = spill_threshold(session)
+            used = session.connection().connection.dbapi_connection
+            report = liststore.import_markdown(
+                session,
+                seed_list_path().read_bytes(),
+                source="list.md",
+                progress=lambda *_: seen.append(spill_threshold(session)),
+            )
+        with database.reading() as session:
+            assert session.connection().connection.dbapi_connection is used  # the pool's one connection, again
+            after = spill_threshold(session)
+    finally:
+        database.dispose()
+    assert report.changed and report.entries_total == 72
+    assert 15_000 < held < 16_384 and seen and set(seen) == {held}  # 64 MB in pages: 4 KiB and SQLite's own part
+    assert before == after == default
 
 
 def test_edited_file_reports_added_moved_removed(database: Database, settings: Settings) -> None:

@@ -31,6 +31,7 @@ from digest.awesome.meta import set_meta
 from digest.awesome.notices_left import forget_notices_left
 from digest.awesome.parse import ParsedList, ParsedSection, check_storable, parse_bytes
 from digest.awesome.reading import META_KEY, READER_VERSION
+from digest.storage.connections import hold_changes_in_memory
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import distinct_feed_keys, title_key
 
@@ -116,6 +117,7 @@ def import_markdown(
     if _snapshot_db(session) == _snapshot_parsed(parsed, fields):
         return report
     report.changed = True
+    hold_changes_in_memory(session)  # a new data folder's import changes most of the file
     papers = _store_papers(session, fields, now, read_again=read_again)
     old_sections = ordered_sections(session)
     old_places = _places_of(old_sections)

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digest.storage import failures
 from digest.storage.connections import (
+    listen_as_sqlite,
     on_postgresql_connect,
-    on_sqlite_connect,
     open_without_creating,
     postgresql_arguments,
     read_only_address,
@@ -115,7 +115,7 @@ def create_database_engine(url: str) -> Engine:
         if plain_file:  # not a URI filename, nor read-only
             make_private(Path(database))
         engine = create_engine(url, connect_args={"timeout": failures.BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", on_sqlite_connect)
+        listen_as_sqlite(engine)
         if plain_file:
             open_without_creating(engine, Path(database))
         return engine
