@@ -15,6 +15,7 @@ import pytest
 
 from digest.cli import main
 from tests.conftest import DATA_DIR
+from tests.disk import READ_ONLY_WARNING
 from tests.other_user import Digest, as_another_user, open_to_all, shared_folder
 
 
@@ -56,7 +57,7 @@ def test_score_reads_a_read_only_database_with_one_warning(folder: Path, digest:
     assert [paper["arxiv_id"] for paper in scored] == [
         json.loads(line)["arxiv_id"] for line in source.read_text(encoding="utf-8").splitlines()
     ]
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith("digest: warning: "), done.stderr
+    assert done.stderr.count("\n") == 1 and READ_ONLY_WARNING.match(done.stderr), done.stderr
     assert "read-only" in done.stderr and "Traceback" not in done.stderr
     assert {path: path.read_bytes() for path in data.rglob("*") if path.is_file()} == before
 
@@ -177,7 +178,7 @@ def test_a_read_only_database_file_in_a_writable_folder(folder: Path, digest: Di
     done = digest("score", str(source), "--json", data=data)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == len(source.read_text(encoding="utf-8").splitlines())
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith("digest: warning: "), done.stderr
+    assert done.stderr.count("\n") == 1 and READ_ONLY_WARNING.match(done.stderr), done.stderr
     assert read_only in done.stderr, done.stderr
     done = digest("approve", "1", data=data)
     assert done.returncode == 1 and done.stdout == "", done.stdout
@@ -219,7 +220,7 @@ def test_score_on_a_read_only_folder_fits_the_streams_thresholds_as_the_next_pol
     data.chmod(0o555)
     before = {path: path.read_bytes() for path in data.rglob("*") if path.is_file()}
     done = digest("score", str(source), "--json", data=data)
-    assert done.returncode == 0 and done.stderr.startswith("digest: warning: "), done.stderr
+    assert done.returncode == 0 and READ_ONLY_WARNING.match(done.stderr), done.stderr
     assert {path: path.read_bytes() for path in data.rglob("*") if path.is_file()} == before
     read_only = [json.loads(line) for line in done.stdout.splitlines()]
     for path in [data, *data.rglob("*")]:
