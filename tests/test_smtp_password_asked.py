@@ -34,7 +34,8 @@ def test_commands_that_send_no_mail_do_not_ask_for_the_smtp_password(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`digest poll`, `digest candidates` and `digest weekly --dry-run` exited 2 with "smtp.username is set but
-    SMTP_PASSWORD is not set", though none of them sends mail."""
+    SMTP_PASSWORD is not set", though none of them sends mail. Nor does `digest run --once` (cron's poll): it starts
+    no scheduler, so no weekly send, and is not refused as `digest run` is."""
     config, data = _config(clean_environment), clean_environment / "data"
     base = ["--config", str(config), "--data-dir", str(data)]
     status, out = run(capsys, *base, "candidates")
@@ -43,13 +44,14 @@ def test_commands_that_send_no_mail_do_not_ask_for_the_smtp_password(
     shown = capsys.readouterr()
     assert status == 0 and shown.out.startswith("# "), shown.err
     assert "SMTP_PASSWORD" not in shown.err
-    poll = subprocess.run(
-        [*digest_command(clean_environment), *base[:2], "poll"], capture_output=True, text=True, timeout=120
-    )
-    # The feed's server is away: the poll fails for that (1), not for the mail's password (2).
-    assert poll.returncode == 1, poll.stderr
-    assert "SMTP_PASSWORD" not in poll.stdout + poll.stderr
-    assert "127.0.0.1:9" in poll.stdout + poll.stderr
+    for command in (["poll"], ["run", "--once"]):
+        poll = subprocess.run(
+            [*digest_command(clean_environment), *base[:2], *command], capture_output=True, text=True, timeout=120
+        )
+        # The feed's server is away: the poll fails for that (1), not for the mail's password (2).
+        assert poll.returncode == 1, (command, poll.stderr)
+        assert "SMTP_PASSWORD" not in poll.stdout + poll.stderr
+        assert "127.0.0.1:9" in poll.stdout + poll.stderr
 
 
 def test_what_sends_mail_asks_for_the_password_and_says_what_to_do(
