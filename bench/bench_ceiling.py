@@ -45,12 +45,11 @@ from numpy.typing import NDArray
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_relevance import HAYSTACK, OUTSIDE_YES_SHARE, development_data, interval, padded  # noqa: E402
 from scipy.stats import binomtest  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bench.bench_relevance import HAYSTACK, OUTSIDE_YES_SHARE, development_data, interval, padded  # noqa: E402
 from digest.config import Settings, load_settings  # noqa: E402
 from digest.relevance.scoring import PaperText, RelevanceModel  # noqa: E402
 from digest.relevance.store import base_model  # noqa: E402

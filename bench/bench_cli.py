@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,7 +107,7 @@ def report(best: dict[str, float], rounds: int) -> int:
     print(f"best of {rounds} rounds, each command a subprocess, paired in shuffled order")
     print(f"{'command':<20} {'seconds':>8} {'x python':>9} {'x libraries':>12}  target")
     print(f"({LIBRARIES}: {', '.join(FLOOR)} imported and nothing else, as the `digest` script imports them)")
-    targets = {
+    targets: dict[str, tuple[Callable[[float], bool], str]] = {
         "digest --help": (lambda seconds: seconds / bare <= HELP_RATIO_TARGET, f"<= {HELP_RATIO_TARGET:.0f}x"),
         "digest candidates": (lambda seconds: seconds <= SECONDS_TARGET, f"<= {SECONDS_TARGET} s"),
         "digest approve ID": (lambda seconds: seconds <= SECONDS_TARGET, f"<= {SECONDS_TARGET} s"),

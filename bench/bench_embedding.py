@@ -28,18 +28,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_relevance import development_data  # noqa: E402  (this folder: the same examples and stream)
-
+from bench.bench_relevance import development_data  # noqa: E402  (this folder: the same examples and stream)
 from digest import resources  # noqa: E402
 from digest.awesome.sectionnames import match_section  # noqa: E402
 from digest.relevance.features import background_sample  # noqa: E402
@@ -69,9 +68,9 @@ def embed(model: Any, texts: Sequence[str]) -> np.ndarray:
     return np.asarray(model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True))
 
 
-def on_one_scale(values: np.ndarray) -> np.ndarray:
-    middle = np.median(values)
-    return (values - middle) / max(float(np.percentile(values, 99) - middle), 1e-9)
+def on_one_scale(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    middle = float(np.median(values))
+    return (values - middle) / max(float(np.percentile(values, 99)) - middle, 1e-9)
 
 
 def ranked(score: np.ndarray, labels: Sequence[str | None]) -> str:
@@ -84,11 +83,11 @@ def ranked(score: np.ndarray, labels: Sequence[str | None]) -> str:
 
 
 def nearest_sections(similarity: np.ndarray, sections: Sequence[Sequence[str]]) -> str | None:
-    votes: Counter[str] = Counter()
+    votes: dict[str, float] = {}  # summed similarities: a Counter counts in whole numbers
     for index in np.argsort(-similarity)[:NEIGHBOURS]:
         for name in sections[index]:
-            votes[name] += float(similarity[index])
-    return votes.most_common(1)[0][0] if votes else None
+            votes[name] = votes.get(name, 0.0) + float(similarity[index])
+    return max(votes, key=votes.__getitem__) if votes else None  # the first named of a tie, as most_common gives
 
 
 def right_section(chosen: str | None, label: str | None, names: Sequence[str]) -> bool:

@@ -37,8 +37,7 @@ import feedparser
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared_data import DATA  # noqa: E402  (this folder)
-
+from bench.shared_data import DATA  # noqa: E402  (this folder)
 from digest import heap  # noqa: E402
 from digest.arxiv.parse import parse_feed  # noqa: E402
 from digest.arxiv.poll_pass import run_poll  # noqa: E402

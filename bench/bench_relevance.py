@@ -38,9 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scipy.stats import binomtest  # noqa: E402
-from shared_data import DATA  # noqa: E402  (this folder)
 from sqlalchemy import select  # noqa: E402
 
+from bench.shared_data import DATA  # noqa: E402  (this folder)
 from digest import resources  # noqa: E402
 from digest.cli.score import score_lines  # noqa: E402
 from digest.config import load_settings  # noqa: E402

@@ -28,8 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_relevance import OUTSIDE_YES_SHARE, development_data, interval, padded  # noqa: E402
-
+from bench.bench_relevance import OUTSIDE_YES_SHARE, development_data, interval, padded  # noqa: E402
 from digest.cli import main as digest_main  # noqa: E402
 from digest.review.replay import ReplayPaper, weeks_of  # noqa: E402
 from digest.service.wiring import open_service_database  # noqa: E402

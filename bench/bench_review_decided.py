@@ -16,8 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_review_page import CARDS, SECTIONS, import_sections, quickest_load  # noqa: E402  (the same page, set up alike)
-
+from bench.bench_review_page import CARDS, SECTIONS, import_sections, quickest_load  # noqa: E402  (the same page, set up alike)
 from digest.review.rules import Actor  # noqa: E402
 from tests.factories import insert_candidate, real_papers  # noqa: E402
 from tests.web_server import running_site, sign_in, site_settings  # noqa: E402

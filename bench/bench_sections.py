@@ -19,8 +19,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_relevance import DECISIONS, bundled_examples, interval  # noqa: E402  (this folder: the same examples and decisions)
-
+from bench.bench_relevance import DECISIONS, bundled_examples, interval  # noqa: E402  (this folder: the same examples and decisions)
 from digest.relevance.encoding import encode  # noqa: E402
 from digest.relevance.evaluation import leave_one_out  # noqa: E402
 from digest.relevance.features import word_vectors  # noqa: E402

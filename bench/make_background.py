@@ -20,9 +20,11 @@ import random
 import sys
 from pathlib import Path
 
-from shared_data import DATA
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.shared_data import DATA  # noqa: E402  (this folder)
+
 HAYSTACK = DATA / "arxiv-haystack.jsonl.gz"
 TARGET = ROOT / "digest" / "data" / "relevance_background.jsonl.gz"
 CURATED = ROOT / "digest" / "data" / "curated_papers.jsonl"
@@ -61,7 +63,6 @@ def main() -> int:
 
 def write_word_vectors() -> None:
     """The vocabulary and idf fitted by scikit-learn on the new sample and the bundled list, shipped beside it."""
-    sys.path.insert(0, str(ROOT))
     from digest.relevance.features import WORD_VECTORS_FILE, background_sample, fit_word_vectors, word_corpus
 
     background_sample.cache_clear()

@@ -20,8 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared_data import DATA  # noqa: E402  (this folder)
-
+from bench.shared_data import DATA  # noqa: E402  (this folder)
 from digest.relevance.features import background_sample  # noqa: E402
 
 OUT = ROOT / "tests" / "data"

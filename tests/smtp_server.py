@@ -95,12 +95,13 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
 @contextmanager
 def smtp_server(inbox: Inbox, port: int | None = None, **smtp_options: Any) -> Iterator[int]:
-    """Runs aiosmtpd on 127.0.0.1 for the block; yields the port. Its own INFO lines (`mail.log`: each connection and
-    command) are kept out of the log: in a real deployment the mail server is another process, and a command run
-    in-process here that sets logging up as `digest weekly` does would show them among what it writes on stderr."""
+    """Runs aiosmtpd on 127.0.0.1 (or the `hostname` option's address of this machine) for the block; yields the port.
+    Its own INFO lines (`mail.log`: each connection and command) are kept out of the log: in a real deployment the
+    mail server is another process, and a command run in-process here that sets logging up as `digest weekly` does
+    would show them among what it writes on stderr."""
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # put back after the test (conftest: _logging_as_it_was)
     port = port or free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, **smtp_options)
+    controller = Controller(inbox, port=port, **{"hostname": "127.0.0.1", **smtp_options})
     controller.start()
     try:
         yield port

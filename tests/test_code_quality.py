@@ -1,4 +1,5 @@
-"""The house style holds: ruff (lint and format) over the project and mypy --strict over the package and its tests."""
+"""The house style holds: ruff (lint and format) over the project and mypy --strict over the package, its tests and its
+benchmarks (pyproject's [tool.mypy] packages)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ def test_ruff_finds_nothing() -> None:
     assert formatting.returncode == 0, formatting.stdout + formatting.stderr
 
 
-def test_mypy_strict_passes_on_the_package() -> None:
+def test_mypy_strict_passes_on_the_package_tests_and_benches() -> None:
+    """`mypy --no-incremental` with pyproject's settings: digest, tests and bench, so a benchmark whose types went wrong
+    is seen here, not the day someone runs `mypy bench` by hand."""
     result = run_tool("mypy", "--no-incremental")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,6 +4,7 @@ server that offers no STARTTLS does not log in."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 from pathlib import Path
@@ -123,3 +124,26 @@ def test_starttls_to_a_server_that_offers_none_does_not_log_in_in_plain_text(tmp
         ' the unencrypted connection: set [smtp] security = "tls" for a server of TLS at once (usually port 465), or'
         ' "none" for a relay on this machine'
     ), outcome.message
+
+
+def test_a_dry_run_of_the_send_warns_that_it_would_refuse_a_plain_text_login(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`weekly --send --dry-run` with a plain-text login to a server named as another machine (this machine's own
+    name: no loopback address and not localhost, so refused as any other host is): a warning of the command's log
+    (time, level) saying what to set, none showing the password, and nothing written or sent to the server there."""
+    monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
+    name = socket.gethostname()
+    inbox, port = Inbox(), free_port()
+    text = _config(clean_environment, name).read_text(encoding="utf-8").replace("port = 25", f"port = {port}")
+    config_file, data = write(clean_environment / "config.toml", text), clean_environment / "data"
+    command = [*digest_command(clean_environment), "--config", str(config_file), "weekly", "--week", "2026-W48"]
+    with smtp_server(inbox, port, hostname=socket.gethostbyname(name)):
+        shown = subprocess.run([*command, "--send", "--dry-run"], capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    refused = REFUSED.replace(AWAY, name)
+    timed = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARNING +digest\.cli\.weekly: "
+    assert re.fullmatch(timed + re.escape(f"{refused}: --send would refuse to log in\n"), shown.stderr), shown.stderr
+    assert shown.stdout.startswith("# ") and "To: readers@example.org" in shown.stdout, shown.stdout
+    assert PASSWORD not in shown.stdout + shown.stderr
+    assert inbox.messages == [] and not (data / "weekly").exists()

@@ -72,7 +72,8 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     refused = settings.smtp.password_missing or settings.smtp.cleartext_login
     if not args.once and settings.smtp.enabled and refused:
         # The weekly email is switched on without its secret, or would send it in plain text to another machine:
-        # said at the start, not at Monday's send.
+        # said at the start, not at Monday's send. --once starts no scheduler and so sends no mail: as `digest poll`,
+        # cron's poll is not refused for a setting only the weekly send reads.
         raise FeatureOffError(refused)
     setup_logging(settings.log_level, settings.log_format, outcome_only=args.once)
     train_in_child_process()
