@@ -66,7 +66,8 @@ def test_a_closed_terminal_stops_the_service_as_sigterm_does(tmp_path: Path) -> 
 async def test_sigterm_during_run_once_ends_the_poll_as_the_service_does(tmp_path: Path) -> None:
     """`digest run --once` (cron, a one-shot container) had no signal handling: SIGTERM (docker stop, a cron job's
     time-out) killed it mid-poll with no "stopped" and the run left "running". It now stops as `digest run` and
-    `digest poll` do: no further source is asked, the run is recorded as interrupted, one line says so, exit 130."""
+    `digest poll` do: no further source is asked, the run is recorded as interrupted, its outcome line and one line
+    saying it stopped say so, exit 130."""
     async with ArxivServer() as arxiv:
         fast = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
         slow = arxiv.program("/rss/cs.LG", Reply(body=b"", delay_seconds=120))  # arXiv hangs on the second
@@ -99,7 +100,10 @@ async def test_sigterm_during_run_once_ends_the_poll_as_the_service_does(tmp_pat
     assert status == 130, said
     assert "Traceback" not in said
     assert said.splitlines()[-1].startswith("digest: interrupted"), said
-    assert " INFO " not in said  # for cron: the line above says it stopped, not the service's start-up and stop
+    # For cron: the poll's outcome line (it ends itself within the stop's grace and its wind-down) and the line above
+    # saying it stopped, not the service's start-up and stop.
+    shown = [line.split(" INFO ", 1)[1].strip() for line in said.splitlines() if " INFO " in line]
+    assert shown == ["digest.service: poll: interrupted: 1 source (1 fetched), 0 new candidates"], said
     with sqlite3.connect(f"file:{data / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
         assert connection.execute("SELECT outcome FROM poll_runs").fetchall() == [("interrupted",)]
 

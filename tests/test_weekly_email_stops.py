@@ -240,12 +240,12 @@ def test_a_send_outlasting_the_stops_grace_is_said_and_still_records_who_got_it(
     import contextlib
     import logging
 
-    from digest.service import process
+    from digest.arxiv import turns
     from digest.service.process import Service
     from digest.weekly import mailer
 
     monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 1)
-    monkeypatch.setattr(process, "STOP_GRACE_SECONDS", 0.3)
+    monkeypatch.setattr(turns, "STOP_GRACE_SECONDS", 0.3)  # then the wind-down (1 s): still within the 2 s reply
     caplog.set_level(logging.INFO)
     fill_week(database, settings)
     readers = ("first@example.org", "second@example.org", "third@example.org")

@@ -28,6 +28,9 @@ T = TypeVar("T")
 
 # All the time a stop gives a request in flight (Docker kills at 10 s): the service's and `digest poll`'s alike.
 STOP_GRACE_SECONDS = 8.0
+# What a poll whose request was given up at the grace's end has left to end itself (its run recorded as interrupted):
+# the service waits that much longer for it before cancelling it, still within Docker's 10 s.
+WIND_DOWN_SECONDS = 1.0
 # The longest back-off a request waits for before it is made (the fetcher's longest back-off between its tries).
 LONGEST_BACK_OFF_SECONDS = 600.0
 
@@ -41,6 +44,20 @@ class _Spacing:
 
 
 _spacings: weakref.WeakKeyDictionary[Clock, _Spacing] = weakref.WeakKeyDictionary()
+
+
+class Stopping(asyncio.Event):
+    """The service's stop: set, it fixes the one deadline (the loop's time) that ends the grace of every request in
+    flight and the stop's own wait for them, so neither ends a loop turn after the other."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grace_ends: float | None = None
+
+    def set(self) -> None:
+        if self.grace_ends is None:
+            self.grace_ends = asyncio.get_running_loop().time() + STOP_GRACE_SECONDS
+        super().set()
 
 
 async def pause(clock: Clock, seconds: float, stop: asyncio.Event | None) -> None:
@@ -88,7 +105,9 @@ async def within_grace(asking: Awaitable[T], stop: asyncio.Event | None, what: s
 
 async def _grace_after(stop: asyncio.Event) -> None:
     await stop.wait()
-    await asyncio.sleep(STOP_GRACE_SECONDS)  # real time, as the service's own grace
+    loop = asyncio.get_running_loop()
+    ends = stop.grace_ends if isinstance(stop, Stopping) else None
+    await asyncio.sleep(STOP_GRACE_SECONDS if ends is None else max(0.0, ends - loop.time()))  # real time
 
 
 @dataclass

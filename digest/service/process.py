@@ -16,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from digest import heap, jobs
 from digest.arxiv import poll_runs
-from digest.arxiv.turns import STOP_GRACE_SECONDS  # all a stop gives a fetch in flight; sleeping retries end at once
+from digest.arxiv.turns import WIND_DOWN_SECONDS, Stopping  # the stop's one grace; sleeping retries end at once
 from digest.awesome.seed import seed_list_left_out
 from digest.clock import utc_now, zoned
 from digest.config import Settings, read_feed_sources, secretstore
@@ -52,7 +52,7 @@ class Service:
         self._web: features.WebServer | None = None
         self._poll_lock = asyncio.Lock()
         self._background = Background()
-        self._stopping = asyncio.Event()
+        self._stopping = Stopping()
         self.lock_check_seconds = LOCK_CHECK_SECONDS
         self._data_lock: DataLock | None = None
         self.model_refresher: ModelRefresher | None = None
@@ -184,9 +184,11 @@ class Service:
 
     async def stop(self) -> None:
         # Sleeping retries and spacing waits end now and no further source is asked; a fetch in flight gets what is
-        # left of one grace period (shared by the scheduled poll and the first-start one).
+        # left of one grace period (shared by the scheduled poll and the first-start one), and its poll the wind-down
+        # after it to record itself interrupted: a poll the scheduler's shutdown cancelled was logged as an ERROR.
         self._stopping.set()
-        deadline = asyncio.get_running_loop().time() + STOP_GRACE_SECONDS
+        assert self._stopping.grace_ends is not None
+        deadline = self._stopping.grace_ends + WIND_DOWN_SECONDS
         # The web stops listening now; its requests in flight get the grace beside the poll's, not after (docker: 10 s).
         web_closed = asyncio.ensure_future(self._web.close() if self._web is not None else asyncio.sleep(0))
         if self.scheduler is not None and self.scheduler.running:

@@ -1,0 +1,80 @@
+"""`digest run` stopped (SIGTERM: docker stop, systemd) while a scheduled poll waits on arXiv: an ordinary stop, said
+as one: the poll recorded as interrupted, no ERROR and no traceback (cron mails them, journald alerts on ERROR), and
+"stopped" the last line."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import subprocess
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.arxiv_server import ArxivServer, Reply
+from tests.conftest import make_settings
+from tests.feedbuild import build_rss, load_records
+from tests.service_runs import pretend_the_machine_was_off, spawned_service
+
+
+async def said_by(service: subprocess.Popen[bytes], log: Path, said: str) -> None:
+    """Until the spawned service has logged `said` (up to 90 s), the loop left free for the loopback arXiv meanwhile."""
+    deadline = time.monotonic() + 90
+    while said not in log.read_text(encoding="utf-8", errors="replace"):
+        assert service.poll() is None, log.read_text(encoding="utf-8")
+        assert time.monotonic() < deadline, f"the service did not say {said!r}"
+        await asyncio.sleep(0.1)
+
+
+async def stopped(service: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, then its exit status (up to 60 s)."""
+    service.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while service.poll() is None:
+        assert time.monotonic() < deadline, "the service did not stop"
+        await asyncio.sleep(0.1)
+    return service.returncode
+
+
+@pytest.mark.asyncio
+async def test_sigterm_while_a_scheduled_poll_waits_on_arxiv_logs_no_error(tmp_path: Path) -> None:
+    """The poll's own grace ended a moment after the stop's, so the stop's deadline won: the scheduler's shutdown
+    cancelled the poll and APScheduler logged, after "stopped", an ERROR 'Job "poll ..." raised an exception' with a
+    CancelledError traceback. The poll now ends itself within the stop's one grace."""
+    body = build_rss("cs.CL", load_records()[:3], datetime.now(ZoneInfo("America/New_York")).date())
+    async with ArxivServer() as arxiv:
+        # The first start's poll is answered; the scheduled poll of the second start waits on a hardly answering arXiv.
+        feed = arxiv.program("/rss/cs.CL", Reply(body=body), Reply(body=body, delay_seconds=60))
+        service, log = spawned_service(tmp_path, feed)
+        try:
+            await said_by(service, log, "start-up: caught up")
+            assert await stopped(service) == 0, log.read_text(encoding="utf-8")
+            config = (tmp_path / "config.toml").read_text(encoding="utf-8")
+            pretend_the_machine_was_off(make_settings(tmp_path / "data", config), "poll")  # the scheduled poll is due
+            service, log = spawned_service(tmp_path, feed)
+            await said_by(service, log, "poll: starting (schedule)")
+            for _ in range(200):
+                if len(arxiv.requests_to("/rss/cs.CL")) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(arxiv.requests_to("/rss/cs.CL")) == 2, "the scheduled poll did not ask arXiv"
+            started = time.monotonic()
+            status = await stopped(service)
+            took = time.monotonic() - started
+        finally:
+            if service.poll() is None:
+                service.kill()
+                service.wait()
+    said = log.read_text(encoding="utf-8")
+    assert status == 0, said
+    assert took < 10.0, f"the stop took {took:.1f} s"  # docker stop kills at 10 s
+    assert "ERROR" not in said, said
+    assert "Traceback" not in said, said
+    assert said.splitlines()[-1].endswith("digest.service: stopped"), said.splitlines()[-5:]
+    with sqlite3.connect(f"file:{tmp_path / 'data' / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
+        outcomes = [row[0] for row in connection.execute("SELECT outcome FROM poll_runs ORDER BY id")]
+    assert outcomes == ["ok", "interrupted"], outcomes
