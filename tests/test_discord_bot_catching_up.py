@@ -158,6 +158,8 @@ async def test_a_former_maintainers_approvals_stand_after_a_restart(
         candidate_id, mid = await posted_candidate(fake, db, bot, 2)
         await fake.react(mid, MAINTAINER, "✅")
         await eventually(lambda: row(db, candidate_id).status == "approved", "approved")
+        # The list file is written after the decision commits: listed before the restart, as the maintainer saw it.
+        await eventually(lambda: paper["arxiv_id"] in list_md(bot_settings), "listed")
     demote(fake, MAINTAINER)
     async with running(bot_settings, db):  # start() returns once the bot has caught up
         assert row(db, candidate_id).status == "approved"
