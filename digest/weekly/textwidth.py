@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Iterable
 
 # RFC 5322 asks for lines of at most 78 characters; 72 leaves room for the "> " of a reply quoting them.
 EMAIL_WIDTH = 72
 # Joins the words of a unit the wrapper keeps on one line ("(score 1.42)": a number alone on the next line reads as
-# nothing); a plain space again once the text is wrapped. A control character no text from outside brings: the text
-# policy (digest.text.one_line) blanks every one, and it is no white space to the wrapper.
-_UNBROKEN = "\x1a"
-# White space as str.isspace() reads it: a feed's no-break and other odd spaces break a line as a plain space does.
-_WHITE_SPACE = re.compile(r"\s")
+# nothing); a plain space again once the text is wrapped.
+_UNBROKEN = "\u00a0"
 
 
 def unbroken(text: object) -> str:
@@ -24,10 +20,9 @@ def unbroken(text: object) -> str:
 def wrapped(text: object, indent: str = "", width: int = EMAIL_WIDTH) -> str:
     """`text` in lines of at most `width` characters, the lines after the first starting with `indent` (the first is
     where the template put it, after its own indent). A word longer than a line, a URL most often, is kept whole on a
-    line of its own: broken, it would no longer open. Safe on its own: a no-break space the text holds breaks a line
-    like any space (only `unbroken` joins words)."""
+    line of its own: broken, it would no longer open."""
     lines = textwrap.wrap(
-        _WHITE_SPACE.sub(" ", str(text)),
+        str(text),
         width=width,
         initial_indent=indent,
         subsequent_indent=indent,
