@@ -58,9 +58,7 @@ def test_a_plain_text_login_to_another_machine_is_refused_by_what_sends_mail(
     shown = capsys.readouterr()
     assert shown.err == f"digest: {REFUSED} (nothing was written or sent)\n"
     assert not (data / "weekly").exists()
-    with socket.socket() as probe:  # a free port, should the service start after all
-        probe.bind(("127.0.0.1", 0))
-        port = str(probe.getsockname()[1])
+    port = str(free_port())  # should the service start after all
     command = [*digest_command(clean_environment), *base[:2], "run", "--port", port]
     service = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert service.returncode == 2, service.stderr

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 from pathlib import Path
 
@@ -70,9 +69,7 @@ def test_what_sends_mail_asks_for_the_password_and_says_what_to_do(
     status, out = run(capsys, *base, "config", "check")
     assert status == 1, out
     assert f"problem: {MISSING}" in out.splitlines(), out
-    with socket.socket() as probe:  # a free port, should the service start after all
-        probe.bind(("127.0.0.1", 0))
-        port = str(probe.getsockname()[1])
+    port = str(free_port())  # should the service start after all
     command = [*digest_command(clean_environment), *base[:2], "run", "--port", port]
     service = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert service.returncode == 2, service.stderr
