@@ -304,7 +304,7 @@ async def test_a_title_is_found_among_more_decisions_than_one_page_reads(site: S
 
     from digest.storage.models import Candidate
     from digest.titles import title_key
-    from digest.web.review_page import SCANNED
+    from digest.web.review_queue import SCANNED
 
     oldest = insert_candidate(
         site.database, real_papers()[0], status="rejected", decided_at=datetime(2025, 1, 2, tzinfo=UTC)
@@ -335,7 +335,7 @@ async def test_the_count_tells_the_whole_queue_beyond_what_one_page_reads(site: 
 
     from digest.storage.models import Candidate
     from digest.titles import title_key
-    from digest.web.review_page import SCANNED
+    from digest.web.review_queue import SCANNED
 
     with site.database.transaction() as session:
         for number in range(SCANNED + 20):
@@ -363,7 +363,7 @@ async def test_an_author_or_section_is_found_and_counted_among_more_candidates_t
 
     from digest.storage.models import Candidate
     from digest.titles import title_key
-    from digest.web.review_page import SCANNED
+    from digest.web.review_queue import SCANNED
 
     low = insert_candidate(
         site.database, real_papers()[0], score=0.1, authors=["Quentin Zyxwv"], suggested_sections=["Probing"]

@@ -11,19 +11,12 @@ from datetime import datetime
 
 from aiohttp import web
 from markupsafe import Markup
-from sqlalchemy import LargeBinary, cast, func, or_, select
-from sqlalchemy.orm import Session
 
 from digest.arxiv_references import parse_arxiv_reference
 from digest.awesome import store as liststore
 from digest.record_ids import MAX_RECORD_ID
 from digest.review.list_notices import StandingNotice, standing_notices
 from digest.review.queries import (
-    DECIDED_ORDER,
-    PENDING_ORDER,
-    after_candidate,
-    ordered,
-    pending_query,
     standing_of,
 )
 from digest.review.rules import Actor, Standing, SuggestedSection
@@ -32,7 +25,6 @@ from digest.review.suggestions import suggestions_among
 from digest.review.where_now import decided_where_now
 from digest.storage.models import PENDING, Candidate
 from digest.templating import SHORTCUTS_SCRIPT
-from digest.text import may_name_untitled, readable_title
 from digest.vocab import READER_SOURCE, SHARED_MAINTAINER
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.highlighting import highlight
@@ -40,24 +32,22 @@ from digest.web.private_feed import subscribe_url
 from digest.web.publishing import PublishTrouble, publish_trouble
 from digest.web.review import card_terms, current_session, why_lines
 from digest.web.review_filters import (
-    MAX_BATCH,
     UNDO_WINDOW,
     FilterError,
     ReviewFilter,
-    candidate_matches,
     carried_add,
     carried_filters,
     may_undo,
     parse_review_filter,
 )
 from digest.web.review_notice import decided_since, decision_facts, parse_notice, taken_back
+from digest.web.review_queue import queue_page_of
 from digest.web.signin import signin_page
 
 # The review page alone runs a script: its own keyboard shortcuts, served from this site (no inline script).
 REVIEW_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
     "default-src 'none';", "default-src 'none'; script-src 'self';"
 )
-SCANNED = 1000  # rows read at a time while the filters look through the candidates; at most MAX_BATCH are shown
 UNDO_MINUTES = int(UNDO_WINDOW.total_seconds() // 60)
 UNFOLDED = 20  # cards shown in full; the rest of a long queue is folded to a line each (200 full cards: 72,000 px)
 
@@ -98,65 +88,6 @@ class ReviewView:
     section_now: dict[int, str] = field(default_factory=dict)
 
 
-def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate], int]:
-    """The first MAX_BATCH candidates that match, in the page's order, and how many match in all.
-
-    Every candidate SQL leaves is read (its few columns the filters look at, SCANNED rows at a time), since authors,
-    sections and titles beyond ASCII are matched here: a thousand read and filtered missed a low-scored paper by the
-    author searched for in a longer queue, and counted at most a thousand. Only the shown are read whole."""
-    order = PENDING_ORDER if chosen.status == "pending" else DECIDED_ORDER
-    if chosen.status == "pending":
-        query = pending_query()
-    elif chosen.status == "all":
-        query = ordered(select(Candidate).where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True))), order)
-    else:
-        query = ordered(select(Candidate).where(Candidate.status == chosen.status), order)
-    if chosen.after is not None:  # a later page: the rows past the last card of the one before, in the page's order
-        query = query.where(after_candidate(session, order, chosen.after))
-    # What SQL can say alike on SQLite and PostgreSQL is asked there; the rest (authors, sections, and titles beyond
-    # ASCII: lower() folds those by the server's locale, the Kelvin sign to "k" under ICU and not on SQLite, and
-    # neither folds "ﬁ" to "fi" as the filter below does) is filtered below.
-    # A blank title is searched as the card reads it ("Untitled paper, arXiv <id>"), which SQL cannot see.
-    if chosen.title and chosen.title.isascii() and not may_name_untitled(chosen.title):
-        query = query.where(
-            or_(
-                Candidate.title.icontains(chosen.title, autoescape=True),
-                Candidate.arxiv_id.icontains(chosen.title, autoescape=True),
-                func.length(cast(Candidate.title, LargeBinary)) != func.length(Candidate.title),  # beyond ASCII
-            )
-        )
-    if chosen.score_min is not None:
-        query = query.where(Candidate.score >= chosen.score_min)
-    if chosen.score_max is not None:
-        query = query.where(Candidate.score <= chosen.score_max)
-    columns = query.with_only_columns(
-        Candidate.id,
-        Candidate.title,
-        Candidate.arxiv_id,
-        Candidate.authors,
-        Candidate.decided_section,
-        Candidate.suggested_sections,
-        Candidate.score,
-        Candidate.status,
-    ).execution_options(yield_per=SCANNED)
-    matched = [
-        row.id
-        for row in session.execute(columns)
-        if candidate_matches(
-            chosen,
-            title=readable_title(row.title, row.arxiv_id),  # as the card shows it: a blank title reads "Untitled..."
-            arxiv_id=row.arxiv_id,
-            authors=row.authors or [],
-            sections=[row.decided_section, *(row.suggested_sections or [])],
-            score=row.score,
-            status=row.status,
-        )
-    ]
-    shown = matched[:MAX_BATCH]
-    found = {candidate.id: candidate for candidate in session.scalars(select(Candidate).where(Candidate.id.in_(shown)))}
-    return [found[number] for number in shown if number in found], len(matched)
-
-
 def load_review(
     context: WebContext, chosen: ReviewFilter, decided_id: int | None, actor: Actor, undone_id: int | None = None
 ) -> ReviewView:
@@ -168,7 +99,7 @@ def load_review(
         after = chosen.after
         if after is not None and not (0 < after <= MAX_RECORD_ID and session.get(Candidate, after) is not None):
             raise NoSuchPageError(after)
-        shown, matched_total = _candidates(session, searched)
+        shown, matched_total = queue_page_of(session, searched)
         labelled = liststore.labelled_sections(session)
         view = ReviewView(shown, [label for _, label in labelled], matched_total)
         # Each suggestion as the list has it now, as the feed, Discord and `digest candidates` say it (suggestions_now).
