@@ -145,3 +145,25 @@ def test_a_poll_whose_connection_is_never_made_in_time_still_names_the_network_a
         f"poll failed: 1 source (1 error), 0 new candidates; could not reach {host}: check the network, or set "
         "[arxiv] sources to a mirror (README: 'Configuration')"
     ), out
+
+
+def test_a_poll_whose_one_host_is_out_of_reach_and_other_slow_says_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One source's port closed (not reached) and another's arXiv slow to answer: each clause was said only when every
+    source failed that way, so this poll, which reached nothing, ended its line with neither. It names both: the host
+    not reached with the network and the mirror setting, and the slow one with the timeout."""
+
+    async def poll() -> int:
+        async with ArxivServer() as arxiv:
+            slow = arxiv.program("/rss/cs.LG", Reply(delay_seconds=5))
+            config = settings_file(tmp_path, f"{CLOSED}/rss/cs.IR", slow, timeout=1)
+            return await asyncio.to_thread(main, ["--config", str(config), "--data-dir", str(tmp_path / "d"), "poll"])
+
+    assert asyncio.run(poll()) == 1
+    out = capsys.readouterr().out.splitlines()
+    host = next(line for line in out if "/rss/cs.LG: error" in line).split("/rss/")[0].removeprefix("http://")
+    assert out[-1] == (
+        f"poll failed: 2 sources (2 error), 0 new candidates{HINT}; {host} took the connection but did not answer"
+        " within 1 s: the server is slow, not the network; the next poll asks again (or raise [arxiv] timeout_seconds)"
+    ), out

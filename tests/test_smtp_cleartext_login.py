@@ -4,7 +4,6 @@ server that offers no STARTTLS does not log in."""
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import re
 import socket
@@ -82,12 +81,26 @@ def test_the_send_itself_refuses_a_plain_text_login_to_another_machine_and_keeps
     assert PASSWORD not in outcome.message
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def _loopback_name() -> str:
+    """A name other than localhost that /etc/hosts maps to loopback (this machine's own name, usually), every address
+    it resolves to loopback."""
+    for line in Path("/etc/hosts").read_text(encoding="utf-8").splitlines():
+        address, *names = line.split("#")[0].split() or [""]
+        for name in names if address.startswith("127.") else ():
+            found = {info[4][0] for info in socket.getaddrinfo(name, 25, type=socket.SOCK_STREAM)}
+            if name.lower() != "localhost" and all(ipaddress.ip_address(each).is_loopback for each in found):
+                return name
+    raise AssertionError("/etc/hosts maps no name but localhost to 127.0.0.1 alone")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "loopback name"])
 def test_a_plain_text_login_to_a_relay_on_this_machine_keeps_working(
     host: str, clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A relay on this machine (a loopback address, localhost) with a login and security = "none" crosses no network:
-    `config check` passes it and the weekly email logs in and arrives."""
+    """A relay on this machine (a loopback address, localhost, a name /etc/hosts maps to loopback: this one was refused
+    as another machine) with a login and security = "none" crosses no network: `config check` passes it and the weekly
+    email logs in and arrives."""
+    host = _loopback_name() if host == "loopback name" else host
     port = free_port()
     text = config(port, smtp='security = "none"\nusername = "digest"\n', maintainers=())
     text = text.replace('host = "127.0.0.1"', f'host = "{host}"')
@@ -110,6 +123,33 @@ def test_a_plain_text_login_to_a_relay_on_this_machine_keeps_working(
     assert login.logins == ["digest"] and len(inbox.messages) == 1
 
 
+@pytest.mark.parametrize(
+    ("host", "said"),
+    [
+        ("0.0.0.0", REFUSED.replace(AWAY, "0.0.0.0")),
+        (
+            "no-such-host.invalid",  # RFC 6761: never resolves
+            "smtp.security is none and smtp.username is set: no-such-host.invalid does not resolve to an address here,"
+            " so it cannot be told to be this machine and the SMTP password would not be sent to it unencrypted;"
+            ' check [smtp] host, set [smtp] security = "starttls" or "tls", or remove [smtp] username',
+        ),
+    ],
+)
+def test_a_plain_text_login_to_a_host_not_known_to_be_this_machine_is_refused(
+    host: str, said: str, clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0.0.0.0 (every address of whichever machine) and a name that does not resolve are not known to be this machine:
+    `config check` refuses the plain-text login in one line saying what to set."""
+    monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
+    config_file = _config(clean_environment, host)
+    status, out = run(
+        capsys, "--config", str(config_file), "--data-dir", str(clean_environment / "data"), "config", "check"
+    )
+    assert status == 1, out
+    assert [line for line in out.splitlines() if "unencrypted" in line] == [f"problem: {said}"], out
+    assert PASSWORD not in out
+
+
 def test_starttls_to_a_server_that_offers_none_does_not_log_in_in_plain_text(tmp_path: Path) -> None:
     """security = "starttls" and a username, against a server that offers AUTH but no STARTTLS: the send must not go
     on without encryption (smtplib would log in in plain text), and the line says what to set."""
@@ -129,26 +169,16 @@ def test_starttls_to_a_server_that_offers_none_does_not_log_in_in_plain_text(tmp
 def test_a_dry_run_of_the_send_warns_that_it_would_refuse_a_plain_text_login(
     clean_environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`weekly --send --dry-run` with a plain-text login to a server named as another machine (this machine's own
-    name: no loopback address and not localhost, so refused as any other host is): a warning of the command's log
-    (time, level) saying what to set, none showing the password, and nothing written or sent to the server there."""
+    """`weekly --send --dry-run` with a plain-text login to a server on another machine: a warning of the command's log
+    (time, level) saying what to set, none showing the password, and nothing written or sent (the dry run connects
+    nowhere: nothing listens there)."""
     monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
-    name, address = socket.gethostname(), None
-    with contextlib.suppress(OSError):
-        address = socket.gethostbyname(name)
-    if address is None or not ipaddress.ip_address(address).is_loopback:  # listen nowhere but on loopback
-        name = AWAY  # the dry run connects nowhere: nothing listens there, nothing is sent there
-    inbox, port = Inbox(), free_port()
-    text = _config(clean_environment, name).read_text(encoding="utf-8").replace("port = 25", f"port = {port}")
-    config_file, data = write(clean_environment / "config.toml", text), clean_environment / "data"
+    config_file, data = _config(clean_environment, AWAY), clean_environment / "data"
     command = [*digest_command(clean_environment), "--config", str(config_file), "weekly", "--week", "2026-W48"]
-    server = smtp_server(inbox, port, hostname=address) if name != AWAY and address else contextlib.nullcontext()
-    with server:
-        shown = subprocess.run([*command, "--send", "--dry-run"], capture_output=True, text=True, timeout=120)
+    shown = subprocess.run([*command, "--send", "--dry-run"], capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
-    refused = REFUSED.replace(AWAY, name)
     timed = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARNING +digest\.cli\.weekly: "
-    assert re.fullmatch(timed + re.escape(f"{refused}: --send would refuse to log in\n"), shown.stderr), shown.stderr
+    assert re.fullmatch(timed + re.escape(f"{REFUSED}: --send would refuse to log in\n"), shown.stderr), shown.stderr
     assert shown.stdout.startswith("# ") and "To: readers@example.org" in shown.stdout, shown.stdout
     assert PASSWORD not in shown.stdout + shown.stderr
-    assert inbox.messages == [] and not (data / "weekly").exists()
+    assert not (data / "weekly").exists()

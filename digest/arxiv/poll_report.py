@@ -104,18 +104,19 @@ class PollSummary:
 
     def _unreached_clause(self) -> str:
         """When no source's host could be reached (no network, a proxy in the way; not arXiv refusing: a 429 or
-        5xx), the setting that points the poll elsewhere and where the README says how. When every source's host
-        took the connection and did not answer in time, that it is slow: no network to check, no mirror needed."""
-        hosts = list(dict.fromkeys(report.unreached for report in self.sources))
-        if hosts and "" not in hosts:
-            return (f"; could not reach {', '.join(hosts)}: check the network, or set [arxiv] sources to a mirror "
-                    "(README: 'Configuration')")  # fmt: skip
-        slow = list(dict.fromkeys(report.slow for report in self.sources))
-        if not slow or "" in slow:
+        5xx), the setting that points the poll elsewhere and where the README says how. When a host took the connection
+        and did not answer in time, that it is slow: no network to check, no mirror needed. Said when every source
+        failed in one of these two ways; both, each naming its hosts, when some failed in each."""
+        if not all(report.unreached or report.slow for report in self.sources):
             return ""
+        hosts = list(dict.fromkeys(report.unreached for report in self.sources if report.unreached))
+        slow = list(dict.fromkeys(report.slow for report in self.sources if report.slow))
         waited = f"within {self.timeout_seconds:g} s" if self.timeout_seconds else "in time"
-        return (f"; {', '.join(slow)} took the connection but did not answer {waited}: the server is slow, not the "
-                "network; the next poll asks again (or raise [arxiv] timeout_seconds)")  # fmt: skip
+        unreached = (f"; could not reach {', '.join(hosts)}: check the network, or set [arxiv] sources to a mirror "
+                     "(README: 'Configuration')")  # fmt: skip
+        answered = (f"; {', '.join(slow)} took the connection but did not answer {waited}: the server is slow, not the "
+                    "network; the next poll asks again (or raise [arxiv] timeout_seconds)")  # fmt: skip
+        return (unreached if hosts else "") + (answered if slow else "")
 
 
 def overall_outcome(reports: Sequence[SourceReport]) -> str:

@@ -119,10 +119,10 @@ def refuse_unsendable(settings: Settings, *, dry_run: bool) -> None:
         if not dry_run:  # the server would refuse the send, after the Markdown was written
             raise FeatureOffError(f"{smtp.password_missing} (nothing was written or sent)")
         log.warning("%s: --send would not log in", smtp.password_missing)
-    elif smtp.cleartext_login:
+    elif refused := smtp.cleartext_login:  # resolves the host: asked once
         if not dry_run:  # the send would refuse it, after the Markdown was written
-            raise FeatureOffError(f"{smtp.cleartext_login} (nothing was written or sent)")
-        log.warning("%s: --send would refuse to log in", smtp.cleartext_login)
+            raise FeatureOffError(f"{refused} (nothing was written or sent)")
+        log.warning("%s: --send would refuse to log in", refused)
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:

@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from digest.config.declarations import from_environment
+from digest.config.loopback import host_is_loopback
 from digest.config.problems import problem
 from digest.config.sections import Section
-from digest.config.values import EmailAddress, Host, Mailbox, Port, Seconds, host_on_this_machine, trimmed_secret
+from digest.config.values import EmailAddress, Host, Mailbox, Port, Seconds, trimmed_secret
 
 
 class SmtpSettings(Section):
@@ -53,9 +54,18 @@ class SmtpSettings(Section):
     def cleartext_login(self) -> str | None:
         """A login over plain text to another machine: anyone on the way reads the password. Refused before connecting
         by what sends mail (`weekly --send`, the service, the send itself) and `config check`; a relay on this machine
-        (localhost, a loopback address) crosses no network and keeps its login."""
-        if self.security != "none" or not self.username or not self.host or host_on_this_machine(self.host):
+        (localhost, a loopback address, a name of loopback addresses only) crosses no network and keeps its login."""
+        if self.security != "none" or not self.username or not self.host:
             return None
+        loopback = host_is_loopback(self.host)
+        if loopback:
+            return None
+        if loopback is None:
+            return (
+                f"smtp.security is none and smtp.username is set: {self.host} does not resolve to an address here,"
+                " so it cannot be told to be this machine and the SMTP password would not be sent to it unencrypted;"
+                ' check [smtp] host, set [smtp] security = "starttls" or "tls", or remove [smtp] username'
+            )
         return (
             f"smtp.security is none and smtp.username is set: the SMTP password would cross the network to {self.host}"
             ' unencrypted; set [smtp] security = "starttls" or "tls", or remove [smtp] username'

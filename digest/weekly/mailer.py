@@ -163,8 +163,9 @@ def send(
     set before the first batch, none goes out (StoppedError)."""
     if not settings.host or not recipients:
         raise MailError("email is off: set [smtp] host and recipients")
-    if settings.cleartext_login:  # refused before connecting: no password goes out in plain text to another machine
-        raise MailError(settings.cleartext_login, for_good=True)
+    plain_login = settings.cleartext_login  # resolves the host: asked once
+    if plain_login:  # refused before connecting: no password goes out in plain text to another machine
+        raise MailError(plain_login, for_good=True)
     sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
     where = f"{settings.host}:{settings.port}"
     try:
