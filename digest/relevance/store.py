@@ -46,6 +46,9 @@ def budget_of(settings: Settings) -> Budget:
 _ModelKey = tuple[bytes, tuple["LabeledPaper", ...], tuple["Feedback", ...], "Budget"]
 _cache_lock = threading.Lock()
 _cached: tuple[_ModelKey, str, RelevanceModel] | None = None
+# One build at a time: Discord's /add asked while the service builds the model after a decision waits for that build
+# and takes its model, instead of paying a second build of the same inputs beside it.
+_build_lock = threading.Lock()
 
 
 def clear_model_cache() -> None:
@@ -74,8 +77,16 @@ def built_model(session: Session, settings: Settings) -> tuple[str, RelevanceMod
 
 def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
     """The model for the current inputs with thresholds fitted on the shipped sample, and its key."""
-    global _cached
     key = _model_inputs(session, settings)
+    with _cache_lock:
+        if _cached is not None and _cached[0] == key:
+            return _cached[1], _cached[2]
+    with _build_lock:  # built meanwhile by the caller that held it: taken from the cache
+        return _built_for(settings, key)
+
+
+def _built_for(settings: Settings, key: _ModelKey) -> tuple[str, RelevanceModel]:
+    global _cached
     data = key[0]
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
