@@ -31,9 +31,10 @@ from tests.fake_discord import GUILD_ID, MAINTAINER, FakeDiscord
 
 FEED = "api/api_new_cat-cs.LG-OR-cs.AI_2026-04-30_20entries.xml"
 MORFI = "2604.26866"  # "MoRFI: Monotonic Sparse Autoencoder Feature Identification"
-# How long the test gives the service to learn from a decision: about as long as a maintainer takes to type
-# `/add ID` after reacting, and far more than the build takes (two seconds; more under the suite's load).
-TYPING_SECONDS = 30.0
+# How long the test gives the service to learn from a decision: the quiet it waits for (model_refresh.QUIET_SECONDS,
+# ten seconds) and the build (a few seconds; more under the suite's load), about as long as a maintainer takes to type
+# `/add ID` after reacting and check it.
+TYPING_SECONDS = 60.0
 
 
 @pytest_asyncio.fixture(name="arxiv")

@@ -1,8 +1,8 @@
 """The relevance model built again soon after the maintainers decide, so the next poll and Discord's /add find it ready.
 
 A decision changes what the model learns from. Left alone, the next poll, or the next /add (which scores the paper it
-adds and may file it where the model suggests), would build it (seconds, in a child process) before going on. Here,
-once the decisions made in this service (Discord, the review page, feed links) have been quiet for a moment, the model
+adds and may file it where the model suggests), would build it (seconds, in a child process) before going on. Here, once
+the decisions made in this service (Discord, the review page, feed links) have been quiet for ten seconds, the model
 and its thresholds are built and stored under the poll lock, and the heap is settled; decisions made during a build
 are learnt from by one build after it. Decisions made by another process (`digest approve` in a shell) are picked up
 by the next poll as before.
@@ -29,9 +29,10 @@ from digest.storage.failures import failure_line
 log = logging.getLogger("digest.relevance")
 
 MODEL_BUILD = "model build"
-# A maintainer who decides, then types `/add ID`, takes longer than this and a build (two seconds): /add finds the
-# model ready. Decisions a moment apart (a batch of reactions) are learnt from by one build.
-QUIET_SECONDS = 1.0
+# A maintainer going through a batch on Discord reacts every few seconds: one build after the batch, not one per
+# reaction (each a few seconds of CPU in a child process). A maintainer who decides, then types `/add ID`, usually
+# takes longer than this and the build: /add finds the model ready.
+QUIET_SECONDS = 10.0
 
 
 class ModelRefresher(DecisionWakenLoop):
