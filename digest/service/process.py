@@ -236,7 +236,9 @@ class Service:
             summary = await poll_job.run_poll_pass(self.settings, self.database, reason, self._stopping, self.scheduler)
             if summary is None:
                 return PollOutcome.FAILED
-            if self.bot is not None:
+            # A stopped poll posts nothing: a slow Discord would outlast the stop's wind-down (the scheduler's shutdown
+            # then cancelled the poll, an ERROR); what it found waits for the bot's next start.
+            if self.bot is not None and not self._stopping.is_set():
                 await self.bot.post_pending()
             return summary.outcome
 
