@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,11 +106,12 @@ def one_feed_config(arxiv: ArxivServer) -> str:
 
 
 def spawned_service(
-    tmp_path: Path, source: str, *, own_group: bool = False, web: str = ""
+    tmp_path: Path, source: str, *, own_group: bool = False, web: str = "", secrets: Mapping[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], Path]:
     """`digest run` in a child process polling `source` (no retries, the web on a free port and `web`'s further
-    settings), with nothing of this environment's secrets; its output goes to the returned log file. `own_group`: in a
-    process group of its own, to be signalled as a whole (as systemd stops a unit)."""
+    settings), with nothing of this environment's secrets but `secrets` (DISCORD_TOKEN for the fake Discord); its
+    output goes to the returned log file. `own_group`: in a process group of its own, to be signalled as a whole (as
+    systemd stops a unit)."""
     config = tmp_path / "config.toml"
     config.write_text(
         f'[arxiv]\nsources = ["{source}"]\nmin_interval_seconds = 0\n'
@@ -118,6 +120,7 @@ def spawned_service(
     )
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
     environment["PYTHONPATH"] = str(ROOT)
+    environment.update(secrets or {})
     command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"]
     log = tmp_path / "service.log"
     with log.open("wb") as output:
@@ -162,3 +165,22 @@ def assert_stopped_cleanly(status: int, log: Path) -> None:
     lines = log.read_text(encoding="utf-8").splitlines()
     assert status == 0, lines[-5:]
     assert lines[-1].endswith("digest.service: stopped"), lines[-5:]
+
+
+async def said_by(service: subprocess.Popen[bytes], log: Path, said: str) -> None:
+    """Until the spawned service has logged `said` (up to 90 s), the loop left free for the loopback arXiv meanwhile."""
+    deadline = time.monotonic() + 90
+    while said not in log.read_text(encoding="utf-8", errors="replace"):
+        assert service.poll() is None, log.read_text(encoding="utf-8")
+        assert time.monotonic() < deadline, f"the service did not say {said!r}"
+        await asyncio.sleep(0.1)
+
+
+async def stopped(service: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, then its exit status (up to 60 s)."""
+    service.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while service.poll() is None:
+        assert time.monotonic() < deadline, "the service did not stop"
+        await asyncio.sleep(0.1)
+    return service.returncode

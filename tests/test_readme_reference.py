@@ -168,3 +168,20 @@ def test_the_list_pages_search_is_described_with_its_limit() -> None:
     said = re.search(r"`/\?q=[^`]*`.*?\"quoted phrase\".*? more than (\d+) characters", " ".join(readme_text().split()))
     assert said is not None, "the paragraph on the list page's search"
     assert int(said.group(1)) == MAX_SEARCH
+
+
+def test_the_stops_bounds_are_those_of_the_code() -> None:
+    """The README did not say how long a stop takes (systemd's default TimeoutStopSec is 90 s, docker stop kills at
+    10 s) nor what becomes of the work it catches. The paragraph's figures are held to the service's grace, its
+    wind-down and the web's share of the grace."""
+    from digest.arxiv.turns import STOP_GRACE_SECONDS, WIND_DOWN_SECONDS
+    from digest.web.app import REQUEST_GRACE_SECONDS
+
+    text = " ".join(readme_text().split())
+    said = re.search(r"ends the service within (\d+) s: an (\d+) s grace, then (\d+) s for a poll", text)
+    assert said is not None, "the paragraph on the service's stop"
+    within, grace, wind_down = (float(group) for group in said.groups())
+    assert (grace, wind_down, within) == (STOP_GRACE_SECONDS, WIND_DOWN_SECONDS, STOP_GRACE_SECONDS + WIND_DOWN_SECONDS)
+    web = re.search(r"a web request in flight gets (\d+) s of the grace", text)
+    assert web is not None, "the web's share of the stop's grace"
+    assert float(web.group(1)) == REQUEST_GRACE_SECONDS

@@ -5,9 +5,7 @@ as one: the poll recorded as interrupted, no ERROR and no traceback (cron mails 
 from __future__ import annotations
 
 import asyncio
-import signal
 import sqlite3
-import subprocess
 import time
 from datetime import datetime
 from pathlib import Path
@@ -18,26 +16,7 @@ import pytest
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
-from tests.service_runs import pretend_the_machine_was_off, spawned_service
-
-
-async def said_by(service: subprocess.Popen[bytes], log: Path, said: str) -> None:
-    """Until the spawned service has logged `said` (up to 90 s), the loop left free for the loopback arXiv meanwhile."""
-    deadline = time.monotonic() + 90
-    while said not in log.read_text(encoding="utf-8", errors="replace"):
-        assert service.poll() is None, log.read_text(encoding="utf-8")
-        assert time.monotonic() < deadline, f"the service did not say {said!r}"
-        await asyncio.sleep(0.1)
-
-
-async def stopped(service: subprocess.Popen[bytes]) -> int:
-    """SIGTERM, then its exit status (up to 60 s)."""
-    service.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 60
-    while service.poll() is None:
-        assert time.monotonic() < deadline, "the service did not stop"
-        await asyncio.sleep(0.1)
-    return service.returncode
+from tests.service_runs import pretend_the_machine_was_off, said_by, spawned_service, stopped
 
 
 @pytest.mark.asyncio

@@ -26,7 +26,7 @@ from digest.relevance.kept_rules import usable_rules
 from digest.relevance.rules import RULES_FILE
 from digest.relevance.scoring import RelevanceModel
 from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_digest
-from digest.relevance.training_place import BuildEndedError, trains_in_child
+from digest.relevance.training_place import BuildEndedError, building, trains_in_child
 from digest.relevance.training_place import train_in_child_process as train_in_child_process  # its users' name
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.sizes import counted
@@ -119,11 +119,11 @@ def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None
                 arguments = (key[0], str(settings.feeds_dir), str(folder), *key[1:])
                 pickle.dump(arguments, handle, protocol=pickle.HIGHEST_PROTOCOL)
             command = [sys.executable, "-m", "digest.relevance.build", str(inputs), str(output)]
-            done = subprocess.run(command, capture_output=True, text=True, timeout=_CHILD_TIMEOUT, check=False)
-            if done.returncode < 0:
-                raise _ended(-done.returncode)
-            if done.returncode != 0:
-                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            returncode, stderr = _child_build(command)
+            if returncode < 0:
+                raise _ended(-returncode)
+            if returncode != 0:
+                last = (stderr.strip().splitlines() or ["no message"])[-1]
                 log.warning("relevance: training in a child process failed (%s); training in place", last[:300])
                 return None
             with output.open("rb") as handle:
@@ -132,6 +132,18 @@ def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None
         log.warning("relevance: training in a child process failed (%s); training in place", exc)
         return None
     return model if isinstance(model, RelevanceModel) else None
+
+
+def _child_build(command: list[str]) -> tuple[int, str]:
+    """The child's exit status and what it wrote to stderr; a stop of the service ends it (training_place)."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child, building(child):
+        try:
+            _output, stderr = child.communicate(timeout=_CHILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise
+    return child.returncode, stderr
 
 
 def _ended(signum: int) -> BuildEndedError:

@@ -20,6 +20,7 @@ from digest.arxiv.turns import WIND_DOWN_SECONDS, Stopping  # the stop's one gra
 from digest.awesome.seed import seed_list_left_out
 from digest.clock import utc_now, zoned
 from digest.config import Settings, read_feed_sources, secretstore
+from digest.relevance.training_place import end_builds
 from digest.review.reviewer import Reviewer
 from digest.service import features, poll_job
 from digest.service.background import Background, report_jobs
@@ -187,6 +188,7 @@ class Service:
         # left of one grace period (shared by the scheduled poll and the first-start one), and its poll the wind-down
         # after it to record itself interrupted: a poll the scheduler's shutdown cancelled was logged as an ERROR.
         self._stopping.set()
+        end_builds()  # a model build's child process ends now: the next poll builds the model again
         assert self._stopping.grace_ends is not None
         deadline = self._stopping.grace_ends + WIND_DOWN_SECONDS
         # The web stops listening now; its requests in flight get the grace beside the poll's, not after (docker: 10 s).
@@ -234,7 +236,9 @@ class Service:
             summary = await poll_job.run_poll_pass(self.settings, self.database, reason, self._stopping, self.scheduler)
             if summary is None:
                 return PollOutcome.FAILED
-            if self.bot is not None:
+            # A stopped poll posts nothing: a slow Discord would outlast the stop's wind-down (the scheduler's shutdown
+            # then cancelled the poll, an ERROR); what it found waits for the bot's next start.
+            if self.bot is not None and not self._stopping.is_set():
                 await self.bot.post_pending()
             return summary.outcome
 
