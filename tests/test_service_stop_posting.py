@@ -45,10 +45,10 @@ async def test_a_stopped_poll_leaves_its_posts_for_the_next_start(tmp_path: Path
     today = datetime.now(ZoneInfo("America/New_York")).date()
     first, later = build_rss("cs.CL", records[:1], today), build_rss("cs.CL", records, today)
     async with ArxivServer() as arxiv:
-        # The first start's poll is answered at once; the second start's scheduled poll 7.5 s late, and the stop comes
-        # 6 s into that wait: the model (loaded beside the fetch, seconds on a busy machine) is ready by then, and the
-        # answer arrives within the stop's grace.
-        slow_answer = Reply(body=later, delay_seconds=7.5)
+        # The first start's poll is answered at once; the second start's scheduled poll 16 s late, and the stop comes
+        # 14.5 s into that wait: the model (loaded beside the fetch, seconds on a busy machine, more under the suite's
+        # load) is ready by then, and the answer arrives within the stop's grace for a request.
+        slow_answer = Reply(body=later, delay_seconds=16)
         feed = arxiv.program("/rss/cs.CL", Reply(body=first), slow_answer, Reply(body=later))
         service, log = spawned_service(tmp_path, feed, web=fake.config_toml(), secrets=TOKEN)
         try:
@@ -65,7 +65,7 @@ async def test_a_stopped_poll_leaves_its_posts_for_the_next_start(tmp_path: Path
                     break
                 await asyncio.sleep(0.05)
             assert len(arxiv.requests_to("/rss/cs.CL")) == 2, "the scheduled poll did not ask arXiv"
-            await asyncio.sleep(6)
+            await asyncio.sleep(14.5)
             started = time.monotonic()
             status = await stopped(service)
             took = time.monotonic() - started
