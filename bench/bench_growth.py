@@ -82,7 +82,7 @@ def _weekly(database: object, now: datetime) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--per-day", type=int, default=1500)
     args = parser.parse_args()

@@ -20,6 +20,7 @@ Needs ../shared/data/arxiv-haystack.jsonl.gz.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gzip
 import itertools
@@ -183,4 +184,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     raise SystemExit(main())

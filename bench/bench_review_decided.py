@@ -8,6 +8,7 @@ Usage: .venv/bin/python bench/bench_review_decided.py
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
@@ -49,4 +50,5 @@ async def measure() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     asyncio.run(measure())

@@ -9,6 +9,7 @@ Usage: .venv/bin/python bench/bench_review_page.py
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import sys
@@ -81,4 +82,5 @@ async def measure() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     asyncio.run(measure())

@@ -9,6 +9,7 @@ Usage: .venv/bin/python bench/bench_review_weight.py
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import sys
@@ -87,4 +88,5 @@ async def measure() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     asyncio.run(measure())

@@ -12,6 +12,7 @@ and prints each against a bare Python interpreter measured the same way in the s
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import signal
@@ -126,4 +127,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     asyncio.run(main())

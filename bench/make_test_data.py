@@ -10,6 +10,7 @@ Usage: .venv/bin/python bench/make_test_data.py
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import random
@@ -67,4 +68,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     raise SystemExit(main())

@@ -10,11 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.processes import Started
 
 
-async def start_backfill(tmp_path: Path, config: Path, name: str) -> tuple[asyncio.subprocess.Process, Path]:
-    """`digest backfill` since the first of this month, 10 papers a page, in its own process; standard output and
-    error both go to the log file it returns."""
+async def start_backfill(
+    started: Started, tmp_path: Path, config: Path, name: str
+) -> tuple[asyncio.subprocess.Process, Path]:
+    """`digest backfill` since the first of this month, 10 papers a page, in its own process (ended with the test if it
+    is still running); standard output and error both go to the log file it returns."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
     environment["PYTHONPATH"] = str(ROOT)
     since = f"{datetime.now(UTC):%Y-%m}-01"  # this month: one window, one page
@@ -25,7 +28,7 @@ async def start_backfill(tmp_path: Path, config: Path, name: str) -> tuple[async
             *command, "backfill", "--since", since, "--page-size", "10", cwd=tmp_path, env=environment,
             stdout=output, stderr=output,
         )  # fmt: skip
-    return process, log
+    return started.add(process), log
 
 
 async def signal_heard(process: asyncio.subprocess.Process, signum: int, within: float = 30) -> None:

@@ -21,6 +21,7 @@ from digest.storage.db import Database
 
 if TYPE_CHECKING:
     from tests.fake_discord import FakeDiscord
+    from tests.processes import Started
     from tests.web_server import Site
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -146,6 +147,18 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
     async with running_site(site_settings(tmp_path / "data")) as running:
         yield running
+
+
+@pytest_asyncio.fixture
+async def started() -> AsyncIterator[Started]:
+    """The processes the test starts (tests/processes.py): those still running when it ends are killed and reaped."""
+    from tests.processes import Started
+
+    processes = Started()
+    try:
+        yield processes
+    finally:
+        await processes.end()
 
 
 @pytest_asyncio.fixture

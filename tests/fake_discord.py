@@ -14,7 +14,7 @@ import asyncio
 import html
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -103,32 +103,6 @@ __all__ = [
 
 @dataclass
 class FakeDiscord(GatewayMixin, RestMixin, MembersMixin, CommandsMixin):
-    members: list[FakeMember] = field(default_factory=lambda: [MAINTAINER, LISTED_MAINTAINER, STRANGER])
-    received: list[Received] = field(default_factory=list)
-    frames: list[dict[str, Any]] = field(default_factory=list)
-    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
-    # (message id, emoji) -> user ids in the order they reacted
-    reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)
-    super_reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)  # "burst" ones (Nitro), apart
-    faults: list[Fault] = field(default_factory=list)
-    holds: list[Hold] = field(default_factory=list)
-    refusals: list[Refusal] = field(default_factory=list)
-    # (method, part of the path) -> retry_after: matching requests are answered 429 until `lift`
-    rate_limits: dict[tuple[str, str], float] = field(default_factory=dict)
-    port: int = 0  # 0: any free port; else this one (see `reserve_port`)
-    bot_roles: tuple[int, ...] = ()  # the roles the bot's own member holds (e.g. the maintainer role)
-    member_lookup_status: int | None = None  # when set, every member lookup is answered with this status
-    deleted: set[int] = field(default_factory=set)  # roles and channels a server admin deleted
-    # AutoMod's keyword rule: a message (content or embeds) holding one of these words is refused, as Discord does
-    automod_words: tuple[str, ...] = ()
-    departed: list[FakeMember] = field(default_factory=list)  # users who left: still named under their reactions
-    # The next this many message creations keep the message and still answer this status (a proxy's 5xx after
-    # Discord stored it): (status, count).
-    failed_after_create: tuple[int, int] = (0, 0)
-    denied_to_bot: int = 0  # permission bits the review channel's overwrite denies the bot (READ_MESSAGE_HISTORY...)
-    everyone_permissions: int = EVERYONE_PERMISSIONS  # the server-wide permissions of the @everyone role
-    readers_permissions: int = 0  # ... and of the "readers" role (OTHER_ROLE_ID)
-
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
         self._ids = itertools.count(900000000000000001)

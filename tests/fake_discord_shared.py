@@ -5,46 +5,64 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.fake_discord_state import FakeMember, Fault, Hold, Received, Refusal
+from tests.fake_discord_state import (
+    EVERYONE_PERMISSIONS,
+    LISTED_MAINTAINER,
+    MAINTAINER,
+    STRANGER,
+    FakeMember,
+    Fault,
+    Hold,
+    Received,
+    Refusal,
+)
 
 
+@dataclass
 class SharedState:
-    """Declarations only: FakeDiscord (a dataclass) sets these; the mixins read and change them."""
+    """The fields FakeDiscord (a dataclass) is made with, and those its __post_init__ sets (not arguments); the mixins
+    read and change them."""
 
-    members: list[FakeMember]
-    received: list[Received]
-    frames: list[dict[str, Any]]
-    messages: dict[int, dict[str, Any]]
-    reactions: dict[tuple[int, str], list[int]]
-    super_reactions: dict[tuple[int, str], list[int]]
-    faults: list[Fault]
-    holds: list[Hold]
-    refusals: list[Refusal]
-    rate_limits: dict[tuple[str, str], float]
-    port: int
-    bot_roles: tuple[int, ...]
-    member_lookup_status: int | None
-    deleted: set[int]
-    automod_words: tuple[str, ...]
-    departed: list[FakeMember]
-    failed_after_create: tuple[int, int]
-    denied_to_bot: int
-    everyone_permissions: int
-    readers_permissions: int
-    bot: FakeMember
-    _ids: itertools.count[int]
-    _sockets: list[web.WebSocketResponse]
-    _live: set[int]
-    _sequence: int
-    _session_log: list[tuple[int, str, Any]]
-    resume_gate: asyncio.Event | None
-    session_expired: bool
-    identified: asyncio.Event
-    edited: asyncio.Event
+    members: list[FakeMember] = field(default_factory=lambda: [MAINTAINER, LISTED_MAINTAINER, STRANGER])
+    received: list[Received] = field(default_factory=list)
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # (message id, emoji) -> user ids in the order they reacted
+    reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    super_reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)  # "burst" ones (Nitro), apart
+    faults: list[Fault] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    # (method, part of the path) -> retry_after: matching requests are answered 429 until `lift`
+    rate_limits: dict[tuple[str, str], float] = field(default_factory=dict)
+    port: int = 0  # 0: any free port; else this one (see `reserve_port`)
+    bot_roles: tuple[int, ...] = ()  # the roles the bot's own member holds (e.g. the maintainer role)
+    member_lookup_status: int | None = None  # when set, every member lookup is answered with this status
+    deleted: set[int] = field(default_factory=set)  # roles and channels a server admin deleted
+    # AutoMod's keyword rule: a message (content or embeds) holding one of these words is refused, as Discord does
+    automod_words: tuple[str, ...] = ()
+    departed: list[FakeMember] = field(default_factory=list)  # users who left: still named under their reactions
+    # The next this many message creations keep the message and still answer this status (a proxy's 5xx after
+    # Discord stored it): (status, count).
+    failed_after_create: tuple[int, int] = (0, 0)
+    denied_to_bot: int = 0  # permission bits the review channel's overwrite denies the bot (READ_MESSAGE_HISTORY...)
+    everyone_permissions: int = EVERYONE_PERMISSIONS  # the server-wide permissions of the @everyone role
+    readers_permissions: int = 0  # ... and of the "readers" role (OTHER_ROLE_ID)
+    bot: FakeMember = field(init=False, repr=False)
+    _ids: itertools.count[int] = field(init=False, repr=False)
+    _sockets: list[web.WebSocketResponse] = field(init=False, repr=False)
+    _live: set[int] = field(init=False, repr=False)
+    _sequence: int = field(init=False, repr=False)
+    _session_log: list[tuple[int, str, Any]] = field(init=False, repr=False)
+    resume_gate: asyncio.Event | None = field(init=False, repr=False)
+    session_expired: bool = field(init=False, repr=False)
+    identified: asyncio.Event = field(init=False, repr=False)
+    edited: asyncio.Event = field(init=False, repr=False)
 
     if TYPE_CHECKING:  # defined by one part (FakeDiscord, the gateway, REST or members) and called by another
 

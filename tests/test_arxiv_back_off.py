@@ -20,19 +20,21 @@ from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.cli import main
 from digest.config import ArxivSettings
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
+from tests.processes import Started
 
 CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
 HEAT_BATH = "api/api_new_arxiv.py_id_1605.08386_s0_m100_199195aa31ad_http200.xml"  # one entry: 1605.08386
 BACK_OFF = 5.0  # the fetcher's first back-off after a refusal without Retry-After
 
 
-async def digest(data_dir: Path, config: Path, *arguments: str) -> asyncio.subprocess.Process:
-    """`digest ARGUMENTS` started in a process of its own on `data_dir`."""
+async def digest(started: Started, data_dir: Path, config: Path, *arguments: str) -> Process:
+    """`digest ARGUMENTS` started in a process of its own on `data_dir`, ended with the test if it is still running."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
     command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data_dir), *arguments]
-    return await asyncio.create_subprocess_exec(
+    process = await asyncio.create_subprocess_exec(
         *command, cwd=config.parent, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
+    return started.add(process)
 
 
 def arxiv_config(tmp_path: Path, server: ArxivServer, feed: str, extra: str = "") -> Path:
@@ -75,7 +77,9 @@ async def waiting_for_its_turn(process: Process, data_dir: Path, within: float =
 
 
 @pytest.mark.asyncio
-async def test_a_command_beside_a_poll_waits_out_the_back_off_the_poll_began(data_dir: Path, tmp_path: Path) -> None:
+async def test_a_command_beside_a_poll_waits_out_the_back_off_the_poll_began(
+    data_dir: Path, tmp_path: Path, started: Started
+) -> None:
     """`digest poll` answered 503 (no Retry-After) backs off 5 s before asking again; a `digest add` run beside it
     asked arXiv the spacing (1 s) after that 503, so arXiv saw no back-off from this machine at all. It now asks
     once the back-off is over, and the poll's retry the interval apart from it (either may go first: the add no longer
@@ -86,9 +90,9 @@ async def test_a_command_beside_a_poll_waits_out_the_back_off_the_poll_began(dat
     async with ArxivServer() as server:
         feed = server.program("/rss/one", Reply(status=503, before_answer=add_waiting.wait), Reply(body=body))
         config = arxiv_config(tmp_path, server, feed)
-        poll = await digest(data_dir, config, "poll")
+        poll = await digest(started, data_dir, config, "poll")
         await first_request(server)  # the poll's, in flight
-        add = await digest(data_dir, config, "add", "1605.08386", "--section", "Probing")
+        add = await digest(started, data_dir, config, "add", "1605.08386", "--section", "Probing")
         try:
             await waiting_for_its_turn(add, data_dir)
         finally:
@@ -137,7 +141,7 @@ def spaced(server: ArxivServer, interval: float) -> bool:
 @pytest.mark.asyncio
 @pytest.mark.parametrize("lost", ["timed out", "dropped"])
 async def test_a_command_beside_a_poll_waits_out_the_back_off_a_lost_request_began(
-    data_dir: Path, tmp_path: Path, lost: str
+    data_dir: Path, tmp_path: Path, lost: str, started: Started
 ) -> None:
     """`digest poll` timed out (no answer within timeout_seconds) or had its connection dropped: it backs off 5 s, but a
     `digest add` run beside it asked the same server the interval after, as if nothing had happened; only a 429 or 5xx
@@ -157,7 +161,7 @@ async def test_a_command_beside_a_poll_waits_out_the_back_off_a_lost_request_beg
         if lost == "timed out":
             poll.send_signal(signal.SIGSTOP)
         try:
-            add_started.set_result(await digest(data_dir, config, "add", "1605.08386", "--section", "Probing"))
+            add_started.set_result(await digest(started, data_dir, config, "add", "1605.08386", "--section", "Probing"))
             await waiting_for_its_turn(add_started.result(), data_dir)
             await asyncio.sleep(max(0.0, server.requests[0].at + timeout - time.monotonic()))  # its time-out is due
         finally:
@@ -172,7 +176,7 @@ async def test_a_command_beside_a_poll_waits_out_the_back_off_a_lost_request_beg
         # Dropped: lost by the hang-up, not by a time-out while the add starts (the default 30 s leaves it the time).
         timing = f"timeout_seconds = {timeout}\n" if lost == "timed out" else ""
         config = arxiv_config(tmp_path, server, feed, f"{timing}max_retries = 0\n")
-        poll_started.set_result(await digest(data_dir, config, "poll"))
+        poll_started.set_result(await digest(started, data_dir, config, "poll"))
         poll, add = poll_started.result(), await asyncio.wait_for(add_started, 300)
         assert add.stderr is not None
         said = (await asyncio.wait_for(add.stderr.readline(), 120)).decode()
@@ -190,7 +194,7 @@ async def test_a_command_beside_a_poll_waits_out_the_back_off_a_lost_request_beg
 
 @pytest.mark.asyncio
 async def test_a_command_waiting_out_a_back_off_does_not_hold_up_a_request_to_another_host(
-    data_dir: Path, tmp_path: Path
+    data_dir: Path, tmp_path: Path, started: Started
 ) -> None:
     """127.0.0.1 refused a request (503) and is backed off from for 12 s; a `digest poll` of a feed there waits that
     out, and held the data folder's turn all along, so a `digest add` asking another host (localhost) waited with it,
@@ -214,8 +218,8 @@ async def test_a_command_waiting_out_a_back_off_does_not_hold_up_a_request_to_an
             refusal = asyncio.ensure_future(fetcher.fetch(refused))
             try:
                 await first_request(server)  # in flight: it holds the turn
-                poll = await digest(data_dir, config, "poll")
-                add = await digest(data_dir, config, "add", "1605.08386", "--section", "Probing")
+                poll = await digest(started, data_dir, config, "poll")
+                add = await digest(started, data_dir, config, "add", "1605.08386", "--section", "Probing")
                 await waiting_for_its_turn(poll, data_dir)
                 await waiting_for_its_turn(add, data_dir)
                 add.send_signal(signal.SIGSTOP)  # it cannot have the turn: the refused request holds it

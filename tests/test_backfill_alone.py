@@ -12,12 +12,13 @@ import pytest
 
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, Reply
 from tests.backfilling import start_backfill
+from tests.processes import Started
 
 PAGE = ARXIV_DATA / "api" / "api_new_arxiv.py_q_testing_s0_m10_bc5a6c384fe9_http200.xml"
 
 
 @pytest.mark.asyncio
-async def test_a_second_backfill_refuses_while_one_reads(tmp_path: Path) -> None:
+async def test_a_second_backfill_refuses_while_one_reads(tmp_path: Path, started: Started) -> None:
     """Both ran: the second read the same saved place and asked arXiv for every page the first was asking for, 3 s
     apart behind it (each page twice), and each said 'backfill done' with only part of the papers counted."""
     answer = asyncio.Event()
@@ -31,13 +32,13 @@ async def test_a_second_backfill_refuses_while_one_reads(tmp_path: Path) -> None
             f'[arxiv]\nsources = ["http://127.0.0.1:9/rss/cs.CL"]\napi_url = "{url}"\nmin_interval_seconds = 0\n',
             encoding="utf-8",
         )
-        first, first_log = await start_backfill(tmp_path, config, "first")
+        first, first_log = await start_backfill(started, tmp_path, config, "first")
         deadline = time.monotonic() + 120
         while not arxiv.requests_to("/api/query"):
             assert first.returncode is None, first_log.read_text(encoding="utf-8")
             assert time.monotonic() < deadline, "the first backfill did not ask arXiv"
             await asyncio.sleep(0.1)
-        second, second_log = await start_backfill(tmp_path, config, "second")
+        second, second_log = await start_backfill(started, tmp_path, config, "second")
         try:  # the refusal comes at once; a second backfill would wait its turn behind the first's request
             status: int | None = await asyncio.wait_for(asyncio.shield(second.wait()), 30)
         except TimeoutError:

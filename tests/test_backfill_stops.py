@@ -14,6 +14,7 @@ import pytest
 
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, Reply
 from tests.backfilling import signal_heard, start_backfill
+from tests.processes import Started
 
 
 def _page(name: str) -> Reply:
@@ -39,7 +40,9 @@ def _starts(arxiv: ArxivServer) -> list[str]:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-async def test_a_backfill_told_to_stop_says_where_it_got_and_how_to_resume(tmp_path: Path, signum: int) -> None:
+async def test_a_backfill_told_to_stop_says_where_it_got_and_how_to_resume(
+    tmp_path: Path, signum: int, started: Started
+) -> None:
     """`kill -TERM` ended `digest backfill` with no output at all, and Ctrl-C printed only "digest: interrupted":
     neither said where it stopped, nor that running it again goes on from there. The page in hand is stored, and one
     line says how far it got and the command that resumes it (exit 130, as an interrupted `digest poll`)."""
@@ -48,7 +51,7 @@ async def test_a_backfill_told_to_stop_says_where_it_got_and_how_to_resume(tmp_p
     async with ArxivServer() as arxiv:
         url = arxiv.program("/api/query", _page("s0_m10_bc5a6c384fe9"), asked_second)
         config = _config(tmp_path, url)
-        running, log = await start_backfill(tmp_path, config, "stopped")
+        running, log = await start_backfill(started, tmp_path, config, "stopped")
         try:
             deadline = time.monotonic() + 120
             while len(arxiv.requests_to("/api/query")) < 2:
@@ -66,7 +69,7 @@ async def test_a_backfill_told_to_stop_says_where_it_got_and_how_to_resume(tmp_p
         said = log.read_text(encoding="utf-8")
         asked = _starts(arxiv)
         arxiv.program("/api/query", _page("s20_m10_348a237fecab"))
-        again, again_log = await start_backfill(tmp_path, config, "again")
+        again, again_log = await start_backfill(started, tmp_path, config, "again")
         assert await asyncio.wait_for(again.wait(), 120) == 0, again_log.read_text(encoding="utf-8")
         asked_again = _starts(arxiv)[len(asked) :]
     month = f"{datetime.now(UTC):%Y-%m}"
@@ -94,7 +97,7 @@ async def test_a_backfill_told_to_stop_says_where_it_got_and_how_to_resume(tmp_p
     ],
 )
 async def test_a_backfill_arxiv_refused_says_why_once_without_the_query_url(
-    tmp_path: Path, refusal: Reply, retries: int, why: str
+    tmp_path: Path, refusal: Reply, retries: int, why: str, started: Started
 ) -> None:
     """After a 429, a 503 or an HTML error page the whole percent-encoded query URL (some 250 characters) was printed
     in the log's warning and again in the command's last line. The page asked for (its month and place), what arXiv
@@ -103,7 +106,7 @@ async def test_a_backfill_arxiv_refused_says_why_once_without_the_query_url(
         url = arxiv.program("/api/query", _page("s0_m10_bc5a6c384fe9"), refusal)
         config = _config(tmp_path, url)
         config.write_text(config.read_text(encoding="utf-8").replace("max_retries = 0", f"max_retries = {retries}"))
-        running, log = await start_backfill(tmp_path, config, "refused")
+        running, log = await start_backfill(started, tmp_path, config, "refused")
         status = await asyncio.wait_for(running.wait(), 120)
     said = log.read_text(encoding="utf-8")
     month = f"{datetime.now(UTC):%Y-%m}"

@@ -19,6 +19,9 @@ _QUIET = {
 }
 
 
+_INSTALLED = "digest.cli"  # the name of the handlers this module puts on the root logger, and so may take off again
+
+
 class _DropVoiceNotices(logging.Filter):
     """discord.py warns at every start that voice support is missing; this service never uses voice."""
 
@@ -143,6 +146,7 @@ class CommandLog(_StderrHandler):
 def command_log() -> CommandLog:
     """A CommandLog on the root logger, holding records until it is started."""
     handler = CommandLog()
+    handler.set_name(_INSTALLED)
     handler.addFilter(_DropVoiceNotices())
     logging.getLogger().addHandler(handler)
     return handler
@@ -164,9 +168,11 @@ def setup_logging(
         if outcome_printed:
             handler.addFilter(_OutcomePrinted())
     handler.setFormatter(line_formatter(fmt))
+    handler.set_name(_INSTALLED)
     root = logging.getLogger()
-    for existing in list(root.handlers):
-        root.removeHandler(existing)
+    for existing in list(root.handlers):  # only this package's: an embedding program's (or pytest's) stay
+        if existing.get_name() == _INSTALLED:
+            root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
     for name, quiet_level in _QUIET.items():
