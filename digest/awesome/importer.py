@@ -64,6 +64,12 @@ def ordered_sections(session: Session) -> list[Section]:
     return list(session.scalars(query))
 
 
+def _sections_held(session: Session) -> list[Section]:
+    """ordered_sections during an import: each entry's paper is one `_store_papers` holds in the session already, so
+    `entry.paper` is taken from it without a query rather than all the list's papers being read again."""
+    return list(session.scalars(select(Section).order_by(Section.position).options(selectinload(Section.entries))))
+
+
 def _paper_fields(parsed: ParsedList) -> dict[str, dict[str, Any]]:
     """Per title key: the fields of its first entry, and every other URL any of its entries gives."""
     fields: dict[str, dict[str, Any]] = {}
@@ -119,7 +125,7 @@ def import_markdown(
     report.changed = True
     hold_changes_in_memory(session)  # a new data folder's import changes most of the file
     papers = _store_papers(session, fields, now, read_again=read_again)
-    old_sections = ordered_sections(session)
+    old_sections = _sections_held(session)
     old_places = _places_of(old_sections)
     matches, renamed = _matched_sections(old_sections, parsed)
     taken = {s.slug for s in old_sections}  # a new section's slug is none of them, even of one deleted here

@@ -7,24 +7,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from digest.awesome.importer import ImportReport
     from digest.awesome.parse import ParsedList
 
 LINT_ERRORS_SAID = 10  # a file with many more (the wrong one imported) is counted, not printed whole
 
 
-def note_broken_links(report: ImportReport, held: str, parsed: ParsedList, text: str) -> None:
+def note_broken_links(session: Session, report: ImportReport, held: str, parsed: ParsedList, text: str) -> None:
     """Notes in `report` the links of the imported file (`text`, read as `parsed`) reaching no heading that the list
-    held before the import (`held`, as rendered) had whole; a list the import left unchanged has none to note."""
+    held before the import (`held`, as rendered) had whole; a list the import left unchanged has none to note. The
+    file's lint errors are kept with it (awesome.lint_memo): the next import need not lint the list it held again."""
     if not report.changed:
         return
     from digest.awesome.import_report import errors_brought, links_broken
     from digest.awesome.lint import has_errors, lint_parsed, lint_text
+    from digest.awesome.lint_memo import remember_errors, remembered_errors
 
     after = lint_parsed(parsed, text)
+    before = remembered_errors(session, held) if has_errors(after) else None  # before this import's are kept
+    remember_errors(session, text, after)
     if not has_errors(after):  # both are errors of the file the list had not: the list held is not read (big lists)
         return
-    before = lint_text(held)
+    before = before if before is not None else lint_text(held)
     report.broken_links = links_broken(before, after)
     report.lint_errors = errors_brought(before, after)
 

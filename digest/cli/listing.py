@@ -172,7 +172,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
                 held = liststore.held_list(session, context.settings.templates_dir)  # to lint it as it was
                 listed = approved_listed(session)  # an approved paper the file takes out: its approval again says so
                 report = liststore.import_markdown(session, data, source=shown, progress=bar.update, parsed=parsed)
-                note_broken_links(report, held[0], parsed, data.decode("utf-8"))
+                note_broken_links(session, report, held[0], parsed, data.decode("utf-8"))
                 settled = settle_listed(session, utc_now(), LIST_IMPORT) if report.changed else []
                 note_taken_out(session, listed, TakenOut(utc_now(), None, "`digest list import`"))
                 if args.dry_run or (removes_too_many(report) and not args.force):
