@@ -22,6 +22,7 @@ from digest.review.signing import EMAILED, MALFORMED, ApprovalLink, LinkError, v
 from digest.storage.failures import failure_line
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel, link_actor
+from digest.web import context as web_context
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.highlighting import highlight
 from digest.web.publishing import publish_trouble_now
@@ -30,6 +31,7 @@ from digest.web.syndication import safe_url
 
 log = logging.getLogger(__name__)
 
+ELSEWHERE = "Nothing was changed: this button was pressed on a page of another site, not on this link's own page."
 REVIEW_PAGE = "/review"  # where a refused link leads: only maintainers are given approval links, and decide there
 
 _FORGED = (
@@ -231,6 +233,10 @@ async def approval_page(request: web.Request) -> web.Response:
 
 
 async def approval_submit(request: web.Request) -> web.Response:
+    if web_context.from_another_site(request):
+        # A page elsewhere holding a link (a forwarded email) must not decide through a maintainer's browser.
+        log.warning("approval link: refused a POST from %s sent by a page elsewhere", web_context.client_of(request))
+        return refuse(request, 403, "Not done", ELSEWHERE, REVIEW_PAGE)
     checked = await _checked(request)
     if isinstance(checked, web.Response):
         return checked
