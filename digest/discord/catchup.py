@@ -14,7 +14,7 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.discord import decided, held, history, messages, notes, reactions, replay, store
+from digest.discord import decided, held, history, messages, reactions, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.owed import Owed
 from digest.discord.rate_limits import ChannelHolds, asked_wait
@@ -193,7 +193,7 @@ class CatchUp:
         if choice is None:  # an emoji that means nothing here, and meant nothing when made
             return
         if await asyncio.to_thread(decided.forget_reaction, self.database, candidate_id, reaction):  # it was named
-            await self._editor.show(candidate_id, await asyncio.to_thread(notes.shown, self.database, candidate_id))
+            await self._editor.show(candidate_id, keep_note=True)
         decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
         # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing. One Discord cannot
         # say is a maintainer's (a failed lookup) raises: the background loop catches up on it once Discord can say.

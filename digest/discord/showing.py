@@ -96,18 +96,20 @@ class MessageEditor:
         message: discord.Message | None = None,
         *,
         if_out_of_sync: bool = False,
+        keep_note: bool = False,
     ) -> None:
         """Edits the message to show its status and `note` (why a reaction did nothing), unless `shown` says so now;
         `message`: the message as Discord has it, when known (its embeds shown again in the same edit).
         `if_out_of_sync`: only if the message still shows another status (or suggested section) than the row (or the
         list) holds, once the lock is held: an embed put back with its note meanwhile (restore) is not edited again
-        without it."""
+        without it. `keep_note`: with the note the message shows or is owed, read once the lock is held, unless a
+        decision came since (notes.kept), in place of `note`."""
         async with self._lock:
-            await self._show(candidate_id, note, shown, message, if_out_of_sync=if_out_of_sync)
+            await self._show(candidate_id, note, shown, message, if_out_of_sync=if_out_of_sync, keep_note=keep_note)
 
     async def _show(
         self, candidate_id: int, note: str | None, shown: str | None, message: discord.Message | None,
-        *, if_out_of_sync: bool
+        *, if_out_of_sync: bool, keep_note: bool = False
     ) -> None:  # fmt: skip
         """`show`, the lock held."""
         emojis = self.config.section_emojis
@@ -115,6 +117,8 @@ class MessageEditor:
         candidate, listed, into, offered, elsewhere = shown_as
         if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
             return
+        if keep_note:
+            note = notes.kept(candidate)
         legend = section_legend(offered)
         if if_out_of_sync and _shows_as_held(candidate, listed, into, legend, emojis):
             return
@@ -264,8 +268,7 @@ class MessageEditor:
         # embed as soon as it shows), and no background round, meeting the row out of step, puts it back without one.
         async with self._lock:
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=None)
-            note = await asyncio.to_thread(notes.shown, self.database, candidate_id)
-            await self._show(candidate_id, note, None, message, if_out_of_sync=False)
+            await self._show(candidate_id, None, None, message, if_out_of_sync=False, keep_note=True)
 
     async def on_edited(self, message: discord.Message) -> None:
         """A message of the review channel changed: a candidate's left blank is restored."""
@@ -280,9 +283,9 @@ class MessageEditor:
         section (or a section emoji of whose legend) the list names otherwise now, and approved ones whose section it
         names otherwise; those Discord failed to edit wait their back-off, those it forbids the next start. Takes off
         the bot's ✅ Discord failed to take off, once its back-off has passed."""
-        for candidate_id, note in await asyncio.to_thread(notes.owed, self.database):
+        for candidate_id in await asyncio.to_thread(notes.owed, self.database):  # none after a decision (notes.kept)
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
-                await self.show(candidate_id, note=note)
+                await self.show(candidate_id, keep_note=True)
         out_of_sync = await asyncio.to_thread(store.out_of_sync, self.database)
         stale = set(await asyncio.to_thread(self._suggestions.stale, self.database))
         stale.update(await asyncio.to_thread(self._decisions.stale, self.database, set(self._uneditable)))
@@ -291,6 +294,6 @@ class MessageEditor:
         stale.difference_update(out_of_sync)
         for candidate_id in [*out_of_sync, *sorted(stale)]:
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
-                await self.show(candidate_id, if_out_of_sync=True)
+                await self.show(candidate_id, if_out_of_sync=True, keep_note=True)  # a note stays till a decision
         for candidate_id in self._unremoved.due():
             await self._retry_take_off(candidate_id)
