@@ -17,17 +17,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_review_page import CARDS, SECTIONS, import_sections, quickest_load  # noqa: E402  (the same page, set up alike)
+from bench.bench_review_page import CARDS, SECTIONS, quickest_load, sections_settings  # noqa: E402  (the same page, set up alike)
 from digest.review.rules import Actor  # noqa: E402
 from tests.factories import insert_candidate, real_papers  # noqa: E402
-from tests.web_server import running_site, sign_in, site_settings  # noqa: E402
+from tests.web_server import running_site, sign_in  # noqa: E402
 
 
 async def page_seconds(data_dir: Path, decided: bool) -> float:
     """The processor time of the quickest of five loads of the page: CARDS candidates on a list of SECTIONS sections,
     pending or (`decided`) approved into a section each."""
-    async with running_site(site_settings(data_dir)) as site:
-        import_sections(site)
+    async with running_site(sections_settings(data_dir)) as site:
         papers = real_papers()
         ada = Actor(name="ada", id=None, channel="cli")
         for index in range(CARDS):
