@@ -11,6 +11,7 @@ Usage: .venv/bin/python bench/bench_review_backlog.py
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import statistics
@@ -98,4 +99,5 @@ async def measure() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     asyncio.run(measure())
