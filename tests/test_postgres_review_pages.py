@@ -1,6 +1,6 @@
 """The newest SQL of /review read on PostgreSQL as a maintainer sees it, beside the same steps on SQLite: the queue's
-count and its "Older" page with a decision there (web.review_queue). Each runs on both databases and the pages' text
-must be the same."""
+count and its "Older" page with a decision there (web.review_queue), and the list's changed papers told by real polls
+(arxiv.notices, restored.py, review.list_notices). Each runs on both databases and the pages' text must be the same."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.arxiv_answers import WITHDRAWN
 from tests.browser_review import QUEUE, long_queue
 from tests.conftest import make_settings
+from tests.list_notice_answers import SEEDED, changed_answer, poll_answer, shown_notices
 from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401  (fixtures)
 from tests.web_pages import post, review
 from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
@@ -107,6 +109,32 @@ async def test_the_queues_count_older_page_and_a_decision_there_read_on_postgres
         queue, decided = await review(site), await review(site, status="rejected")
         assert _count(queue).startswith(f"{QUEUE - 1} pending") and _cards(decided) == [rejected]
         return [shown_text(page) for page in (first, second, after, queue, decided)]
+
+    seen = await on_each_database(tmp_path, postgres_server, steps)
+    assert seen["postgresql"] == seen["sqlite"]
+
+
+@pytest.mark.asyncio
+async def test_a_list_paper_retitled_withdrawn_and_restored_is_told_on_postgresql_as_on_sqlite(
+    tmp_path: Path,
+    postgres_server: PostgresServer,  # noqa: F811
+) -> None:
+    """Real polls of arXiv's API answer: a list paper retitled (v2), withdrawn (v3), then restored under another title
+    (v4) in one poll; /review tells the restore and the new title, in the same order on both databases."""
+
+    async def steps(site: Site) -> list[str]:
+        await sign_in(site)
+        said = []
+        for answer in (
+            changed_answer(2, title="Open Problems, Retitled"),
+            changed_answer(3, title="Open Problems, Retitled", summary=WITHDRAWN),
+            changed_answer(4, title="Open Problems, Restored"),
+        ):
+            await poll_answer(site, answer)
+            said.append(await shown_notices(site) or "")
+        assert ": withdrawn on arXiv on " in said[1] and "no longer withdrawn: arXiv restored it in v4" in said[2]
+        assert said[2].count(SEEDED) == 2 and "withdrawn on arXiv on" not in said[2], said[2]
+        return said
 
     seen = await on_each_database(tmp_path, postgres_server, steps)
     assert seen["postgresql"] == seen["sqlite"]
