@@ -30,6 +30,7 @@ from tests.discord_bot import running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import FakeDiscord
 from tests.hostile_text import UNESCAPED, assert_harmless_html
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.second_tier import (
     APPROVE_LINE,
     FIRST,
@@ -171,11 +172,15 @@ async def test_a_hostile_second_tier_title_is_inert_in_the_html_email_and_the_ma
     assert r"\<script\>alert(1)\</script\> \](javascript:alert(2)) \*bold\*" in markdown
 
 
-def test_the_week_lists_its_own_second_tier_best_first_up_to_the_setting(tmp_path: Path) -> None:
+def test_the_week_lists_its_own_second_tier_best_first_up_to_the_setting(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+) -> None:
+    """On SQLite and PostgreSQL alike (its server in a zone 14 hours from UTC): the week's bounds, the best first."""
     config = "[weekly]\nsecond_tier_top = 2\nsend_quiet_week = false\n"
     config += f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\n'
     config += f'maintainer_recipients = ["{MAINTAINERS}"]\n'  # no readers: maintainers alone switch email on
-    settings = make_settings(tmp_path / "data", config)  # no secrets in the environment: the web app would generate
+    settings = make_settings(tmp_path / "data", config, each_database)  # no secrets: the web app would generate them
     database = open_service_database(settings)
     in_week, now = datetime(2026, 11, 24, 9, tzinfo=UTC), datetime(2026, 11, 30, 7, tzinfo=UTC)
     papers = real_papers()

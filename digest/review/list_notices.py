@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import case, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from digest.awesome.holding import sections_holding_each
@@ -16,6 +16,9 @@ from digest.vocab import Notice
 SHOWN = 50  # notices shown at most: a list withdrawn wholesale is a matter for the log, not the top of the page
 _WHAT = {Notice.WITHDRAWN: "withdrawn on arXiv", Notice.RETITLED: "retitled on arXiv"}
 _PAIRED = (Notice.WITHDRAWN, Notice.RESTORED)  # of a paper's withdrawal and restore, the later version's stands
+# One poll tells of a paper's withdrawal (or restore) and its new title at once: they are listed in the order the
+# poll's line says them, not as the rows lie (PostgreSQL moves a row it updates to the end: the new title came first).
+_TOLD_ORDER = case({Notice.WITHDRAWN: 0, Notice.RESTORED: 1, Notice.RETITLED: 2}, value=ListNotice.notice, else_=3)
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def standing_notices(session: Session) -> list[StandingNotice]:
     query = (
         select(ListNotice)
         .where(ListNotice.dismissed_at.is_(None), ~(ListNotice.notice.in_(_PAIRED) & later))
-        .order_by(ListNotice.told_at.desc(), ListNotice.arxiv_id)
+        .order_by(ListNotice.told_at.desc(), ListNotice.arxiv_id, _TOLD_ORDER)
         .limit(SHOWN)
     )
     rows = list(session.scalars(query))
