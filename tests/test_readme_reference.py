@@ -185,3 +185,6 @@ def test_the_stops_bounds_are_those_of_the_code() -> None:
     web = re.search(r"a web request in flight gets (\d+) s of the grace", text)
     assert web is not None, "the web's share of the stop's grace"
     assert float(web.group(1)) == REQUEST_GRACE_SECONDS
+    poll = re.search(r"`digest poll` stopped so \(by cron's time-out too\) ends within the same (\d+) s", text)
+    assert poll is not None, "the bound on a stopped `digest poll` (tests/test_poll_stop_bounds.py holds it)"
+    assert float(poll.group(1)) == STOP_GRACE_SECONDS + WIND_DOWN_SECONDS

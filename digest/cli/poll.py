@@ -153,14 +153,17 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
     from digest.arxiv.poll_lock import polling_alone
     from digest.arxiv.poll_pass import run_poll
     from digest.arxiv.poller import ONE_SHOT
+    from digest.arxiv.turns import Stopping
     from digest.clock import utc_now
+    from digest.relevance.training_place import end_builds
 
-    stop = asyncio.Event()
+    stop = Stopping()  # one deadline for every request in flight, fixed by the signal, as the service's stop
 
     def stopping() -> None:
         if not stop.is_set():
             print("digest: stopping: no further source is asked; the answer in hand is finished", file=sys.stderr)
             stop.set()
+            end_builds()  # a model built in place held the exit up (asyncio.run waits for its thread): seconds, or more
 
     loop = asyncio.get_running_loop()
     token = STOP_WAITING.set(stop)
@@ -208,6 +211,7 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
     from digest.arxiv.poll_lock import PollRunningError
     from digest.arxiv.poll_sources import SourcesError
     from digest.cli.logs import person_watching, setup_logging
+    from digest.relevance.training_place import train_in_child_process
 
     settings = context.settings
     _polite_sources(settings, args.source or [])
@@ -217,6 +221,7 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
 
     from digest.storage.failures import failure_line
 
+    train_in_child_process()  # so that a stop can end a model build at once, as the service's does
     try:
         summary = asyncio.run(_poll_until_interrupted(context, args.source or None))
     except (SourcesError, PollRunningError) as exc:
@@ -226,6 +231,8 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
         raise CommandError(
             f"cannot write to the database ({line}); what this pass stored before stays, the next poll tries again"
         ) from exc
+    finally:
+        train_in_child_process(False)  # a caller in the same process (a test) trains in place again
     if summary.outcome == poll_runs.INTERRUPTED:
         done = "; ".join(report.line() for report in summary.sources) or "nothing was stored"
         print(f"digest: interrupted: {done}; the rest is polled next time", file=sys.stderr)
