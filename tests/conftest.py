@@ -21,7 +21,7 @@ from digest.storage.db import Database
 
 if TYPE_CHECKING:
     from tests.fake_discord import FakeDiscord
-    from tests.processes import Started
+    from tests.processes import Spawned, Started
     from tests.web_server import Site
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -159,6 +159,18 @@ async def started() -> AsyncIterator[Started]:
         yield processes
     finally:
         await processes.end()
+
+
+@pytest.fixture
+def spawned() -> Iterator[Spawned]:
+    """`started` for `subprocess.Popen` (tests/processes.py): those still running when the test ends are killed."""
+    from tests.processes import Spawned
+
+    processes = Spawned()
+    try:
+        yield processes
+    finally:
+        processes.end()
 
 
 @pytest_asyncio.fixture

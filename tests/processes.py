@@ -4,7 +4,11 @@ midway, a time-out), is killed and reaped, so that no `digest` command outlives 
 from __future__ import annotations
 
 import contextlib
+import subprocess
 from asyncio.subprocess import Process
+from typing import TypeVar
+
+Popen = TypeVar("Popen", subprocess.Popen[bytes], subprocess.Popen[str])
 
 
 class Started:
@@ -23,3 +27,22 @@ class Started:
                 with contextlib.suppress(ProcessLookupError):  # it ended meanwhile; SIGKILL ends a stopped one too
                     process.kill()
                 await process.wait()
+
+
+class Spawned:
+    """`Started` for the processes started with `subprocess.Popen` (a test without an event loop, or one polling its
+    child): `end` kills and reaps those still running, and closes the pipes the test left open."""
+
+    def __init__(self) -> None:
+        self._processes: list[subprocess.Popen[bytes] | subprocess.Popen[str]] = []
+
+    def add(self, process: Popen) -> Popen:
+        self._processes.append(process)
+        return process
+
+    def end(self) -> None:
+        for process in self._processes:
+            if process.poll() is None:
+                process.kill()  # Popen.kill ignores a process that ended meanwhile
+            with process:  # closes its pipes and reaps it
+                pass

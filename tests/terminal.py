@@ -37,7 +37,11 @@ def at_terminal(
         ) as process:  # fmt: skip
             os.close(follower)
             follower = -1
-            out, _ = process.communicate(timeout=timeout)
+            try:
+                out, _ = process.communicate(timeout=timeout)
+            finally:  # a command that hangs is killed: leaving `with` waits for it, and so would the test, for ever
+                if process.poll() is None:
+                    process.kill()
         reader.join(timeout=10)
     finally:
         if follower != -1:

@@ -17,6 +17,7 @@ from digest.service.wiring import open_service_database
 from tests.cli_runs import digest_command
 from tests.conftest import ROOT, make_settings
 from tests.feedbuild import build_rss, load_records
+from tests.processes import Spawned
 
 
 @pytest.mark.parametrize("size", ["0", "-5", "2001"])
@@ -75,7 +76,9 @@ def test_a_source_holding_a_password_is_refused_without_repeating_it(
     assert not data_dir.exists()
 
 
-def test_ctrl_c_during_a_poll_stores_nothing_of_the_answer_and_says_so(tmp_path: Path, data_dir: Path) -> None:
+def test_ctrl_c_during_a_poll_stores_nothing_of_the_answer_and_says_so(
+    tmp_path: Path, data_dir: Path, spawned: Spawned
+) -> None:
     """Ctrl-C while `digest poll` waited for its relevance model said "digest: interrupted" (exit 130), but only after
     the pass had gone on to the end in its worker threads and stored every candidate; the run was recorded as failed,
     with no source. Ctrl-C now ends the pass as a stopping service does: the answer waiting for the model is not
@@ -92,14 +95,16 @@ def test_ctrl_c_during_a_poll_stores_nothing_of_the_answer_and_says_so(tmp_path:
         with sqlite3.connect(f"file:{database_file}?mode=ro", uri=True) as connection:
             return connection.execute(query).fetchall()
 
-    running = subprocess.Popen(
-        poll,
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's Ctrl-C reaches it
+    running = spawned.add(
+        subprocess.Popen(
+            poll,
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's Ctrl-C reaches it
+        )
     )
     deadline = time.monotonic() + 60
     while not rows("SELECT id FROM poll_runs") and time.monotonic() < deadline:

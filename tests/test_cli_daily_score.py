@@ -17,6 +17,7 @@ from tests.cli_runs import digest_command
 from tests.conftest import ROOT
 from tests.factories import real_papers
 from tests.kept_model import with_kept_model
+from tests.processes import Spawned
 
 
 def test_score_reads_a_file_saved_with_a_byte_order_mark(
@@ -127,15 +128,17 @@ def test_score_names_a_line_whose_categories_are_not_strings(
     ]
 
 
-def test_score_piped_to_head_ends_quietly(tmp_path: Path, kept_model: Path) -> None:
+def test_score_piped_to_head_ends_quietly(tmp_path: Path, kept_model: Path, spawned: Spawned) -> None:
     """`digest score papers.jsonl | head -1` said "digest: cannot read papers.jsonl: [Errno 32] Broken pipe" and
     exited 1, blaming the input file. It now ends as the other commands do when the reader goes away: 141, silent."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     path = papers_file(tmp_path / "papers.jsonl", paper_lines(3) * 3000)  # far more than a pipe holds
     with_kept_model(tmp_path / "data", kept_model)  # the model's build is not what this is about
     command = digest_command(tmp_path)
-    reader_gone = subprocess.Popen(
-        [*command, "score", str(path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    reader_gone = spawned.add(
+        subprocess.Popen(
+            [*command, "score", str(path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
     )
     assert reader_gone.stdout is not None and reader_gone.stderr is not None
     reader_gone.stdout.readline()

@@ -22,6 +22,7 @@ from tests.cli_runs import digest_command
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import load_records
 from tests.kept_model import with_kept_model
+from tests.processes import Started
 from tests.web_pages import candidate_feed_links
 from tests.web_server import Site
 
@@ -38,7 +39,7 @@ def one_relevant_entry() -> bytes:
     return page
 
 
-async def run_backfill(tmp_path: Path, api_url: str) -> tuple[int, str, str]:
+async def run_backfill(started: Started, tmp_path: Path, api_url: str) -> tuple[int, str, str]:
     """`digest backfill` run as a maintainer runs it, since the first of this month (one date window)."""
     config = tmp_path / "config.toml"
     config.write_text(
@@ -49,8 +50,10 @@ async def run_backfill(tmp_path: Path, api_url: str) -> tuple[int, str, str]:
     environment["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
     since = datetime.now(UTC).date().replace(day=1).isoformat()
     command = [*digest_command(tmp_path), "--config", str(config), "backfill", "--since", since]
-    process = await asyncio.create_subprocess_exec(
-        *command, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    process = started.add(
+        await asyncio.create_subprocess_exec(
+            *command, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
     )
     out, err = await process.communicate()
     assert process.returncode is not None
@@ -59,21 +62,21 @@ async def run_backfill(tmp_path: Path, api_url: str) -> tuple[int, str, str]:
 
 @pytest.mark.asyncio
 async def test_a_backfill_of_one_paper_and_a_fetch_of_one_attempt_say_it_in_the_singular(
-    tmp_path: Path, kept_model: Path
+    tmp_path: Path, kept_model: Path, started: Started
 ) -> None:
     """`digest backfill` said "1 papers read, ..., 1 new candidates", and with max_retries = 0 an answer of 503 was
     "HTTP 503 after 1 attempts". One of a thing is now said in the singular."""
     with_kept_model(tmp_path / "data", kept_model)  # the model's build is not what this is about
     async with ArxivServer() as arxiv:
         url = arxiv.program("/api/query", Reply(status=503))
-        status, _out, err = await run_backfill(tmp_path, url)
+        status, _out, err = await run_backfill(started, tmp_path, url)
         assert status == 1, err
         assert "HTTP 503 after 1 attempt; run the same command again to resume" in err, err
 
         arxiv.program("/api/query", Reply(body=one_relevant_entry()))
         # The 503's back-off, kept in the turn file for the next command, is test_arxiv_back_off's: not waited out here.
         (tmp_path / "data" / "arxiv.turn").unlink()
-        status, out, err = await run_backfill(tmp_path, url)
+        status, out, err = await run_backfill(started, tmp_path, url)
     assert status == 0, err
     assert out.startswith("backfill done: 1 paper read, 1 matched, 0 already known, 1 new candidate ("), out
 

@@ -15,6 +15,7 @@ from digest.service.process import Service
 from digest.storage.datalock import DataLockError
 from tests.conftest import make_settings
 from tests.data_folders import SECRETS
+from tests.processes import Started
 
 
 @pytest.mark.asyncio
@@ -63,7 +64,9 @@ async def test_a_second_service_on_one_sqlite_database_from_another_data_folder_
 
 
 @pytest.mark.asyncio
-async def test_a_second_digest_run_stops_with_the_first_ones_pid(tmp_path: Path, unused_tcp_port: int) -> None:
+async def test_a_second_digest_run_stops_with_the_first_ones_pid(
+    tmp_path: Path, unused_tcp_port: int, started: Started
+) -> None:
     data = tmp_path / "data"
     config = tmp_path / "config.toml"
     config.write_text(
@@ -77,21 +80,27 @@ async def test_a_second_digest_run_stops_with_the_first_ones_pid(tmp_path: Path,
     command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data)]
     log = tmp_path / "first.log"
     with log.open("wb") as output:
-        first = await asyncio.create_subprocess_exec(*command, "run", env=env, stdout=output, stderr=output)
+        first = started.add(
+            await asyncio.create_subprocess_exec(*command, "run", env=env, stdout=output, stderr=output)
+        )
     try:
         deadline = asyncio.get_running_loop().time() + 60
         while "ready" not in log.read_text(encoding="utf-8", errors="replace"):
             assert first.returncode is None, log.read_text(encoding="utf-8")
             assert asyncio.get_running_loop().time() < deadline, "the first service did not start"
             await asyncio.sleep(0.1)
-        second = await asyncio.create_subprocess_exec(
-            *command, "run", "--port", str(unused_tcp_port + 1), env=env, stderr=asyncio.subprocess.PIPE
+        second = started.add(
+            await asyncio.create_subprocess_exec(
+                *command, "run", "--port", str(unused_tcp_port + 1), env=env, stderr=asyncio.subprocess.PIPE
+            )
         )
         _, error = await asyncio.wait_for(second.communicate(), timeout=60)
         assert second.returncode == 1
         lines = error.decode().strip().splitlines()
         assert len(lines) == 1 and f"pid {first.pid}" in lines[0], error.decode()
-        beside = await asyncio.create_subprocess_exec(*command, "candidates", env=env, stdout=asyncio.subprocess.PIPE)
+        beside = started.add(
+            await asyncio.create_subprocess_exec(*command, "candidates", env=env, stdout=asyncio.subprocess.PIPE)
+        )
         await asyncio.wait_for(beside.communicate(), timeout=60)
         assert beside.returncode == 0  # the one-shot commands work beside the service
     finally:

@@ -22,6 +22,7 @@ from tests.arxiv_server import ArxivServer
 from tests.factories import real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.feedbuild import build_rss
+from tests.processes import Started
 from tests.smtp_server import Inbox, free_port, smtp_server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,7 +94,7 @@ async def stop_service(process: asyncio.subprocess.Process) -> int:
 
 
 @pytest.mark.asyncio
-async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: Path) -> None:
+async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: Path, started: Started) -> None:
     papers = {record["arxiv_id"]: record for record in real_papers()}
     feed_day = last_weekday(datetime.now(UTC).date())
     inbox = Inbox()
@@ -124,7 +125,7 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
                     'recipients = ["readers@example.org"]\nsender = "digest@example.org"\n' + fake.config_toml(),
                     encoding="utf-8",
                 )
-                process = await start_service(config, tmp_path, log)
+                process = started.add(await start_service(config, tmp_path, log))
                 async with aiohttp.ClientSession() as http:
                     try:
                         # First start: the list is imported, the pages are served, the first poll runs.
@@ -160,12 +161,12 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
 
                         # The weekly digest of this week lists it, by email.
                         week = datetime.now(UTC).isocalendar()
-                        weekly = await asyncio.create_subprocess_exec(
+                        weekly = started.add(await asyncio.create_subprocess_exec(
                             sys.executable, "-m", "digest", "--config", str(config), "weekly",
                             "--week", f"{week.year}-W{week.week:02d}", "--send", "--now",
                             cwd=tmp_path, env=service_environment(),
                             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-                        )  # fmt: skip
+                        ))  # fmt: skip
                         output, _ = await weekly.communicate()
                         assert weekly.returncode == 0, output.decode()
                         assert len(inbox.messages) == 1
@@ -177,7 +178,7 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
                     # Starting again posts nothing twice.
                     fake.identified.clear()
                     restarted_at = log.stat().st_size
-                    process = await start_service(config, tmp_path, log)
+                    process = started.add(await start_service(config, tmp_path, log))
                     try:
                         await wait_until(lambda: fetch_ok(http, f"{base}/healthz"), "the service to answer again")
                         await asyncio.wait_for(fake.identified.wait(), timeout=30)

@@ -19,12 +19,13 @@ from digest.arxiv.turn_file import TurnFile, left_alone_until
 from digest.cli import main
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.fetching import ARXIV, CL
+from tests.processes import Started
 
 HEAT_BATH = "api/api_new_arxiv.py_id_1605.08386_s0_m100_199195aa31ad_http200.xml"  # one entry: 1605.08386
 
 
 async def polls_side_by_side(
-    data_dir: Path, tmp_path: Path, interval: float, launcher: list[str]
+    started: Started, data_dir: Path, tmp_path: Path, interval: float, launcher: list[str]
 ) -> tuple[list[float], list[float]]:
     """`digest poll` and `digest add` on one data folder (one poll at a time holds the folder's poll lock; other
     commands still ask arXiv beside it), started together (each behind `launcher`): when arXiv got each request, and
@@ -51,20 +52,22 @@ async def polls_side_by_side(
         )
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
         polls = [
-            await asyncio.create_subprocess_exec(
-                *launcher,
-                sys.executable,
-                "-m",
-                "digest",
-                "--config",
-                str(config),
-                "--data-dir",
-                str(data_dir),
-                *command,
-                cwd=tmp_path,
-                env=environment,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
+            started.add(
+                await asyncio.create_subprocess_exec(
+                    *launcher,
+                    sys.executable,
+                    "-m",
+                    "digest",
+                    "--config",
+                    str(config),
+                    "--data-dir",
+                    str(data_dir),
+                    *command,
+                    cwd=tmp_path,
+                    env=environment,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                )
             )
             for command in (["poll"], ["add", "1605.08386", "--section", "Probing"])
         ]
@@ -74,17 +77,21 @@ async def polls_side_by_side(
 
 
 @pytest.mark.asyncio
-async def test_two_processes_on_one_data_folder_take_turns_to_ask_arxiv(data_dir: Path, tmp_path: Path) -> None:
+async def test_two_processes_on_one_data_folder_take_turns_to_ask_arxiv(
+    data_dir: Path, tmp_path: Path, started: Started
+) -> None:
     """The service polling while cron (or a maintainer) runs `digest poll` on the same folder: arXiv still gets one
     request at a time, the interval apart, not one from each process at once."""
     interval = 1.0
-    (first, second), _released = await polls_side_by_side(data_dir, tmp_path, interval, [])
+    (first, second), _released = await polls_side_by_side(started, data_dir, tmp_path, interval, [])
     # The second process waited for the first one's request (held up to 4 s) to end, then the interval.
     assert second - first >= interval, (first, second)
 
 
 @pytest.mark.asyncio
-async def test_polls_in_containers_of_their_own_keep_the_interval_between_them(data_dir: Path, tmp_path: Path) -> None:
+async def test_polls_in_containers_of_their_own_keep_the_interval_between_them(
+    data_dir: Path, tmp_path: Path, started: Started
+) -> None:
     """The service in one container and `digest poll` in another over the shared data volume: each is pid 1 of its
     own namespace, and the turn file, which told processes apart by pid, took the other's request for its own: the
     second asked arXiv the moment the first answer ended, not the interval after."""
@@ -92,7 +99,7 @@ async def test_polls_in_containers_of_their_own_keep_the_interval_between_them(d
         pytest.skip("a pid namespace of its own needs root and unshare")
     interval = 2.0
     (_first, second), (first_answered, *_) = await polls_side_by_side(
-        data_dir, tmp_path, interval, ["unshare", "--pid", "--fork"]
+        started, data_dir, tmp_path, interval, ["unshare", "--pid", "--fork"]
     )
     assert second - first_answered >= interval, (first_answered, second)
 

@@ -17,6 +17,7 @@ from digest.cli import main
 from digest.resources import seed_list_path
 from tests.list_edits import DAY_FIRST, repeated_probing
 from tests.postgres_server import each_database, on_each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.processes import Spawned
 
 SEED = seed_list_path().read_bytes()
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,15 +282,17 @@ def test_export_to_dev_stdout_into_a_pipe_writes_the_list(tmp_path: Path) -> Non
     assert done.stderr.decode().startswith("wrote /dev/stdout")
 
 
-def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path, spawned: Spawned) -> None:
     """`digest list export | head -1`: the pipe closes early; the command printed "digest: Broken pipe". It now ends
     as a command killed by the broken pipe does (128 + SIGPIPE), saying nothing."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     python = ROOT / ".venv" / "bin" / "python"
     command = [str(python if python.exists() else sys.executable), "-m", "digest", "--data-dir", str(tmp_path / "d")]
     assert subprocess.run([*command, "list", "export", "-o", str(tmp_path / "seeds.md")], env=env).returncode == 0
-    reader_gone = subprocess.Popen(
-        [*command, "list", "export"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    reader_gone = spawned.add(
+        subprocess.Popen(
+            [*command, "list", "export"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
     )
     assert reader_gone.stdout is not None and reader_gone.stderr is not None
     reader_gone.stdout.close()

@@ -22,12 +22,15 @@ from digest.service.process import Service
 from digest.web.pages import health_report
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
+from tests.processes import Started
 from tests.service_runs import one_feed_config, poll_runs, wait_settled
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def _start_poll(tmp_path: Path, name: str, *sources: str) -> tuple[asyncio.subprocess.Process, Path]:
+async def _start_poll(
+    started: Started, tmp_path: Path, name: str, *sources: str
+) -> tuple[asyncio.subprocess.Process, Path]:
     config = tmp_path / "config.toml"
     config.write_text(
         '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\ntimeout_seconds = 300\n'
@@ -42,7 +45,7 @@ async def _start_poll(tmp_path: Path, name: str, *sources: str) -> tuple[asyncio
         poll = await asyncio.create_subprocess_exec(
             *command, "--source", *sources, cwd=tmp_path, env=environment, stderr=output, stdout=output
         )
-    return poll, log
+    return started.add(poll), log
 
 
 async def _until_asked(arxiv: ArxivServer, path: str, poll: asyncio.subprocess.Process, log: Path) -> None:
@@ -54,15 +57,15 @@ async def _until_asked(arxiv: ArxivServer, path: str, poll: asyncio.subprocess.P
 
 
 @pytest.mark.asyncio
-async def test_a_second_digest_poll_refuses_while_one_polls(tmp_path: Path) -> None:
+async def test_a_second_digest_poll_refuses_while_one_polls(tmp_path: Path, started: Started) -> None:
     """Both passes ran: the second waited for the first's request in flight, then polled its sources too."""
     async with ArxivServer() as arxiv:
         slow = arxiv.program("/rss/cs.LG", Reply(body=b"", delay_seconds=90))
         other = arxiv.program("/rss/cs.CV", Reply(body=b""))
-        first, first_log = await _start_poll(tmp_path, "first", slow)
+        first, first_log = await _start_poll(started, tmp_path, "first", slow)
         try:
             await _until_asked(arxiv, "/rss/cs.LG", first, first_log)
-            second, second_log = await _start_poll(tmp_path, "second", other)
+            second, second_log = await _start_poll(started, tmp_path, "second", other)
             status = await asyncio.wait_for(second.wait(), 120)
             said = second_log.read_text(encoding="utf-8")
         finally:
@@ -77,17 +80,17 @@ async def test_a_second_digest_poll_refuses_while_one_polls(tmp_path: Path) -> N
 
 
 @pytest.mark.asyncio
-async def test_a_killed_poll_does_not_block_the_next(tmp_path: Path) -> None:
+async def test_a_killed_poll_does_not_block_the_next(tmp_path: Path, started: Started) -> None:
     async with ArxivServer() as arxiv:
         slow = arxiv.program("/rss/cs.LG", Reply(body=b"", delay_seconds=30))
         other = arxiv.program("/rss/cs.CV", Reply(body=b""))
-        first, first_log = await _start_poll(tmp_path, "first", slow)
+        first, first_log = await _start_poll(started, tmp_path, "first", slow)
         try:
             await _until_asked(arxiv, "/rss/cs.LG", first, first_log)
         finally:
             first.send_signal(signal.SIGKILL)
             await first.wait()
-        second, second_log = await _start_poll(tmp_path, "second", other)
+        second, second_log = await _start_poll(started, tmp_path, "second", other)
         await asyncio.wait_for(second.wait(), 120)
     assert arxiv.requests_to("/rss/cs.CV"), second_log.read_text(encoding="utf-8")
 

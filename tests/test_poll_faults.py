@@ -29,6 +29,7 @@ from digest.storage.state import PollRun
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, RawServer, Reply
 from tests.conftest import make_settings
 from tests.poll_faults import dead_pid, feed_states, poll_sources
+from tests.processes import Started
 
 CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
 ARXIV = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=4)
@@ -369,7 +370,9 @@ def test_run_once_does_not_promise_a_retry_it_never_makes(tmp_path: Path, capsys
 
 
 @pytest.mark.asyncio
-async def test_a_short_retry_after_kept_for_the_next_poll_names_the_second_it_ends(tmp_path: Path) -> None:
+async def test_a_short_retry_after_kept_for_the_next_poll_names_the_second_it_ends(
+    tmp_path: Path, started: Started
+) -> None:
     """arXiv answered 503 with "Retry-After: 90" to `digest poll`; the next `digest poll` a moment later said the host
     "asked to be left alone until 20:21 UTC" at 20:21:44: a time already past, with no poll allowed before it. The
     line now names the second the wait ends (as the data folder's arxiv.turn keeps it)."""
@@ -386,8 +389,10 @@ async def test_a_short_retry_after_kept_for_the_next_poll_names_the_second_it_en
         )
         outs = []
         for _ in range(2):
-            poll = await asyncio.create_subprocess_exec(
-                *command, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            poll = started.add(
+                await asyncio.create_subprocess_exec(
+                    *command, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+                )
             )
             out, _err = await poll.communicate()
             assert poll.returncode == 1

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.kept_model import with_kept_model
+from tests.processes import Spawned
 
 SECRETS = {"DIGEST_SECRET_KEY": "k" * 40, "DIGEST_ADMIN_TOKEN": "a" * 40, "DIGEST_FEED_TOKEN": "f" * 40}
 
@@ -37,7 +38,7 @@ def free_port() -> int:
 
 
 def serve_and_read_feed(
-    tmp_path: Path, kept_model: Path, config_web: str, *run_args: str, at: str = "[::1]"
+    spawned: Spawned, tmp_path: Path, kept_model: Path, config_web: str, *run_args: str, at: str = "[::1]"
 ) -> tuple[str, str, int]:
     """Start `digest run` with `run_args` on a data folder holding the `kept_model` cache (the first start's poll
     builds no model: not what these tests are about), read the public feed on the port it listens on (at the address
@@ -55,8 +56,10 @@ def serve_and_read_feed(
     command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data), "run"]
     log = tmp_path / "service.log"
     with log.open("wb") as output:
-        service = subprocess.Popen(
-            [*command, *(a.format(port=port) for a in run_args)], env=env, stdout=output, stderr=output
+        service = spawned.add(
+            subprocess.Popen(
+                [*command, *(a.format(port=port) for a in run_args)], env=env, stdout=output, stderr=output
+            )
         )
     try:
         deadline = time.monotonic() + 60
@@ -73,18 +76,18 @@ def serve_and_read_feed(
 
 
 def test_run_with_an_ipv6_host_links_to_it_in_brackets_and_does_not_call_it_another_machine(
-    tmp_path: Path, kept_model: Path
+    tmp_path: Path, kept_model: Path, spawned: Spawned
 ) -> None:
-    feed, log, port = serve_and_read_feed(tmp_path, kept_model, "", "--host", "::1", "--port", "{port}")
+    feed, log, port = serve_and_read_feed(spawned, tmp_path, kept_model, "", "--host", "::1", "--port", "{port}")
 
     assert f"<link>http://[::1]:{port}/</link>" in feed
     assert "plain http" not in log  # ::1 is this machine: nothing crosses the network
 
 
 def test_run_with_another_port_moves_the_links_of_an_ipv6_host_from_the_config(
-    tmp_path: Path, kept_model: Path
+    tmp_path: Path, kept_model: Path, spawned: Spawned
 ) -> None:
-    feed, log, port = serve_and_read_feed(tmp_path, kept_model, 'host = "::1"', "--port", "{port}")
+    feed, log, port = serve_and_read_feed(spawned, tmp_path, kept_model, 'host = "::1"', "--port", "{port}")
 
     assert f"<link>http://[::1]:{port}/</link>" in feed
     assert f"serving the list on http://[::1]:{port}/" in log
@@ -92,13 +95,15 @@ def test_run_with_another_port_moves_the_links_of_an_ipv6_host_from_the_config(
 
 @pytest.mark.parametrize("host", ["0.0.0.0", " 0.0.0.0 "])
 def test_run_on_every_address_says_that_its_links_name_this_machine_alone(
-    tmp_path: Path, kept_model: Path, host: str
+    tmp_path: Path, kept_model: Path, host: str, spawned: Spawned
 ) -> None:
     """`digest run --host 0.0.0.0` without [web] base_url serves other machines, but its feeds and emails link to
     http://127.0.0.1, which they cannot open, and the start said nothing of it (`config check` said the links used
     http://0.0.0.0:8080, which no browser opens either): the start warns, and names the setting. A host given with
     space around it (quoted in a unit file or script) is that host, as [web] host " 0.0.0.0" is."""
-    feed, log, port = serve_and_read_feed(tmp_path, kept_model, "", "--host", host, "--port", "{port}", at="127.0.0.1")
+    feed, log, port = serve_and_read_feed(
+        spawned, tmp_path, kept_model, "", "--host", host, "--port", "{port}", at="127.0.0.1"
+    )
 
     assert f"<link>http://127.0.0.1:{port}/</link>" in feed
     warning = [line for line in log.splitlines() if "WARNING" in line and "web.base_url" in line]

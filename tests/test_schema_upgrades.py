@@ -25,6 +25,7 @@ from digest.cli.program import main
 from digest.storage.db import DatabaseError, alembic_config, create_database_engine, open_database
 from digest.storage.models import Entry
 from tests.postgres_server import postgres_server  # noqa: F401  (fixture)
+from tests.processes import Spawned
 from tests.schema_versions import database_at
 
 
@@ -61,7 +62,7 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(
 
 @pytest.mark.parametrize(("backend", "revision"), [("sqlite", "0002"), ("postgresql", "0002"), ("postgresql", None)])
 def test_commands_started_together_after_an_upgrade_all_run(
-    tmp_path: Path, request: pytest.FixtureRequest, backend: str, revision: str | None
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str, revision: str | None, spawned: Spawned
 ) -> None:
     """The service restarting while cron runs `digest poll`: each process finds the old schema (or, the first time,
     none); the first upgrades it and the others wait for it, then find it done (they used to fail with "table ...
@@ -85,13 +86,15 @@ def test_commands_started_together_after_an_upgrade_all_run(
                 database_at(revision, url)
                 arguments = ["list", "import", str(resources.seed_list_path())]
             runs = [
-                subprocess.Popen(
-                    [sys.executable, "-m", "digest", "--data-dir", str(data_dir), *arguments],
-                    cwd=tmp_path,
-                    env=environment,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                    text=True,
+                spawned.add(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "digest", "--data-dir", str(data_dir), *arguments],
+                        cwd=tmp_path,
+                        env=environment,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                    )
                 )
                 for _ in range(4)
             ]
