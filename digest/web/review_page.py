@@ -40,7 +40,7 @@ from digest.web.review_filters import (
     may_undo,
     parse_review_filter,
 )
-from digest.web.review_notice import decided_since, decision_facts, parse_notice, taken_back
+from digest.web.review_notice import decided_since, decision_facts_of, parse_notice, taken_back
 from digest.web.review_queue import queue_page_of
 from digest.web.signin import signin_page
 
@@ -121,10 +121,11 @@ def load_review(
             for c in [*view.candidates, view.decided]
             if c is not None and c.status != PENDING and c.decided_at is not None and now - c.decided_at <= UNDO_WINDOW
         ]
+        facts = decision_facts_of(session, [candidate.id for candidate in recent]) if recent else {}
         for candidate in recent:
-            facts = decision_facts(session, candidate.id)
-            if facts is not None and may_undo(facts, candidate.status, str(actor.id), now):
-                view.undoable[candidate.id] = facts.at + UNDO_WINDOW
+            latest = facts.get(candidate.id)
+            if latest is not None and may_undo(latest, candidate.status, str(actor.id), now):
+                view.undoable[candidate.id] = latest.at + UNDO_WINDOW
         decided = [c for c in view.candidates if c.status != PENDING and c.decided_section]
         # Where the list holds an approved paper now, as `digest candidates` and its Discord message say it.
         into = decided_where_now(session, decided)
