@@ -12,7 +12,17 @@ from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.storage.db import Database
-from tests.discord_bot import approved_by_ann, eventually, last_embed, list_md, message_id, row, running
+from tests.discord_bot import (
+    approved_by_ann,
+    eventually,
+    last_embed,
+    list_md,
+    message_id,
+    posted_candidate,
+    rounds,
+    row,
+    running,
+)
 from tests.fake_discord import MAINTAINER, FakeDiscord
 
 ROOT = Actor("root", None, "cli")  # `digest pending ID`, `digest reject ID` run as root
@@ -65,6 +75,24 @@ async def test_a_rejection_from_the_shell_names_its_channel_and_the_check_mark_i
         "⚠️ Reactions from before it (ann ✅) were overruled and decide nothing",
     ]
     assert row(db, candidate_id).status == "rejected" and arxiv_id not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_a_rejection_from_the_shell_does_not_call_a_refused_check_mark_overruled(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann's ✅ on a paper with no section to approve into was refused ("Couldn't approve ..."); root ran `digest
+    reject ID`. The message said "Reactions from before it (a maintainer ✅) were overruled and decide nothing", of a
+    ✅ that had decided nothing to overrule. Now it says only who rejected it, and through what."""
+    async with running(bot_settings, db, sync_interval=0.5) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0, suggested_section=None)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, mid)["description"], "the refusal shown")
+        Reviewer(db, bot_settings).decide(candidate_id, "reject", ROOT)
+        await eventually(lambda: "Rejected by" in last_embed(fake, mid)["description"], "the rejection shown")
+        await rounds(bot, 2)
+    assert decided_lines(fake, mid) == ["**Rejected by root via cli**"]
+    assert row(db, candidate_id).status == "rejected"
 
 
 @pytest.mark.asyncio

@@ -1,17 +1,28 @@
 """`digest run` stopped (SIGTERM to the service alone, as `docker stop` sends it) while a child process builds the
-relevance model: the stop ends the child at once, its half-built model is thrown away, and the next start builds it."""
+relevance model: the stop ends the child at once, its half-built model is thrown away, and the next start builds it.
+The build after the maintainers' decisions so ended is said at INFO; its child killed otherwise, at WARNING."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
+from subprocess import Popen
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from digest.relevance.store import SAVED_MODEL
-from tests.arxiv_server import ArxivServer
+from tests.arxiv_server import ArxivServer, Reply
+from tests.discord_bot import eventually, last_embed
+from tests.fake_discord import MAINTAINER, FakeDiscord
+from tests.feedbuild import build_rss, load_records
 from tests.service_runs import said_by, spawned_service, stopped
 
 BUILD = "digest.relevance.build"
@@ -77,3 +88,66 @@ async def test_sigterm_ends_the_model_build_at_once(tmp_path: Path) -> None:
     assert not leftovers, leftovers
     assert poll_outcomes(tmp_path) == ["interrupted", "ok"], log.read_text(encoding="utf-8")
     assert (tmp_path / "data" / "cache" / SAVED_MODEL).exists(), "the next start did not build the model"
+
+
+@asynccontextmanager
+async def building_after_a_decision(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[tuple[Popen[bytes], Path]]:
+    """`digest run` with Discord on, its first poll's papers posted, ann's ❌ on one of them, and a child building the
+    model again after that decision (ten quiet seconds after it); the service and its log. Killed on the way out if
+    it is still running (a test that failed before it stopped)."""
+    async with ArxivServer() as arxiv:
+        today = datetime.now(ZoneInfo("America/New_York")).date()
+        feed = arxiv.program("/rss/cs.CL", Reply(body=build_rss("cs.CL", load_records(), today)))
+        service, log = spawned_service(tmp_path, feed, web=fake.config_toml(), secrets={"DISCORD_TOKEN": "fake-token"})
+        try:
+            await said_by(service, log, "start-up: caught up")
+            await eventually(lambda: bool(fake.messages), "a paper posted", within=60)
+            mid = next(iter(fake.messages))
+            await eventually(lambda: not builds_under(service.pid), "the poll's build over", within=60)
+            await fake.react(mid, MAINTAINER, "❌")
+            await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "rejected", within=30)
+            await eventually(lambda: bool(builds_under(service.pid)), "the build after the decision", within=60)
+            yield service, log
+        finally:
+            if service.poll() is None:
+                service.kill()
+                service.wait()
+
+
+def relevance_lines(log: Path) -> list[list[str]]:
+    """The relevance model's log lines, each as its level and its text."""
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return [line.split(maxsplit=4)[2::2] for line in lines if " digest.relevance: " in line]
+
+
+@pytest.mark.asyncio
+async def test_a_stop_during_the_build_after_the_decisions_is_not_a_warning(tmp_path: Path, fake: FakeDiscord) -> None:
+    """ann rejected a paper by ❌; the service was stopped (SIGTERM, as `docker stop`) while the model was built again
+    after the decisions. The log said WARNING "relevance: cannot build the model after the decisions": an ordinary
+    stop, worded as a failure to look into. Now it is said at INFO, as ended by the stop."""
+    async with building_after_a_decision(tmp_path, fake) as (service, log):
+        status = await stopped(service)
+    assert status == 0, log.read_text(encoding="utf-8")
+    assert relevance_lines(log) == [
+        ["INFO", "relevance: building the model after the decisions was ended by the stop (the next poll will)"]
+    ], log.read_text(encoding="utf-8")
+
+
+@pytest.mark.asyncio
+async def test_a_build_after_the_decisions_killed_while_the_service_runs_is_a_warning(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    """The child building the model after the decisions killed (SIGKILL, as the out-of-memory killer does) while the
+    service runs on is still a WARNING: something to look into, not a stop."""
+    async with building_after_a_decision(tmp_path, fake) as (service, log):
+        for child in builds_under(service.pid):
+            os.kill(child, signal.SIGKILL)
+        await said_by(service, log, "cannot build the model after the decisions")
+        assert await stopped(service) == 0, log.read_text(encoding="utf-8")
+    assert relevance_lines(log) == [
+        [
+            "WARNING",
+            "relevance: cannot build the model after the decisions (the next poll will): the child process building the"
+            " relevance model was ended by SIGKILL (the out-of-memory killer?); the next poll builds it",
+        ]
+    ], log.read_text(encoding="utf-8")

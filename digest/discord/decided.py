@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, load_only
 
 from digest.awesome.importer import list_meta
 from digest.awesome.labelled import labelled_sections
+from digest.discord import store
+from digest.discord.replay import seen_reactions
 from digest.discord.standing import MadeElsewhere
 from digest.discord.suggested import EDITS_PER_ROUND, SectionRows, headings, offered_emojis
 from digest.review.queries import latest_decision
@@ -61,8 +63,8 @@ def shown_now(database: Database, candidate_id: int, section_emojis: Mapping[str
 
 def made_elsewhere(session: Session, candidate: Candidate) -> MadeElsewhere | None:
     """The decision that made the candidate's status (for a pending one, its return to pending) when made outside
-    Discord, with the maintainers' reactions the bot saw on the message before it (each 'ann ✅'): still there, they
-    decide nothing."""
+    Discord, with the maintainers' reactions the bot saw on the message before it that it overruled (each 'ann ✅'):
+    those that decided through Discord, or agreed; still there, they decide nothing."""
     latest = latest_decision(session, candidate.id)
     if latest is None or latest.channel == Channel.DISCORD:
         return None
@@ -76,7 +78,11 @@ def made_elsewhere(session: Session, candidate: Candidate) -> MadeElsewhere | No
         .where(DiscordReaction.seen_at <= latest.at)
         .order_by(DiscordReaction.seen_at)
     )
-    overruled = tuple(f"{names.get(r.user_id, 'a maintainer')} {r.emoji}" for r in seen)
+    # Only a reaction that decided, or agreed with the decision, through Discord is overruled: one refused (no
+    # section to approve into) decided nothing, and the log holds no decision of it.
+    decided = seen_reactions(store.logged_decisions(session, candidate.id)).overruled
+    keyed = store.keyed_reactions(session, candidate, seen)
+    overruled = tuple(f"{names.get(r.user_id, 'a maintainer')} {r.emoji}" for key, r in keyed if key in decided)
     return MadeElsewhere(latest.actor, latest.channel, latest.at, overruled)
 
 

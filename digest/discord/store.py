@@ -15,7 +15,7 @@ from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.discord.gone import GONE
 from digest.discord.reactions import ReactionChoice, ReactionId, SeenReaction, decision_key, reaction_key
-from digest.discord.replay import LoggedDecision
+from digest.discord.replay import Key, LoggedDecision
 from digest.review.queries import latest_decision, pending_query
 from digest.review.rules import SuggestedSection, undone_by_removal
 from digest.review.suggestions import suggestions_now
@@ -153,20 +153,35 @@ def out_of_sync(database: Database) -> list[int]:
 
 def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecision]:
     """The candidate's decisions, oldest first, in the form `replay.seen_reactions` reads."""
-    query = select(Decision).where(Decision.candidate_id == candidate_id).order_by(Decision.id)  # as made, not by clock
     with database.reading() as session:
-        return [
-            LoggedDecision(
-                _reacted_through(row),
-                row.action,
-                decision_key(row.actor_id, row.action, _current_name(session, row.section)),
-                row.applied,
-                row.actor,
-                row.command == "",
-                row.id,
-            )
-            for row in session.scalars(query)
-        ]
+        return logged_decisions(session, candidate_id)
+
+
+def logged_decisions(session: Session, candidate_id: int) -> list[LoggedDecision]:
+    query = select(Decision).where(Decision.candidate_id == candidate_id).order_by(Decision.id)  # as made, not by clock
+    return [
+        LoggedDecision(
+            _reacted_through(row),
+            row.action,
+            decision_key(row.actor_id, row.action, _current_name(session, row.section)),
+            row.applied,
+            row.actor,
+            row.command == "",
+            row.id,
+        )
+        for row in session.scalars(query)
+    ]
+
+
+def keyed_reactions(
+    session: Session, candidate: Candidate, rows: Iterable[DiscordReaction]
+) -> list[tuple[Key, DiscordReaction]]:
+    """Reactions seen on the candidate's message, each with what it asks for (`reaction_key`, sections as named now)."""
+    suggested = _listed_name(session, candidate.suggested_section) or candidate.suggested_section
+    return [
+        (reaction_key(row.user_id, ReactionChoice(row.action, _current_name(session, row.section)), suggested), row)
+        for row in rows
+    ]
 
 
 def settle_unsure(database: Database, decision_id: int) -> None:

@@ -62,3 +62,9 @@ def end_builds() -> None:
         _ending = True
         for child in _children:
             child.send_signal(signal.SIGTERM)
+
+
+def ending() -> bool:
+    """Whether the service is stopping (`end_builds`): a build it ended is no failure to look into."""
+    with _children_lock:
+        return _ending

@@ -21,7 +21,7 @@ from digest import health, heap
 from digest.arxiv.poll_pass import ensure_thresholds  # imports NumPy and SciPy on the first build, not at start
 from digest.config import Settings
 from digest.relevance.rules import RulesError
-from digest.relevance.training_place import BuildEndedError
+from digest.relevance.training_place import BuildEndedError, ending
 from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
@@ -75,6 +75,11 @@ class ModelRefresher(DecisionWakenLoop):
             try:
                 await asyncio.to_thread(ensure_thresholds, self.database, self.settings)
             except (SQLAlchemyError, RulesError, BuildEndedError) as exc:
+                if isinstance(exc, BuildEndedError) and exc.stopped and ending():  # an ordinary stop: no failure
+                    log.info(
+                        "relevance: building the model after the decisions was ended by the stop (the next poll will)"
+                    )
+                    return
                 said = failure_line(exc, self.settings.database_url) if isinstance(exc, SQLAlchemyError) else exc
                 log.warning("relevance: cannot build the model after the decisions (the next poll will): %s", said)
                 return
