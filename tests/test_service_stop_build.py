@@ -151,3 +151,45 @@ async def test_a_build_after_the_decisions_killed_while_the_service_runs_is_a_wa
             " relevance model was ended by SIGKILL (the out-of-memory killer?); the next poll builds it",
         ]
     ], log.read_text(encoding="utf-8")
+
+
+def running(pid: int) -> bool:
+    """Whether the process `pid` still runs (a zombie, ended and waiting to be reaped, does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return not any(line.startswith("State:") and "Z" in line.split()[1] for line in status.splitlines())
+
+
+@pytest.mark.asyncio
+async def test_the_model_build_ends_with_a_service_killed_hard(tmp_path: Path) -> None:
+    """`digest run` killed hard (SIGKILL, the out-of-memory killer, a crash) while a child process built the model:
+    the child went on building for nobody, using CPU and memory up to its 900 s bound. It now ends with its parent,
+    and the next start builds the model and serves as usual."""
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+        service, log = spawned_service(tmp_path, feed)
+        try:
+            await eventually(lambda: bool(builds_under(service.pid)), "a child building the model", within=90)
+            children = builds_under(service.pid)
+            service.kill()
+            service.wait()
+            deadline = time.monotonic() + 2  # the build takes longer: it would end by itself
+            while (left := [child for child in children if running(child)]) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            for child in left:  # not to leave it to the next test
+                os.kill(child, signal.SIGKILL)
+            service, log = spawned_service(tmp_path, feed)
+            await said_by(service, log, "start-up: caught up")
+            assert await stopped(service) == 0, log.read_text(encoding="utf-8")
+        finally:
+            if service.poll() is None:
+                service.kill()
+                service.wait()
+    assert not left, "the model-building child outlived the service killed hard"
+    said = log.read_text(encoding="utf-8")
+    assert "Traceback" not in said, said
+    assert said.splitlines()[-1].endswith("digest.service: stopped"), said.splitlines()[-5:]
+    assert poll_outcomes(tmp_path)[-1] == "ok", said
+    assert (tmp_path / "data" / "cache" / SAVED_MODEL).exists(), "the next start did not build the model"

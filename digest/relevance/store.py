@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import shutil
 import signal
@@ -118,7 +119,7 @@ def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None
             with inputs.open("wb") as handle:
                 arguments = (key[0], str(settings.feeds_dir), str(folder), *key[1:])
                 pickle.dump(arguments, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            command = [sys.executable, "-m", "digest.relevance.build", str(inputs), str(output)]
+            command = [sys.executable, "-m", "digest.relevance.build", "--while-stdin-open", str(inputs), str(output)]
             returncode, stderr = _child_build(command)
             if returncode < 0:
                 raise _ended(-returncode)
@@ -135,14 +136,24 @@ def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None
 
 
 def _child_build(command: list[str]) -> tuple[int, str]:
-    """The child's exit status and what it wrote to stderr; a stop of the service ends it (training_place)."""
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child, building(child):
+    """The child's exit status and what it wrote to stderr; a stop of the service ends it (training_place), and so
+    does this process ending any other way: its stdin is a pipe whose only writing end this process holds (not
+    inherited by other children), closed by the system when it ends, however it ends."""
+    reading, writing = os.pipe()
+    try:
         try:
-            _output, stderr = child.communicate(timeout=_CHILD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            raise
+            child = subprocess.Popen(command, stdin=reading, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        finally:
+            os.close(reading)  # the child's copy is its stdin
+        with child, building(child):
+            try:
+                _output, stderr = child.communicate(timeout=_CHILD_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.communicate()
+                raise
+    finally:
+        os.close(writing)  # the child has ended: nothing reads it
     return child.returncode, stderr
 
 
