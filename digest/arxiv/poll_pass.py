@@ -122,6 +122,7 @@ async def run_poll(
             stopped = await _poll_sources(settings, database, model, fetcher, chosen, summary, dict(left_alone or {}))
         if stopped:  # the service is stopping: it waits for no model build (the next poll re-fits)
             summary.outcome = poll_runs.INTERRUPTED
+            model.raise_if_failed()  # but a build that already failed (broken rules) is said, not dropped unread
         else:
             await loading
             note = model.ready().note  # raises what the loading raised, when no answer needed the model
