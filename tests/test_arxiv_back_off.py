@@ -165,9 +165,9 @@ async def test_a_command_beside_a_poll_waits_out_the_back_off_a_lost_request_beg
             await waiting_for_its_turn(add_started.result(), data_dir)
             await asyncio.sleep(max(0.0, server.requests[0].at + timeout - time.monotonic()))  # its time-out is due
         finally:
-            if lost == "timed out":
-                poll.send_signal(signal.SIGCONT)
+            if lost == "timed out":  # the time taken before the signal: the poll cannot run before it
                 resumed.append(time.monotonic())
+                poll.send_signal(signal.SIGCONT)
         if lost == "timed out":
             await asyncio.sleep(2.0)  # no answer before the poll's time-out
 
