@@ -92,7 +92,7 @@ def test_a_list_whose_abstracts_are_unknown_is_suggested_the_sections_its_hints_
             await sign_in(site)
             return card(await review(site), int(by_id[SARA["arxiv_id"]].split()[0]))
 
-    assert 'title="Approve into Reranking &amp; Context Compression"' in asyncio.run(review_card())
+    assert 'value="Reranking &amp; Context Compression" class="approve quick' in asyncio.run(review_card())
 
 
 def test_config_check_names_section_hints_for_sections_the_list_lacks(tmp_path: Path) -> None:
