@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 from playwright.async_api import async_playwright  # noqa: E402
 
 from bench.bench_review_weight import fill  # noqa: E402  (this folder: the same list and candidates)
+from tests.browser_review import open_review  # noqa: E402
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, site_settings  # noqa: E402
+from tests.web_server import Site, running_site, sign_in, site_settings  # noqa: E402
 
 BACKLOGS = (200, 1000, 2400)
 LOADS = 5
@@ -58,17 +59,12 @@ async def server_figures(site: Site, backlog: int) -> tuple[int, float]:
 
 async def first_paint(browser: Any, site: Site) -> float:
     """The median time (ms) from the response's start to Chromium's first contentful paint of /review."""
-    context = await browser.new_context(base_url=site.base)
-    page = await context.new_page()
-    await page.goto("/review")
-    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_selector("#count")
+    page = await open_review(browser, site)
     times = []
     for _ in range(LOADS):
         await page.goto("/review", wait_until="load")
         times.append(await page.evaluate(FIRST_PAINT))
-    await context.close()
+    await page.context.close()
     return float(statistics.median(times))
 
 

@@ -25,9 +25,10 @@ sys.path.insert(0, str(ROOT))
 from playwright.async_api import async_playwright  # noqa: E402
 
 from digest.awesome import store as liststore  # noqa: E402
+from tests.browser_review import open_review  # noqa: E402
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.factories import insert_candidate, real_papers  # noqa: E402
-from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, site_settings  # noqa: E402
+from tests.web_server import Site, running_site, sign_in, site_settings  # noqa: E402
 
 SECTIONS = [f"Topic {number} of the field" for number in range(12)]
 LOADS = 7
@@ -56,19 +57,14 @@ async def weigh(browser: Any, count: int) -> dict[str, float]:
             await sign_in(site)
             async with site.client.get("/review") as reply:
                 served = len(await reply.read())
-            context = await browser.new_context(base_url=site.base)
-            page = await context.new_page()
-            await page.goto("/review")
-            await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-            await page.get_by_role("button", name="Sign in").click()
-            await page.wait_for_selector("#count")
+            page = await open_review(browser, site)
             times = []
             for _ in range(LOADS):
                 await page.goto("/review", wait_until="load")
                 times.append(await page.evaluate(LOAD_TIME))
             elements = await page.evaluate("document.getElementsByTagName('*').length")
             options = await page.evaluate("document.getElementsByTagName('option').length")
-            await context.close()
+            await page.context.close()
     return {"bytes": served, "elements": elements, "options": options, "load": statistics.median(times)}
 
 

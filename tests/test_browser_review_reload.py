@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from digest.review.rules import Actor
 from digest.storage.models import Decision
+from tests.browser_review import open_review
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site
+from tests.web_server import Site
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,16 +29,6 @@ def actions(site: Site, candidate_id: int) -> list[str]:
         return list(session.scalars(query))
 
 
-async def signed_in(browser: Any, site: Site) -> Any:
-    context = await browser.new_context(base_url=site.base)
-    page = await context.new_page()
-    await page.goto("/review")
-    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_selector("#count")
-    return page
-
-
 async def reloaded(page: Any) -> str:
     reply = await page.reload()
     assert reply is not None and reply.status == 200 and reply.request.method == "GET"
@@ -47,7 +38,7 @@ async def reloaded(page: Any) -> str:
 @pytest.mark.asyncio
 async def test_reloading_after_a_decision_taken_back_elsewhere_decides_nothing_again(site: Site, browser: Any) -> None:
     first, second = (insert_candidate(site.database, p, suggested_sections=["Steering"]) for p in real_papers()[:2])
-    page = await signed_in(browser, site)
+    page = await open_review(browser, site)
     await page.locator(f"#candidate-{first}").get_by_role("button", name="Steering").click()
     await page.wait_for_selector("#undo")
     site.reviewer.decide(first, "revert", CLI)  # taken back with `digest pending` while the tab stays open
@@ -73,7 +64,7 @@ async def test_reloading_after_a_decision_taken_back_elsewhere_decides_nothing_a
 async def test_reloading_after_adding_a_paper_adds_nothing_again(site: Site, browser: Any) -> None:
     paper = real_papers()[0]
     candidate_id = insert_candidate(site.database, paper, suggested_sections=["Steering"])
-    page = await signed_in(browser, site)
+    page = await open_review(browser, site)
     await page.get_by_label("Add a paper").fill(str(paper["arxiv_id"]))
     await page.get_by_role("button", name="Add and approve").click()
     await page.wait_for_selector("#undo")
@@ -86,7 +77,7 @@ async def test_reloading_after_adding_a_paper_adds_nothing_again(site: Site, bro
 @pytest.mark.asyncio
 async def test_reloading_after_rejecting_all_shown_rejects_nothing_again(site: Site, browser: Any) -> None:
     ids = [insert_candidate(site.database, p, suggested_sections=["Steering"]) for p in real_papers()[:3]]
-    page = await signed_in(browser, site)
+    page = await open_review(browser, site)
     await page.get_by_role("button", name="Reject all 3 shown…").click()
     await page.wait_for_selector("text=Reject these 3 candidates?")
     await page.get_by_role("button", name="Yes, reject all 3").click()
@@ -107,7 +98,7 @@ async def test_a_click_refused_on_a_stale_page_far_down_the_queue_shows_why(site
         insert_candidate(site.database, papers[n % len(papers)], arxiv_id=f"2501.{10000 + n}", score=2 - n / 100)
         for n in range(16)
     ]
-    page = await signed_in(browser, site)
+    page = await open_review(browser, site)
     site.reviewer.decide(ids[12], "reject", Actor(name="ann", id="7", channel="discord"))  # while the page is open
     await page.locator(f"#candidate-{ids[12]}").get_by_role("button", name="Reject").click()
     await page.wait_for_url(f"**#candidate-{ids[13]}")
