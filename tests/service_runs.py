@@ -155,9 +155,14 @@ def started_service(
         wait_started(service, log)
         yield service, log
     finally:
-        if service.poll() is None:
-            service.kill()
-            service.wait()
+        killed_if_running(service)
+
+
+def killed_if_running(service: subprocess.Popen[bytes]) -> None:
+    """The spawned service killed if it still runs (a test that failed before it stopped), and waited for."""
+    if service.poll() is None:
+        service.kill()
+        service.wait()
 
 
 def assert_stopped_cleanly(status: int, log: Path) -> None:
@@ -184,3 +189,28 @@ async def stopped(service: subprocess.Popen[bytes]) -> int:
         assert time.monotonic() < deadline, "the service did not stop"
         await asyncio.sleep(0.1)
     return service.returncode
+
+
+async def caught_up_then_stopped(service: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the spawned service has caught up at start-up, then its stop, which must exit 0."""
+    await said_by(service, log, "start-up: caught up")
+    assert await stopped(service) == 0, log.read_text(encoding="utf-8")
+
+
+async def scheduled_poll_asked(service: subprocess.Popen[bytes], log: Path, arxiv: ArxivServer, path: str) -> None:
+    """Until the spawned service's scheduled poll has begun and asked arXiv for `path` (the second time: the first
+    start's poll asked first)."""
+    await said_by(service, log, "poll: starting (schedule)")
+    for _ in range(200):
+        if len(arxiv.requests_to(path)) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert len(arxiv.requests_to(path)) == 2, "the scheduled poll did not ask arXiv"
+
+
+def assert_stopped_without_trace(said: str, *, errors: bool = False) -> None:
+    """A stop's log `said`: no ERROR line (unless `errors`), no traceback, and "stopped" its last line."""
+    if not errors:
+        assert "ERROR" not in said, said
+    assert "Traceback" not in said, said
+    assert said.splitlines()[-1].endswith("digest.service: stopped"), said.splitlines()[-5:]

@@ -4,7 +4,6 @@ as one: the poll recorded as interrupted, no ERROR and no traceback (cron mails 
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
 from datetime import datetime
@@ -16,7 +15,15 @@ import pytest
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
-from tests.service_runs import pretend_the_machine_was_off, said_by, spawned_service, stopped
+from tests.service_runs import (
+    assert_stopped_without_trace,
+    caught_up_then_stopped,
+    killed_if_running,
+    pretend_the_machine_was_off,
+    scheduled_poll_asked,
+    spawned_service,
+    stopped,
+)
 
 
 @pytest.mark.asyncio
@@ -30,30 +37,20 @@ async def test_sigterm_while_a_scheduled_poll_waits_on_arxiv_logs_no_error(tmp_p
         feed = arxiv.program("/rss/cs.CL", Reply(body=body), Reply(body=body, delay_seconds=60))
         service, log = spawned_service(tmp_path, feed)
         try:
-            await said_by(service, log, "start-up: caught up")
-            assert await stopped(service) == 0, log.read_text(encoding="utf-8")
+            await caught_up_then_stopped(service, log)
             config = (tmp_path / "config.toml").read_text(encoding="utf-8")
             pretend_the_machine_was_off(make_settings(tmp_path / "data", config), "poll")  # the scheduled poll is due
             service, log = spawned_service(tmp_path, feed)
-            await said_by(service, log, "poll: starting (schedule)")
-            for _ in range(200):
-                if len(arxiv.requests_to("/rss/cs.CL")) == 2:
-                    break
-                await asyncio.sleep(0.05)
-            assert len(arxiv.requests_to("/rss/cs.CL")) == 2, "the scheduled poll did not ask arXiv"
+            await scheduled_poll_asked(service, log, arxiv, "/rss/cs.CL")
             started = time.monotonic()
             status = await stopped(service)
             took = time.monotonic() - started
         finally:
-            if service.poll() is None:
-                service.kill()
-                service.wait()
+            killed_if_running(service)
     said = log.read_text(encoding="utf-8")
     assert status == 0, said
     assert took < 10.0, f"the stop took {took:.1f} s"  # docker stop kills at 10 s
-    assert "ERROR" not in said, said
-    assert "Traceback" not in said, said
-    assert said.splitlines()[-1].endswith("digest.service: stopped"), said.splitlines()[-5:]
+    assert_stopped_without_trace(said)
     with sqlite3.connect(f"file:{tmp_path / 'data' / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
         outcomes = [row[0] for row in connection.execute("SELECT outcome FROM poll_runs ORDER BY id")]
     assert outcomes == ["ok", "interrupted"], outcomes

@@ -23,7 +23,14 @@ from tests.arxiv_server import ArxivServer, Reply
 from tests.discord_bot import eventually, last_embed
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.feedbuild import build_rss, load_records
-from tests.service_runs import said_by, spawned_service, stopped
+from tests.service_runs import (
+    assert_stopped_without_trace,
+    caught_up_then_stopped,
+    killed_if_running,
+    said_by,
+    spawned_service,
+    stopped,
+)
 
 BUILD = "digest.relevance.build"
 
@@ -45,6 +52,17 @@ def builds_under(parent: int) -> list[int]:
     return found
 
 
+async def building(service: Popen[bytes], log: Path) -> list[int]:
+    """Until the spawned service has a child building the model (up to 90 s), those children; fails with its log if
+    the service ended."""
+    deadline = time.monotonic() + 90
+    while not (children := builds_under(service.pid)):
+        assert service.poll() is None, log.read_text(encoding="utf-8")
+        assert time.monotonic() < deadline, "no child process built the model"
+        await asyncio.sleep(0.02)
+    return children
+
+
 def poll_outcomes(tmp_path: Path) -> list[str]:
     with sqlite3.connect(f"file:{tmp_path / 'data' / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
         return [row[0] for row in connection.execute("SELECT outcome FROM poll_runs ORDER BY id")]
@@ -59,11 +77,7 @@ async def test_sigterm_ends_the_model_build_at_once(tmp_path: Path) -> None:
         feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
         service, log = spawned_service(tmp_path, feed)
         try:
-            deadline = time.monotonic() + 90
-            while not (children := builds_under(service.pid)):
-                assert service.poll() is None, log.read_text(encoding="utf-8")
-                assert time.monotonic() < deadline, "no child process built the model"
-                await asyncio.sleep(0.02)
+            children = await building(service, log)
             started = time.monotonic()
             status = await stopped(service)
             took = time.monotonic() - started
@@ -72,18 +86,13 @@ async def test_sigterm_ends_the_model_build_at_once(tmp_path: Path) -> None:
             saved_after_stop = (tmp_path / "data" / "cache" / SAVED_MODEL).exists()
             leftovers = [path.name for path in (tmp_path / "data" / "cache").glob("tmp*")]
             service, log = spawned_service(tmp_path, feed)
-            await said_by(service, log, "start-up: caught up")
-            assert await stopped(service) == 0, log.read_text(encoding="utf-8")
+            await caught_up_then_stopped(service, log)
         finally:
-            if service.poll() is None:
-                service.kill()
-                service.wait()
+            killed_if_running(service)
     assert status == 0, said
     assert took < 3.0, f"the stop took {took:.1f} s: it waited for the model build"
     assert not child_left, "the model-building child outlived the service"
-    assert "ERROR" not in said, said
-    assert "Traceback" not in said, said
-    assert said.splitlines()[-1].endswith("digest.service: stopped"), said.splitlines()[-5:]
+    assert_stopped_without_trace(said)
     assert not saved_after_stop, "a model was stored after the stop"
     assert not leftovers, leftovers
     assert poll_outcomes(tmp_path) == ["interrupted", "ok"], log.read_text(encoding="utf-8")
@@ -109,9 +118,7 @@ async def building_after_a_decision(tmp_path: Path, fake: FakeDiscord) -> AsyncI
             await eventually(lambda: bool(builds_under(service.pid)), "the build after the decision", within=60)
             yield service, log
         finally:
-            if service.poll() is None:
-                service.kill()
-                service.wait()
+            killed_if_running(service)
 
 
 def relevance_lines(log: Path) -> list[list[str]]:
@@ -171,8 +178,7 @@ async def test_the_model_build_ends_with_a_service_killed_hard(tmp_path: Path) -
         feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
         service, log = spawned_service(tmp_path, feed)
         try:
-            await eventually(lambda: bool(builds_under(service.pid)), "a child building the model", within=90)
-            children = builds_under(service.pid)
+            children = await building(service, log)
             service.kill()
             service.wait()
             deadline = time.monotonic() + 2  # the build takes longer: it would end by itself
@@ -181,15 +187,11 @@ async def test_the_model_build_ends_with_a_service_killed_hard(tmp_path: Path) -
             for child in left:  # not to leave it to the next test
                 os.kill(child, signal.SIGKILL)
             service, log = spawned_service(tmp_path, feed)
-            await said_by(service, log, "start-up: caught up")
-            assert await stopped(service) == 0, log.read_text(encoding="utf-8")
+            await caught_up_then_stopped(service, log)
         finally:
-            if service.poll() is None:
-                service.kill()
-                service.wait()
+            killed_if_running(service)
     assert not left, "the model-building child outlived the service killed hard"
     said = log.read_text(encoding="utf-8")
-    assert "Traceback" not in said, said
-    assert said.splitlines()[-1].endswith("digest.service: stopped"), said.splitlines()[-5:]
+    assert_stopped_without_trace(said, errors=True)
     assert poll_outcomes(tmp_path)[-1] == "ok", said
     assert (tmp_path / "data" / "cache" / SAVED_MODEL).exists(), "the next start did not build the model"

@@ -17,7 +17,15 @@ from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.fake_discord import FakeDiscord
 from tests.feedbuild import build_rss, load_records
-from tests.service_runs import pretend_the_machine_was_off, said_by, spawned_service, stopped
+from tests.service_runs import (
+    assert_stopped_without_trace,
+    killed_if_running,
+    pretend_the_machine_was_off,
+    said_by,
+    scheduled_poll_asked,
+    spawned_service,
+    stopped,
+)
 
 TOKEN = {"DISCORD_TOKEN": "fake-token"}
 
@@ -59,12 +67,7 @@ async def test_a_stopped_poll_leaves_its_posts_for_the_next_start(tmp_path: Path
             pretend_the_machine_was_off(make_settings(tmp_path / "data", config), "poll")  # the scheduled poll is due
             slow = fake.hold_next("POST", "/messages")  # Discord slow to take a post (past the stop's grace)
             service, log = spawned_service(tmp_path, feed, web=fake.config_toml(), secrets=TOKEN)
-            await said_by(service, log, "poll: starting (schedule)")
-            for _ in range(200):
-                if len(arxiv.requests_to("/rss/cs.CL")) == 2:
-                    break
-                await asyncio.sleep(0.05)
-            assert len(arxiv.requests_to("/rss/cs.CL")) == 2, "the scheduled poll did not ask arXiv"
+            await scheduled_poll_asked(service, log, arxiv, "/rss/cs.CL")
             await asyncio.sleep(14.5)
             started = time.monotonic()
             status = await stopped(service)
@@ -79,13 +82,9 @@ async def test_a_stopped_poll_leaves_its_posts_for_the_next_start(tmp_path: Path
             posted_after = await posted_within(fake, candidates)
             assert await stopped(service) == 0, log.read_text(encoding="utf-8")
         finally:
-            if service.poll() is None:
-                service.kill()
-                service.wait()
+            killed_if_running(service)
     assert status == 0, said
     assert took < 9.0, f"the stop took {took:.1f} s"  # the stop's grace is 8 s; docker stop kills at 10 s
-    assert "ERROR" not in said, said
-    assert "Traceback" not in said, said
-    assert said.splitlines()[-1].endswith("digest.service: stopped"), said.splitlines()[-5:]
+    assert_stopped_without_trace(said)
     assert candidates > 1, f"the stopped poll found no paper: {said}"
     assert posted_after == candidates, "the papers the stopped poll found were not posted at the next start"
