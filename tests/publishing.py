@@ -1,7 +1,7 @@
 """The set-up of the publishing tests: a real bare repository as the list's upstream, settings and a database
 publishing to it, the service's reviewer and publisher, a real paper approved, and maintainers' edits pushed upstream
 by hand (bytes as written, a section renamed); a HOME with a given ~/.gitconfig; the publish runner started as the
-service starts it."""
+service starts it (beside the web app, for the pages' tests)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, NOW, Remote, git, make_remote, publish_config
+from tests.web_server import Site, running_site, site_settings
 
 
 @pytest.fixture
@@ -82,6 +83,20 @@ async def running_publisher(settings: Settings) -> AsyncIterator[tuple[Database,
             await runner.stop()
     finally:
         database.dispose()
+
+
+@asynccontextmanager
+async def site_publishing_to(remote: Remote, data: Path) -> AsyncIterator[Site]:
+    """The web app on loopback (its data in `data`) with the service's publishing to `remote`: a started
+    PublishRunner hearing its reviewer's decisions (stopped on the way out)."""
+    async with running_site(site_settings(data, publish_config(remote.url))) as site:
+        runner = PublishRunner(site.database, site.settings)
+        site.reviewer.add_listener(runner.on_decision)
+        await runner.start()
+        try:
+            yield site
+        finally:
+            await runner.stop()
 
 
 def approve(database: Database, reviewer: Reviewer, index: int, **overrides: object) -> str:

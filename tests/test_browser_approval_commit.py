@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from digest.publish.runner import PublishRunner
 from digest.review.signing import ApprovalLink, sign_link
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import Remote, make_remote, publish_config
-from tests.web_server import Site, running_site, site_settings
+from tests.git_remote import Remote, make_remote
+from tests.publishing import site_publishing_to
+from tests.web_server import Site
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,14 +29,8 @@ pytestmark = [
 @pytest_asyncio.fixture
 async def publishing(tmp_path: Path) -> AsyncIterator[tuple[Site, Remote]]:
     remote = make_remote(tmp_path)
-    async with running_site(site_settings(tmp_path / "data", publish_config(remote.url))) as site:
-        runner = PublishRunner(site.database, site.settings)
-        site.reviewer.add_listener(runner.on_decision)
-        await runner.start()
-        try:
-            yield site, remote
-        finally:
-            await runner.stop()
+    async with site_publishing_to(remote, tmp_path / "data") as site:
+        yield site, remote
 
 
 @pytest.mark.asyncio

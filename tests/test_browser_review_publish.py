@@ -15,14 +15,14 @@ import pytest_asyncio
 
 from digest.config.invocation import same_invocation
 from digest.publish import runner as runner_module
-from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
 from digest.review.signing import ApprovalLink, sign_link
 from tests.browser_review import open_review
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, make_remote, publish_config
-from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
+from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, make_remote
+from tests.publishing import site_publishing_to
+from tests.web_server import SECRETS_ENV, Site
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,14 +39,8 @@ async def publishing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIt
     hook = remote.bare / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2; exit 1\n")
     hook.chmod(0o755)
-    async with running_site(site_settings(tmp_path / "data", publish_config(remote.url))) as site:
-        runner = PublishRunner(site.database, site.settings)
-        site.reviewer.add_listener(runner.on_decision)
-        await runner.start()
-        try:
-            yield site, remote
-        finally:
-            await runner.stop()
+    async with site_publishing_to(remote, tmp_path / "data") as site:
+        yield site, remote
 
 
 async def refused(site: Site) -> None:

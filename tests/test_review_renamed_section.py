@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from digest.awesome import store as liststore
 from digest.review.rules import Actor
 from digest.review.signing import ApprovalLink, sign_link
 from tests.factories import insert_candidate, real_papers
 from tests.list_edits import moved
+from tests.sql_statements import statements_sent
 from tests.web_pages import card, review
 from tests.web_server import SECRETS_ENV, Site, sign_in
 
@@ -73,17 +72,9 @@ async def test_a_page_of_approved_cards_reads_the_sections_a_few_times_however_m
     with site.database.transaction() as session:
         liststore.import_markdown(session, edited.encode("utf-8"), source="list.md")
     await sign_in(site)
-    reads: list[str] = []
-
-    def count_reads(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if re.search(r"\bFROM sections\b", statement):
-            reads.append(statement)
-
-    event.listen(site.database.engine, "before_cursor_execute", count_reads)
-    try:
+    with statements_sent(site.database) as statements:
         page = await review(site, status="approved")
-    finally:
-        event.remove(site.database.engine, "before_cursor_execute", count_reads)
+    reads = [statement for statement in statements if re.search(r"\bFROM sections\b", statement)]
     for number, candidate_id in enumerate(ids):
         named = "Dictionary Learning" if number % 2 else "Steering"
         assert f"approved into {named} by ada" in card(page, candidate_id)

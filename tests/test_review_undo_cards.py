@@ -3,13 +3,11 @@ asks the database as often for thirty cards as for three."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 
 from digest.review.rules import Actor
 from tests.factories import insert_candidate, real_papers
+from tests.sql_statements import statements_sent
 from tests.web_pages import card, post, review
 from tests.web_server import Site, sign_in
 
@@ -18,16 +16,8 @@ UNDO_BUTTON = 'name="action" value="undo"'
 
 async def approved_page_and_queries(site: Site) -> tuple[str, int]:
     """/review?status=approved, and how many statements its load sent the database."""
-    statements: list[str] = []
-
-    def sent(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(site.database.engine, "before_cursor_execute", sent)
-    try:
+    with statements_sent(site.database) as statements:
         page = await review(site, status="approved")
-    finally:
-        event.remove(site.database.engine, "before_cursor_execute", sent)
     return page, len(statements)
 
 
