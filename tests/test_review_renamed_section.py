@@ -78,6 +78,7 @@ async def test_a_page_of_approved_cards_reads_the_sections_a_few_times_however_m
     for number, candidate_id in enumerate(ids):
         named = "Dictionary Learning" if number % 2 else "Steering"
         assert f"approved into {named} by ada" in card(page, candidate_id)
+    assert statements  # the page's statements were counted: none would make the bound hold
     assert len(reads) <= 6, len(reads)
 
 
