@@ -28,6 +28,12 @@ REFUSED = (
     f"smtp.security is none and smtp.username is set: the SMTP password would cross the network to {AWAY} unencrypted;"
     ' set [smtp] security = "starttls" or "tls", or remove [smtp] username'
 )
+# RFC 6761: .invalid never resolves, so it cannot be told to be this machine.
+UNRESOLVED = (
+    "smtp.security is none and smtp.username is set: no-such-host.invalid does not resolve to an address here,"
+    " so it cannot be told to be this machine and the SMTP password would not be sent to it unencrypted;"
+    ' check [smtp] host, set [smtp] security = "starttls" or "tls", or remove [smtp] username'
+)
 
 
 def _config(folder: Path, host: str) -> Path:
@@ -65,18 +71,22 @@ def test_a_plain_text_login_to_another_machine_is_refused_by_what_sends_mail(
     assert PASSWORD not in out + shown.out + shown.err + service.stdout + service.stderr
 
 
-def test_the_send_itself_refuses_a_plain_text_login_to_another_machine_and_keeps_the_edition(tmp_path: Path) -> None:
-    """The weekly job (the service's, whatever started it) refuses before connecting: no login, nothing sent; the
-    edition is recorded refused for good, with the command that sends it once the setting is fixed."""
+@pytest.mark.parametrize(("host", "said"), [(AWAY, REFUSED), ("no-such-host.invalid", UNRESOLVED)])
+def test_the_send_itself_refuses_a_plain_text_login_to_another_machine_and_keeps_the_edition(
+    host: str, said: str, tmp_path: Path
+) -> None:
+    """The weekly job (the service's, whatever started it) refuses before connecting, to another machine or a name
+    that does not resolve: no login, nothing sent; the edition is recorded refused for good, with the command that
+    sends it once the setting is fixed."""
     text = config(25, smtp='security = "none"\nusername = "digest"\n', maintainers=())
-    text = text.replace('host = "127.0.0.1"', f'host = "{AWAY}"').replace("timeout_seconds = 10", "timeout_seconds = 1")
+    text = text.replace('host = "127.0.0.1"', f'host = "{host}"').replace("timeout_seconds = 10", "timeout_seconds = 1")
     settings, database = setup(tmp_path, text, {"SMTP_PASSWORD": PASSWORD})
     try:
         (outcome,) = run_weekly_job(settings, database, NOW).emails
     finally:
         database.dispose()
     assert outcome.status == "failed", outcome
-    assert outcome.message == f"{REFUSED}; {refused_line(settings, '2026-W48', 'readers')}", outcome.message
+    assert outcome.message == f"{said}; {refused_line(settings, '2026-W48', 'readers')}", outcome.message
     assert outcome.retry_at is None  # a setting to change: not retried every few hours
     assert PASSWORD not in outcome.message
 
@@ -127,12 +137,7 @@ def test_a_plain_text_login_to_a_relay_on_this_machine_keeps_working(
     ("host", "said"),
     [
         ("0.0.0.0", REFUSED.replace(AWAY, "0.0.0.0")),
-        (
-            "no-such-host.invalid",  # RFC 6761: never resolves
-            "smtp.security is none and smtp.username is set: no-such-host.invalid does not resolve to an address here,"
-            " so it cannot be told to be this machine and the SMTP password would not be sent to it unencrypted;"
-            ' check [smtp] host, set [smtp] security = "starttls" or "tls", or remove [smtp] username',
-        ),
+        ("no-such-host.invalid", UNRESOLVED),
     ],
 )
 def test_a_plain_text_login_to_a_host_not_known_to_be_this_machine_is_refused(

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from digest.config.declarations import from_environment
-from digest.config.loopback import host_is_loopback
+from digest.config.loopback import loopback_check
 from digest.config.problems import problem
 from digest.config.sections import Section
 from digest.config.values import EmailAddress, Host, Mailbox, Port, Seconds, trimmed_secret
@@ -55,21 +55,29 @@ class SmtpSettings(Section):
         """A login over plain text to another machine: anyone on the way reads the password. Refused before connecting
         by what sends mail (`weekly --send`, the service, the send itself) and `config check`; a relay on this machine
         (localhost, a loopback address, a name of loopback addresses only) crosses no network and keeps its login."""
-        if self.security != "none" or not self.username or not self.host:
-            return None
-        loopback = host_is_loopback(self.host)
-        if loopback:
-            return None
-        if loopback is None:
+        return self.route()[0]
+
+    def route(self) -> tuple[str | None, str]:
+        """The host resolved once for a send: the line refusing a plain-text login (None: none refused), and where to
+        connect. A plain-text login goes to the loopback address the check accepted, never to the name resolved
+        again (an answer changed since, by DNS rebinding or a short TTL, would take the password elsewhere); otherwise
+        the host as configured (TLS checks the server's certificate against the name)."""
+        host = self.host or ""
+        if self.security != "none" or not self.username or not host:
+            return None, host
+        checked = loopback_check(host)
+        if checked.address is not None:
+            return None, checked.address
+        if not checked.resolves:
             return (
-                f"smtp.security is none and smtp.username is set: {self.host} does not resolve to an address here,"
+                f"smtp.security is none and smtp.username is set: {host} does not resolve to an address here,"
                 " so it cannot be told to be this machine and the SMTP password would not be sent to it unencrypted;"
                 ' check [smtp] host, set [smtp] security = "starttls" or "tls", or remove [smtp] username'
-            )
+            ), host
         return (
-            f"smtp.security is none and smtp.username is set: the SMTP password would cross the network to {self.host}"
+            f"smtp.security is none and smtp.username is set: the SMTP password would cross the network to {host}"
             ' unencrypted; set [smtp] security = "starttls" or "tls", or remove [smtp] username'
-        )
+        ), host
 
     def recipients_of(self, edition: str) -> tuple[str, ...]:
         """Who gets the edition ("readers" or "maintainers"); empty: that edition is not emailed."""

@@ -163,13 +163,13 @@ def send(
     set before the first batch, none goes out (StoppedError)."""
     if not settings.host or not recipients:
         raise MailError("email is off: set [smtp] host and recipients")
-    plain_login = settings.cleartext_login  # resolves the host: asked once
+    plain_login, server = settings.route()  # resolves the host: asked once, connected to as checked
     if plain_login:  # refused before connecting: no password goes out in plain text to another machine
         raise MailError(plain_login, for_good=True)
     sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
     where = f"{settings.host}:{settings.port}"
     try:
-        client = connect(settings, ssl_context)
+        client = connect(settings, ssl_context, server)
     except (OSError, smtplib.SMTPException) as exc:
         line = f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}"
         raise MailError(line, for_good=_for_good(exc)) from exc

@@ -34,15 +34,15 @@ def no_login_offered(where: str, *, encrypted: bool) -> str:
     return f"the SMTP server {where} offers no login (AUTH) and [smtp] username is set: unset it if it needs none"
 
 
-def connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
-    """A connection to the server, encrypted as [smtp] security says: TLS at once ("tls"), or plain text then
-    STARTTLS ("starttls"), or none."""
-    assert settings.host is not None
+def connect(settings: SmtpSettings, context: ssl.SSLContext | None, address: str) -> smtplib.SMTP:
+    """A connection to the server at `address` (SmtpSettings.route's: the host, or the loopback address a plain-text
+    login was checked at), encrypted as [smtp] security says: TLS at once ("tls"), or plain text then STARTTLS
+    ("starttls"), or none."""
     context = context or ssl.create_default_context()
     try:
         if settings.security == "tls":
-            return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_seconds, context=context)
-        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+            return smtplib.SMTP_SSL(address, settings.port, timeout=settings.timeout_seconds, context=context)
+        client = smtplib.SMTP(address, settings.port, timeout=settings.timeout_seconds)
     except ssl.SSLError as exc:
         # OpenSSL reads a plain-text greeting ("220 ...") as a TLS record of an unknown version.
         if exc.reason == "WRONG_VERSION_NUMBER":
