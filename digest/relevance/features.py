@@ -186,20 +186,27 @@ class WordVectors:
     line and the service do not load scikit-learn to score. `transform` equals the vectorizer's (a test holds it)."""
 
     def __init__(self, vocabulary: dict[str, int], idf: NDArray[np.float64], stop_words: frozenset[str]) -> None:
-        self.vocabulary = vocabulary
         self.idf = idf
         self.stop_words = stop_words
         self._token = re.compile(_TOKEN_PATTERN)
         self._pairs: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
+        self._size = len(vocabulary)
         # Each word's column, a stop word's _STOP: a feed's words are then looked up by one map() at C speed and the
-        # stop words dropped at once, where a comprehension asked two questions of each word in Python.
+        # stop words dropped at once, where a comprehension asked two questions of each word in Python. It is the only
+        # copy of the vocabulary kept: a second dict of its 64,000 terms was 2 MB of a running service's memory (the
+        # vectorizer leaves stop words out before it builds the vocabulary, so no term is both).
         self._columns = {**vocabulary, **dict.fromkeys(stop_words, _STOP)}
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Each term's column, made on each call from the one lookup kept."""
+        return {term: column for term, column in self._columns.items() if column != _STOP}
 
     def _pair_columns(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """The word pairs keyed by their two words' columns (first * size + second), sorted, with each pair's column;
         built on first use. The pairs of a whole feed are then looked up at once (np.searchsorted), not one by one."""
         if self._pairs is None:
-            size, vocabulary = len(self.vocabulary), self.vocabulary
+            size, vocabulary = self._size, self.vocabulary
             keys, columns = [], []
             for term, column in vocabulary.items():
                 first, _, second = term.partition(" ")
@@ -212,7 +219,7 @@ class WordVectors:
         return self._pairs
 
     def transform(self, papers: Sequence[PaperText]) -> sparse.csr_matrix:
-        size, column = len(self.vocabulary), self._columns.get
+        size, column = self._size, self._columns.get
         known: list[int] = []  # the words of every paper in order: a column, -1 outside the vocabulary, _STOP
         lengths: list[int] = []
         for paper in papers:
@@ -245,7 +252,8 @@ class WordVectors:
         return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
 
     def to_json(self) -> dict[str, Any]:
-        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        vocabulary = self.vocabulary
+        terms = sorted(vocabulary, key=vocabulary.__getitem__)
         return {"terms": terms, "idf": [float(value) for value in self.idf], "stop_words": sorted(self.stop_words)}
 
     @classmethod
