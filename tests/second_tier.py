@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -34,13 +35,21 @@ READERS, MAINTAINERS = "readers@example.org", "team@example.org"
 APPROVE_LINE = re.compile(r"^ *Approve into (.+):\n +(\S+)$", re.MULTILINE)
 
 
+@asynccontextmanager
+async def second_tier_site(tmp_path: Path, fake: FakeDiscord, database: dict[str, str]) -> AsyncIterator[Site]:
+    """The web app with Discord pointed at the fake and the weekly email at an SMTP port the test serves, on the
+    database `database` names (each_database's environment: nothing for the data folder's SQLite file)."""
+    smtp = f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\nrecipients = ["{READERS}"]\n'
+    smtp += f'maintainer_recipients = ["{MAINTAINERS}"]\n'
+    environ = {**SECRETS_ENV, "DISCORD_TOKEN": "fake-token", **database}
+    async with running_site(make_settings(tmp_path / "data", fake.config_toml() + smtp, environ)) as running:
+        yield running
+
+
 @pytest_asyncio.fixture
 async def site(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Site]:
     """The web app with Discord pointed at the fake and the weekly email at an SMTP port the test serves."""
-    smtp = f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\nrecipients = ["{READERS}"]\n'
-    smtp += f'maintainer_recipients = ["{MAINTAINERS}"]\n'
-    environ = {**SECRETS_ENV, "DISCORD_TOKEN": "fake-token"}
-    async with running_site(make_settings(tmp_path / "data", fake.config_toml() + smtp, environ)) as running:
+    async with second_tier_site(tmp_path, fake, {}) as running:
         yield running
 
 

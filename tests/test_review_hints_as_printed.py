@@ -1,20 +1,32 @@
 """The commands a refusal tells a maintainer to run (a stale approval link's page, a Discord reaction that changed
 nothing) run as printed, from another folder than the service's: they name the service's settings file and data folder,
-so they act on its database. They were the bare `digest reject N`, which acts on ./data of wherever it is run."""
+so they act on its database. They were the bare `digest reject N`, which acts on ./data of wherever it is run. On each
+database: on PostgreSQL the command starts with the DIGEST_DATABASE_URL the service was given, which a shell without
+it (cron, another terminal) needs to reach that database and not the data folder's SQLite file."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
-from digest.cli import main
 from digest.review.rules import Actor
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.printed import printed_command
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.printed import printed_command, run_printed
 from tests.web_pages import candidate_feed_links
-from tests.web_server import Site
+from tests.web_server import SECRETS_ENV, Site, running_site
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path, each_database: dict[str, str]) -> AsyncIterator[Site]:  # noqa: F811
+    """The web app over a new data folder on each database in turn; this process's environment names none of them."""
+    async with running_site(make_settings(tmp_path / "data", environ={**SECRETS_ENV, **each_database})) as running:
+        yield running
 
 
 @pytest.mark.asyncio
@@ -33,7 +45,7 @@ async def test_the_command_a_stale_link_names_changes_the_decision_on_the_servic
     elsewhere = tmp_path / "elsewhere"  # a maintainer's shell, not in the service's folder
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    assert main(printed[1:]) == 0
+    assert run_printed(printed, monkeypatch) == 0
     assert site.status_of(candidate_id) == "rejected"
     assert not (elsewhere / "data").exists()
 
@@ -53,6 +65,6 @@ async def test_the_command_a_reaction_left_unapplied_names_makes_its_choice(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    assert main(printed[1:]) == 0
+    assert run_printed(printed, monkeypatch) == 0
     assert site.status_of(candidate_id) == "approved"
     assert not (elsewhere / "data").exists()

@@ -1,26 +1,36 @@
 """The commands the maintainers' weekly email and an emailed link's page tell them to run for a paper worth a look,
 run as printed from another folder than the service's: they name the service's settings file and data folder, so they
 act on its database. They were the bare `digest approve ID --section NAME` and `digest candidates --second-tier`,
-which act on ./data of wherever they are run. Real SQLite, the web app on loopback, aiosmtpd."""
+which act on ./data of wherever they are run. Real SQLite and PostgreSQL (there the commands start with the
+DIGEST_DATABASE_URL the service was given, which this process's environment lacks), the web app on loopback,
+aiosmtpd."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import pytest_asyncio
 
-from digest.cli import main
 from digest.review.signing import approval_signer
 from tests.factories import insert_candidate
-from tests.printed import printed_command
-from tests.second_tier import SECOND, SECTION, WHY, between, email_parts, insert_tiers, site, weekly_email
+from tests.fake_discord import FakeDiscord
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.printed import printed_command, run_printed
+from tests.second_tier import SECOND, SECTION, WHY, between, email_parts, insert_tiers, second_tier_site, weekly_email
 from tests.web_pages import rename_headings
 from tests.web_server import SECRETS_ENV, Site
 
-__all__ = ["site"]  # the fixture: the web app with the weekly email at an SMTP port the test serves
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path, fake: FakeDiscord, each_database: dict[str, str]) -> AsyncIterator[Site]:  # noqa: F811
+    """The second tier's web app (tests/second_tier.py) on each database in turn."""
+    async with second_tier_site(tmp_path, fake, each_database) as running:
+        yield running
 
 
 def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -45,13 +55,14 @@ async def test_the_command_the_email_names_for_a_paper_without_a_link_approves_i
     text, page = email_parts(weekly_email(site))
     worth = between(text, "== Worth a look ==", "== The week in numbers ==")
     assert "No one-click link (no section is suggested)" in " ".join(worth.split()), worth
-    (line,) = [line.strip() for line in worth.splitlines() if line.strip().startswith("digest ")]
+    starts = ("digest ", "DIGEST_DATABASE_URL=")  # on PostgreSQL the command names the database first
+    (line,) = [line.strip() for line in worth.splitlines() if line.strip().startswith(starts)]
     from_html = printed_command(html.unescape(page.replace("<code>", "`").replace("</code>", "`")), "approve")
     assert from_html == printed_command(f"`{line}`", "approve")
     printed = printed_command(f"`{line}`", "approve")
     assert printed[-4:] == ["approve", SECOND["arxiv_id"], "--section", "NAME"], printed
     folder = elsewhere(tmp_path, monkeypatch)
-    assert main([*printed[1:-1], SECTION]) == 0
+    assert run_printed([*printed[:-1], SECTION], monkeypatch) == 0
     assert site.status_of(second) == "approved"
     assert not (folder / "data").exists()
 
@@ -77,9 +88,9 @@ async def test_the_commands_a_forged_email_links_page_names_list_and_approve_on_
     approve = printed_command(page, "approve ARXIV_ID")
     folder = elsewhere(tmp_path, monkeypatch)
     capsys.readouterr()
-    assert main(listing[1:]) == 0
+    assert run_printed(listing, monkeypatch) == 0
     assert SECOND["arxiv_id"] in capsys.readouterr().out
-    assert main([*approve[1:-1], SECOND["arxiv_id"]]) == 0
+    assert run_printed([*approve[:-1], SECOND["arxiv_id"]], monkeypatch) == 0
     assert site.status_of(second) == "approved"
     assert not (folder / "data").exists()
 
@@ -106,6 +117,6 @@ async def test_the_reject_command_a_links_page_names_when_nothing_changes_from_i
     reject = printed_command(page.replace("<code>", "`").replace("</code>", "`"), "reject")
     assert reject[-2:] == ["reject", SECOND["arxiv_id"]], reject
     folder = elsewhere(tmp_path, monkeypatch)
-    assert main(reject[1:]) == 0
+    assert run_printed(reject, monkeypatch) == 0
     assert site.status_of(second) == "rejected"
     assert not (folder / "data").exists()

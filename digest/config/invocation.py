@@ -1,12 +1,19 @@
 """The `digest` command a hint prints for the user to run: the same invocation as the one that printed it (its
-settings file and data folder), quoted for a shell, so that run as printed it acts on the same database and folder."""
+settings file, data folder and database), quoted for a shell, so that run as printed it acts on the same database and
+folder."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
 from digest.config.settings import DataFolderFrom, Settings
+
+# A database URL's password, where SQLAlchemy reads it (config/values.py splits URLs the same way: config imports no
+# SQLAlchemy): after the user's ':' up to the first '@', and libpq's `password=` and `sslpassword=` parameters.
+_USER_PASSWORD = re.compile(r"^(?P<before>[\w+]+://[^:/@?]*:)[^@]*(?=@)")
+_QUERY_PASSWORD = re.compile(r"(?P<before>[?&][^=&]*password[^=&]*=)[^&]*", re.IGNORECASE)
 
 
 def digest_command(*words: str | Path, config: Path | None = None, data_dir: Path | None = None) -> str:
@@ -18,12 +25,22 @@ def digest_command(*words: str | Path, config: Path | None = None, data_dir: Pat
     return shlex.join(["digest", *(str(word) for word in [*given, *words])])
 
 
+def password_hidden(url: str) -> str:
+    """A database URL as a printed command may show it: each password written `***`."""
+    return _QUERY_PASSWORD.sub(r"\g<before>***", _USER_PASSWORD.sub(r"\g<before>***", url))
+
+
 def same_invocation(settings: Settings, *words: str | Path) -> str:
     """The command `words` name, run on the settings file (from --config or DIGEST_CONFIG: a database_url it holds
     names the database) and the data folder these settings were loaded for, from any folder and without the
     environment the service had (cron, another shell): `--data-dir`, absolute, unless the settings file printed names
-    the folder (its data_dir, read from the file's folder wherever the command runs)."""
+    the folder (its data_dir, read from the file's folder wherever the command runs). A database DIGEST_DATABASE_URL
+    named is named before the command as the variable, its password `***` for the user to write in: without it the
+    command would act on the data folder's SQLite file, silently another database."""
     config = settings.config_path.absolute() if settings.config_path is not None else None
     named_by_file = config is not None and settings.data_dir_from is DataFolderFrom.SETTINGS_FILE
     data_dir = None if named_by_file else settings.data_dir.absolute()
-    return digest_command(*words, config=config, data_dir=data_dir)
+    command = digest_command(*words, config=config, data_dir=data_dir)
+    if not settings.database_by_variable:
+        return command
+    return f"DIGEST_DATABASE_URL={shlex.quote(password_hidden(settings.database_url))} {command}"

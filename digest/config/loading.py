@@ -45,6 +45,7 @@ def load_settings(
         environ = os.environ
     if config_path is None:
         config_path = config_variable(environ)
+    database_beside = False  # DIGEST_DATABASE_URL set by the `.env` beside the settings file, read with it anywhere
     if config_path is not None:
         # "~" is the home folder in every path: no shell expands it in a .env file, a compose file or a quoted option.
         try:
@@ -59,7 +60,7 @@ def load_settings(
             found, text = dotenv_problems(beside)
             problems += found
             if text is not None:
-                _load_dotenv_beside(beside, text)
+                database_beside = _load_dotenv_beside(beside, text)
     given: dict[str, Any] = {"config_path": config_path}
     if data_dir is not None:
         given["data_dir"] = data_dir
@@ -77,7 +78,10 @@ def load_settings(
     problems += _moved(file_source, given.keys() | environment().keys())
     if problems:
         raise ConfigError(problems)
-    return settings.with_data_dir_from(_data_dir_from(given, environment(), file_source.data))
+    # A database the environment names is one a command printed with --config alone would not reach (cron, another
+    # shell), unless the `.env` beside that settings file names it.
+    by_variable = "database_url" in environment() and not database_beside
+    return settings.with_data_dir_from(_data_dir_from(given, environment(), file_source.data), by_variable)
 
 
 def _data_dir_from(given: Mapping[str, Any], environment: Mapping[str, Any], file: Mapping[str, Any]) -> DataFolderFrom:
@@ -165,22 +169,24 @@ def _dotenv_quiet() -> Iterator[None]:
         logger.removeFilter(quiet)
 
 
-def _load_dotenv_beside(path: Path, text: str) -> None:
+def _load_dotenv_beside(path: Path, text: str) -> bool:
     """The `.env` beside the settings file into the environment, under what is set already; a relative path in it is
     read from its folder: `DIGEST_DATA_DIR=data` there names the service's data folder from whatever folder a command
-    runs, never a new, empty one in the working folder."""
+    runs, never a new, empty one in the working folder. True when it set DIGEST_DATABASE_URL."""
     from dotenv import dotenv_values
 
     with _dotenv_quiet():
         values = dotenv_values(stream=io.StringIO(text))
+    named_database = False
     for name, value in values.items():
         if value is None or name in os.environ:
             continue
         if name == _DATABASE_URL_VARIABLE:
-            value = sqlite_url_from(value, path.parent)
+            value, named_database = sqlite_url_from(value, path.parent), True
         elif name in _PATH_VARIABLES and value.strip():
             value = _from_folder(value.strip(), path.parent)  # ` /srv/data` is absolute, not in this folder
         os.environ[name] = value
+    return named_database
 
 
 def _from_folder(value: str, folder: Path) -> str:

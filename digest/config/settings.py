@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     # Not a setting (no file or variable sets it): `load_settings` records it; settings built otherwise (tests, a
     # caller's own) do not know, and are taken as the default's, which a printed command must repeat.
     _data_dir_from: DataFolderFrom = PrivateAttr(default=DataFolderFrom.DEFAULT)
+    _database_by_variable: bool = PrivateAttr(default=False)  # DIGEST_DATABASE_URL, which a printed command repeats
 
     @classmethod
     def settings_customise_sources(
@@ -168,10 +169,16 @@ class Settings(BaseSettings):
     def data_dir_from(self) -> DataFolderFrom:
         return self._data_dir_from
 
-    def with_data_dir_from(self, origin: DataFolderFrom) -> Settings:
-        """These settings, knowing what named their data folder."""
+    @property
+    def database_by_variable(self) -> bool:
+        """The database is the one DIGEST_DATABASE_URL names in this process's environment, not its settings file's."""
+        return self._database_by_variable
+
+    def with_data_dir_from(self, origin: DataFolderFrom, database_by_variable: bool = False) -> Settings:
+        """These settings, knowing what named their data folder, and whether the environment named their database."""
         settings = self.model_copy()
         settings._data_dir_from = origin
+        settings._database_by_variable = database_by_variable
         return settings
 
     @property
