@@ -3,11 +3,13 @@ login would cross the network unencrypted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from digest.config.declarations import from_environment
+from digest.config.lookups import LookupTimeoutError
 from digest.config.loopback import loopback_check
 from digest.config.problems import problem
 from digest.config.sections import Section
@@ -54,18 +56,23 @@ class SmtpSettings(Section):
     def cleartext_login(self) -> str | None:
         """A login over plain text to another machine: anyone on the way reads the password. Refused before connecting
         by what sends mail (`weekly --send`, the service, the send itself) and `config check`; a relay on this machine
-        (localhost, a loopback address, a name of loopback addresses only) crosses no network and keeps its login."""
-        return self.route()[0]
+        (localhost, a loopback address, a name of loopback addresses only) crosses no network and keeps its login. A
+        name with no answer within timeout_seconds cannot be told to be this machine: said so."""
+        try:
+            return self.route()[0]
+        except LookupTimeoutError as exc:
+            return str(exc)
 
-    def route(self) -> tuple[str | None, str]:
+    def route(self, stopped: Callable[[], bool] | None = None) -> tuple[str | None, str]:
         """The host resolved once for a send: the line refusing a plain-text login (None: none refused), and where to
         connect. A plain-text login goes to the loopback address the check accepted, never to the name resolved
         again (an answer changed since, by DNS rebinding or a short TTL, would take the password elsewhere); otherwise
-        the host as configured (TLS checks the server's certificate against the name)."""
+        the host as configured (TLS checks the server's certificate against the name). The lookup waits timeout_seconds
+        at most (LookupTimeoutError), and no longer than `stopped` is false (LookupStoppedError)."""
         host = self.host or ""
         if self.security != "none" or not self.username or not host:
             return None, host
-        checked = loopback_check(host)
+        checked = loopback_check(host, self.timeout_seconds, stopped)
         if checked.address is not None:
             return None, checked.address
         if not checked.resolves:

@@ -16,6 +16,7 @@ from email.utils import format_datetime, make_msgid
 
 from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
+from digest.config.lookups import LookupStoppedError, LookupTimeoutError
 from digest.text import one_line
 from digest.weekly.batches import Stop as Stop  # re-exported: the send's callers name it here
 from digest.weekly.batches import send_in_batches
@@ -163,16 +164,9 @@ def send(
     set before the first batch, none goes out (StoppedError)."""
     if not settings.host or not recipients:
         raise MailError("email is off: set [smtp] host and recipients")
-    plain_login, server = settings.route()  # resolves the host: asked once, connected to as checked
-    if plain_login:  # refused before connecting: no password goes out in plain text to another machine
-        raise MailError(plain_login, for_good=True)
     sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
     where = f"{settings.host}:{settings.port}"
-    try:
-        client = connect(settings, ssl_context, server)
-    except (OSError, smtplib.SMTPException) as exc:
-        line = f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}"
-        raise MailError(line, for_good=_for_good(exc)) from exc
+    client = _connected(settings, ssl_context, stop, where)
     password = settings.password.get_secret_value() if settings.password else ""
     unsendable: dict[str, tuple[int, bytes]] = {}
     try:
@@ -210,6 +204,27 @@ def send(
         _goodbye(client)
     # Who was refused is said once, by the caller's line for the edition (weekly/sending.py), not here as well.
     return _delivery(message, envelope, refused, withheld)
+
+
+def _connected(
+    settings: SmtpSettings, ssl_context: ssl.SSLContext | None, stop: Stop | None, where: str
+) -> smtplib.SMTP:
+    """The connection to the server, once the host is resolved (and a plain-text login refused unless to this
+    machine); a lookup with no answer in timeout_seconds fails as a server out of reach does (tried again), and a stop
+    during one ends the send (StoppedError)."""
+    stopped = stop.is_set if stop is not None else None
+    try:
+        plain_login, server = settings.route(stopped)  # resolves the host: asked once, connected to as checked
+        if plain_login:  # refused before connecting: no password goes out in plain text to another machine
+            raise MailError(plain_login, for_good=True)
+        return connect(settings, ssl_context, server, stopped)
+    except LookupStoppedError:  # a stop while a lookup had no answer: nothing went out
+        raise StoppedError("the send was stopped before any mail went out") from None
+    except LookupTimeoutError as exc:  # the resolver's fault, or a name's: tried again as a server out of reach
+        raise MailError(str(exc)) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        line = f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}"
+        raise MailError(line, for_good=_for_good(exc)) from exc
 
 
 def _goodbye(client: smtplib.SMTP) -> None:

@@ -9,9 +9,11 @@ import base64
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 
 from digest.config import SmtpSettings
 from digest.text import one_line
+from digest.weekly.smtpaddress import opened
 
 
 class MismatchError(OSError):
@@ -34,15 +36,18 @@ def no_login_offered(where: str, *, encrypted: bool) -> str:
     return f"the SMTP server {where} offers no login (AUTH) and [smtp] username is set: unset it if it needs none"
 
 
-def connect(settings: SmtpSettings, context: ssl.SSLContext | None, address: str) -> smtplib.SMTP:
+def connect(
+    settings: SmtpSettings, context: ssl.SSLContext | None, address: str, stopped: Callable[[], bool] | None = None
+) -> smtplib.SMTP:
     """A connection to the server at `address` (SmtpSettings.route's: the host, or the loopback address a plain-text
     login was checked at), encrypted as [smtp] security says: TLS at once ("tls"), or plain text then STARTTLS
-    ("starttls"), or none."""
+    ("starttls"), or none. Its lookups wait timeout_seconds at most, and not past `stopped` (weekly/smtpaddress.py)."""
     context = context or ssl.create_default_context()
+    seconds = settings.timeout_seconds
     try:
         if settings.security == "tls":
-            return smtplib.SMTP_SSL(address, settings.port, timeout=settings.timeout_seconds, context=context)
-        client = smtplib.SMTP(address, settings.port, timeout=settings.timeout_seconds)
+            return opened(address, settings.port, seconds, context, stopped)
+        client = opened(address, settings.port, seconds, None, stopped)
     except ssl.SSLError as exc:
         # OpenSSL reads a plain-text greeting ("220 ...") as a TLS record of an unknown version.
         if exc.reason == "WRONG_VERSION_NUMBER":

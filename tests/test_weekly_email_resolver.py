@@ -1,0 +1,129 @@
+"""The weekly email when the resolver does not answer (a dead nameserver, a machine whose own name has no answer):
+the send gives up on a lookup after [smtp] timeout_seconds and is retried as for a server out of reach, and a stop
+during the lookup ends it at once (aiosmtpd on 127.0.0.1; the resolver slowed at its socket seam)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import socket
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from digest.config import Settings
+from digest.storage.db import Database
+from digest.weekly.store import send_week
+from tests.slow_resolver import slow_resolver
+from tests.smtp_server import Inbox, smtp_server
+from tests.weekly_data import WEEK, fill_week
+from tests.weekly_email import NOW, both_editions, row, wait_for_threads_to_end, with_smtp
+from tests.weekly_email import settings as settings  # the fixture
+
+
+class GreetedInbox(Inbox):
+    """Keeps the name each client gave in its EHLO."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.greetings: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.greetings.append(str(session.host_name))
+        return await super().handle_DATA(server, session, envelope)
+
+
+def by_name(settings: Settings, port: int, seconds: float) -> Settings:
+    """The settings naming the server "localhost" (a name to look up), with `seconds` as [smtp] timeout_seconds."""
+    configured = with_smtp(settings, port)
+    smtp = configured.smtp.model_copy(update={"host": "localhost", "timeout_seconds": seconds})
+    return configured.model_copy(update={"smtp": smtp})
+
+
+def test_a_resolver_that_does_not_answer_fails_the_send_within_the_smtp_timeout_and_it_is_retried(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """[smtp] timeout_seconds bounded the connection, not the lookup of the server's name: with a dead nameserver
+    the send waited for the resolver to give up (glibc: some 10 s a nameserver) and said "Temporary failure in name
+    resolution". The lookup gives up after the timeout with one line saying what to check; the edition is retried."""
+    fill_week(database, settings)
+    inbox = Inbox()
+    with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
+        started = time.monotonic()
+        outcome = send_week(by_name(settings, port, 1), database, WEEK, NOW)
+        held = time.monotonic() - started
+    assert resolver.names, "the server's name was not looked up"
+    assert (outcome.status, outcome.message) == (
+        "failed",
+        "cannot resolve localhost within 1 s: check [smtp] host or this machine's DNS",
+    )
+    assert held < 1 + 2, f"the send was held {held:.1f} s by a lookup"
+    assert inbox.envelopes == []
+    found = row(database)
+    assert found is not None and found.status == "failed" and found.next_attempt_at is not None  # retried, backed off
+
+
+def test_the_machines_own_name_is_looked_up_once_and_greets_the_server_as_smtplib_would(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """smtplib looked this machine's name up (socket.getfqdn) for every connection's EHLO, one more lookup a dead
+    resolver held each send by. It is looked up once per process, and the server is greeted by the same name."""
+    expected = smtplib.SMTP().local_hostname  # smtplib's own choice, on this machine's resolver
+    real_getfqdn = socket.getfqdn
+    lookups: list[str] = []
+
+    def counted_getfqdn(name: str = "") -> str:
+        lookups.append(name)
+        return real_getfqdn(name)
+
+    fill_week(database, settings)
+    inbox = GreetedInbox()
+    with smtp_server(inbox, server_hostname="mail.test") as port:
+        monkeypatch.setattr(socket, "getfqdn", counted_getfqdn)
+        outcomes = [
+            send_week(both_editions(settings, port), database, WEEK, NOW, edition=edition)
+            for edition in ("readers", "maintainers")
+        ]
+    assert [outcome.status for outcome in outcomes] == ["sent", "sent"], outcomes
+    assert inbox.greetings == [expected, expected]
+    assert len(lookups) <= 1, f"this machine's name was looked up {len(lookups)} times for two connections"
+
+
+def test_a_stop_during_a_lookup_that_does_not_answer_ends_the_send_at_once_and_the_edition_stays_owed(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGTERM while the weekly job's send waited on a dead resolver: the job checked the stop only once connected,
+    so the service's stop waited for the lookup to give up (and the edition was then recorded failed, backed off).
+    The stop ends the send at once: nothing was sent, and the edition is owed as before, due at once."""
+    from digest.service.process import Service
+
+    caplog.set_level(logging.INFO)
+    fill_week(database, settings)
+    inbox = Inbox()
+    with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
+        configured = by_name(settings, port, 30)
+
+        async def stopped_during_the_lookup() -> float:
+            service = Service(configured, clock=lambda: NOW)
+            await service.start(schedule=False, serve_web=False)
+            job = asyncio.ensure_future(service.weekly_now())
+            while not resolver.asked.is_set():
+                await asyncio.sleep(0.05)
+            started = time.monotonic()
+            await service.stop()
+            held = time.monotonic() - started
+            await job
+            return held
+
+        before = set(threading.enumerate()) - {thread for thread in threading.enumerate() if thread.daemon}
+        held = asyncio.run(stopped_during_the_lookup())
+        wait_for_threads_to_end(before | {thread for thread in threading.enumerate() if thread.daemon})
+    assert held < 2, f"the stop waited {held:.1f} s for a lookup"
+    assert inbox.envelopes == []
+    found = row(database)
+    assert found is not None and found.status == "pending" and found.next_attempt_at is None, found and found.status
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("the send was stopped before any mail went out" in line for line in lines), lines
