@@ -10,6 +10,7 @@ import smtplib
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,3 +128,50 @@ def test_a_stop_during_a_lookup_that_does_not_answer_ends_the_send_at_once_and_t
     assert found is not None and found.status == "pending" and found.next_attempt_at is None, found and found.status
     lines = [record.getMessage() for record in caplog.records]
     assert any("the send was stopped before any mail went out" in line for line in lines), lines
+
+
+def test_ctrl_c_during_a_hand_send_waiting_on_a_lookup_ends_it_at_once_and_the_edition_stays_owed(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C (or SIGTERM) during `digest weekly --send` while the server's name had no answer: the send noticed the
+    stop only once connected, so the command went on waiting for the resolver. It ends at once, nothing sent."""
+    import os
+    import signal
+
+    from digest.cli import main
+    from tests.weekly_email import CONFIG
+
+    monkeypatch.chdir(tmp_path)
+    fill_week(database, settings)
+    inbox = Inbox()
+    with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
+        config = tmp_path / "smtp.toml"
+        config.write_text(
+            CONFIG + f'\n[smtp]\nhost = "localhost"\nport = {port}\nsecurity = "none"\ntimeout_seconds = 30\n'
+            'recipients = ["readers@example.org"]\n',
+            encoding="utf-8",
+        )
+        interrupted: list[float] = []
+
+        def interrupt() -> None:
+            assert resolver.asked.wait(10)
+            interrupted.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)
+
+        interrupter = threading.Thread(target=interrupt)
+        interrupter.start()
+        code = main(["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48",
+                     "--edition", "readers", "--send"])  # fmt: skip
+        held = time.monotonic() - interrupted[0]
+        interrupter.join()
+    out, err = capsys.readouterr()
+    assert held < 2, f"Ctrl-C waited {held:.1f} s for a lookup"
+    assert code == 130, (out, err)
+    assert inbox.envelopes == []
+    found = row(database)
+    assert found is not None and found.status == "pending" and found.next_attempt_at is None, found and found.status
+    assert "the send was stopped before any mail went out: the edition is still owed" in out + err, (out, err)
