@@ -175,3 +175,31 @@ def test_ctrl_c_during_a_hand_send_waiting_on_a_lookup_ends_it_at_once_and_the_e
     found = row(database)
     assert found is not None and found.status == "pending" and found.next_attempt_at is None, found and found.status
     assert "the send was stopped before any mail went out: the edition is still owed" in out + err, (out, err)
+
+
+def test_this_machines_own_name_without_an_answer_fails_the_send_within_the_smtp_timeout(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server given by its address, and this machine's own name (for EHLO) without an answer: smtplib waited for
+    it unbounded at every connection. The send gives up after the timeout, saying what to check, and is retried."""
+    from digest.weekly import smtpaddress
+
+    monkeypatch.setattr(smtpaddress, "_OWN_NAME", [])  # as in a process that has not looked it up yet
+    fill_week(database, settings)
+    inbox = Inbox()
+    with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
+        configured = with_smtp(settings, port)
+        configured = configured.model_copy(update={"smtp": configured.smtp.model_copy(update={"timeout_seconds": 1})})
+        started = time.monotonic()
+        outcome = send_week(configured, database, WEEK, NOW)
+        held = time.monotonic() - started
+    assert resolver.names == ["(this machine)"]
+    assert (outcome.status, outcome.message) == (
+        "failed",
+        f"cannot resolve this machine's own name ({socket.gethostname()}) within 1 s, which the SMTP greeting (EHLO)"
+        " gives: check this machine's DNS (or its name in /etc/hosts)",
+    )
+    assert held < 1 + 2, f"the send was held {held:.1f} s by a lookup"
+    assert inbox.envelopes == []
+    found = row(database)
+    assert found is not None and found.status == "failed" and found.next_attempt_at is not None
