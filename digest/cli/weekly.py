@@ -70,7 +70,7 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
     from digest.weekly.issue import IsoWeek, last_complete_week
 
     try:
-        chosen = IsoWeek.parse(args.week) if args.week else None
+        chosen = IsoWeek.parse(args.week) if args.week is not None else None  # "" (WEEK unset) is no week
     except ValueError as exc:
         # A usage error (exit 2) in one line, before the settings are read or the database is opened.
         print(f"digest: {exc}", file=sys.stderr)
