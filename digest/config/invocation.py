@@ -31,7 +31,7 @@ def password_hidden(url: str) -> str:
 
 
 # What a line says once, after the commands it prints, when they start with a database URL whose password is `***`:
-# pasted as it is, PostgreSQL answers "password authentication failed". storage/moved.py says it in the same words.
+# pasted as it is, PostgreSQL answers "password authentication failed". storage/moved.py says it too.
 ASTERISKS_NOTE = "(*** stands for its password)"
 
 
