@@ -3,11 +3,14 @@ refused as usage errors in one short line, before the data folder is touched."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
+from tests.cli_runs import digest_command
 
 HUGE = "9" * 5000  # int() itself refuses past 4,300 digits; a message quoting it all is one line of 5 KB
 
@@ -89,3 +92,22 @@ def test_a_page_size_that_is_no_whole_number_says_what_is_allowed(
         "(arXiv's limit per request), in the digits 0-9"
     ), said
     assert not data.exists()
+
+
+def test_a_blank_week_is_refused_not_taken_for_the_last_week(tmp_path: Path) -> None:
+    """`digest weekly --week "$WEEK"` with WEEK unset built and wrote the last complete week's file, exit 0, as if
+    --week were not given; a blank week is refused as any other that is no ISO week, in one line, and nothing is
+    written. Through the real command."""
+    done = subprocess.run(
+        [*digest_command(tmp_path), "weekly", "--week", ""],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        env={name: value for name, value in os.environ.items() if not name.startswith("DIGEST_")},
+    )
+    assert (done.returncode, done.stdout) == (2, ""), done
+    assert done.stderr == "digest: '' is not an ISO week: use YYYY-Www, e.g. 2026-W48\n", done.stderr
+    assert not (tmp_path / "data" / "weekly").exists()

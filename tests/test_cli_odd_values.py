@@ -99,6 +99,6 @@ def test_a_settings_file_host_no_machine_has_is_a_settings_problem(
 
 @pytest.mark.parametrize("host", ["localhost", "::1", "127.0.0.1", "digest.example.org."])
 def test_an_address_or_host_name_still_passes_the_check(host: str) -> None:
-    from digest.config.values import listening_host_problem
+    from digest.config.hosts import listening_host_problem
 
     assert listening_host_problem(host) is None

@@ -68,3 +68,35 @@ def test_the_command_a_refusal_names_lists_the_candidates_of_the_database_the_va
     assert done.returncode == 0, done.stderr
     assert real_papers()[3]["arxiv_id"] in done.stdout, done.stdout
     assert not (data_dir / "digest.sqlite3").exists() and not (elsewhere / "data").exists()
+
+
+def refused_approval(data_dir: Path, url: str) -> str:
+    """What `digest approve` of a paper no candidate is says on stderr, with DIGEST_DATABASE_URL=`url` (cron's
+    environment otherwise)."""
+    refused = subprocess.run(
+        [sys.executable, "-m", "digest", "--data-dir", str(data_dir), "approve", "2101.00001"],
+        cwd=data_dir.parent,
+        env={**CRON, "DIGEST_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode == 1 and "no candidate for arXiv 2101.00001" in refused.stderr, refused.stderr
+    return refused.stderr
+
+
+def test_a_line_whose_commands_hide_the_password_says_once_what_the_stars_stand_for(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """The refusal's two commands start `DIGEST_DATABASE_URL='postgresql+psycopg://postgres:***@...'` and nothing said
+    what `***` is: pasted as it is, PostgreSQL answers "password authentication failed". The line now ends "(*** stands
+    for its password)", once for both commands; a URL without a password hides nothing and says nothing of it."""
+    data_dir, url = tmp_path / "data", postgres_url.replace("postgres@", f"postgres:{PASSWORD}@")
+    said = refused_approval(data_dir, url).strip()
+    assert PASSWORD not in said and said.count(":***@") == 2, said  # both commands, each its password hidden
+    assert said.endswith("adds a paper the polls never found (*** stands for its password)"), said
+    assert said.count("stands for") == 1, said
+    bare = refused_approval(data_dir, postgres_url).strip()
+    assert "***" not in bare and "stands for" not in bare and bare.endswith("the polls never found"), bare

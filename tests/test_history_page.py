@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from markupsafe import escape
 from sqlalchemy import update
 
@@ -16,6 +18,20 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, signin_form
+
+
+@pytest_asyncio.fixture
+async def site_on_each_database(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Site]:
+    """The web app on each database in turn, this process's environment naming the same one (DIGEST_DATABASE_URL on
+    PostgreSQL, as the maintainer's shell does): the `digest history` a test runs reads the site's database."""
+    for name, value in each_database.items():
+        monkeypatch.setenv(name, value)
+    async with running_site(make_settings(tmp_path / "data", environ={**SECRETS_ENV, **each_database})) as running:
+        yield running
 
 
 def decide_three(site: Site) -> list[int]:
@@ -189,12 +205,13 @@ async def test_a_refused_address_of_a_maintainers_page_leads_back_to_that_page(s
 
 @pytest.mark.asyncio
 async def test_an_approval_that_moved_the_paper_says_the_move_in_the_history(
-    site: Site, capsys: pytest.CaptureFixture[str]
+    site_on_each_database: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`digest approve 17 --section Steering` of a paper approved into Attention answered "moved from Attention (...) to
     Steering", but `digest history` and /history said only "approved into Steering". They now say the move too."""
     from digest.cli import main
 
+    site = site_on_each_database
     candidate = insert_candidate(site.database, real_papers()[0])
     site.reviewer.decide(candidate, "approve", Actor(name="ann", id="1", channel="discord"), "Attention")
     moved = site.reviewer.decide(candidate, "approve", Actor(name="bob", id=None, channel="cli"), "Steering")
@@ -212,7 +229,7 @@ async def test_an_approval_that_moved_the_paper_says_the_move_in_the_history(
 
 @pytest.mark.asyncio
 async def test_history_ends_on_the_decision_that_stands_when_the_clock_went_back(
-    site: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    site_on_each_database: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Ann approves; the clock is stepped back half an hour (NTP, a second host behind) and Bob rejects: Bob's
     rejection stands, but `digest history` ended on Ann's approval and /history put it on top, as if it stood.
@@ -221,6 +238,7 @@ async def test_history_ends_on_the_decision_that_stands_when_the_clock_went_back
 
     from digest.cli import main
 
+    site = site_on_each_database
     monkeypatch.setattr("digest.web.maintainer.HISTORY_ROWS", 1)
     first, second = (insert_candidate(site.database, record) for record in real_papers()[:2])
     site.reviewer.decide(first, "approve", Actor(name="ann", id="1", channel="discord"), "Steering")

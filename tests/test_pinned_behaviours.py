@@ -26,6 +26,7 @@ from digest.cli import main
 from digest.config import ArxivSettings, Settings
 from digest.review.queries import standing_of
 from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from digest.storage.state import WeeklyDigest
@@ -35,7 +36,9 @@ from digest.web.throttle import SignInThrottle, ThrottleRule
 from digest.weekly.ledger import STALE_CLAIM
 from digest.weekly.store import send_week
 from tests.arxiv_server import FakeClock
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.smtp_server import Inbox, smtp_server
 from tests.web_server import SECRETS_ENV, Clock, Site, approval_links, signin_form, site_settings
 from tests.weekly_data import WEEK, fill_week
@@ -207,11 +210,26 @@ def test_a_weekly_sending_claim_older_than_the_timeout_is_taken_over(database: D
 
 
 def test_rejecting_a_rejected_candidate_changes_nothing_and_keeps_who_decided(
-    database: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    each_database: dict[str, str],  # noqa: F811
 ) -> None:
+    """On each database: the maintainer's shell names the service's (DIGEST_DATABASE_URL on PostgreSQL)."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in each_database.items():
+        monkeypatch.setenv(name, value)
+    settings = make_settings(tmp_path / "data", environ=each_database)
+    database = open_service_database(settings)
+    try:
+        rejecting_again_changes_nothing(database, settings)
+    finally:
+        database.dispose()
+
+
+def rejecting_again_changes_nothing(database: Database, settings: Settings) -> None:
+    """`digest reject` of a candidate ann rejected: her rejection stands, its time kept, the list file untouched."""
     from digest.review.reviewer import Reviewer
 
-    monkeypatch.chdir(tmp_path)
     candidate_id = insert_candidate(database, real_papers()[0])
     decided_at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
     Reviewer(database, settings, lambda: decided_at).decide(candidate_id, "reject", Actor("ann", "42", "discord"))

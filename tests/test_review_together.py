@@ -39,6 +39,7 @@ from tests.conftest import make_settings
 from tests.discord_bot import decision_count, eventually, list_md, message_id
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
+from tests.postgres_server import each_database, on_each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.review_add import NEW_PAPER, ArxivSite, add
 from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
 
@@ -253,12 +254,15 @@ def test_a_decision_made_while_the_stream_is_scored_again_for_a_new_model_does_n
 
 
 def test_a_maintainer_deciding_from_the_shell_is_told_whose_decision_came_first(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    on_each_database: dict[str, str],  # noqa: F811
 ) -> None:
     """Bob runs `digest approve` and `digest reject` on papers Ann decided in Discord a moment before (her message
     edit had not reached him). He was told "already approved into ..." and "rejected", as if nobody else were there:
-    now each line says whose decision came first, and the second that he overturned it."""
-    settings = make_settings(data_dir)
+    now each line says whose decision came first, and the second that he overturned it. On each database: his shell
+    names the service's (DIGEST_DATABASE_URL on PostgreSQL)."""
+    settings = make_settings(data_dir, environ=on_each_database)
     database = open_service_database(settings)
     try:
         first, second = (insert_candidate(database, paper) for paper in real_papers()[:2])

@@ -32,6 +32,7 @@ from tests.discord_bot import (
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.list_edits import imported, moved
+from tests.postgres_server import each_database, on_each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.web_pages import card, post, review
 from tests.web_server import SECRETS_ENV, Site, sign_in
 
@@ -46,12 +47,16 @@ def moved_on_site(site: Site, arxiv_id: str, heading: str) -> None:
 
 
 def test_the_command_line_says_where_the_list_holds_a_paper_moved_by_hand(
-    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    on_each_database: dict[str, str],  # noqa: F811
 ) -> None:
     """ann approved two papers into Steering in Discord; a maintainer moved both to Probing by hand. bob's `digest
     reject` and `digest approve --section Steering` answered "it was approved into Steering by ann", where the list,
-    the card and ann's message said Probing (and the approval did move the paper back). Expected: Probing."""
-    settings = make_settings(data_dir)
+    the card and ann's message said Probing (and the approval did move the paper back). Expected: Probing, on each
+    database (the list's import and bob's commands name the service's: DIGEST_DATABASE_URL on PostgreSQL)."""
+    settings = make_settings(data_dir, environ=on_each_database)
     database = open_service_database(settings)
     try:
         first, second = (insert_candidate(database, paper) for paper in real_papers()[:2])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv.candidates import ListKeys, known_candidates
 from digest.arxiv.notices import record_told, untold
-from digest.config.invocation import same_invocation
+from digest.config.invocation import password_note, same_invocation
 from digest.storage.models import APPROVED
 from digest.vocab import Notice
 
@@ -38,7 +38,7 @@ def withdrawn_in_list(
             how = f"`{same_invocation(settings, 'reject', str(candidate.id))}` takes it out"
         else:
             how = f"take it out of list.md and run `{same_invocation(settings, 'list', 'import')}`"
-        lines.append(f"{arxiv_id} is in the list, but arXiv says it was withdrawn: {how}")
+        lines.append(f"{arxiv_id} is in the list, but arXiv says it was withdrawn: {how}{password_note(settings)}")
     return lines
 
 

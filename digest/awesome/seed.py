@@ -8,7 +8,7 @@ from digest import resources
 from digest.awesome.parse import ListFormatError, ParsedList, parse_bytes
 from digest.awesome.parsed_entry import ParsedEntry
 from digest.config import Settings
-from digest.config.invocation import same_invocation
+from digest.config.invocation import password_note, same_invocation
 
 
 def _entry_key(entry: ParsedEntry) -> str:
@@ -40,6 +40,7 @@ def seed_list_left_out(settings: Settings) -> str | None:
     return (
         f"seed_list {seed} is read only into a new data folder, and {settings.data_dir} holds another list, without "
         f"{missing} of its {len(wanted)} {entries}: `{again}` replaces the list with it (or give a new, empty data_dir)"
+        f"{password_note(settings)}"
     )
 
 

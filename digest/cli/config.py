@@ -124,7 +124,7 @@ def secret_states(settings: Settings) -> dict[str, str]:
     """Whether each variable that only the environment sets (secrets, the key file) is set, or its generated value is
     kept in the secrets file (which is read, never created); never a value."""
     from digest.config import environment_fields
-    from digest.config.invocation import same_invocation
+    from digest.config.invocation import password_note, same_invocation
     from digest.config.secretstore import GENERATED, SecretStoreError, secrets_path, stored_variables
 
     kept = secrets_path(settings)
@@ -132,7 +132,7 @@ def secret_states(settings: Settings) -> dict[str, str]:
         stored, unread = stored_variables(settings), ""
     except SecretStoreError:  # `digest config check` says why, in its one line
         check = same_invocation(settings, "config", "check")
-        stored, unread = frozenset(), f" ({kept} cannot be read: see `{check}`)"
+        stored, unread = frozenset(), f" ({kept} cannot be read: see `{check}`{password_note(settings)})"
     states = {}
     for path, variable in environment_fields(type(settings)):
         if path in (("data_dir",), ("database_url",), ("config_path",)):

@@ -98,9 +98,10 @@ class Context:
             except UnusableDataError:
                 raise  # a folder refused as it stands: reading it read-only would meet the same
             except OlderSchemaError as exc:  # a command that only reads, before the backup an upgrade wants
-                from digest.config.invocation import same_invocation
+                from digest.config.invocation import password_note, same_invocation
 
-                raise CommandError(exc.line(same_invocation(self.settings, "run"))) from None
+                said = exc.line(same_invocation(self.settings, "run"))
+                raise CommandError(f"{said}{password_note(self.settings)}") from None
             except DatabaseError as exc:
                 self._database = self._read_only(exc)
         return self._database

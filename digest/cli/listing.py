@@ -142,11 +142,12 @@ def _database_to_import_into(dry_run: bool, context: Context) -> tuple[Database,
 
 
 def _too_many_removals(args: argparse.Namespace, context: Context, removed: str) -> CommandError:
-    from digest.config.invocation import same_invocation  # the dry run on the same settings file and data folder
+    from digest.config.invocation import password_note, same_invocation  # the dry run on the same settings and data
 
     dry_run = same_invocation(context.settings, "list", "import", "--dry-run", shown_path(args.path))
     said = f"would remove {removed}; nothing was imported. See them with"
-    return CommandError(f"{shown_source(args.path)}: {said} `{dry_run}`; run with --force to remove them")
+    forced = f"run with --force to remove them{password_note(context.settings)}"
+    return CommandError(f"{shown_source(args.path)}: {said} `{dry_run}`; {forced}")
 
 
 def handle_import(args: argparse.Namespace, context: Context) -> int:

@@ -141,11 +141,14 @@ def _no_candidate(context: Context, arxiv_id: str) -> str:
     if listed is not None:
         where = f" ({', '.join(map(one_line, listed))})" if listed else ""
         return f"no candidate for arXiv {arxiv_id}: the list holds the paper already{where}; nothing was changed"
-    from digest.config.invocation import same_invocation
+    from digest.config.invocation import password_note, same_invocation
 
     settings = context.settings
     listing, adding = same_invocation(settings, "candidates"), same_invocation(settings, "add", arxiv_id)
-    return f"no candidate for arXiv {arxiv_id}: `{listing}` lists them; `{adding}` adds a paper the polls never found"
+    return (
+        f"no candidate for arXiv {arxiv_id}: `{listing}` lists them; `{adding}` adds a paper the polls never found"
+        f"{password_note(settings)}"
+    )
 
 
 def _candidates_of(context: Context, arxiv_ids: list[str]) -> dict[str, int]:

@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
 def host_argument(text: str) -> str:
     """An argparse type: the host without the space around it, as [web] host reads one (" 0.0.0.0", quoted in a unit
     file, was no address to listen on); a blank one (`--host "$HOST"`, HOST unset) is refused, not [web] host unsaid."""
-    from digest.config.values import listening_host_problem
+    from digest.config.hosts import listening_host_problem
 
     host = text.strip()
     if not host:

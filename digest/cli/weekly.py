@@ -70,7 +70,7 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
     from digest.weekly.issue import IsoWeek, last_complete_week
 
     try:
-        chosen = IsoWeek.parse(args.week) if args.week else None
+        chosen = IsoWeek.parse(args.week) if args.week is not None else None  # "" (WEEK unset) is no week
     except ValueError as exc:
         # A usage error (exit 2) in one line, before the settings are read or the database is opened.
         print(f"digest: {exc}", file=sys.stderr)
@@ -219,7 +219,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     """Sends each edition once; an edition without recipients is one line saying so. A failure is the last line.
     Ctrl-C or SIGTERM ends the send after the batch of mail in flight, as at the service's stop: who got the edition
     is recorded and the others are owed it (exit 130)."""
-    from digest.config.invocation import same_invocation
+    from digest.config.invocation import password_note, same_invocation
     from digest.weekly.store import send_week
 
     settings, failures = context.settings, []  # email is on: handle refused --send without it
@@ -254,7 +254,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
         done = " after the send had ended: nothing is left unsent"
         if unsent:
             left_over = same_invocation(settings, "weekly", "--week", str(week), "--send")  # run as printed: here
-            done = f": {'; '.join(unsent)} (`{left_over}` sends what is left)"
+            done = f": {'; '.join(unsent)} (`{left_over}` sends what is left){password_note(settings)}"
         print(f"digest: interrupted{done}", file=sys.stderr)
         return 130
     if failures:

@@ -30,13 +30,26 @@ def password_hidden(url: str) -> str:
     return _QUERY_PASSWORD.sub(r"\g<before>***", _USER_PASSWORD.sub(r"\g<before>***", url))
 
 
+# What a line says once, after the commands it prints, when they start with a database URL whose password is `***`:
+# pasted as it is, PostgreSQL answers "password authentication failed". storage/moved.py says it too.
+ASTERISKS_NOTE = "(*** stands for its password)"
+
+
+def password_note(settings: Settings) -> str:
+    """` (*** stands for its password)` for a line whose commands (same_invocation's) name the database with its
+    password hidden, once for the whole line, else "": for the line's end."""
+    url = settings.database_url
+    return f" {ASTERISKS_NOTE}" if settings.database_by_variable and password_hidden(url) != url else ""
+
+
 def same_invocation(settings: Settings, *words: str | Path) -> str:
     """The command `words` name, run on the settings file (from --config or DIGEST_CONFIG: a database_url it holds
     names the database) and the data folder these settings were loaded for, from any folder and without the
     environment the service had (cron, another shell): `--data-dir`, absolute, unless the settings file printed names
     the folder (its data_dir, read from the file's folder wherever the command runs). A database DIGEST_DATABASE_URL
     named is named before the command as the variable, its password `***` for the user to write in: without it the
-    command would act on the data folder's SQLite file, silently another database."""
+    command would act on the data folder's SQLite file, silently another database. The line that prints it ends with
+    password_note, once, however many commands it prints."""
     config = settings.config_path.absolute() if settings.config_path is not None else None
     named_by_file = config is not None and settings.data_dir_from is DataFolderFrom.SETTINGS_FILE
     data_dir = None if named_by_file else settings.data_dir.absolute()

@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _database_in_data_folder(cls, data: Any) -> Any:
+        blank = data.get("database_url") if isinstance(data, dict) else None
+        if isinstance(blank, str) and not blank.strip():  # the file's; a blank variable is unset (EnvironmentSource)
+            raise problem(
+                "database_url is empty: leave it out for digest.sqlite3 in the data folder, or write the URL, as "
+                "sqlite:////absolute/path/digest.sqlite3"
+            )
         if isinstance(data, dict) and not data.get("database_url"):
             folder = data.get("data_dir", Path("data"))
             if isinstance(folder, str | Path):

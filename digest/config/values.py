@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 
 from digest.addresses import AddressError, mailbox, plain_address
+from digest.config.hosts import listening_host, named_host
 from digest.config.problems import problem
 from digest.config.sqlite_files import in_memory, sqlite_file
 from digest.resources import NoHomeError, home_path
@@ -236,33 +237,6 @@ def _database_url(url: str) -> str:
     return url
 
 
-# A host name (RFC 1123): labels of letters, digits and inner hyphens, 63 at most each, dot-separated.
-_HOST_NAME = re.compile(
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?"
-)
-
-
-def listening_host_problem(host: str) -> str | None:
-    """Why `host` is no address to listen on (an IP address or a host name), or None. '999.1.1.1' or 'foo bar' got as
-    far as bind(), which said only "Name or service not known" and exited as a failure, not as a wrong setting."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        named = len(host) <= 253 and _HOST_NAME.fullmatch(host) is not None
-        if named and not host.rstrip(".").rpartition(".")[2].isdigit():  # digits alone: a mistyped IPv4 address
-            return None
-        shown = repr(host) if len(host) <= 40 else repr(host[:40]) + "…"
-        return f"{shown} is no address to listen on: give an IP address (as 127.0.0.1, 0.0.0.0 or ::1) or a host name"
-    return None
-
-
-def _listening_host(host: str) -> str:
-    problem_line = listening_host_problem(host) if host else None  # "" listens on every interface, as "0.0.0.0"
-    if problem_line is not None:
-        raise problem(problem_line)
-    return host
-
-
 def _stripped(value: object) -> object:
     """A URL or host without the white space around it: one read from a secret file ends in a newline, one pasted into
     `.env` may start with a space, and SQLAlchemy would take either into the file's or the database's name."""
@@ -282,8 +256,8 @@ DiscordApiAddress = Annotated[
     str, _Stripped, AfterValidator(lambda url: _token_address(url, "https", "http").rstrip("/"))
 ]
 GatewayAddress = Annotated[str, _Stripped, AfterValidator(lambda url: _token_address(url, "wss", "ws"))]
-Host = Annotated[str, _Stripped]
-ListeningHost = Annotated[str, _Stripped, AfterValidator(_listening_host)]
+Host = Annotated[str, _Stripped, AfterValidator(named_host)]  # the mail server's
+ListeningHost = Annotated[str, _Stripped, AfterValidator(listening_host)]
 # A feed's address is its key in the database: read without the space or newline around it (migration 0018 moved
 # the state kept under an untrimmed one).
 Address = Annotated[str, _Stripped, AfterValidator(lambda url: without_login(_given(url)))]

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 
 from digest.config import ConfigError, Settings, default_database_url
-from digest.config.invocation import same_invocation
+from digest.config.invocation import password_note, same_invocation
 from digest.storage.db import DatabaseError
 from digest.storage.failures import unreadable_file
 from digest.storage.folders import (
@@ -67,12 +67,12 @@ def refusal(settings: Settings, used: list[Path], problem: str) -> UnusableDataE
         return UnusableDataError(
             f"{problem}, but the data folder was in use ({shown}) and holds its earlier database; nothing was "
             f"written. To move everything it holds into this one: "
-            f"{same_invocation(settings, 'database', 'copy', '--from', earlier)}"
+            f"{same_invocation(settings, 'database', 'copy', '--from', earlier)}{password_note(settings)}"
         )
     return UnusableDataError(
         f"{problem}, but the data folder was in use ({shown}); nothing was written. Restore the database from a "
         f"backup, or rebuild the list from its Markdown: "
-        f"{same_invocation(settings, 'list', 'import', settings.list_markdown_path)}"
+        f"{same_invocation(settings, 'list', 'import', settings.list_markdown_path)}{password_note(settings)}"
     )
 
 

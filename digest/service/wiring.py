@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from digest import resources
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
-from digest.config.invocation import same_invocation
+from digest.config.invocation import password_note, same_invocation
 from digest.service.data_folder import (
     UnusableDataError,
     check_before_opening,
@@ -121,9 +121,10 @@ def read_list_again(database: Database, settings: Settings) -> None:
         return
     except _TooManyRemovalsError as exc:
         log.warning(
-            "list: read again by this release, %s and more would no longer be entries; not applied: see `%s`",
+            "list: read again by this release, %s and more would no longer be entries; not applied: see `%s`%s",
             exc,
             same_invocation(settings, "list", "import", settings.list_markdown_path, "--dry-run"),
+            password_note(settings),
         )
         return
     if renamed:

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from digest.config.invocation import ASTERISKS_NOTE
 from digest.config.settings import default_database_url
 from digest.storage.failures import shown_database_url
 from digest.storage.files import write_atomic
@@ -47,7 +48,7 @@ def _same_database(recorded: str, configured: str) -> bool:
 def _to_set(recorded: str) -> str:
     """The noted URL as a line says to set it: a password noted as `***` (record_move hides it) said to stand for the
     password, lest it be pasted as it is."""
-    return f"{recorded} (*** stands for its password)" if "***" in recorded else recorded
+    return f"{recorded} {ASTERISKS_NOTE}" if "***" in recorded else recorded
 
 
 def moved_away(data_dir: Path, database_url: str) -> str | None:
