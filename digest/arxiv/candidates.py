@@ -216,7 +216,10 @@ def store_papers(
             counts.matched += 1
         judgement = with_earlier_verdict(judgement, earlier.get(paper.arxiv_id), withdrawn=paper.withdrawn)
         candidate = known.get(paper.arxiv_id)
-        listed = paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys
+        # Only entries without an arXiv ID give title keys (most lists have none): then no title needs its key.
+        listed = paper.arxiv_id in keys.arxiv_ids or (
+            bool(keys.title_keys) and title_key(paper.title) in keys.title_keys
+        )
         # A paper rejected earlier (an imported verdict) is not offered again, as one rejected in review is not.
         rejected_earlier = judgement.why.earlier is not None and not judgement.why.earlier.approved
         if candidate is not None or listed or rejected_earlier:

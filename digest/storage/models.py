@@ -8,7 +8,7 @@ lines verbatim (`raw`); entries added by the service have `raw` rendered from th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -16,8 +16,6 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
-    DateTime,
-    Dialect,
     Float,
     ForeignKey,
     Index,
@@ -28,38 +26,13 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
+from digest.storage.times import UTCDateTime
 from digest.vocab import Status
 
 # Candidate statuses: plain strings in the columns; their one home is vocab.Status.
 PENDING, APPROVED, REJECTED = Status.PENDING.value, Status.APPROVED.value, Status.REJECTED.value
 CANDIDATE_STATUSES = (PENDING, APPROVED, REJECTED)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Times are stored in UTC and always come back aware, in UTC.
-
-    SQLite keeps no offset and hands back naive datetimes while PostgreSQL hands back aware ones; without this,
-    every reader would have to guess, and comparing the two kinds raises at run time.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):

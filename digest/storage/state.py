@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from digest.storage.models import Base, UTCDateTime
+from digest.storage.models import Base
+from digest.storage.times import UTCDateTime
 
 
 class FeedState(Base):

@@ -69,7 +69,7 @@ class RenderedFeed:
 
 
 def utc_or_epoch(moment: datetime | None) -> datetime:
-    # Stored times come back aware (models.UTCDateTime); a missing one sorts first.
+    # Stored times come back aware (storage.times.UTCDateTime); a missing one sorts first.
     return EPOCH if moment is None else as_utc(moment)
 
 

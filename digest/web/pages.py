@@ -155,7 +155,7 @@ async def list_markdown(request: web.Request) -> web.Response:
 
 
 def _utc_text(moment: datetime) -> str:
-    """Stored times come back aware (models.UTCDateTime); shown in UTC with the offset, whatever the database."""
+    """Stored times come back aware (storage.times.UTCDateTime); shown in UTC with the offset, whatever the database."""
     return moment.astimezone(UTC).isoformat()
 
 
