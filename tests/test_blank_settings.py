@@ -26,6 +26,12 @@ BLANK = {
     '[smtp]\nhost = ""\nrecipients = ["readers@example.org"]': (
         "smtp.host is empty: leave it out to keep email off, or write the mail server, as smtp.example.org"
     ),
+    '[smtp]\nhost = "smtp.example.org"\nusername = ""\nrecipients = ["readers@example.org"]': (
+        "smtp.username is empty: leave it out to send without a login, or write the mail server's user name"
+    ),
+    '[publish]\nrepository = ""': (
+        "publish.repository is empty: leave it out to keep publishing off, or write the list's git repository URL"
+    ),
 }
 
 
@@ -47,8 +53,9 @@ def spawned(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("written", list(BLANK))
 def test_a_blank_setting_in_the_file_is_refused_in_one_line_by_check_and_run(tmp_path: Path, written: str) -> None:
-    """`database_url = ""` was SQLite in the data folder, `[web] host = ""` listened on every interface (IPv6's too)
-    and `[smtp] host = ""` was email off, each unsaid, where `--host ""` and `data_dir = ""` were refused."""
+    """`database_url = ""` was SQLite in the data folder, `[web] host = ""` listened on every interface (IPv6's too),
+    `[smtp] host = ""` was email off, `[smtp] username = ""` no login and `[publish] repository = ""` publishing off,
+    each unsaid, where `--host ""` and `data_dir = ""` were refused."""
     line = BLANK[written]
     config = tmp_path / "config.toml"
     config.write_text(f"{written}\n", encoding="utf-8")

@@ -50,15 +50,15 @@ def database_findings(settings: Settings, reached: bool, named_by: str) -> Datab
 
 
 def _with_standing(found: DatabaseFindings, settings: Settings, named_by: str) -> DatabaseFindings:
-    from digest.config.invocation import same_invocation
+    from digest.config.invocation import noted, same_invocation
     from digest.storage.probe import Standing, database_standing
 
     standing = database_standing(settings.database_url, named_by, same_invocation(settings, "run"))
-    found.standing = standing.standing.value
+    found.standing, line = standing.standing.value, noted(standing.line)  # its `run` command may hide a password
     if standing.standing in (Standing.REFUSED, Standing.AHEAD):
-        found.problems.append(standing.line)
+        found.problems.append(line)
     elif standing.standing is Standing.BEHIND:
-        found.warnings.append(standing.line)
+        found.warnings.append(line)
     elif standing.standing is Standing.NEW:
-        found.note = standing.line
+        found.note = line
     return found

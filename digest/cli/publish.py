@@ -60,7 +60,7 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
         context.reading_only = True  # a read-only or full data folder still shows where publishing stands
         return print_status(context)
     from digest.cli.logs import setup_logging
-    from digest.config.invocation import same_invocation
+    from digest.config.invocation import noted, same_invocation
     from digest.publish.pull_publisher import publisher_for
     from digest.publish.results import BLOCKED, FAILED
 
@@ -83,15 +83,15 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
     if result.outcome in (BLOCKED, FAILED):
         if not args.dry_run:
             return 1
-        raise CommandError(f"publish: {result.message}")
+        raise CommandError(noted(f"publish: {result.message}"))
     if args.dry_run:
         if result.diff:  # upstream lines around the change may hold terminal controls: shown inert
             from digest.text import terminal_lines
 
             sys.stdout.write(terminal_lines(result.diff))
-        print(f"dry run: {result.message}; nothing was pushed", file=sys.stderr)
+        print(noted(f"dry run: {result.message}; nothing was pushed"), file=sys.stderr)
         return 0
-    print(result.message)
+    print(noted(result.message))
     return 0
 
 
@@ -109,7 +109,7 @@ def _database_for(dry_run: bool, context: Context) -> tuple[Database, bool]:
 
 
 def print_status(context: Context) -> int:
-    from digest.config.invocation import same_invocation
+    from digest.config.invocation import noted, same_invocation
     from digest.config.publish import away_line
     from digest.publish.store import read_status
 
@@ -118,7 +118,7 @@ def print_status(context: Context) -> int:
     print(f"repository: {publish.repository} ({publish.branch}:{publish.path}, {publish.mode} mode)")
     away = away_line(publish.repository, by_hand=same_invocation(context.settings, "publish"))
     if away:
-        print(f"unreachable now: {away}")
+        print(noted(f"unreachable now: {away}"))
     if status.published_commit and status.published_at:
         print(f"last published: {status.published_commit} on {status.published_at:%Y-%m-%d %H:%M} UTC")
     else:

@@ -219,7 +219,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     """Sends each edition once; an edition without recipients is one line saying so. A failure is the last line.
     Ctrl-C or SIGTERM ends the send after the batch of mail in flight, as at the service's stop: who got the edition
     is recorded and the others are owed it (exit 130)."""
-    from digest.config.invocation import password_note, same_invocation
+    from digest.config.invocation import noted, same_invocation
     from digest.weekly.store import send_week
 
     settings, failures = context.settings, []  # email is on: handle refused --send without it
@@ -240,7 +240,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
                 retry = (
                     f" (the service tries again from {outcome.retry_at:%Y-%m-%d %H:%M} UTC)" if outcome.retry_at else ""
                 )
-                failures.append(f"{week}:{label} email not sent: {outcome.message}{retry}")
+                failures.append(noted(f"{week}:{label} email not sent: {outcome.message}{retry}"))
             elif outcome.status == "unrecorded":  # sent, and not on record: a failure to say, but not "not sent"
                 failures.append(f"{week}:{label} {outcome.message}")
             else:
@@ -254,9 +254,9 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
         done = " after the send had ended: nothing is left unsent"
         if unsent:
             left_over = same_invocation(settings, "weekly", "--week", str(week), "--send")  # run as printed: here
-            done = f": {'; '.join(unsent)} (`{left_over}` sends what is left){password_note(settings)}"
+            done = noted(f": {'; '.join(unsent)} (`{left_over}` sends what is left)")
         print(f"digest: interrupted{done}", file=sys.stderr)
         return 130
     if failures:
-        raise CommandError("; ".join(failures))
+        raise CommandError(noted("; ".join(failures)))
     return 0

@@ -35,11 +35,36 @@ def password_hidden(url: str) -> str:
 ASTERISKS_NOTE = "(*** stands for its password)"
 
 
+_NAMED_DATABASE = re.compile(r"(?<![\w$])DIGEST_DATABASE_URL=")
+
+
+def hides_a_password(text: str) -> bool:
+    """Whether `text` prints a command that names the database with its password `***` (same_invocation's)."""
+    for named in _NAMED_DATABASE.finditer(text):
+        words = shlex.shlex(text[named.end() :], posix=True)
+        words.whitespace_split = True
+        try:
+            url = words.get_token() or ""
+        except ValueError:  # an unclosed quote: no command same_invocation printed
+            continue
+        if "***" in url and password_hidden(url) == url:
+            return True
+    return False
+
+
 def password_note(settings: Settings) -> str:
     """` (*** stands for its password)` for a line whose commands (same_invocation's) name the database with its
     password hidden, once for the whole line, else "": for the line's end."""
-    url = settings.database_url
-    return f" {ASTERISKS_NOTE}" if settings.database_by_variable and password_hidden(url) != url else ""
+    return f" {ASTERISKS_NOTE}" if hides_a_password(same_invocation(settings)) else ""
+
+
+def noted(line: str) -> str:
+    """`line` (a message, a log line, an error) ending with ASTERISKS_NOTE when a command it prints names the database
+    with its password `***`, once however many it prints: the one way a line, wherever it got its commands (the
+    settings, or a `digest` invocation handed down), says what *** stands for. A line made of lines that said it (a
+    refusal's reason in a longer line) says it once, at its end."""
+    bare = line.replace(f" {ASTERISKS_NOTE}", "")
+    return f"{bare} {ASTERISKS_NOTE}" if hides_a_password(bare) else line
 
 
 def same_invocation(settings: Settings, *words: str | Path) -> str:

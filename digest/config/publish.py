@@ -71,7 +71,9 @@ class PublishSettings(Section):
         """A local repository written as a relative path is made absolute (git would read it in the service's own
         clone): the settings file's from the file's folder (config/sources.py), any other from the working folder.
         Each local path is shown resolved, as git reaches it: '/srv/digest/home/../list.git' is /srv/digest/list.git.
-        A URL stays as written."""
+        A URL stays as written. A blank one was publishing off, unsaid, as though the key were left out: refused."""
+        if url is not None and not url.strip():
+            raise problem("is empty: leave it out to keep publishing off, or write the list's git repository URL")
         if url and is_local_path(url) and not has_invisible(url) and not unreadable(url):  # else refused later
             return os.path.realpath(_home_path(url))
         return url

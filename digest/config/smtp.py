@@ -37,6 +37,14 @@ class SmtpSettings(Section):
         """As DISCORD_TOKEN: a password of spaces only is not set, said by `config check`, not at the weekly send."""
         return trimmed_secret(value, keep_space=True)
 
+    @field_validator("username")
+    @classmethod
+    def _blank_is_refused(cls, value: str | None) -> str | None:
+        """A blank user name was no login, unsaid, as though the key were left out: refused, as a blank host is."""
+        if value is not None and not value.strip():
+            raise problem("is empty: leave it out to send without a login, or write the mail server's user name")
+        return value
+
     @property
     def enabled(self) -> bool:
         """Email is on: a server, and someone to send an edition to."""

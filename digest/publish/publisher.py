@@ -20,7 +20,7 @@ from digest import health
 from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.config import Settings
-from digest.config.invocation import same_invocation
+from digest.config.invocation import noted, same_invocation
 from digest.publish.combine import combined
 from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError, clone_folder
 from digest.publish.history import (
@@ -128,7 +128,7 @@ class Publisher:
                 return self._failed(BLOCKED, f"held: {exc}", (), dry_run, held=True)
             except PublishBlockedError as exc:
                 for finding in exc.findings:
-                    log.warning("publish: %s", finding)
+                    log.warning("publish: %s", noted(finding))
                 return self._failed(BLOCKED, f"stopped: {exc}", tuple(exc.findings), dry_run)
             except PushRefusedError as exc:
                 return self._failed(FAILED, str(exc), (), dry_run, held=True)
@@ -143,7 +143,8 @@ class Publisher:
     def _failed(
         self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool, *, held: bool = False
     ) -> PublishResult:
-        line = self.git.redact(line, limit=FAILURE_LINE_LIMIT)  # git's words in it were cut already: its own kept whole
+        # git's words in it were cut already: its own kept whole; a command it names hiding a password says so once
+        line = noted(self.git.redact(line, limit=FAILURE_LINE_LIMIT))
         if not dry_run:
             try:
                 failures = record_failure(self.database, self.settings.templates_dir, line, self.clock())
@@ -151,9 +152,8 @@ class Publisher:
                 reason = failure_line(exc, self.settings.database_url)  # one line: the disk, not SQLAlchemy's words
                 log.error("publish: the failure could not be recorded in the database: %s", reason)
                 failures = 1
-            log.error(
-                "publish: %s (%s in a row; pending decisions are kept)", line, counted(failures, "failed attempt")
-            )
+            in_a_row = counted(failures, "failed attempt")
+            log.error("%s", noted(f"publish: {line} ({in_a_row} in a row; pending decisions are kept)"))
             health.report("publish", False, line)
         return PublishResult(outcome, line, findings=findings, held=held)
 

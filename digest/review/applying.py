@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
+from digest.config.invocation import noted
 from digest.review.queries import overturns
 from digest.review.rules import Actor, Outcome, ReviewError, Standing, decide_command, short_name_for
 from digest.storage.models import APPROVED, Candidate, Entry, Section
@@ -46,9 +47,11 @@ def remove_approval_entry(
     held = [name for name in holding if name != keeping]
     if len(held) > 1:
         raise ReviewError(
-            f"candidate {candidate.id}: its entry is no longer in the section it was approved into "
-            f"({candidate.decided_section}) and the paper is in {', '.join(held)}; take it out of the list by hand "
-            f"(`{digest} list import`)"
+            noted(
+                f"candidate {candidate.id}: its entry is no longer in the section it was approved into "
+                f"({candidate.decided_section}) and the paper is in {', '.join(held)}; take it out of the list by "
+                f"hand (`{digest} list import`)"
+            )
         )
     if held:
         liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=held[0], now=now)
@@ -80,7 +83,7 @@ def unasked_copy(
         )
     if elsewhere:
         command = decide_command("approve", str(candidate.id), label, digest=digest)
-        return (
+        return noted(
             f"{candidate.arxiv_id} is already in the list ({elsewhere}), put there since it was found; nothing was "
             f"changed. To add it to {label} too, run `{command}`, or "
             "reject the candidate"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from digest.config.invocation import noted
 from digest.review.applying import asked_label, outcome_of
 from digest.review.rules import Actor, Outcome, Standing
 from digest.review.where_now import moved_by_hand
@@ -70,4 +71,4 @@ def kept_by_hand(
     message = f"already in {move.now}, {move.where()}; nothing was changed"
     if section is None:
         message += f" (`{digest} approve {candidate.id} --section NAME` moves it)"
-    return outcome_of(candidate, action, actor, False, message, move.held[0])
+    return outcome_of(candidate, action, actor, False, noted(message), move.held[0])

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from digest.arxiv.additions import AddError, already_listed, fetch, forget_candidate, known_paper, store_candidate
 from digest.config import Settings
+from digest.config.invocation import noted
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
 from digest.storage.db import Database
@@ -55,13 +56,15 @@ def approve_added(
             " --section NAME" if exc.standing.status != PENDING else ""
         )
         raise AddError(
-            f"{arxiv_id} was decided meanwhile: {exc.standing.describe()} (candidate {candidate_id}); nothing was "
-            f"changed. To overrule that decision on purpose, run `{again}`."
+            noted(
+                f"{arxiv_id} was decided meanwhile: {exc.standing.describe()} (candidate {candidate_id}); nothing was "
+                f"changed. To overrule that decision on purpose, run `{again}`."
+            )
         ) from None
     except ReviewError as exc:
         if created:
             forget_candidate(reviewer.database, candidate_id)
-        raise AddError(f"{exc} (nothing was added)") from exc
+        raise AddError(noted(f"{exc} (nothing was added)")) from exc
     if not outcome.changed:
         raise AddError(f"candidate {outcome.candidate_id} ({arxiv_id}): {outcome.message}")
     return outcome

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from digest.config import DiscordSettings
+from digest.config.invocation import noted
 from digest.vocab import Action, Channel, Status, decided_by
 
 ACTIONS = tuple(Action)
@@ -101,7 +102,7 @@ class Standing:
         """Why a Discord reaction changed nothing: this decision, made through another channel, stands; and the
         command that makes the reaction's choice on purpose (`digest`: the service's own invocation)."""
         wanted = decide_command(action, str(self.candidate_id), section, digest=digest)
-        return (
+        return noted(
             f"it was already {self.describe()}, and a reaction does not overturn a decision made elsewhere; to "
             f"{action} it anyway, run `{wanted}`"
         )
@@ -117,9 +118,11 @@ class AlreadyDecidedError(ReviewError):
     def __init__(self, standing: Standing, digest: str) -> None:
         self.standing = standing
         super().__init__(
-            f"Candidate {standing.candidate_id} was already {standing.describe()}; approval links and the review page "
-            "act only on pending candidates. To change the decision on purpose, run "
-            f"`{standing.change_command(digest)}`."
+            noted(
+                f"Candidate {standing.candidate_id} was already {standing.describe()}; approval links and the review "
+                f"page act only on pending candidates. To change the decision on purpose, run "
+                f"`{standing.change_command(digest)}`."
+            )
         )
 
 

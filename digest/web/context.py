@@ -7,6 +7,7 @@ The application (`web.app`) imports the handlers, and the handlers import this m
 from __future__ import annotations
 
 import asyncio
+import html
 import ipaddress
 import logging
 from collections import Counter
@@ -23,6 +24,7 @@ from digest import outage
 from digest.clock import steady_now
 from digest.config import Settings, StartedSecrets
 from digest.config.admin_tokens import NamedToken
+from digest.config.invocation import ASTERISKS_NOTE, hides_a_password
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Outcome
 from digest.sizes import shown_size
@@ -148,8 +150,13 @@ async def tell_listeners(context: WebContext, *outcomes: Outcome) -> None:
 
 
 def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
+    """The page; one whose commands name the database with its password `***` says once, under them, what that is."""
     context = context_of(request)
-    body = context.templates.get_template(f"web/{template}").render(list_title=context.settings.list_title, **values)
+    page = context.templates.get_template(f"web/{template}")
+    body = page.render(list_title=context.settings.list_title, password_note="", **values)
+    shown = html.unescape(body)
+    if hides_a_password(shown) and ASTERISKS_NOTE not in shown:  # once a page, however many commands it shows
+        body = page.render(list_title=context.settings.list_title, password_note=ASTERISKS_NOTE, **values)
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from digest.clock import as_utc
 from digest.config import Settings
-from digest.config.invocation import same_invocation
+from digest.config.invocation import password_note, same_invocation
 from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.owed_kept import forget_owed_past_keeping, keep_owed_from, owed_kept_since
@@ -131,16 +131,17 @@ def log_given_up(given_up: list[GivenUp], now: datetime, settings: Settings) -> 
     unsent = [str(edition) for edition in given_up if not edition.reached]
     if unsent:
         log.warning(
-            "weekly: not sending %s any more: unsent and older than the last %d weeks (`%s` still sends one by hand)",
+            "weekly: not sending %s any more: unsent and older than the last %d weeks (`%s` still sends one by hand)%s",
             ", ".join(unsent),
             CATCH_UP_WEEKS,
             same_invocation(settings, "weekly", "--week", "W", "--send"),
+            password_note(settings),
         )
     for partly in (edition for edition in given_up if edition.reached):
         refused = f", {partly.refused} refused it for good" if partly.refused else ""
         log.warning(
             "weekly: %s went to %s%s; not trying any more for the %d the server refused for now: older than the last"
-            " %d weeks (%s)",
+            " %d weeks (%s)%s",
             partly,
             reached(partly.reached),
             refused,
@@ -151,6 +152,7 @@ def log_given_up(given_up: list[GivenUp], now: datetime, settings: Settings) -> 
                 now,
                 same_invocation(settings, "weekly", "--week", partly.week, "--edition", partly.edition, "--send"),
             ),
+            password_note(settings),
         )
 
 

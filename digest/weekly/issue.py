@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from digest.config.invocation import noted
 from digest.text import is_blank, readable_section, readable_title
 from digest.vocab import EDITIONS as EDITIONS
 from digest.vocab import Edition as Edition
@@ -129,6 +130,16 @@ class WeeklyDigestData:
     def approve_command(self, item: PendingItem) -> str:
         """The command that approves a paper worth a look that has no one-click link, NAME a section of the list."""
         return f"{self.invocation} approve {shlex.quote(item.arxiv_id)} --section NAME"
+
+    @property
+    def password_note(self) -> str:
+        """The sentence its "Worth a look" ends with when a command it prints there (an approval without a link, the
+        dry run printing the links left out) names the database with its password `***`; else "". Said once."""
+        by_hand = not self.links_left_out and any(not item.has_links for item in self.second_tier)
+        if not (by_hand or (self.links_left_out and not self.links_emailed)):
+            return ""
+        note = noted(self.invocation)[len(self.invocation) :]
+        return f" The commands here name the database as DIGEST_DATABASE_URL{note}." if note else ""
 
     @property
     def second_tier_count(self) -> int:

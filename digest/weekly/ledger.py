@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
 from digest.config import Settings
-from digest.config.invocation import same_invocation
+from digest.config.invocation import noted, same_invocation
 from digest.storage.db import Database
 from digest.storage.owed_kept import OWED_KEPT_FOR, owed_kept_since
 from digest.storage.state import WeeklyDigest
@@ -108,7 +108,7 @@ def refused_line(settings: Settings, week: str, edition: Edition) -> str:
     """What becomes of an edition the server refused for good, and how to send it once the cause is fixed (the
     service's own invocation: run as printed, it sends from this database)."""
     command = same_invocation(settings, "weekly", "--week", week, "--edition", edition, "--send")
-    return f"a refusal for good, not retried: fix its cause, then `{command}` sends it"
+    return noted(f"a refusal for good, not retried: fix its cause, then `{command}` sends it")
 
 
 def claim_week(

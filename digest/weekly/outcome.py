@@ -9,7 +9,7 @@ from datetime import datetime
 
 from digest.clock import as_utc
 from digest.config import Settings
-from digest.config.invocation import same_invocation
+from digest.config.invocation import noted, same_invocation
 from digest.sizes import NAMED, counted, few_named
 from digest.storage.db import Database
 from digest.weekly import ledger
@@ -90,7 +90,7 @@ def kept_line(settings: Settings, week: str, edition: Edition, status: str | Non
     command to try again in the service's own invocation)."""
     kept = _KEPT.get(status or "", status)
     command = same_invocation(settings, "weekly", "--week", week, "--edition", edition, "--send")
-    return f"the edition stays {kept} as before, not retried (`{command}` tries again)"
+    return noted(f"the edition stays {kept} as before, not retried (`{command}` tries again)")
 
 
 def forgotten(week: str, edition: Edition, owing: Owed) -> SendOutcome:
@@ -114,22 +114,27 @@ def not_claimed(settings: Settings, database: Database, name: str, edition: Edit
         return SendOutcome(name, edition, "already-sent", f"already sent on {state.sent_at:%Y-%m-%d %H:%M} UTC")
     if state is not None and state.status == QUIET:
         command = same_invocation(settings, "weekly", "--week", name, "--send")
-        return SendOutcome(name, edition, "quiet-skipped", f"skipped as a quiet week (`{command}` sends it)")
+        return SendOutcome(name, edition, "quiet-skipped", noted(f"skipped as a quiet week (`{command}` sends it)"))
     if state is not None and state.status == GIVEN_UP:
         # Given up for the readers the server refused for now, an edition the others have is not "not sent".
         said = "not sent"
         if state.given_up and state.reached:
             said = f"sent to {reached(state.reached)}; not to {counted(state.given_up, 'recipient')}"
         by_hand = _by_hand_until(settings, state, now)
-        return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}{by_hand}")
+        return SendOutcome(name, edition, "given-up", noted(f"{said}: {state.last_error}{by_hand}"))
     if state is not None and state.status == REFUSED and _owed_past_keeping(state, now):
         # Those it still owed are no longer kept (or are dropped at the next poll): a send by hand reaches nobody.
         line = f"sent to {reached(state.reached)}, refused for good for the others, not retried"
         return SendOutcome(
-            name, edition, "refused-forgotten", f"{state.last_error}; {line}{_by_hand_until(settings, state, now)}"
+            name,
+            edition,
+            "refused-forgotten",
+            noted(f"{state.last_error}; {line}{_by_hand_until(settings, state, now)}"),
         )
     if state is not None and state.status == REFUSED:
-        return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(settings, name, edition)}")
+        return SendOutcome(
+            name, edition, "failed", noted(f"{state.last_error}; {refused_line(settings, name, edition)}")
+        )
     if state is not None and state.status == FAILED:
         when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
         message = f"last attempt failed; next attempt at {when}"

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.clock import as_utc
 from digest.config import Settings
+from digest.config.invocation import noted
 from digest.storage.db import Database
 from digest.templating import template_error_line
 from digest.weekly import ledger
@@ -95,9 +96,9 @@ class WeeklyResult:
         edition said in full names that time already."""
         said = str(self)
         if next_attempt is None:
-            return said
+            return noted(said)
         when = f"next attempt at {next_attempt:%Y-%m-%d %H:%M} UTC"
-        return said if when in said else f"{said}; {when}"
+        return noted(said if when in said else f"{said}; {when}")  # an edition's note once, at the line's end
 
 
 def write_editions(settings: Settings, database: Database, week: IsoWeek, now: datetime) -> dict[Edition, Path]:
