@@ -245,7 +245,8 @@ class Publisher:
                 final, imported = self._import(session, final, head), True
         if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
-        message = commit_message(changes(decided, theirs or "", final), first=theirs is None) + kept_lines(kept)
+        message = commit_message(changes(decided, theirs or "", final), first=theirs is None)
+        message += kept_lines(kept, self.git.digest)
         message += put_back_lines(theirs or "", final, message) if base is not None else ""
         return Merged(head, theirs or "", final, upto, message, imported, len(decided), "".join(brought), ours)
 

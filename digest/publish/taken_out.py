@@ -76,9 +76,12 @@ def kept_out(
     return final, said
 
 
-def kept_lines(said: list[str]) -> str:
-    """The clauses of `kept_out`, each a line of the commit message's body, references in them made dead."""
-    return "".join(f"\n{inert_references(clause)}\n" for clause in said)
+def kept_lines(said: list[str], digest: str) -> str:
+    """The clauses of `kept_out`, each a line of the commit message's body, references in them made dead. The command
+    each names is written `digest ...`: the service's own invocation (`digest`: its settings file, data folder, and a
+    database URL's user and host) would go into the list's repository, public as often as not."""
+    bare = [clause.replace(f"`{digest} approve ", "`digest approve ") for clause in said]
+    return "".join(f"\n{inert_references(clause)}\n" for clause in bare)
 
 
 def _stays_out(item: Decided, taken: TakenOut | None, digest: str) -> str:
