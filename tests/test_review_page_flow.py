@@ -265,7 +265,7 @@ async def test_undo_after_the_window_returns_to_the_queue(site: Site, browser: A
     assert site.status_of(top) == "rejected"
     assert on_the_queue(page.url, min="1"), page.url
     notice = await page.locator("main p.error").inner_text()
-    assert "Not undone" in notice and f"digest pending {top}" in notice
+    assert "Not undone" in notice and f"{site.reviewer.digest} pending {top}" in notice
     await page.context.close()
 
 
