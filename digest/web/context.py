@@ -154,7 +154,8 @@ def render(request: web.Request, template: str, *, status: int = 200, **values: 
     context = context_of(request)
     page = context.templates.get_template(f"web/{template}")
     body = page.render(list_title=context.settings.list_title, password_note="", **values)
-    shown = html.unescape(body)
+    # Only a database named by DIGEST_DATABASE_URL is printed with a hidden password: no other page is read again.
+    shown = html.unescape(body) if context.settings.database_by_variable else ""
     if hides_a_password(shown) and ASTERISKS_NOTE not in shown:  # once a page, however many commands it shows
         body = page.render(list_title=context.settings.list_title, password_note=ASTERISKS_NOTE, **values)
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
