@@ -203,3 +203,52 @@ def test_this_machines_own_name_without_an_answer_fails_the_send_within_the_smtp
     assert inbox.envelopes == []
     found = row(database)
     assert found is not None and found.status == "failed" and found.next_attempt_at is not None
+
+
+def test_ctrl_c_during_the_hand_sends_check_of_a_plain_text_login_ends_it_at_once(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`digest weekly --send` with a login in plain text (security = "none", a username) first resolves the server's
+    name, to tell a relay on this machine from one across the network; Ctrl-C during that lookup ended the command
+    at once, but said a bare "digest: interrupted". It says what was stopped and that nothing was written or sent."""
+    import os
+    import signal
+
+    from digest.cli import main
+    from tests.weekly_email import CONFIG
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SMTP_PASSWORD", "smtp-password")
+    fill_week(database, settings)
+    inbox = Inbox()
+    with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
+        config = tmp_path / "smtp.toml"
+        config.write_text(
+            CONFIG + f'\n[smtp]\nhost = "localhost"\nport = {port}\nsecurity = "none"\nusername = "digest"\n'
+            'timeout_seconds = 30\nrecipients = ["readers@example.org"]\n',
+            encoding="utf-8",
+        )
+        interrupted: list[float] = []
+
+        def interrupt() -> None:
+            assert resolver.asked.wait(10)
+            interrupted.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)
+
+        interrupter = threading.Thread(target=interrupt)
+        interrupter.start()
+        code = main(["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48",
+                     "--edition", "readers", "--send"])  # fmt: skip
+        held = time.monotonic() - interrupted[0]
+        interrupter.join()
+    out, err = capsys.readouterr()
+    assert held < 2, f"Ctrl-C waited {held:.1f} s for a lookup"
+    assert code == 130, (out, err)
+    assert inbox.envelopes == [] and not list(settings.weekly_dir.glob("*.md")), (out, err)
+    found = row(database)
+    assert found is None or (found.status == "pending" and found.next_attempt_at is None), found and found.status
+    assert "interrupted while [smtp] host was looked up: nothing was written or sent" in err, (out, err)
