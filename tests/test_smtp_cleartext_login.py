@@ -18,6 +18,7 @@ from digest.weekly.store import run_weekly_job
 from tests.cli_runs import digest_command
 from tests.config_cmd import clean_environment as clean_environment  # the fixture, shared
 from tests.config_cmd import run, write
+from tests.slow_resolver import slow_resolver
 from tests.smtp_server import Credentials, Inbox, free_port, smtp_server
 from tests.weekly_mail_delivery import NOW, config, failed_send, setup
 
@@ -187,3 +188,35 @@ def test_a_dry_run_of_the_send_warns_that_it_would_refuse_a_plain_text_login(
     assert shown.stdout.startswith("# ") and "To: readers@example.org" in shown.stdout, shown.stdout
     assert PASSWORD not in shown.stdout + shown.stderr
     assert not (data / "weekly").exists()
+
+
+def test_a_plain_text_login_to_localhost_keeps_working_when_the_resolver_does_not_answer(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """localhost is this machine whatever a resolver says (RFC 6761), and a name it does not resolve went to
+    127.0.0.1; but a resolver that did not answer at all refused the login as another machine's ("cannot resolve
+    localhost within 1 s"): `config check` failed, `digest run` would not start and the weekly email was not sent.
+    Its silence now changes no more than its answer: the relay on 127.0.0.1 gets the login and the email."""
+    port = free_port()
+    text = config(port, smtp='security = "none"\nusername = "digest"\n', maintainers=())
+    text = text.replace('host = "127.0.0.1"', 'host = "localhost"').replace(
+        "timeout_seconds = 10", "timeout_seconds = 1"
+    )
+    config_file = write(clean_environment / "config.toml", text)
+    monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
+    (clean_environment / "job").mkdir()
+    settings, database = setup(clean_environment / "job", text, {"SMTP_PASSWORD": PASSWORD})
+    inbox, login = Inbox(), Credentials("digest", PASSWORD)
+    try:
+        with slow_resolver(monkeypatch, own_name=False) as resolver:
+            status, out = run(
+                capsys, "--config", str(config_file), "--data-dir", str(clean_environment / "data"), "config", "check"
+            )
+            with smtp_server(inbox, port, authenticator=login, auth_require_tls=False):
+                (outcome,) = run_weekly_job(settings, database, NOW).emails
+    finally:
+        database.dispose()
+    assert "localhost" in resolver.names, resolver.names
+    assert status == 0 and "cannot resolve" not in out, out
+    assert outcome.status == "sent", outcome
+    assert login.logins == ["digest"] and len(inbox.messages) == 1

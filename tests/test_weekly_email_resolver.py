@@ -59,7 +59,8 @@ def test_a_resolver_that_does_not_answer_fails_the_send_within_the_smtp_timeout_
     assert resolver.names, "the server's name was not looked up"
     assert (outcome.status, outcome.message) == (
         "failed",
-        "cannot resolve localhost within 1 s: check [smtp] host or this machine's DNS",
+        "cannot resolve localhost within 1 s: this machine's DNS resolver did not answer (a name that does not exist"
+        " is answered at once): check its nameservers (/etc/resolv.conf)",
     )
     assert held < 1 + 2, f"the send was held {held:.1f} s by a lookup"
     assert inbox.envelopes == []
@@ -203,3 +204,87 @@ def test_this_machines_own_name_without_an_answer_fails_the_send_within_the_smtp
     assert inbox.envelopes == []
     found = row(database)
     assert found is not None and found.status == "failed" and found.next_attempt_at is not None
+
+
+def test_ctrl_c_during_the_hand_sends_check_of_a_plain_text_login_ends_it_at_once(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`digest weekly --send` with a login in plain text (security = "none", a username) first resolves the server's
+    name, to tell a relay on this machine from one across the network; Ctrl-C during that lookup ended the command
+    at once, but said a bare "digest: interrupted". It says what was stopped and that nothing was written or sent."""
+    import os
+    import signal
+
+    from digest.cli import main
+    from tests.weekly_email import CONFIG
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SMTP_PASSWORD", "smtp-password")
+    fill_week(database, settings)
+    inbox = Inbox()
+    with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
+        config = tmp_path / "smtp.toml"
+        config.write_text(
+            CONFIG + f'\n[smtp]\nhost = "localhost"\nport = {port}\nsecurity = "none"\nusername = "digest"\n'
+            'timeout_seconds = 30\nrecipients = ["readers@example.org"]\n',
+            encoding="utf-8",
+        )
+        interrupted: list[float] = []
+
+        def interrupt() -> None:
+            assert resolver.asked.wait(10)
+            interrupted.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)
+
+        interrupter = threading.Thread(target=interrupt)
+        interrupter.start()
+        code = main(["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48",
+                     "--edition", "readers", "--send"])  # fmt: skip
+        held = time.monotonic() - interrupted[0]
+        interrupter.join()
+    out, err = capsys.readouterr()
+    assert held < 2, f"Ctrl-C waited {held:.1f} s for a lookup"
+    assert code == 130, (out, err)
+    assert inbox.envelopes == [] and not list(settings.weekly_dir.glob("*.md")), (out, err)
+    found = row(database)
+    assert found is None or (found.status == "pending" and found.next_attempt_at is None), found and found.status
+    assert "interrupted while [smtp] host was looked up: nothing was written or sent" in err, (out, err)
+
+
+def test_digest_run_on_a_resolver_without_an_answer_says_it_is_the_resolver_not_the_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`digest run` with a login in plain text checks that [smtp] host is this machine before it starts; the lookup
+    without an answer in [smtp] timeout_seconds refuses the start (it cannot be told to be this machine). The line
+    said "cannot resolve HOST within 1 s: check [smtp] host or this machine's DNS": the host first, which may well be
+    right, and not why it was looked up. It says the resolver did not answer, and what that refuses."""
+    from digest.cli import main
+    from tests.weekly_email import CONFIG
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SMTP_PASSWORD", "smtp-password")
+    config = tmp_path / "smtp.toml"
+    config.write_text(
+        CONFIG + '\n[smtp]\nhost = "mail.example.org"\nsecurity = "none"\nusername = "digest"\ntimeout_seconds = 1\n'
+        'recipients = ["readers@example.org"]\n',
+        encoding="utf-8",
+    )
+    with slow_resolver(monkeypatch) as resolver:
+        started = time.monotonic()
+        code = main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "run"])
+        held = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert resolver.names == ["mail.example.org"] and held < 1 + 2, (resolver.names, held)
+    assert code == 2 and out == "", (code, out, err)
+    assert err == (
+        "digest: smtp.security is none and smtp.username is set: cannot resolve mail.example.org within 1 s: this"
+        " machine's DNS resolver did not answer (a name that does not exist is answered at once): check its"
+        " nameservers (/etc/resolv.conf), so mail.example.org cannot be told to be this machine and the SMTP password"
+        ' would not be sent to it unencrypted; start again once it answers, or set [smtp] security = "starttls" or'
+        ' "tls"\n'
+    ), err
+    assert not (tmp_path / "data").exists(), "the service started"

@@ -142,7 +142,11 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         return 2
     settings = context.settings
     if args.send:
-        refuse_unsendable(settings, dry_run=args.dry_run)
+        try:
+            refuse_unsendable(settings, dry_run=args.dry_run)
+        except KeyboardInterrupt:  # in the plain-text login's lookup of the server's name: said as the send's stop
+            print("digest: interrupted while [smtp] host was looked up: nothing was written or sent", file=sys.stderr)
+            return 130
     editions: tuple[Edition, ...] = (args.edition,) if args.edition else ("readers", "maintainers")
     digests = _loaded(
         context, week, editions[:1] if printing else editions, now, dry_run=args.dry_run, printing=printing

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 from digest.config.settings import DataFolderFrom, Settings
@@ -65,6 +66,33 @@ def noted(line: str) -> str:
     refusal's reason in a longer line) says it once, at its end."""
     bare = line.replace(f" {ASTERISKS_NOTE}", "")
     return f"{bare} {ASTERISKS_NOTE}" if hides_a_password(bare) else line
+
+
+def _sliced(text: str, limit: int) -> str:
+    return text[:limit]
+
+
+def noted_within(
+    line: str, limit: int, cut: Callable[[str, int], str] = _sliced, size: Callable[[str], int] = len
+) -> str:
+    """noted(line) of at most `limit` (as `size` counts, shortened by `cut`): a long line's own words make room for
+    ASTERISKS_NOTE, which is never cut off (the command it explains is often what a long line ends with)."""
+    full = noted(line)
+    bare = full.removesuffix(f" {ASTERISKS_NOTE}")
+    if bare == full:
+        return cut(full, limit)
+    note = " " + cut(ASTERISKS_NOTE, limit)
+    return cut(bare, limit - size(note)) + note
+
+
+def outside_database(text: str, invocation: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` made everywhere but in the `DIGEST_DATABASE_URL='...'` that `invocation` (same_invocation's)
+    starts with: a rule for others' URLs (a remote's user dropped) would take its user and `***` out of the commands
+    the text prints, which then log in as no one."""
+    named, _, rest = invocation.partition(" digest ")
+    if not rest or not _NAMED_DATABASE.match(named):
+        return change(text)
+    return named.join(change(part) for part in text.split(named))
 
 
 def same_invocation(settings: Settings, *words: str | Path) -> str:

@@ -58,7 +58,10 @@ def within(
 
 def host_unanswered(host: str, seconds: float) -> str:
     """The line for a mail server's name with no answer in time."""
-    return f"cannot resolve {host} within {seconds:g} s: check [smtp] host or this machine's DNS"
+    return (
+        f"cannot resolve {host} within {seconds:g} s: this machine's DNS resolver did not answer (a name that does not"
+        " exist is answered at once): check its nameservers (/etc/resolv.conf)"
+    )
 
 
 def resolved(

@@ -8,7 +8,7 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from digest.config.lookups import resolved
+from digest.config.lookups import LookupTimeoutError, resolved
 from digest.config.values import host_on_this_machine
 
 
@@ -27,7 +27,10 @@ def loopback_check(host: str, seconds: float, stopped: Callable[[], bool] | None
     first loopback address, or 127.0.0.1. A lookup with no answer in `seconds` raises LookupTimeoutError; a stop,
     LookupStoppedError."""
     if host_on_this_machine(host) and not _is_address(host):
-        named = _resolved(host, seconds, stopped) or []
+        try:
+            named = _resolved(host, seconds, stopped) or []
+        except LookupTimeoutError:  # a resolver's silence changes no more than its answer: localhost is this machine
+            named = []
         return LoopbackCheck(resolves=True, address=next(filter(_loopback, named), "127.0.0.1"))
     addresses = [host] if _is_address(host) else _resolved(host, seconds, stopped)
     if not addresses:

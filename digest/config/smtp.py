@@ -68,8 +68,12 @@ class SmtpSettings(Section):
         name with no answer within timeout_seconds cannot be told to be this machine: said so."""
         try:
             return self.route()[0]
-        except LookupTimeoutError as exc:
-            return str(exc)
+        except LookupTimeoutError as exc:  # the resolver's silence, not the host: said as such, and what it stops
+            return (
+                f"smtp.security is none and smtp.username is set: {exc}, so {self.host} cannot be told to be this"
+                " machine and the SMTP password would not be sent to it unencrypted; start again once it answers, or"
+                ' set [smtp] security = "starttls" or "tls"'
+            )
 
     def route(self, stopped: Callable[[], bool] | None = None) -> tuple[str | None, str]:
         """The host resolved once for a send: the line refusing a plain-text login (None: none refused), and where to

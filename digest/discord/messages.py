@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from digest.arxiv.announcements import found_as
+from digest.config.invocation import noted_within
 from digest.discord.legend import legend, shown_section
 from digest.discord.markup import clip as clip
 from digest.discord.markup import cut as cut
@@ -124,13 +125,13 @@ def why_text(candidate: Candidate) -> str:
 def refusal_note(action: str, reason: str, section_emojis: Mapping[str, str]) -> str:
     """One line under the title saying why a maintainer's reaction changed nothing, and what to do instead."""
     instead = "react with a section emoji" if section_emojis else "decide it on the review page"
-    return f"⚠️ Couldn't {action}: {cut(reason, NOTE_LIMIT)}; {instead}"
+    return f"⚠️ Couldn't {action}: {noted_within(reason, NOTE_LIMIT, cut, units)}; {instead}"
 
 
 def overruled_note(action: str, reason: str) -> str:
     """One line under the title saying why a maintainer's reaction changed nothing: the decision made elsewhere
     stands (`reason` says whose, and the command that changes it on purpose)."""
-    return f"⚠️ Couldn't {action}: {cut(reason, NOTE_LIMIT)}"
+    return f"⚠️ Couldn't {action}: {noted_within(reason, NOTE_LIMIT, cut, units)}"
 
 
 def conflict_note(wishes: Iterable[tuple[str, str | None, str]]) -> str:

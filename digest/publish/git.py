@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from digest.config import PublishSettings
+from digest.config.invocation import outside_database
 from digest.config.publish import away_line
 from digest.config.publish import clone_folder as clone_folder
 from digest.publish.clone_repair import cleared_stale_lock, keep_hand_work, repair_if_damaged
@@ -81,7 +82,7 @@ class GitClone:
         if token:
             text = text.replace(token, "***")
             text = text.replace(base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii"), "***")
-        return one_line(_URL_USER.sub("", text))[:limit]
+        return one_line(outside_database(text, self.digest, lambda part: _URL_USER.sub("", part)))[:limit]
 
     def _run(self, *args: str, stdin: bytes | None = None, check: bool = True, own_config: bool = False) -> Done:
         command, network = ["git", "-C", str(self.folder), *args], over_network(git_command(args))

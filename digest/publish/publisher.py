@@ -20,7 +20,7 @@ from digest import health
 from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.config import Settings
-from digest.config.invocation import noted, same_invocation
+from digest.config.invocation import noted, noted_within, same_invocation
 from digest.publish.combine import combined
 from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError, clone_folder
 from digest.publish.history import (
@@ -144,7 +144,7 @@ class Publisher:
         self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool, *, held: bool = False
     ) -> PublishResult:
         # git's words in it were cut already: its own kept whole; a command it names hiding a password says so once
-        line = noted(self.git.redact(line, limit=FAILURE_LINE_LIMIT))
+        line = noted_within(self.git.redact(line, limit=len(line)), FAILURE_LINE_LIMIT)
         if not dry_run:
             try:
                 failures = record_failure(self.database, self.settings.templates_dir, line, self.clock())
