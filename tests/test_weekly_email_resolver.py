@@ -44,6 +44,43 @@ def by_name(settings: Settings, port: int, seconds: float) -> Settings:
     return configured.model_copy(update={"smtp": smtp})
 
 
+def hand_send_interrupted_at_lookup(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_lines: str
+) -> tuple[int, float, Inbox]:
+    """`digest weekly --send` of week 2026-W48's readers edition with `smtp_lines` under [smtp] (the server on
+    localhost), SIGINT sent to this process as soon as the slowed resolver is asked: (exit code, seconds from the
+    signal to the command's end, the server's inbox)."""
+    import os
+    import signal
+
+    from digest.cli import main
+    from tests.weekly_email import CONFIG
+
+    monkeypatch.chdir(tmp_path)
+    inbox = Inbox()
+    with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
+        config = tmp_path / "smtp.toml"
+        config.write_text(
+            CONFIG + f'\n[smtp]\nhost = "localhost"\nport = {port}\nsecurity = "none"\n{smtp_lines}'
+            'timeout_seconds = 30\nrecipients = ["readers@example.org"]\n',
+            encoding="utf-8",
+        )
+        interrupted: list[float] = []
+
+        def interrupt() -> None:
+            assert resolver.asked.wait(10)
+            interrupted.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)
+
+        interrupter = threading.Thread(target=interrupt)
+        interrupter.start()
+        code = main(["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48",
+                     "--edition", "readers", "--send"])  # fmt: skip
+        held = time.monotonic() - interrupted[0]
+        interrupter.join()
+    return code, held, inbox
+
+
 def test_a_resolver_that_does_not_answer_fails_the_send_within_the_smtp_timeout_and_it_is_retried(
     database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,35 +177,8 @@ def test_ctrl_c_during_a_hand_send_waiting_on_a_lookup_ends_it_at_once_and_the_e
 ) -> None:
     """Ctrl-C (or SIGTERM) during `digest weekly --send` while the server's name had no answer: the send noticed the
     stop only once connected, so the command went on waiting for the resolver. It ends at once, nothing sent."""
-    import os
-    import signal
-
-    from digest.cli import main
-    from tests.weekly_email import CONFIG
-
-    monkeypatch.chdir(tmp_path)
     fill_week(database, settings)
-    inbox = Inbox()
-    with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
-        config = tmp_path / "smtp.toml"
-        config.write_text(
-            CONFIG + f'\n[smtp]\nhost = "localhost"\nport = {port}\nsecurity = "none"\ntimeout_seconds = 30\n'
-            'recipients = ["readers@example.org"]\n',
-            encoding="utf-8",
-        )
-        interrupted: list[float] = []
-
-        def interrupt() -> None:
-            assert resolver.asked.wait(10)
-            interrupted.append(time.monotonic())
-            os.kill(os.getpid(), signal.SIGINT)
-
-        interrupter = threading.Thread(target=interrupt)
-        interrupter.start()
-        code = main(["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48",
-                     "--edition", "readers", "--send"])  # fmt: skip
-        held = time.monotonic() - interrupted[0]
-        interrupter.join()
+    code, held, inbox = hand_send_interrupted_at_lookup(settings, tmp_path, monkeypatch, "")
     out, err = capsys.readouterr()
     assert held < 2, f"Ctrl-C waited {held:.1f} s for a lookup"
     assert code == 130, (out, err)
@@ -216,36 +226,9 @@ def test_ctrl_c_during_the_hand_sends_check_of_a_plain_text_login_ends_it_at_onc
     """`digest weekly --send` with a login in plain text (security = "none", a username) first resolves the server's
     name, to tell a relay on this machine from one across the network; Ctrl-C during that lookup ended the command
     at once, but said a bare "digest: interrupted". It says what was stopped and that nothing was written or sent."""
-    import os
-    import signal
-
-    from digest.cli import main
-    from tests.weekly_email import CONFIG
-
-    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SMTP_PASSWORD", "smtp-password")
     fill_week(database, settings)
-    inbox = Inbox()
-    with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
-        config = tmp_path / "smtp.toml"
-        config.write_text(
-            CONFIG + f'\n[smtp]\nhost = "localhost"\nport = {port}\nsecurity = "none"\nusername = "digest"\n'
-            'timeout_seconds = 30\nrecipients = ["readers@example.org"]\n',
-            encoding="utf-8",
-        )
-        interrupted: list[float] = []
-
-        def interrupt() -> None:
-            assert resolver.asked.wait(10)
-            interrupted.append(time.monotonic())
-            os.kill(os.getpid(), signal.SIGINT)
-
-        interrupter = threading.Thread(target=interrupt)
-        interrupter.start()
-        code = main(["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48",
-                     "--edition", "readers", "--send"])  # fmt: skip
-        held = time.monotonic() - interrupted[0]
-        interrupter.join()
+    code, held, inbox = hand_send_interrupted_at_lookup(settings, tmp_path, monkeypatch, 'username = "digest"\n')
     out, err = capsys.readouterr()
     assert held < 2, f"Ctrl-C waited {held:.1f} s for a lookup"
     assert code == 130, (out, err)
