@@ -270,14 +270,16 @@ async def test_without_a_trusted_proxy_a_forged_x_forwarded_for_does_not_escape_
 async def test_a_form_body_that_cannot_be_read_is_refused_not_a_server_error(
     site: Site, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A charset nobody knows, bytes that are not the charset named, a multipart body without its boundary: each
-    used to raise inside the handler (500 and a traceback in the log); the sender's mistake is a 400."""
+    """A charset nobody knows, bytes that are not the charset named, a multipart body without its boundary or with a
+    part whose headers do not parse: each used to raise inside the handler (a 500); the sender's mistake is a 400."""
     _, csrf = await sign_in(site, site.client)
     bodies = [
         ("application/x-www-form-urlencoded; charset=bogus", b"token=x"),
         ("application/x-www-form-urlencoded; charset=utf-16", b"token=\xff\xfe\x00\xd8x"),
         ("multipart/form-data", b"garbage"),
         ("multipart/form-data; boundary=", b"garbage"),
+        ("multipart/form-data; boundary=x", b"--x\r\nbroken"),
+        ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data; name=token\r\n\r\nx"),
     ]
     caplog.set_level(logging.INFO, logger="digest")
     for path in ("/review/signin", "/review/decide", "/suggest"):

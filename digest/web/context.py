@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from digest import outage
 from digest.clock import steady_now
@@ -261,7 +262,8 @@ async def form_of(request: web.Request) -> dict[str, str] | web.Response:
             "Nothing was changed: shorten what you wrote and send it again."
         )
         return refuse(request, 413, "Too large", message, back)
-    except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
+    # UnicodeDecodeError is a ValueError; a multipart part whose headers do not parse is an HttpProcessingError.
+    except (ValueError, LookupError, HttpProcessingError) as exc:
         log.info("%s %s: unreadable form body (%s)", request.method, logged_path(request), type(exc).__name__)
         return refuse(
             request, 400, "Form refused", "The form's body could not be read: send it as the page does.", back
