@@ -18,3 +18,15 @@ async def refused_each(site: Site, requests: list[str]) -> None:
         assert (await reader.read(100)).startswith(b"HTTP/1.0 400 ")
         writer.close()
         await writer.wait_closed()
+
+
+async def abandoned(site: Site, path: str, sent: bytes, declared: int) -> None:
+    """Posts `sent` to `path` as the first bytes of a form body of `declared` bytes, then closes the connection, as a
+    client that lost its network (or gave up) halfway through its form does."""
+    host, port = site.base.removeprefix("http://").split(":")
+    _, writer = await asyncio.open_connection(host, int(port))
+    head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    writer.write(head.encode("ascii") + f"Content-Length: {declared}\r\n\r\n".encode("ascii") + sent)
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()

@@ -3,11 +3,14 @@ real app on loopback (tests/web_server.py): each is one line on the site's error
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from urllib.parse import urlencode
 
 import pytest
 
 from tests.factories import insert_candidate, real_papers
+from tests.raw_requests import abandoned
 from tests.web_pages import said
 from tests.web_server import SECRETS_ENV, Site, sign_in, signin_form
 
@@ -103,3 +106,26 @@ async def test_a_section_name_longer_than_any_is_not_echoed_whole(site: Site) ->
     assert said(page).startswith(f"no section named '{'x' * 200}' in the list (sections: ")
     assert "x" * 201 not in page
     assert site.status_of(candidate_id) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_a_form_whose_sender_went_away_halfway_is_one_line_in_the_log(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that closed its connection halfway through a form's body (a phone losing its network, or anyone at
+    will, as often as they like) put an ERROR and a 30-line traceback in the service's log for each form. It is one
+    INFO line naming the form, and nothing is done."""
+    caplog.set_level(logging.INFO)
+    for path in ("/suggest", "/review/signin", "/review/decide"):
+        before = len(caplog.records)
+        await abandoned(site, path, b"paper=2411.16198&csrf=x", declared=10_000)
+        deadline = asyncio.get_running_loop().time() + 10
+        while len(caplog.records) == before:  # the server's word on the connection
+            assert asyncio.get_running_loop().time() < deadline, f"nothing was logged of {path}"
+            await asyncio.sleep(0.05)
+    assert not [record.getMessage() for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]
+    went = [record.getMessage() for record in caplog.records if "went away" in record.getMessage()]
+    assert went == [
+        f"POST {path}: the client went away before its form arrived; nothing was done"
+        for path in ("/suggest", "/review/signin", "/review/decide")
+    ]

@@ -254,6 +254,13 @@ async def form_of(request: web.Request) -> dict[str, str] | web.Response:
         return refuse(request, 415, "Form refused", NOT_A_FORM, back)
     try:
         posted = await request.post()
+    except ConnectionResetError:  # aiohttp's word for a body cut short: one line, not an ERROR and a traceback
+        log.info(
+            "%s %s: the client went away before its form arrived; nothing was done",
+            request.method,
+            logged_path(request),
+        )
+        raise web.HTTPBadRequest() from None  # no one is left to read an answer
     except web.HTTPRequestEntityTooLarge:
         # aiohttp's own answer was a plain-text 413, unlike every other refusal, with no way back to the page.
         log.info("%s %s: form body over the %s limit", request.method, logged_path(request), shown_size(FORM_LIMIT))
