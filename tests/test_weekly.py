@@ -326,6 +326,35 @@ def test_now_is_the_current_week_for_sending_printing_and_writing(
     assert "--now" in capsys.readouterr().err
 
 
+def test_sending_the_current_week_says_its_later_papers_go_in_no_digest(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest weekly --now --send` on a Monday sent the week as it stood and said only "sent to ...": the week then
+    counted as sent, so the scheduled digest next Monday said "already sent" and the papers approved from Tuesday to
+    Sunday reached no reader, without a word at the send. A complete week's send says nothing more."""
+    from tests.smtp_server import Inbox, free_port, smtp_server
+
+    port = free_port()
+    config = data_dir.parent / "smtp.toml"
+    smtp = f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = ["readers@example.org"]\n'
+    config.write_text(smtp, encoding="utf-8")
+    current = last_complete_week(datetime.now(UTC), make_settings(data_dir).tz).next()
+    base = ["--config", str(config), "--data-dir", str(data_dir), "weekly", "--edition", "readers"]
+    with smtp_server(Inbox(), port):
+        assert main([*base, "--send", "--now"]) == 0
+        now_sent = capsys.readouterr()
+        assert main([*base, "--send"]) == 0
+        complete_sent = capsys.readouterr()
+    assert f"{current}: sent to readers@example.org" in now_sent.out
+    sunday = f"{current.sunday:%A} {current.sunday.day} {current.sunday:%B %Y}"
+    assert now_sent.err == (
+        f"digest: {current} is not over: it now counts as sent, so the papers that join the list by {sunday} go in "
+        "no weekly digest\n"
+    )
+    assert f"{current.previous()}: sent to readers@example.org" in complete_sent.out
+    assert complete_sent.err == ""
+
+
 def test_a_past_weeks_digest_made_again_later_is_the_same_file(database: Database, settings: Settings) -> None:
     """A week's digest made again after more papers joined the list (an email retried, the weeks a stopped service
     missed, `digest weekly --week` by hand) said the list's size of the day it was made: four catch-up digests in a

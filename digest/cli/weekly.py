@@ -224,11 +224,14 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     Ctrl-C or SIGTERM ends the send after the batch of mail in flight, as at the service's stop: who got the edition
     is recorded and the others are owed it (exit 130)."""
     from digest.config.invocation import noted, same_invocation
+    from digest.weekly.issue import last_complete_week
     from digest.weekly.store import send_week
+    from digest.weekly.weeks import long_date
 
     settings, failures = context.settings, []  # email is on: handle refused --send without it
     left: list[Edition] = []
     partly = False  # an edition sent to some, the others owed it (named on its line)
+    went_out = False
     with stopped_by_signal() as stop, outcomes_said_here():
         for edition in editions:
             if stop.is_set():
@@ -249,6 +252,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
                 failures.append(f"{week}:{label} {outcome.message}")
             else:
                 partly = partly or outcome.status == "partly-sent"
+                went_out = went_out or outcome.status in ("sent", "partly-sent")
                 print(f"{week}:{label} {outcome.message}")
     if stop.is_set():
         unsent = failures + [f"{week}: the {edition}' edition was not sent" for edition in left]
@@ -261,6 +265,13 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
             done = noted(f": {'; '.join(unsent)} (`{left_over}` sends what is left)")
         print(f"digest: interrupted{done}", file=sys.stderr)
         return 130
+    if went_out and week == last_complete_week(now, settings.tz).next():  # --send --now: the rest of it goes nowhere
+        sunday = long_date(week.sunday)
+        print(
+            f"digest: {week} is not over: it now counts as sent, so the papers that join the list by {sunday} go "
+            "in no weekly digest",
+            file=sys.stderr,
+        )
     if failures:
         raise CommandError(noted("; ".join(failures)))
     return 0

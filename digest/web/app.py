@@ -37,7 +37,15 @@ from digest.web import review_actions as web_review_actions
 from digest.web import review_page as web_review_page
 from digest.web import review_refusals as web_review_refusals
 from digest.web import suggest as web_suggest
-from digest.web.context import CONTEXT, FORM_LIMIT, SECURITY_HEADERS, WebContext, said_reachable, unreachable
+from digest.web.context import (
+    CONTEXT,
+    FORM_LIMIT,
+    SECURITY_HEADERS,
+    WebContext,
+    refuse,
+    said_reachable,
+    unreachable,
+)
 from digest.web.filters import PAGE_FILTERS
 from digest.web.listening import bind_web_address, close_all
 
@@ -100,6 +108,21 @@ async def _database_failures(
     return response
 
 
+@web.middleware
+async def _unknown_addresses(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """An address no route serves (a mistyped or stale link) is the site's own page with the way back to the list,
+    where aiohttp answered a bare "404: Not Found" in plain text; nothing of the address is shown."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return refuse(request, 404, "Not found", UNKNOWN_ADDRESS)
+
+
+UNKNOWN_ADDRESS = "There is no page at this address: a link to it is out of date, or it was mistyped."
+
+
 def template_environment(settings: Settings) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=template_loader(settings.templates_dir),
@@ -130,7 +153,7 @@ def create_web_app(
         raise ConfigError(exc.problems) from None  # stops start-up with that one line
     secrets = secretstore.ensure_secrets(settings)  # no file is read when the environment sets all three
     settings = settings.model_copy(update={"secrets": secrets})
-    app = web.Application(client_max_size=FORM_LIMIT, middlewares=[_database_failures])
+    app = web.Application(client_max_size=FORM_LIMIT, middlewares=[_unknown_addresses, _database_failures])
     app[CONTEXT] = WebContext(
         settings=settings,
         database=database,
