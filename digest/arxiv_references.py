@@ -9,11 +9,14 @@ import re
 from digest.titles import arxiv_id_problem, canonical_arxiv_id
 
 # ASCII digits only (digest.titles.ARXIV_ID says why).
-_NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?", re.ASCII)
+# Any version is matched, so that one no paper has (v0, v99999999999) is refused, not read as the bare ID: a maintainer
+# who typed a version meant one. arXiv numbers them from v1, and its longest-revised papers run to a few dozen.
+_NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d+))?", re.ASCII)
+_VERSION_DIGITS = 4
 # Old-style IDs (before April 2007): archive, an optional subject class arXiv no longer writes, year, month, number.
 # The archive in any case (HEP-TH/9901001 is hep-th/9901001 to arXiv); the version's "v" lower-case as everywhere.
 _OLD_STYLE_ID = re.compile(
-    r"(?P<archive>[a-zA-Z]+(?:-[a-zA-Z]+)?)(?:\.[a-zA-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?",
+    r"(?P<archive>[a-zA-Z]+(?:-[a-zA-Z]+)?)(?:\.[a-zA-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v(?P<version>\d+))?",
     re.ASCII,
 )
 # The archives old-style IDs were issued in (arxiv.org/help/arxiv_identifier).
@@ -39,14 +42,32 @@ def parse_arxiv_reference(text: str) -> str | None:
     text = _bare(text)
     match = _NEW_STYLE_ID.fullmatch(text)
     if match is not None:
-        return match["id"] if arxiv_id_problem(match["id"]) is None else None
+        plausible = _version_problem(match["id"], match["version"]) is None
+        return match["id"] if plausible and arxiv_id_problem(match["id"]) is None else None
     old = _OLD_STYLE_ID.fullmatch(text)
-    if old is None:
+    if old is None or _version_problem(old["archive"], old["version"]) is not None:
         return None
     arxiv_id = canonical_arxiv_id(f"{old['archive']}/{old['month']}{old['number']}")
     if arxiv_id.partition("/")[0] not in OLD_ARCHIVES or not _is_old_month(old["month"]) or old["number"] == "000":
         return None
     return arxiv_id
+
+
+def reference_version(text: str) -> int | None:
+    """The version a reference names ('2501.01234v2': 2), or None when it names none or is no reference."""
+    bare = _bare(text)
+    match = _NEW_STYLE_ID.fullmatch(bare) or _OLD_STYLE_ID.fullmatch(bare)
+    if match is None or match["version"] is None or _version_problem("", match["version"]) is not None:
+        return None
+    return int(match["version"])
+
+
+def _version_problem(arxiv_id: str, version: str | None) -> str | None:
+    """Why a version written after an ID is none a paper has, or None (no version written is none to judge)."""
+    if version is None or (len(version) <= _VERSION_DIGITS and not version.startswith("0")):
+        return None
+    shown = version if len(version) <= 12 else f"{version[:12]}..."
+    return f"{arxiv_id} names version v{shown}, which no paper has: arXiv numbers versions from v1, to a few dozen"
 
 
 def _is_old_month(period: str) -> bool:
@@ -62,11 +83,13 @@ def unissued_reason(text: str) -> str | None:
     bare = _bare(text)
     match = _NEW_STYLE_ID.fullmatch(bare)
     if match is not None:
-        return arxiv_id_problem(match["id"])
+        return arxiv_id_problem(match["id"]) or _version_problem(match["id"], match["version"])
     old = _OLD_STYLE_ID.fullmatch(bare)
     if old is None:
         return None
     arxiv_id = canonical_arxiv_id(f"{old['archive']}/{old['month']}{old['number']}")
+    if _version_problem(arxiv_id, old["version"]) is not None:
+        return _version_problem(arxiv_id, old["version"])
     archive, period = arxiv_id.partition("/")[0], old["month"]
     if archive not in OLD_ARCHIVES:
         return f"{archive[:20]} is no archive arXiv gave old-style IDs in (like hep-th or math)"

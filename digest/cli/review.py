@@ -75,23 +75,12 @@ def actor_name() -> str:
 def handle_decision(args: argparse.Namespace, context: Context) -> int:
     """Each ID in turn, each its own decision (a batch cleared from the shell); one line per ID, exit 1 when any
     failed. An ID that is neither a number nor an arXiv ID stops everything first (exit 2), before the database."""
-    from digest.arxiv.additions import parse_arxiv_reference
-
     if blank_section(args):
         return 2
-    wanted: list[int | str] = []
-    for text in args.candidate_ids:
-        number = parse_record_id(text)
-        reference = parse_arxiv_reference(text) if number is None else None
-        if (number is None and reference is None) or number == 0:
-            shown = ascii(text[:40])
-            print(
-                f"digest {args.command}: {shown} is not a candidate id: give its number (from 1, in the digits 0-9) "
-                "or its paper's arXiv ID",
-                file=sys.stderr,
-            )
-            return 2
-        wanted.append(number if number is not None else str(reference))
+    read = _read_ids(args.command, args.candidate_ids)
+    if read is None:
+        return 2
+    wanted, typed_versions = read
     from sqlalchemy.exc import SQLAlchemyError
 
     from digest.cli.program import database_failure
@@ -104,7 +93,7 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
     failed = decided = 0
     for position, item in enumerate(wanted):
         try:
-            candidate_id = item if isinstance(item, int) else by_arxiv_id.get(item)
+            candidate_id, held = (item, None) if isinstance(item, int) else by_arxiv_id.get(item, (None, None))
             if candidate_id is None:
                 raise CommandError(_no_candidate(context, str(item)))
             outcome = reviewer.decide(candidate_id, args.action, actor, args.section)
@@ -128,7 +117,37 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
             continue
         decided += 1
         print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {one_line(outcome.message)}")
+        typed = typed_versions.get(item) if isinstance(item, str) else None
+        if typed is not None and held is not None and typed != held:
+            # arXiv papers are decided, not versions: the paper was, and the maintainer who named another version hears.
+            print(f"  you named v{typed} of {item}; the queue holds v{held}: the decision is the paper's, any version")
     return 1 if failed else 0
+
+
+def _read_ids(command: str, texts: list[str]) -> tuple[list[int | str], dict[str, int]] | None:
+    """The candidate numbers and arXiv IDs the arguments name, and the version each ID was typed with; None after a
+    one-line refusal of the first that names nothing (an arXiv ID arXiv cannot have issued says why)."""
+    from digest.arxiv.additions import parse_arxiv_reference
+    from digest.arxiv_references import reference_version, unissued_reason
+
+    wanted: list[int | str] = []
+    versions: dict[str, int] = {}
+    for text in texts:
+        number = parse_record_id(text)
+        reference = parse_arxiv_reference(text) if number is None else None
+        if (number is None and reference is None) or number == 0:
+            why = unissued_reason(text[:300]) if number is None else None
+            said = f"is no arXiv ID arXiv can have issued ({why})" if why else "is not a candidate id"
+            print(
+                f"digest {command}: {text[:40]!a} {said}: give its number (from 1, in the digits 0-9) or its "
+                "paper's arXiv ID",
+                file=sys.stderr,
+            )
+            return None
+        if reference is not None and (version := reference_version(text)) is not None:
+            versions[reference] = version
+        wanted.append(number if number is not None else str(reference))
+    return wanted, versions
 
 
 def _no_candidate(context: Context, arxiv_id: str) -> str:
@@ -151,14 +170,15 @@ def _no_candidate(context: Context, arxiv_id: str) -> str:
     )
 
 
-def _candidates_of(context: Context, arxiv_ids: list[str]) -> dict[str, int]:
-    """The candidate ids of the papers with these arXiv IDs (one candidate per paper), in one read."""
+def _candidates_of(context: Context, arxiv_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """The candidate id and version of the papers with these arXiv IDs (one candidate per paper), in one read."""
     if not arxiv_ids:
         return {}
     from digest.arxiv.candidates import known_candidates
 
     with context.database.reading() as session:
-        return {arxiv_id: candidate.id for arxiv_id, candidate in known_candidates(session, arxiv_ids).items()}
+        found = known_candidates(session, arxiv_ids).items()
+        return {arxiv_id: (candidate.id, candidate.version) for arxiv_id, candidate in found}
 
 
 def history_line(decision: Decision, arxiv_id: str, title: str, left_out: str | None = None) -> str:

@@ -215,7 +215,7 @@ def _database_url(url: str) -> str:
             "is not a database URL: write sqlite:////absolute/path/digest.sqlite3 (a SQLite file) or "
             "postgresql+psycopg://user@host/dbname"
         )
-    if "@" in (found["host"] or ""):
+    if "@" in (found["host"] or "") + (found["port"] or ""):  # 'u:p@s:s@host': SQLAlchemy's port is 's@host'
         raise problem(
             "holds '@' in its user or password, which ends it there and shows the rest as the host: write each '@' "
             "in them as %40"

@@ -27,7 +27,8 @@ def shown_database_url(url: str) -> str:
     comes before the '@' or as a query parameter (libpq reads `?password=`, and `sslpassword=`, too)."""
     parsed = make_url(url)
     hidden = {key: "***" for key in parsed.query if "password" in key.casefold()}
-    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+    # SQLAlchemy writes a query's `***` as %2A%2A%2A, where every other hint writes `***`: one way of hiding it.
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
 
 
 def sqlite_file(url: str) -> Path | None:
