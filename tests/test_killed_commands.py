@@ -169,6 +169,34 @@ def test_a_publish_killed_after_its_push_shows_as_published(tmp_path: Path, caps
     assert remote.head() == pushed  # nothing pushed twice
 
 
+def test_a_publish_killed_after_writing_the_list_in_its_clone_is_not_kept_as_a_hand_edit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest publish` killed after it wrote the list into its clone, before it committed it: the next publish said
+    the clone "held an edit by hand of README.md, not committed" and kept the service's own write as
+    clone.hand-edit.patch.1, for a maintainer to apply. It now knows its own write and publishes without a word."""
+    from tests.factories import insert_candidate, real_papers
+    from tests.git_remote import make_remote, publish_config
+
+    remote = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(remote.url))
+    database = open_service_database(settings)
+    try:
+        candidate = insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+    options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+    assert main([*options, "approve", str(candidate)]) == 0
+    run_killed("digest.publish.clone_writes:write_list_file", "after", [*options, "publish"], tmp_path)
+    assert remote.commits() == ["The list"]
+    capsys.readouterr()
+    assert main([*options, "publish"]) == 0
+    said = capsys.readouterr()
+    assert said.out.startswith("published ") and "by hand" not in said.err, said
+    assert not list((settings.data_dir / "publish").glob("clone.hand-edit.patch*"))
+    assert remote.readme().count(f"(https://arxiv.org/abs/{real_papers()[0]['arxiv_id']})") == 2  # title and badge
+
+
 def test_a_database_held_by_a_paused_process_is_said_so_with_what_to_do(
     data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from digest.publish.clone_writes import unfinished_write
 from digest.publish.own_commits import LOG_FORMAT, Run, recorded, services_own
 from digest.storage.files import keep_generations
 from digest.text import one_line
@@ -74,7 +75,9 @@ def cleared_stale_lock(folder: Path, done: subprocess.CompletedProcess[bytes], t
 def keep_hand_work(folder: Path, run: Run, author: str, digest: str) -> None:
     """Before the service's commit moves the clone's branch: what a maintainer wrote there, kept beside it and said
     (`digest`: the service's own invocation, for the command it names)."""
-    keep_hand_edit(folder, run("diff", "--binary", check=False).stdout, digest)
+    written = unfinished_write(folder, run)
+    mine = (f":(exclude,literal){written}",) if written else ()  # the service's own write, cut short of its commit
+    keep_hand_edit(folder, run("diff", "--binary", "--", ".", *mine, check=False).stdout, digest)
     keep_hand_commits(folder, run, author)
 
 

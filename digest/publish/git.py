@@ -18,6 +18,7 @@ from digest.config.invocation import outside_database
 from digest.config.publish import away_line
 from digest.config.publish import clone_folder as clone_folder
 from digest.publish.clone_repair import cleared_stale_lock, keep_hand_work, repair_if_damaged
+from digest.publish.clone_writes import write_list_file
 from digest.publish.git_environment import git_environment, identity_options, network_environment, unsent_key_warning
 from digest.publish.git_errors import GitError as GitError
 from digest.publish.git_errors import PushRefusedError as PushRefusedError
@@ -190,9 +191,7 @@ class GitClone:
         identity = identity_options(self.settings.author)
         if parent is not None and merge_parent is not None:
             self._merge_in(merge_parent, identity)
-        target = self.folder / self.settings.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_list_file(self.folder, self._run, self.settings.path, data)
         self._run("add", "--", self.settings.path)
         if parent is not None and merge_parent is not None:
             tree = self._run("write-tree").stdout.decode().strip()
