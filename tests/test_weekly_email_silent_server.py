@@ -15,10 +15,14 @@ from pathlib import Path
 import pytest
 
 from digest.arxiv.turns import STOP_GRACE_SECONDS, WIND_DOWN_SECONDS
+from digest.config import Settings
+from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.service_runs import killed_if_running, pretend_the_machine_was_off, spawned_service, stopped, wait_started
 from tests.silent_smtp import silent_smtp_server
 from tests.smtp_server import Inbox, free_port, smtp_server
+from tests.weekly_data import fill_week
+from tests.weekly_email import settings as settings  # the fixture
 
 # The stop's grace, as the service gives it: every request in flight, then the wind-down (digest/arxiv/turns.py).
 GRACE = STOP_GRACE_SECONDS + WIND_DOWN_SECONDS
@@ -79,3 +83,52 @@ def test_sigterm_while_the_smtp_server_says_nothing_stops_within_the_grace_and_t
         assert [row[:3] for row in weekly_rows(tmp_path / "data")] == [("readers", "sent", 1)]
     finally:
         killed_if_running(service)
+
+
+def test_ctrl_c_of_a_hand_send_to_a_server_silent_after_ehlo_ends_it_at_once_and_the_edition_stays_owed(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C of `digest weekly --send` while the server, having greeted, said nothing after EHLO: the command said
+    "stopping after the mail in flight" and went on waiting for [smtp] timeout_seconds (30 s), then recorded the
+    edition failed. Nothing is in flight before the first message: the connection is shut at once, the edition stays
+    owed, and the command says so and exits 130."""
+    import os
+    import threading
+
+    from digest.cli import main
+    from digest.weekly.connectionwatch import IN_FLIGHT_SECONDS
+    from tests.weekly_email import CONFIG, row
+
+    monkeypatch.chdir(tmp_path)
+    fill_week(database, settings)
+    port = free_port()
+    with silent_smtp_server(port, greets=True) as silent:
+        config = tmp_path / "smtp.toml"
+        config.write_text(
+            CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+            'recipients = ["readers@example.org"]\n',
+            encoding="utf-8",
+        )
+        interrupted: list[float] = []
+
+        def interrupt() -> None:
+            assert silent.heard.wait(30)
+            interrupted.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)
+
+        interrupter = threading.Thread(target=interrupt)
+        interrupter.start()
+        code = main(["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48",
+                     "--edition", "readers", "--send"])  # fmt: skip
+        held = time.monotonic() - interrupted[0]
+        interrupter.join()
+    out, err = capsys.readouterr()
+    assert held < IN_FLIGHT_SECONDS, f"Ctrl-C waited {held:.1f} s for a silent server"
+    assert code == 130, (out, err)
+    found = row(database)
+    assert found is not None and found.status == "pending" and found.next_attempt_at is None, found and found.status
+    assert "the send was stopped before any mail went out: the edition is still owed" in out + err, (out, err)
