@@ -58,7 +58,14 @@ async def run_weekly(
         running.add(future)
         future.add_done_callback(running.discard)
     future.add_done_callback(functools.partial(_outlasted_stop, settings))
-    result = await asyncio.shield(future)  # a job cancelled (the scheduler shut down) leaves the thread to the stop
+    try:
+        result = await asyncio.shield(future)
+    except asyncio.CancelledError:
+        if stop is None or not stop.is_set():
+            raise
+        # The stop shuts the scheduler down, which cancels its running jobs: the thread is the stop's to wait for (in
+        # `running`), and each edition's line says what came of it; not an ERROR with a traceback from the scheduler.
+        return
     retry_at = result.retry_at if scheduler is not None and scheduler.running else None
     if scheduler is not None and retry_at is not None:
         schedule_weekly_retry(scheduler, retry_at)

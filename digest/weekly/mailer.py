@@ -20,6 +20,7 @@ from digest.config.lookups import LookupStoppedError, LookupTimeoutError
 from digest.text import one_line
 from digest.weekly.batches import Stop as Stop  # re-exported: the send's callers name it here
 from digest.weekly.batches import send_in_batches
+from digest.weekly.connectionwatch import IN_FLIGHT_SECONDS, ConnectionWatch
 from digest.weekly.listheaders import MAIL_POLICY
 from digest.weekly.refusals import CLOSED, left_unsent, summarised
 from digest.weekly.smtpsession import NoLoginError, connect, for_now, login, mail_refused, needing_smtputf8, scrubbed
@@ -53,7 +54,14 @@ class Delivery:
 
 
 class StoppedError(MailError):
-    """The stop came before any batch went out (while connecting or logging in): nobody has the edition."""
+    """The stop came before any batch went out (while connecting or logging in), or shut the connection while the
+    first batch was unanswered: nobody is known to have the edition."""
+
+
+_STOPPED_BEFORE = "the send was stopped before any mail went out"
+# The server took the message and had not answered when the stop shut the connection: it may have it, and the resend
+# carries the same Message-ID (message_id), by which a reader's mailbox knows it again.
+_STOPPED_UNANSWERED = "the send was stopped while the server had not answered for the first mail: none is known sent"
 
 
 class RecipientsRefusedError(MailError):
@@ -161,12 +169,26 @@ def send(
 ) -> Delivery:
     """Hands the message to the server for the recipients (one edition's); raises MailError when none accepted it.
     `stop` set ends the send after the batch in flight: the recipients of the batches not sent are owed it (a 4xx);
-    set before the first batch, none goes out (StoppedError)."""
+    set before the first batch, none goes out (StoppedError). A server that says nothing is waited for no longer
+    than the stop (the batch in flight: IN_FLIGHT_SECONDS after it)."""
     if not settings.host or not recipients:
         raise MailError("email is off: set [smtp] host and recipients")
+    with ConnectionWatch(stop.is_set if stop is not None else None) as watch:
+        return _conversation(message, settings, recipients, ssl_context, stop, watch)
+
+
+def _conversation(
+    message: EmailMessage,
+    settings: SmtpSettings,
+    recipients: Sequence[str],
+    ssl_context: ssl.SSLContext | None,
+    stop: Stop | None,
+    watch: ConnectionWatch,
+) -> Delivery:
+    """send's SMTP conversation, its connection shut by `watch` at the stop."""
     sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
     where = f"{settings.host}:{settings.port}"
-    client = _connected(settings, ssl_context, stop, where)
+    client = _connected(settings, ssl_context, watch, where)
     password = settings.password.get_secret_value() if settings.password else ""
     unsendable: dict[str, tuple[int, bytes]] = {}
     try:
@@ -178,7 +200,9 @@ def send(
             raise smtplib.SMTPRecipientsRefused(unsendable)
         if stop is not None and stop.is_set():  # checked before the first batch too: a stop while connecting
             raise StoppedError("the send was stopped before any mail went out")
+        watch.in_flight = IN_FLIGHT_SECONDS  # a message in flight is given time for its answer (who got it)
         answered, withheld = send_in_batches(client, message, sender, to, RECIPIENTS_PER_MESSAGE, stop)
+        watch.in_flight = 0.0
         refused = {**unsendable, **answered}
     except NoLoginError as exc:  # a setting to change: every retry would find no login offered again
         raise MailError(str(exc), for_good=True) from None
@@ -197,6 +221,8 @@ def send(
         line = f"the SMTP server {where} {said}: {every.refusals}"
         raise RecipientsRefusedError(line, every) from exc
     except (OSError, smtplib.SMTPException, ValueError) as exc:
+        if watch.cut:  # the stop shut the connection before any mail was answered: nobody is known to have it
+            raise StoppedError(_STOPPED_UNANSWERED if watch.in_flight else _STOPPED_BEFORE) from None
         # `from None`: a UnicodeEncodeError's args hold the text it could not encode, which may be the password.
         line = f"sending through {where} failed: {scrubbed(_reason(exc), password)}"
         raise MailError(line, for_good=_for_good(exc)) from None
@@ -207,22 +233,23 @@ def send(
 
 
 def _connected(
-    settings: SmtpSettings, ssl_context: ssl.SSLContext | None, stop: Stop | None, where: str
+    settings: SmtpSettings, ssl_context: ssl.SSLContext | None, watch: ConnectionWatch, where: str
 ) -> smtplib.SMTP:
     """The connection to the server, once the host is resolved (and a plain-text login refused unless to this
     machine); a lookup with no answer in timeout_seconds fails as a server out of reach does (tried again), and a stop
-    during one ends the send (StoppedError)."""
-    stopped = stop.is_set if stop is not None else None
+    during one, or while the server has not greeted, ends the send (StoppedError)."""
     try:
-        plain_login, server = settings.route(stopped)  # resolves the host: asked once, connected to as checked
+        plain_login, server = settings.route(watch.stopped)  # resolves the host: asked once, connected to as checked
         if plain_login:  # refused before connecting: no password goes out in plain text to another machine
             raise MailError(plain_login, for_good=True)
-        return connect(settings, ssl_context, server, stopped)
+        return connect(settings, ssl_context, server, watch)
     except LookupStoppedError:  # a stop while a lookup had no answer: nothing went out
-        raise StoppedError("the send was stopped before any mail went out") from None
+        raise StoppedError(_STOPPED_BEFORE) from None
     except LookupTimeoutError as exc:  # the resolver's fault, or a name's: tried again as a server out of reach
         raise MailError(str(exc)) from None
     except (OSError, smtplib.SMTPException) as exc:
+        if watch.cut:  # the stop shut a connection the server had said nothing on, or not all of its greeting
+            raise StoppedError(_STOPPED_BEFORE) from None
         line = f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}"
         raise MailError(line, for_good=_for_good(exc)) from exc
 

@@ -11,6 +11,7 @@ import ssl
 from collections.abc import Callable, Sequence
 
 from digest.config.lookups import AddressInfo, resolved, within
+from digest.weekly.connectionwatch import ConnectionWatch
 
 _OWN_NAME: list[str] = []  # this machine's EHLO name, once found: the process's
 
@@ -59,14 +60,20 @@ class _Resolved(smtplib.SMTP):
     """Connects to `addresses` (resolved already) whatever name smtplib is given: no lookup of its own."""
 
     addresses: Sequence[AddressInfo] = ()
+    watch: ConnectionWatch | None = None
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        return _reached(self.addresses, timeout)
+        connection = _reached(self.addresses, timeout)
+        if self.watch is not None:  # shut at a stop: the greeting and every reply after it are waited for no longer
+            self.watch.watch(connection)
+        return connection
 
 
 class _Plain(_Resolved):
-    def __init__(self, addresses: Sequence[AddressInfo], host: str, port: int, name: str, timeout: float) -> None:
-        self.addresses = addresses
+    def __init__(
+        self, addresses: Sequence[AddressInfo], host: str, port: int, name: str, timeout: float, watch: ConnectionWatch
+    ) -> None:
+        self.addresses, self.watch = addresses, watch
         super().__init__(host, port, local_hostname=name, timeout=timeout)
 
 
@@ -74,19 +81,27 @@ class _Tls(smtplib.SMTP_SSL, _Resolved):
     """TLS at once over the resolved connection (SMTP_SSL wraps what _Resolved opened, checked against the name)."""
 
     def __init__(
-        self, addresses: Sequence[AddressInfo], host: str, port: int, name: str, timeout: float, context: ssl.SSLContext
+        self,
+        addresses: Sequence[AddressInfo],
+        host: str,
+        port: int,
+        name: str,
+        timeout: float,
+        context: ssl.SSLContext,
+        watch: ConnectionWatch,
     ) -> None:
-        self.addresses = addresses
+        self.addresses, self.watch = addresses, watch
         super().__init__(host, port, local_hostname=name, timeout=timeout, context=context)
 
 
 def opened(
-    host: str, port: int, seconds: float, context: ssl.SSLContext | None, stopped: Callable[[], bool] | None
+    host: str, port: int, seconds: float, context: ssl.SSLContext | None, watch: ConnectionWatch
 ) -> smtplib.SMTP:
     """A connection to the server, greeted (TLS at once with `context`, else plain text): its name and this machine's
-    looked up within `seconds` each (LookupTimeoutError), and no longer than `stopped` is false (LookupStoppedError)."""
-    addresses = resolved(host, port, seconds, stopped)
-    name = own_name(seconds, stopped)
+    looked up within `seconds` each (LookupTimeoutError), and no longer than the stop `watch` reads
+    (LookupStoppedError); the connection is the watch's to shut at the stop."""
+    addresses = resolved(host, port, seconds, watch.stopped)
+    name = own_name(seconds, watch.stopped)
     if context is not None:
-        return _Tls(addresses, host, port, name, seconds, context)
-    return _Plain(addresses, host, port, name, seconds)
+        return _Tls(addresses, host, port, name, seconds, context, watch)
+    return _Plain(addresses, host, port, name, seconds, watch)

@@ -9,10 +9,10 @@ import base64
 import re
 import smtplib
 import ssl
-from collections.abc import Callable
 
 from digest.config import SmtpSettings
 from digest.text import one_line
+from digest.weekly.connectionwatch import ConnectionWatch
 from digest.weekly.smtpaddress import opened
 
 
@@ -37,17 +37,19 @@ def no_login_offered(where: str, *, encrypted: bool) -> str:
 
 
 def connect(
-    settings: SmtpSettings, context: ssl.SSLContext | None, address: str, stopped: Callable[[], bool] | None = None
+    settings: SmtpSettings, context: ssl.SSLContext | None, address: str, watch: ConnectionWatch | None = None
 ) -> smtplib.SMTP:
     """A connection to the server at `address` (SmtpSettings.route's: the host, or the loopback address a plain-text
     login was checked at), encrypted as [smtp] security says: TLS at once ("tls"), or plain text then STARTTLS
-    ("starttls"), or none. Its lookups wait timeout_seconds at most, and not past `stopped` (weekly/smtpaddress.py)."""
+    ("starttls"), or none. Its lookups wait timeout_seconds at most, and not past the stop `watch` reads, which shuts
+    the connection (weekly/smtpaddress.py, weekly/connectionwatch.py)."""
     context = context or ssl.create_default_context()
+    watch = watch or ConnectionWatch(None)
     seconds = settings.timeout_seconds
     try:
         if settings.security == "tls":
-            return opened(address, settings.port, seconds, context, stopped)
-        client = opened(address, settings.port, seconds, None, stopped)
+            return opened(address, settings.port, seconds, context, watch)
+        client = opened(address, settings.port, seconds, None, watch)
     except ssl.SSLError as exc:
         # OpenSSL reads a plain-text greeting ("220 ...") as a TLS record of an unknown version.
         if exc.reason == "WRONG_VERSION_NUMBER":
