@@ -1,10 +1,12 @@
 """The set-up `/add`'s tests share: a loopback arXiv API serving the real recorded answer, the bot's settings and
-database, what /add may change, the one answer a member sees, and settings on a seed list with an edited heading."""
+database, what /add may change, the one answer a member sees, settings on a seed list with an edited heading, the
+bot running once /add is registered, and the section choices /add offers."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,8 @@ from digest.storage.models import Candidate, Decision, Entry
 from tests.add_command import API_PATH, HEAT_BATH, recorded
 from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
-from tests.discord_bot import eventually
-from tests.fake_discord import FakeDiscord
+from tests.discord_bot import eventually, running
+from tests.fake_discord import GUILD_ID, MAINTAINER, FakeDiscord
 
 HEAT_BATH_LINK = "[Heat-bath random walks with Markov bases](https://arxiv.org/abs/1605.08386)"
 
@@ -82,3 +84,27 @@ def seeded_with(
     seed.write_text(text, encoding="utf-8")
     config = f'seed_list = "{seed}"\n' + fake.config_toml() + f'[arxiv]\napi_url = "{arxiv.url(API_PATH)}"\n'
     return seed, make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+
+
+@asynccontextmanager
+async def add_registered(fake: FakeDiscord, settings: Settings) -> AsyncIterator[Database]:
+    """The bot running on the settings' database once its commands are registered in the guild; disposed of after."""
+    database = open_service_database(settings)
+    try:
+        async with running(settings, database):
+            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+            yield database
+    finally:
+        database.dispose()
+
+
+async def offered(fake: FakeDiscord, typed: dict[str, str]) -> list[dict[str, Any]]:
+    """The section choices /add offers the maintainer who typed `typed` into its section option."""
+    token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
+    await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
+    return list(fake.answer_bodies(token)[0]["choices"])
+
+
+async def sections_named(fake: FakeDiscord) -> str:
+    """/add's answer to the maintainer who named a section the list has not: it names the list's sections."""
+    return await answer(fake, await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386", "section": "Nowhere"}))

@@ -10,20 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
-from sqlalchemy import select, text
 
 from digest import resources
 from digest.arxiv.api import query_url
-from digest.arxiv.poll_pass import run_poll
 from digest.arxiv.poll_runs import reason_to_poll_on_start
 from digest.arxiv.poller import configured_sources
 from digest.config import FeedsError, Settings, read_feed_sources
 from digest.service.wiring import open_service_database
-from digest.storage.db import alembic_config, create_database_engine
-from digest.storage.state import FeedState
-from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
+from tests.arxiv_server import ARXIV_DATA, ArxivServer, Reply
 from tests.conftest import make_settings
+from tests.polled_keys import poll_and_states, poll_run_kept, polled_before
 
 ETAG = '"api-0427"'
 ANSWER = ARXIV_DATA / "api" / "api_new_cat-cs.LG-OR-cs.AI_2026-04-30_20entries.xml"
@@ -59,23 +55,6 @@ def test_a_blank_search_query_is_refused_as_empty(tmp_path: Path) -> None:
         read_feed_sources(_feeds(tmp_path, " \n "))
 
 
-def _polled_before(settings: Settings, keys: dict[str, tuple[str | None, datetime]]) -> None:
-    """A data folder at schema 0021 that polled the query under each key: (its ETag, when)."""
-    settings.data_dir.mkdir(parents=True)
-    engine = create_database_engine(settings.database_url)
-    command.upgrade(alembic_config(engine), "0021")
-    with engine.begin() as connection:
-        for key, (etag, when) in keys.items():
-            connection.execute(
-                text(
-                    "INSERT INTO feed_state (source, etag, last_outcome, last_polled_at, last_ok_at, failures) "
-                    "VALUES (:key, :etag, 'fetched', :when, :when, 0)"
-                ),
-                {"key": key, "etag": etag, "when": when.replace(tzinfo=None)},
-            )
-    engine.dispose()
-
-
 @pytest.mark.asyncio
 @pytest.mark.parametrize("also_trimmed", [False, True])
 async def test_an_upgrade_keeps_the_state_of_a_query_polled_under_its_untrimmed_search(
@@ -93,16 +72,10 @@ async def test_an_upgrade_keeps_the_state_of_a_query_polled_under_its_untrimmed_
         keys: dict[str, tuple[str | None, datetime]] = {query_url(api_url, written, 0, 20): (ETAG, newer)}
         if also_trimmed:
             keys[trimmed] = ('"stale"', older)
-        _polled_before(settings, keys)
-        database = open_service_database(settings)
-        try:
-            summary = await run_poll(settings, database, clock=FakeClock())
-            with database.reading() as session:
-                stored = [(state.source, state.etag) for state in session.scalars(select(FeedState))]
-        finally:
-            database.dispose()
+        polled_before(settings, "0021", keys)
+        outcomes, stored = await poll_and_states(settings)
     assert server.requests_to("/api/query")[0].headers.get("If-None-Match") == ETAG
-    assert [report.outcome for report in summary.sources] == ["not-modified"]
+    assert outcomes == ["not-modified"]
     assert stored == [(trimmed, ETAG)]
 
 
@@ -114,15 +87,8 @@ def test_a_poll_of_the_untrimmed_search_still_counts_as_a_poll_of_the_query(tmp_
     settings = _settings(tmp_path, api_url, written)
     when = datetime(2026, 11, 20, tzinfo=UTC)
     untrimmed = query_url(api_url, written, 0, 20)
-    _polled_before(settings, {untrimmed: (ETAG, when)})
-    engine = create_database_engine(settings.database_url)
-    with engine.begin() as connection:
-        summary = json.dumps({"sources": [{"source": untrimmed, "outcome": "fetched"}]})
-        connection.execute(
-            text("INSERT INTO poll_runs (started_at, finished_at, outcome, summary) VALUES (:at, :at, 'ok', :summary)"),
-            {"at": when.replace(tzinfo=None), "summary": summary},
-        )
-    engine.dispose()
+    polled_before(settings, "0021", {untrimmed: (ETAG, when)})
+    poll_run_kept(settings, untrimmed, when)
     database = open_service_database(settings)
     try:
         assert reason_to_poll_on_start(database, when, configured_sources(settings)) is None

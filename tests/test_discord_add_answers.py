@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from digest.service.wiring import open_service_database
 from tests.add_command import API_PATH, HEAT_BATH, recorded
 from tests.arxiv_server import ArxivServer
-from tests.discord_add_setup import HEAT_BATH_LINK, answer, arxiv_api, seeded_with  # noqa: F401  (fixtures)
-from tests.discord_bot import eventually, running, section_of
-from tests.fake_discord import GUILD_ID, MAINTAINER, FakeDiscord
+from tests.discord_add_setup import (  # noqa: F401  (fixtures)
+    HEAT_BATH_LINK,
+    add_registered,
+    answer,
+    arxiv_api,
+    offered,
+    sections_named,
+    seeded_with,
+)
+from tests.discord_bot import section_of
+from tests.fake_discord import MAINTAINER, FakeDiscord
 
 
 @pytest.mark.asyncio
@@ -22,18 +29,9 @@ async def test_an_answer_naming_the_lists_sections_carries_no_bidi_override(
     """A heading of the list holding U+202E (the maintainer's file, kept as written) went raw into /add's answer
     naming the list's sections, reversing the rest of the line in Discord; the answer blanks it, the file keeps it."""
     seed, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: heading + "\u202e")
-    database = open_service_database(settings)
-    try:
-        async with running(settings, database):
-            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
-            token = await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386", "section": "Nowhere"})
-            reply = await answer(fake, token)
-            typed = {"paper": "1605.08386", "section": "prob"}
-            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
-            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
-    finally:
-        database.dispose()
-    (choice,) = fake.answer_bodies(token)[0]["choices"]
+    async with add_registered(fake, settings):
+        reply = await sections_named(fake)
+        (choice,) = await offered(fake, {"paper": "1605.08386", "section": "prob"})
     assert choice["name"].endswith("Probing ") and choice["value"].endswith("Probing\u202e")  # shown, and as written
     assert reply.startswith("no section named 'Nowhere' in the list (sections: ") and " Probing" in reply
     assert "\u202e" not in reply
@@ -53,14 +51,9 @@ async def test_a_title_already_listed_is_named_with_its_formatting_inert(
     arxiv.program(API_PATH, Reply(body=xml, content_type="application/atom+xml; charset=utf-8"))
     listed = r"- [\*\*Heat-bath\*\* \[walks\](https://evil.example) @everyone](https://openreview.net/forum?id=hb)"
     _, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: f"{heading}\n\n{listed}\n")
-    database = open_service_database(settings)
-    try:
-        async with running(settings, database):
-            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
-            options = {"paper": "1605.08386", "section": "Probing"}
-            again = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
-    finally:
-        database.dispose()
+    async with add_registered(fake, settings):
+        options = {"paper": "1605.08386", "section": "Probing"}
+        again = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
     assert again == (
         r"1605.08386 (\*\*Heat-bath\*\* \[walks\]\(https://evil.example\) @"
         "\u200beveryone) is already in the list by its title; nothing was added"
@@ -82,20 +75,11 @@ async def test_answers_and_choices_hold_discords_limits_in_its_units_and_no_choi
         f"\n\n### {wide} {index}\n\n+ [A paper](https://arxiv.org/abs/2401.0000{index})" for index in range(6)
     )
     seed, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: f"{heading} {wide}{more}\n")
-    database = open_service_database(settings)
-    try:
-        async with running(settings, database):
-            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
-            token = await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386", "section": "Nowhere"})
-            reply = await answer(fake, token)
-            typed = {"paper": "1605.08386", "section": ""}
-            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
-            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
-    finally:
-        database.dispose()
+    async with add_registered(fake, settings):
+        reply = await sections_named(fake)
+        choices = await offered(fake, {"paper": "1605.08386", "section": ""})
     assert reply.startswith("no section named 'Nowhere' in the list (sections: ") and "Probing" in reply
     assert utf16_units(reply) <= CONTENT_LIMIT
-    choices = fake.answer_bodies(token)[0]["choices"]
     names = [choice["name"] for choice in choices]
     assert any("Probing 𝐏" in name for name in names) and len(names) >= 8, names
     assert all(1 <= utf16_units(name.strip()) <= CHOICE_LIMIT for name in names), names
@@ -114,27 +98,16 @@ async def test_a_heading_of_invisible_characters_is_offered_by_a_name_a_member_c
 
     odd = f"\n\n### {invisible}\n\n+ [A paper](https://arxiv.org/abs/2401.00001)\n"
     _, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: f"{heading}{odd}")
-    database = open_service_database(settings)
-    try:
-        async with running(settings, database):
-            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
-            typed = {"paper": "1605.08386", "section": ""}
-            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
-            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
-            choices = fake.answer_bodies(token)[0]["choices"]
-            names = {choice["name"]: choice["value"] for choice in choices}
-            assert "Probing" in names and not any(is_blank(name) for name in names), names
-            (value,) = [v for name, v in names.items() if name == "a section whose heading shows nothing"]
-            # Typing what the choice shows finds it (it was matched against the heading's invisible characters).
-            typed = {"paper": "1605.08386", "section": "shows noth"}
-            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
-            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
-            assert [c["value"] for c in fake.answer_bodies(token)[0]["choices"]] == [value]
-            options = {"paper": "1605.08386", "section": value}
-            reply = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
-            again = await answer(fake, await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386"}))
-    finally:
-        database.dispose()
+    async with add_registered(fake, settings):
+        choices = await offered(fake, {"paper": "1605.08386", "section": ""})
+        names = {choice["name"]: choice["value"] for choice in choices}
+        assert "Probing" in names and not any(is_blank(name) for name in names), names
+        (value,) = [v for name, v in names.items() if name == "a section whose heading shows nothing"]
+        # Typing what the choice shows finds it (it was matched against the heading's invisible characters).
+        assert [c["value"] for c in await offered(fake, {"paper": "1605.08386", "section": "shows noth"})] == [value]
+        options = {"paper": "1605.08386", "section": value}
+        reply = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
+        again = await answer(fake, await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386"}))
     assert HEAT_BATH_LINK in settings.list_markdown_path.read_text(encoding="utf-8")
     # The answers name that section so too (they read 'approved into   (candidate 1 ...' and 'in the list ( )').
     nothing = "a section whose heading shows nothing"
@@ -150,17 +123,9 @@ async def test_a_section_whose_heading_is_over_a_choices_limit_can_be_chosen(
     """A choice's value is at most 100 units, and a heading may be 200 characters: the value of a longer one was its
     first 100 units, which named no section, so choosing it got 'no section named ...' and the paper was not added."""
     _, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: f"{heading} {long}")
-    database = open_service_database(settings)
-    try:
-        async with running(settings, database):
-            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
-            typed = {"paper": "1605.08386", "section": "prob"}
-            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
-            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
-            (choice,) = fake.answer_bodies(token)[0]["choices"]
-            options = {"paper": "1605.08386", "section": choice["value"]}
-            reply = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
-    finally:
-        database.dispose()
+    async with add_registered(fake, settings):
+        (choice,) = await offered(fake, {"paper": "1605.08386", "section": "prob"})
+        options = {"paper": "1605.08386", "section": choice["value"]}
+        reply = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
     assert reply.startswith("1605.08386: approved into "), reply
     assert HEAT_BATH_LINK in section_of(settings.list_markdown_path.read_text(encoding="utf-8"), long)

@@ -4,22 +4,17 @@ it under the untrimmed key keeps its state. Real SQLite files, real Alembic, a l
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
-from sqlalchemy import select, text
 
-from digest.arxiv.poll_pass import run_poll
 from digest.arxiv.poll_runs import reason_to_poll_on_start
-from digest.config import Settings, read_feed_sources
+from digest.config import read_feed_sources
 from digest.service.wiring import open_service_database
-from digest.storage.db import alembic_config, create_database_engine
-from digest.storage.state import FeedState
-from tests.arxiv_server import ArxivServer, FakeClock, Reply
+from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
+from tests.polled_keys import poll_and_states, poll_run_kept, polled_before
 from tests.poller_feeds import RELEVANT, feed
 
 ETAG = '"cv-0427"'
@@ -36,23 +31,6 @@ def test_addresses_with_white_space_around_them_are_read_without_it(tmp_path: Pa
     assert read_feed_sources(feeds).feeds == tuple(f"https://rss.arxiv.org/rss/cs.{c}" for c in ("CV", "CL", "LG"))
     settings = make_settings(tmp_path / "data", '[arxiv]\nsources = ["  https://rss.arxiv.org/rss/cs.CV\\n"]\n')
     assert settings.arxiv.sources == ("https://rss.arxiv.org/rss/cs.CV",)
-
-
-def _polled_before(settings: Settings, keys: dict[str, tuple[str | None, datetime]]) -> None:
-    """A data folder at schema 0017 that polled the feed under each key: (its ETag, when)."""
-    settings.data_dir.mkdir(parents=True)
-    engine = create_database_engine(settings.database_url)
-    command.upgrade(alembic_config(engine), "0017")
-    with engine.begin() as connection:
-        for key, (etag, when) in keys.items():
-            connection.execute(
-                text(
-                    "INSERT INTO feed_state (source, etag, last_outcome, last_polled_at, last_ok_at, failures) "
-                    "VALUES (:key, :etag, 'fetched', :when, :when, 0)"
-                ),
-                {"key": key, "etag": etag, "when": when.replace(tzinfo=None)},
-            )
-    engine.dispose()
 
 
 @pytest.mark.asyncio
@@ -72,16 +50,10 @@ async def test_an_upgrade_keeps_the_state_of_a_feed_polled_under_its_untrimmed_a
         keys: dict[str, tuple[str | None, datetime]] = {f" {url}\n": (ETAG, newer)}
         if also_trimmed:
             keys[url] = ('"stale"', older)
-        _polled_before(settings, keys)
-        database = open_service_database(settings)
-        try:
-            summary = await run_poll(settings, database, clock=FakeClock())
-            with database.reading() as session:
-                stored = [(state.source, state.etag) for state in session.scalars(select(FeedState))]
-        finally:
-            database.dispose()
+        polled_before(settings, "0017", keys)
+        outcomes, stored = await poll_and_states(settings)
     assert server.requests_to("/rss/cs.CV")[0].headers.get("If-None-Match") == ETAG
-    assert summary.sources[0].outcome == "not-modified"
+    assert outcomes[0] == "not-modified"
     assert stored == [(url, ETAG)]
 
 
@@ -91,15 +63,8 @@ def test_a_poll_of_the_untrimmed_address_still_counts_as_a_poll_of_the_feed(tmp_
     url = "https://rss.arxiv.org/rss/cs.CV"
     settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = [" {url}\\n"]\n')
     when = datetime(2026, 11, 20, tzinfo=UTC)
-    _polled_before(settings, {f" {url}\n": (ETAG, when)})
-    engine = create_database_engine(settings.database_url)
-    with engine.begin() as connection:
-        summary = json.dumps({"sources": [{"source": f" {url}\n", "outcome": "fetched"}]})
-        connection.execute(
-            text("INSERT INTO poll_runs (started_at, finished_at, outcome, summary) VALUES (:at, :at, 'ok', :summary)"),
-            {"at": when.replace(tzinfo=None), "summary": summary},
-        )
-    engine.dispose()
+    polled_before(settings, "0017", {f" {url}\n": (ETAG, when)})
+    poll_run_kept(settings, f" {url}\n", when)
     database = open_service_database(settings)
     try:
         assert reason_to_poll_on_start(database, when, list(settings.arxiv.sources)) is None

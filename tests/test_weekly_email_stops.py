@@ -18,6 +18,7 @@ from tests.smtp_server import Inbox, smtp_server
 from tests.weekly_data import WEEK, fill_week
 from tests.weekly_email import CONFIG, NOW, READERS, SlowInbox, row, wait_for_threads_to_end, with_smtp
 from tests.weekly_email import settings as settings  # the fixture
+from tests.weekly_stops import stopped_mid_send, with_three_readers
 
 
 def test_a_send_outlasting_the_claims_lapse_is_not_sent_again_by_hand_meanwhile(
@@ -71,31 +72,22 @@ def test_a_stop_during_a_send_ends_it_after_the_batch_in_flight_and_records_who_
     import asyncio
     import logging
 
-    from digest.service.process import Service
     from digest.weekly import mailer
 
     monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 1)
     caplog.set_level(logging.INFO)
     fill_week(database, settings)
-    readers = ("first@example.org", "second@example.org", "third@example.org")
     inbox = SlowInbox(seconds=1)
     with smtp_server(inbox) as port:
-        configured = with_smtp(settings, port)
-        configured = configured.model_copy(update={"smtp": configured.smtp.model_copy(update={"recipients": readers})})
+        configured = with_three_readers(settings, port)
 
-        async def stopped_mid_send() -> int:
-            service = Service(configured, clock=lambda: NOW)
-            await service.start(schedule=False, serve_web=False)
-            job = asyncio.ensure_future(service.weekly_now())
-            while not inbox.arrived.is_set():
-                await asyncio.sleep(0.05)
-            await service.stop()
-            at_stop = len(inbox.messages)
+        async def stopped_then_ended() -> int:
+            at_stop, job = await stopped_mid_send(configured, inbox)
             await job
             return at_stop
 
         before = set(threading.enumerate())
-        at_stop = asyncio.run(stopped_mid_send())
+        at_stop = asyncio.run(stopped_then_ended())
         wait_for_threads_to_end(before)  # what a thread left running would still send, sent
     found = row(database)
     assert at_stop == 1 and len(inbox.messages) == 1, [envelope.rcpt_tos for envelope in inbox.envelopes]
@@ -241,30 +233,22 @@ def test_a_send_outlasting_the_stops_grace_is_said_and_still_records_who_got_it(
     import logging
 
     from digest.arxiv import turns
-    from digest.service.process import Service
     from digest.weekly import mailer
 
     monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 1)
     monkeypatch.setattr(turns, "STOP_GRACE_SECONDS", 0.3)  # then the wind-down (1 s): still within the 2 s reply
     caplog.set_level(logging.INFO)
     fill_week(database, settings)
-    readers = ("first@example.org", "second@example.org", "third@example.org")
     inbox = SlowInbox(seconds=2)
     with smtp_server(inbox) as port:
-        configured = with_smtp(settings, port)
-        configured = configured.model_copy(update={"smtp": configured.smtp.model_copy(update={"recipients": readers})})
+        configured = with_three_readers(settings, port)
 
-        async def stopped_mid_send() -> None:
-            service = Service(configured, clock=lambda: NOW)
-            await service.start(schedule=False, serve_web=False)
-            job = asyncio.ensure_future(service.weekly_now())
-            while not inbox.arrived.is_set():
-                await asyncio.sleep(0.05)
-            await service.stop()
+        async def stopped_then_ended() -> None:
+            _, job = await stopped_mid_send(configured, inbox)
             with contextlib.suppress(asyncio.CancelledError):
                 await job
 
-        asyncio.run(stopped_mid_send())  # returns once the send's thread has ended, as the process exits then
+        asyncio.run(stopped_then_ended())  # returns once the send's thread has ended, as the process exits then
     lines = [record.getMessage() for record in caplog.records]
     assert (
         "weekly: the send did not end within the stop's grace: an SMTP call still waits on the server (up to"

@@ -20,6 +20,7 @@ from digest.weekly.store import run_weekly_job
 from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.smtp_server import Inbox, smtp_server
 from tests.weekly_mail_delivery import READER, config
+from tests.weekly_restores import send_weeks_with_backup, sent_weeks, weekly_job_at
 
 MONDAY = datetime(2026, 11, 9, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin: 2026-W45 is the last complete week
 
@@ -34,14 +35,7 @@ def test_a_restored_backup_does_not_send_readers_the_weeks_they_already_have(tmp
         settings = make_settings(tmp_path / "data", config(port, maintainers=()))
         database_file = settings.data_dir / "digest.sqlite3"
         backup = tmp_path / "backup.sqlite3"
-        for week in range(4):  # W45, then W46 to W48
-            database = open_service_database(settings)
-            try:
-                run_weekly_job(settings, database, MONDAY + timedelta(weeks=week))
-            finally:
-                database.dispose()
-            if week == 0:
-                shutil.copyfile(database_file, backup)
+        send_weeks_with_backup(settings, MONDAY, 4, backup)  # W45, then W46 to W48
         assert len(inbox.messages) == 4
         shutil.copyfile(backup, database_file)  # the restore
         database = open_service_database(settings)
@@ -51,8 +45,7 @@ def test_a_restored_backup_does_not_send_readers_the_weeks_they_already_have(tmp
         finally:
             database.dispose()
 
-    subjects = [str(message["Subject"]).split(" — ")[1].split(":")[0] for message in inbox.messages]
-    assert subjects == ["2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]
+    assert sent_weeks(inbox) == ["2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]
     assert sorted((outcome.week, outcome.status) for outcome in after.emails) == [
         ("2026-W46", "already-sent"),
         ("2026-W47", "already-sent"),
@@ -76,24 +69,12 @@ def test_a_backup_taken_while_a_reader_was_still_owed_the_week_does_not_send_it_
     with smtp_server(inbox) as port:
         settings = make_settings(tmp_path / "data", config(port, recipients=readers, maintainers=()))
         database_file = settings.data_dir / "digest.sqlite3"
-        database = open_service_database(settings)
-        try:
-            first = run_weekly_job(settings, database, MONDAY)
-        finally:
-            database.dispose()
+        first = weekly_job_at(settings, MONDAY)
         shutil.copyfile(database_file, tmp_path / "backup.sqlite3")  # b@ still owed the week
         inbox.replies.clear()
-        database = open_service_database(settings)
-        try:
-            retry = run_weekly_job(settings, database, MONDAY + timedelta(hours=3))
-        finally:
-            database.dispose()
+        retry = weekly_job_at(settings, MONDAY + timedelta(hours=3))
         shutil.copyfile(tmp_path / "backup.sqlite3", database_file)  # the restore
-        database = open_service_database(settings)
-        try:
-            after = run_weekly_job(settings, database, MONDAY + timedelta(hours=6))
-        finally:
-            database.dispose()
+        after = weekly_job_at(settings, MONDAY + timedelta(hours=6))
     assert [o.status for o in first.emails] == ["partly-sent"] and [o.status for o in retry.emails] == ["sent"]
     assert [o.status for o in after.emails] == ["already-sent"]
     delivered = sorted(address for envelope in inbox.envelopes for address in envelope.rcpt_tos)
@@ -116,14 +97,7 @@ def test_a_data_folder_from_before_the_mail_log_gets_it_at_start_so_a_later_rest
         settings = make_settings(tmp_path / "data", config(port, maintainers=()))
         database_file, log_file = settings.data_dir / "digest.sqlite3", settings.data_dir / "weekly-sent.log"
         backup = tmp_path / "backup.sqlite3"
-        for week in range(4):
-            database = open_service_database(settings)
-            try:
-                run_weekly_job(settings, database, MONDAY + timedelta(weeks=week))
-            finally:
-                database.dispose()
-            if week == 0:
-                shutil.copyfile(database_file, backup)
+        send_weeks_with_backup(settings, MONDAY, 4, backup)
         log_file.unlink()  # the old release wrote none
         database = open_service_database(settings)
         try:
@@ -131,14 +105,9 @@ def test_a_data_folder_from_before_the_mail_log_gets_it_at_start_so_a_later_rest
         finally:
             database.dispose()
         shutil.copyfile(backup, database_file)  # the restore
-        database = open_service_database(settings)
-        try:
-            after = run_weekly_job(settings, database, MONDAY + timedelta(weeks=4))
-        finally:
-            database.dispose()
+        after = weekly_job_at(settings, MONDAY + timedelta(weeks=4))
 
-    subjects = [str(message["Subject"]).split(" — ")[1].split(":")[0] for message in inbox.messages]
-    assert subjects == ["2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]
+    assert sent_weeks(inbox) == ["2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]
     assert sorted((outcome.week, outcome.status) for outcome in after.emails) == [
         ("2026-W46", "already-sent"),
         ("2026-W47", "already-sent"),
@@ -177,27 +146,15 @@ def test_a_data_folder_from_before_the_mail_log_sending_from_the_command_line_st
         settings = make_settings(tmp_path / "data", config(port, maintainers=()))
         database_file, log_file = settings.data_dir / "digest.sqlite3", settings.data_dir / "weekly-sent.log"
         backup = tmp_path / "backup.sqlite3"
-        for week in range(3):
-            database = open_service_database(settings)
-            try:
-                run_weekly_job(settings, database, MONDAY + timedelta(weeks=week))
-            finally:
-                database.dispose()
-            if week == 0:
-                shutil.copyfile(database_file, backup)
+        send_weeks_with_backup(settings, MONDAY, 3, backup)
         log_file.unlink()  # the old release wrote none
         assert settings.config_path is not None
         command = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir)]
         assert main([*command, "weekly", "--send", "--week", "2026-W48"]) == 0  # the upgraded release, by cron
         shutil.copyfile(backup, database_file)  # the restore
-        database = open_service_database(settings)
-        try:
-            after = run_weekly_job(settings, database, MONDAY + timedelta(weeks=3))
-        finally:
-            database.dispose()
+        after = weekly_job_at(settings, MONDAY + timedelta(weeks=3))
 
-    subjects = [str(message["Subject"]).split(" — ")[1].split(":")[0] for message in inbox.messages]
-    assert subjects == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    assert sent_weeks(inbox) == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
     assert sorted((outcome.week, outcome.status) for outcome in after.emails) == [
         ("2026-W46", "already-sent"),
         ("2026-W47", "already-sent"),
