@@ -23,6 +23,7 @@ from digest.relevance.rules import rules_bytes
 from digest.relevance.shipped_cache import CACHE_FILE, cache_key
 from digest.service.wiring import open_service_database
 from tests.conftest import DATA_DIR, make_settings
+from tests.kept_model import with_kept_model
 
 PAPERS = DATA_DIR / "review_papers.jsonl"
 
@@ -81,13 +82,13 @@ def damaged_on_disk(path: Path, data: bytes) -> None:
     path.write_bytes(content[:at] + bytes(byte ^ 0x5A for byte in data) + content[at + len(data) :])
 
 
-def test_a_kept_file_damaged_on_disk_is_built_again_not_used(tmp_path: Path) -> None:
+def test_a_kept_file_damaged_on_disk_is_built_again_not_used(tmp_path: Path, kept_model: Path) -> None:
     """The saved model's weights or the kept encoding's word indices changed on disk: read as they were, the first
     scored every paper otherwise (silently), and the second crashed every command that builds the model with a
     segmentation fault, the service's polls with it. Each is noticed, said in one line, and worked out again."""
     from digest.relevance.encoding import shipped_encoding
 
-    settings = make_settings(tmp_path / "data")
+    settings = make_settings(with_kept_model(tmp_path / "data", kept_model))  # good files, as a first build leaves
     database = open_service_database(settings)
     worked_out, _ = score_in_a_new_process(settings.data_dir)
     store.clear_model_cache()
@@ -116,10 +117,12 @@ def test_a_kept_file_damaged_on_disk_is_built_again_not_used(tmp_path: Path) -> 
     assert score_in_a_new_process(settings.data_dir)[1] == ""  # replaced by good files: read without a word
 
 
-def test_an_encoding_kept_by_a_version_whose_classes_have_moved_is_replaced_without_a_warning(tmp_path: Path) -> None:
+def test_an_encoding_kept_by_a_version_whose_classes_have_moved_is_replaced_without_a_warning(
+    tmp_path: Path, kept_model: Path
+) -> None:
     """An upgrade moved the encoding's classes to another module: the file the older version kept names a class that
     is no longer there. That is no damage to report, only another version's cache: it is worked out again, quietly."""
-    settings = make_settings(tmp_path / "data")
+    settings = make_settings(with_kept_model(tmp_path / "data", kept_model))  # good files, as a first build leaves
     open_service_database(settings).dispose()
     worked_out, _ = score_in_a_new_process(settings.data_dir)
     cache = settings.data_dir / "cache"
@@ -242,11 +245,13 @@ def test_a_build_sweeps_away_what_interrupted_builds_left_in_the_cache(tmp_path:
 
 
 @pytest.mark.parametrize("name", [store.SAVED_MODEL, CACHE_FILE])
-def test_a_kept_file_whose_head_is_damaged_is_built_again_not_a_memory_error(tmp_path: Path, name: str) -> None:
+def test_a_kept_file_whose_head_is_damaged_is_built_again_not_a_memory_error(
+    tmp_path: Path, kept_model: Path, name: str
+) -> None:
     """A byte of the small head before the checksum changed on disk (the length of its first frame): reading it asked
     for a terabyte, and every command that uses the model, the service's polls with it, ended in a MemoryError
     traceback until the file was deleted by hand. It is damage like any other: said in one line, worked out again."""
-    settings = make_settings(tmp_path / "data")
+    settings = make_settings(with_kept_model(tmp_path / "data", kept_model))  # good files, as a first build leaves
     open_service_database(settings).dispose()
     worked_out, _ = score_in_a_new_process(settings.data_dir)
     cache = settings.data_dir / "cache"
