@@ -184,6 +184,11 @@ async def said_by(service: subprocess.Popen[bytes], log: Path, said: str) -> Non
 async def stopped(service: subprocess.Popen[bytes]) -> int:
     """SIGTERM, then its exit status (up to 60 s)."""
     service.send_signal(signal.SIGTERM)
+    return await ended(service)
+
+
+async def ended(service: subprocess.Popen[bytes]) -> int:
+    """Its exit status, once it has ended (up to 60 s)."""
     deadline = time.monotonic() + 60
     while service.poll() is None:
         assert time.monotonic() < deadline, "the service did not stop"

@@ -5,6 +5,7 @@ the next start."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import sqlite3
 import time
 from datetime import datetime
@@ -19,6 +20,7 @@ from tests.fake_discord import FakeDiscord
 from tests.feedbuild import build_rss, load_records
 from tests.service_runs import (
     assert_stopped_without_trace,
+    ended,
     killed_if_running,
     pretend_the_machine_was_off,
     said_by,
@@ -53,10 +55,10 @@ async def test_a_stopped_poll_leaves_its_posts_for_the_next_start(tmp_path: Path
     today = datetime.now(ZoneInfo("America/New_York")).date()
     first, later = build_rss("cs.CL", records[:1], today), build_rss("cs.CL", records, today)
     async with ArxivServer() as arxiv:
-        # The first start's poll is answered at once; the second start's scheduled poll 16 s late, and the stop comes
-        # 14.5 s into that wait: the model (loaded beside the fetch, seconds on a busy machine, more under the suite's
-        # load) is ready by then, and the answer arrives within the stop's grace for a request.
-        slow_answer = Reply(body=later, delay_seconds=16)
+        # The first start's poll is answered at once; the second start's scheduled poll once the service has said its
+        # model (loaded beside the fetch) is ready and has begun to stop: the answer arrives within the stop's grace.
+        answer = asyncio.Event()
+        slow_answer = Reply(body=later, before_answer=answer.wait)
         feed = arxiv.program("/rss/cs.CL", Reply(body=first), slow_answer, Reply(body=later))
         service, log = spawned_service(tmp_path, feed, web=fake.config_toml(), secrets=TOKEN)
         try:
@@ -68,9 +70,12 @@ async def test_a_stopped_poll_leaves_its_posts_for_the_next_start(tmp_path: Path
             slow = fake.hold_next("POST", "/messages")  # Discord slow to take a post (past the stop's grace)
             service, log = spawned_service(tmp_path, feed, web=fake.config_toml(), secrets=TOKEN)
             await scheduled_poll_asked(service, log, arxiv, "/rss/cs.CL")
-            await asyncio.sleep(14.5)
+            await said_by(service, log, "relevance model ready")
             started = time.monotonic()
-            status = await stopped(service)
+            service.send_signal(signal.SIGTERM)
+            await said_by(service, log, "digest.service: stopping\n")
+            answer.set()
+            status = await ended(service)
             took = time.monotonic() - started
             said = log.read_text(encoding="utf-8")
             slow.released.set()

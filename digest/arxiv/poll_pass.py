@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
@@ -56,10 +57,19 @@ class _ModelLoading:
         self._future: Future[RelevanceModel] = Future()
 
     def load(self, database: Database, settings: Settings) -> None:
+        """Says in the log when a model not in memory yet (a new process's, one built after a decision) is ready."""
+        from digest.relevance.store import came_by_since_asked
+
+        started = time.monotonic()
+        came_by_since_asked()  # what this thread did before is not this model's story
         try:
             self._future.set_result(ensure_thresholds(database, settings))
         except BaseException as exc:  # handed to whoever waits; the thread itself ends quietly
             self._future.set_exception(exc)
+            return
+        how = came_by_since_asked()
+        if how is not None:
+            log.info("relevance model ready (%s in %.1f s)", how, time.monotonic() - started)
 
     def ready(self) -> RelevanceModel:
         """The model, waiting for it; a service that stops meanwhile ends the wait (FetchStoppedError), since a build

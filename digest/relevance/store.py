@@ -50,6 +50,9 @@ _cached: tuple[_ModelKey, str, RelevanceModel] | None = None
 # One build at a time: Discord's /add asked while the service builds the model after a decision waits for that build
 # and takes its model, instead of paying a second build of the same inputs beside it.
 _build_lock = threading.Lock()
+# How this thread last came by a model that was not in memory ("built", or "loaded" from the saved file), until asked:
+# the service says once in its log when its model is ready, and how.
+_came_by = threading.local()
 
 
 def clear_model_cache() -> None:
@@ -57,6 +60,14 @@ def clear_model_cache() -> None:
     global _cached
     with _cache_lock:
         _cached = None
+
+
+def came_by_since_asked() -> str | None:
+    """How this thread came by its model since it last asked: "built" or "loaded" (from the saved file); None when
+    every model it asked for was in memory already."""
+    how: str | None = getattr(_came_by, "how", None)
+    _came_by.how = None
+    return how
 
 
 def _model_inputs(session: Session, settings: Settings) -> _ModelKey:
@@ -95,6 +106,7 @@ def _built_for(settings: Settings, key: _ModelKey) -> tuple[str, RelevanceModel]
     # The code that encodes and learns is part of the key: a model pickled by older code is data for that code.
     model_key = hashlib.sha256(repr((scoring.MODEL_FORMAT, inputs_digest(), key)).encode("utf-8")).hexdigest()
     model = _load_saved(settings, model_key)
+    _came_by.how = "built" if model is None else "loaded"
     if model is None:
         _sweep_leftovers(_cache_folder(settings))
         model = _train_in_child(settings, key) if trains_in_child() else None
