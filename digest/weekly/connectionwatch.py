@@ -1,6 +1,6 @@
 """The SMTP connection shut from the stopping side: a stop while the send waits on a server that says nothing (no
-greeting, nothing after EHLO, no answer to the message) ends the wait then, not after [smtp] timeout_seconds, which
-is longer than the running service's stop grace (8 s and its 1 s wind-down)."""
+answer to the connect, no greeting, nothing after EHLO, no answer to the message) ends the wait then, not after [smtp]
+timeout_seconds, which is longer than the running service's stop grace (8 s and its 1 s wind-down)."""
 
 from __future__ import annotations
 
