@@ -143,6 +143,39 @@ def test_a_stop_that_cuts_a_stalled_batch_after_an_earlier_one_says_the_send_was
     ) in lines, lines
 
 
+def test_a_stop_while_the_server_has_not_answered_the_first_mail_ends_within_the_stops_grace(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stop while the server had not yet answered the first message: the mail in flight is given time for its
+    answer (IN_FLIGHT_SECONDS), which only a comment kept below the service's stop grace; were it longer, the stop
+    would outlast its grace and a service manager kill the process. The stop ends within its grace, the send saying
+    it was stopped with no answer, and the edition stays owed."""
+    import asyncio
+    import contextlib
+    import logging
+
+    from digest.arxiv.turns import STOP_GRACE_SECONDS, WIND_DOWN_SECONDS
+
+    caplog.set_level(logging.INFO)
+    fill_week(database, settings)
+    inbox = SlowInbox(seconds=STOP_GRACE_SECONDS + WIND_DOWN_SECONDS + 3)  # no answer within the grace
+    with smtp_server(inbox) as port:
+        configured = with_smtp(settings, port)
+
+        async def stopped_then_ended() -> None:
+            _, job = await stopped_mid_send(configured, inbox)
+            with contextlib.suppress(asyncio.CancelledError):  # cancelled past the grace
+                await job
+
+        asyncio.run(stopped_then_ended())  # returns once the send's thread has ended, as the process exits then
+    lines = [record.getMessage() for record in caplog.records]
+    assert not [line for line in lines if "did not end within the stop's grace" in line], lines
+    unanswered = "the send was stopped while the server had not answered for the first mail: none is known sent"
+    assert f"weekly 2026-W48 readers: {unanswered}" in lines, lines
+    found = row(database)
+    assert found is not None and found.status == "pending" and found.reached_count == 0, found and found.status
+
+
 def test_a_stop_before_the_first_batch_sends_nothing_and_leaves_the_edition_owed(
     database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from contextlib import suppress
 from types import TracebackType
 
-# How long a message in flight is given after the stop for the server's answer (who got it is then known), within the
-# service's stop grace; before and after the messages nothing is in flight, and the connection is shut at the stop.
-IN_FLIGHT_SECONDS = 4.0
+from digest.arxiv.turns import STOP_GRACE_SECONDS
+
+# How long a message in flight is given after the stop for the server's answer (who got it is then known): half the
+# service's stop grace, so the send still ends and records itself within the grace, whatever the grace is set to;
+# before and after the messages nothing is in flight, and the connection is shut at the stop.
+IN_FLIGHT_SECONDS = STOP_GRACE_SECONDS / 2
 # How often the stop is read: a stop shuts the connection within this.
 STOP_READ_EVERY = 0.05
 
