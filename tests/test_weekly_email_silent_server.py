@@ -19,7 +19,7 @@ from digest.config import Settings
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.service_runs import killed_if_running, pretend_the_machine_was_off, spawned_service, stopped, wait_started
-from tests.silent_smtp import silent_smtp_server
+from tests.silent_smtp import connecting, silent_smtp_server, unanswered_connects
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_data import fill_week
 from tests.weekly_email import settings as settings  # the fixture
@@ -81,6 +81,39 @@ def test_sigterm_while_the_smtp_server_says_nothing_stops_within_the_grace_and_t
             assert asyncio.run(stopped(service)) == 0, log.read_text(encoding="utf-8")
         assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["readers@example.org"]]
         assert [row[:3] for row in weekly_rows(tmp_path / "data")] == [("readers", "sent", 1)]
+    finally:
+        killed_if_running(service)
+
+
+def test_sigterm_while_the_connect_to_the_smtp_server_has_no_answer_stops_within_the_grace_and_the_edition_is_owed(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM to `digest run` while its weekly job's connect to the server had no answer (a host that drops packets;
+    here a port whose queue of connections is full): the connect went on for [smtp] timeout_seconds (30 s), past the
+    stop's grace. The stop ends the connect: the service stops within its grace with one line saying the send was
+    stopped, and the edition stays owed (neither sent nor failed)."""
+    port = free_port()
+    unused = "http://127.0.0.1:9/unused"
+    service, log = spawned_service(tmp_path, unused, web=smtp_config(port))
+    try:
+        wait_started(service, log)
+        assert asyncio.run(stopped(service)) == 0, log.read_text(encoding="utf-8")
+        pretend_the_machine_was_off(make_settings(tmp_path / "data"), "weekly")
+        with unanswered_connects(port):
+            service, log = spawned_service(tmp_path, unused, web=smtp_config(port))
+            assert connecting(port, 60), log.read_text(encoding="utf-8")
+            started = time.monotonic()
+            service.send_signal(signal.SIGTERM)
+            status = service.wait(timeout=90)
+            held = time.monotonic() - started
+        said = log.read_text(encoding="utf-8")
+        assert held < GRACE, f"the stop took {held:.1f} s (its grace: {GRACE:g} s)\n{said}"
+        assert status == 0 and "Traceback" not in said and said.splitlines()[-1].endswith("stopped"), said
+        stops = [line.split(": ", 1)[1] for line in said.splitlines() if "the send was stopped" in line]
+        assert len(stops) == 1 and re.fullmatch(
+            r"weekly \d{4}-W\d\d readers: the send was stopped before any mail went out", stops[0]
+        ), said
+        assert weekly_rows(tmp_path / "data") == [("readers", "pending", 0, None)]
     finally:
         killed_if_running(service)
 

@@ -18,7 +18,7 @@ from tests.smtp_server import Inbox, smtp_server
 from tests.weekly_data import WEEK, fill_week
 from tests.weekly_email import CONFIG, NOW, READERS, SlowInbox, row, wait_for_threads_to_end, with_smtp
 from tests.weekly_email import settings as settings  # the fixture
-from tests.weekly_stops import stopped_mid_send, with_three_readers
+from tests.weekly_stops import StallingInbox, stopped_mid_send, with_three_readers
 
 
 def test_a_send_outlasting_the_claims_lapse_is_not_sent_again_by_hand_meanwhile(
@@ -102,6 +102,78 @@ def test_a_stop_during_a_send_ends_it_after_the_batch_in_flight_and_records_who_
         f"weekly 2026-W48 readers: email sent to first@example.org; not yet sent to the others: second@example.org:"
         f" {stopped}; third@example.org: {stopped}; next attempt for them at 2026-11-30 07:00 UTC"
     )
+
+
+def test_a_stop_that_cuts_a_stalled_batch_after_an_earlier_one_says_the_send_was_stopped(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop while the server said nothing to a batch after an earlier one went out: the stop shut the connection
+    once the batch in flight had had its time, and the log said the readers left were "not sent after an earlier
+    batch: Connection unexpectedly closed", as if the server had dropped it. It says the send was stopped; the
+    readers reached are on record and the others owed the edition."""
+    import asyncio
+    import logging
+
+    from digest.weekly import mailer
+    from digest.weekly.connectionwatch import IN_FLIGHT_SECONDS
+
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 1)
+    caplog.set_level(logging.INFO)
+    fill_week(database, settings)
+    inbox = StallingInbox(seconds=IN_FLIGHT_SECONDS + 3)
+    with smtp_server(inbox) as port:
+        configured = with_three_readers(settings, port)
+
+        async def stopped_then_ended() -> None:
+            _, job = await stopped_mid_send(configured, inbox)
+            await job
+
+        asyncio.run(stopped_then_ended())
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["first@example.org"]]
+    found = row(database)
+    assert found is not None and (found.reached_count, found.deferred) == (
+        1,
+        ["second@example.org", "third@example.org"],
+    )
+    lines = [record.getMessage() for record in caplog.records]
+    stopped = "451 4.3.0 not sent: the send was stopped"
+    assert (
+        f"weekly 2026-W48 readers: email sent to first@example.org; not yet sent to the others: second@example.org:"
+        f" {stopped}; third@example.org: {stopped}; next attempt for them at 2026-11-30 07:00 UTC"
+    ) in lines, lines
+
+
+def test_a_stop_while_the_server_has_not_answered_the_first_mail_ends_within_the_stops_grace(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stop while the server had not yet answered the first message: the mail in flight is given time for its
+    answer (IN_FLIGHT_SECONDS), which only a comment kept below the service's stop grace; were it longer, the stop
+    would outlast its grace and a service manager kill the process. The stop ends within its grace, the send saying
+    it was stopped with no answer, and the edition stays owed."""
+    import asyncio
+    import contextlib
+    import logging
+
+    from digest.arxiv.turns import STOP_GRACE_SECONDS, WIND_DOWN_SECONDS
+
+    caplog.set_level(logging.INFO)
+    fill_week(database, settings)
+    inbox = SlowInbox(seconds=STOP_GRACE_SECONDS + WIND_DOWN_SECONDS + 3)  # no answer within the grace
+    with smtp_server(inbox) as port:
+        configured = with_smtp(settings, port)
+
+        async def stopped_then_ended() -> None:
+            _, job = await stopped_mid_send(configured, inbox)
+            with contextlib.suppress(asyncio.CancelledError):  # cancelled past the grace
+                await job
+
+        asyncio.run(stopped_then_ended())  # returns once the send's thread has ended, as the process exits then
+    lines = [record.getMessage() for record in caplog.records]
+    assert not [line for line in lines if "did not end within the stop's grace" in line], lines
+    unanswered = "the send was stopped while the server had not answered for the first mail: none is known sent"
+    assert f"weekly 2026-W48 readers: {unanswered}" in lines, lines
+    found = row(database)
+    assert found is not None and found.status == "pending" and found.reached_count == 0, found and found.status
 
 
 def test_a_stop_before_the_first_batch_sends_nothing_and_leaves_the_edition_owed(

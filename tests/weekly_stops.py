@@ -1,12 +1,15 @@
 """The set-up of the tests that stop the service while the weekly email goes out in batches: three readers on the
-loopback SMTP server, and the service stopped once the first message arrived."""
+loopback SMTP server, and the service stopped once the first message arrived (or, for a server stalling after the
+first, the second)."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from digest.config import Settings
 from digest.service.process import Service
+from tests.smtp_server import Inbox
 from tests.weekly_email import NOW, SlowInbox, with_smtp
 
 THREE_READERS = ("first@example.org", "second@example.org", "third@example.org")
@@ -28,3 +31,15 @@ async def stopped_mid_send(settings: Settings, inbox: SlowInbox) -> tuple[int, a
         await asyncio.sleep(0.05)
     await service.stop()
     return len(inbox.messages), job
+
+
+class StallingInbox(SlowInbox):
+    """Takes the first message at once, then says nothing for `seconds` after each later one's DATA and takes none of
+    them (a relay that stalls mid-list); `arrived` is set at the second message."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if not self.messages:
+            return await Inbox.handle_DATA(self, server, session, envelope)
+        self.arrived.set()
+        await asyncio.sleep(self.seconds)
+        return "451 4.3.0 stalled"

@@ -35,7 +35,8 @@ def send_in_batches(
     for good (a 5xx to MAIL FROM or DATA after an earlier batch went out: the same message would be refused again).
     A batch whose recipients are all refused does not stop the others; a failure after some batch went out leaves
     the rest owed (a 4xx), so the retry goes to them alone, and so does `stop` set between two batches (the caller
-    checks it before the first). Raises as smtplib does when none went out."""
+    checks it before the first) or during one (its connection shut: said stopped, not lost). Raises as smtplib does
+    when none went out."""
     refused: Replies = {}
     sent_some = False
     waiting = list(to)
@@ -61,6 +62,10 @@ def send_in_batches(
                 said = exc.smtp_error if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error).encode()
                 refused.update(dict.fromkeys([*batch, *waiting], (exc.smtp_code, said)))
                 return refused, [*batch, *waiting]
+            if stop is not None and stop.is_set() and not isinstance(exc, smtplib.SMTPResponseException):
+                # The stop shut the connection, the batch in flight unanswered (weekly/connectionwatch.py).
+                refused.update(dict.fromkeys([*batch, *waiting], STOPPED))
+                break
             reason = UNSENT + f" after an earlier batch: {reply_line(exc)}".encode()
             refused.update(dict.fromkeys([*batch, *waiting], (451, reason)))
             break

@@ -1,6 +1,6 @@
 """The SMTP connection shut from the stopping side: a stop while the send waits on a server that says nothing (no
-greeting, nothing after EHLO, no answer to the message) ends the wait then, not after [smtp] timeout_seconds, which
-is longer than the running service's stop grace (8 s and its 1 s wind-down)."""
+answer to the connect, no greeting, nothing after EHLO, no answer to the message) ends the wait then, not after [smtp]
+timeout_seconds, which is longer than the running service's stop grace (8 s and its 1 s wind-down)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from collections.abc import Callable
 from contextlib import suppress
 from types import TracebackType
 
-# How long a message in flight is given after the stop for the server's answer (who got it is then known), within the
-# service's stop grace; before and after the messages nothing is in flight, and the connection is shut at the stop.
-IN_FLIGHT_SECONDS = 4.0
+from digest.arxiv.turns import STOP_GRACE_SECONDS
+
+# How long a message in flight is given after the stop for the server's answer (who got it is then known): half the
+# service's stop grace, so the send still ends and records itself within the grace, whatever the grace is set to;
+# before and after the messages nothing is in flight, and the connection is shut at the stop.
+IN_FLIGHT_SECONDS = STOP_GRACE_SECONDS / 2
 # How often the stop is read: a stop shuts the connection within this.
 STOP_READ_EVERY = 0.05
 

@@ -39,18 +39,23 @@ def _named_as_smtplib_does() -> str:
     return f"[{address}]"
 
 
-def _reached(addresses: Sequence[AddressInfo], timeout: float) -> socket.socket:
+def _reached(addresses: Sequence[AddressInfo], timeout: float, watch: ConnectionWatch | None) -> socket.socket:
     """A connection to the first of the addresses that takes one, each given `timeout` (as socket.create_connection
-    tries a name's addresses)."""
+    tries a name's addresses). Each socket is the `watch`'s before it connects: a stop ends a connect that no answer
+    comes to (a host that drops packets, a full queue of connections) then, not after `timeout`."""
     failure: OSError = OSError("the name has no address")
     for family, kind, proto, _canonical, address in addresses:
         connection = socket.socket(family, kind, proto)
         try:
+            if watch is not None:
+                watch.watch(connection)  # shut, a connect under way ends at once (Linux: "connection reset")
             connection.settimeout(timeout)
             connection.connect(address)
         except OSError as exc:
             connection.close()
             failure = exc
+            if watch is not None and watch.cut:  # stopped: no other address is tried
+                break
             continue
         return connection
     raise failure
@@ -63,10 +68,8 @@ class _Resolved(smtplib.SMTP):
     watch: ConnectionWatch | None = None
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        connection = _reached(self.addresses, timeout)
-        if self.watch is not None:  # shut at a stop: the greeting and every reply after it are waited for no longer
-            self.watch.watch(connection)
-        return connection
+        # Shut at a stop: the connect, the greeting and every reply after it are waited for no longer.
+        return _reached(self.addresses, timeout, self.watch)
 
 
 class _Plain(_Resolved):
