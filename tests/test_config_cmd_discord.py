@@ -164,3 +164,37 @@ def test_a_section_emoji_a_reaction_cannot_tell_apart_is_one_problem(
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert len(problems) == 1 and problems[0].startswith("problem: discord.section_emojis"), out
     assert said in problems[0], out
+
+
+def test_a_section_of_the_list_without_a_reaction_is_warned_of(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled list's Blog section (eight entries) had no line in config.example.toml's [discord.section_emojis]:
+    no reaction could file a paper into it, and `config check` said nothing. The example now gives Blog its own, and
+    `config check` names, in one line, the list's sections a table of one's own leaves out and how to add one."""
+    import tomllib
+
+    example = tomllib.loads((Path(__file__).parent.parent / "config.example.toml").read_text(encoding="utf-8"))
+    emojis = example["discord"]["section_emojis"]
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    data = str(clean_environment / "data")
+
+    def check(table: dict[str, str]) -> str:
+        lines = "".join(f'"{section}" = "{emoji}"\n' for section, emoji in table.items())
+        config = write(
+            clean_environment / "config.toml",
+            f"[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n[discord.section_emojis]\n{lines}",
+        )
+        status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+        assert status == 0, out
+        return out
+
+    out = check(emojis)
+    assert "gives no reaction" not in out and "names sections the list does not have" not in out, out
+    out = check({section: emoji for section, emoji in emojis.items() if section not in ("Blog", "Probing")})
+    warned = [line for line in out.splitlines() if "gives no reaction" in line]
+    assert warned == [
+        "warning: discord.section_emojis gives no reaction to the list's sections Blog, Probing: no Discord reaction "
+        "files a paper into them; add one line each under [discord.section_emojis], e.g. "
+        '"Blog" = "<an emoji no other section has>"'
+    ], out

@@ -66,12 +66,13 @@ def test_markdown_groups_the_weeks_approvals_by_section_in_list_order(database: 
     assert text.startswith("# Awesome LMMs Mechanistic Interpretability: week 2026-W48\n")
     assert "*Monday 23 November 2026 to Sunday 29 November 2026* · maintainers' edition" in text
     assert "3 new papers joined the list this week." in text
-    # The list's order is Sparse Autoencoder, ..., Steering, Representation, Attention.
+    # The list's order is Sparse Autoencoder, ..., Steering, Representation, Attention; each headed as the list heads
+    # it ("### 📜 Sparse Autoencoder", saved there as Mac Roman mojibake), not with its Discord reaction (🧩).
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == [
-        "## 🧩 Sparse Autoencoder",
-        "## 🕹️ Steering",
-        "## 👀 Attention",
+        "## 📜 Sparse Autoencoder",
+        "## 📜 Steering",
+        "## 📜 Attention",
         "## Waiting for review",
         "## The week in numbers",
     ]
@@ -104,11 +105,18 @@ def test_markdown_groups_the_weeks_approvals_by_section_in_list_order(database: 
     # The readers' edition: the same papers and the list's size; nothing of the review queue.
     readers = markdown_of(database, settings)
     assert [line for line in readers.splitlines() if line.startswith("## ")] == [
-        "## 🧩 Sparse Autoencoder",
-        "## 🕹️ Steering",
-        "## 👀 Attention",
+        "## 📜 Sparse Autoencoder",
+        "## 📜 Steering",
+        "## 📜 Attention",
         "## The week in numbers",
     ]
+    with database.reading() as session:  # the email's HTML part heads them alike
+        html = render(load_digest(session, settings, WEEK), settings.templates_dir, "email.html.j2")
+    assert [line.split(">")[-2].split("<")[0] for line in html.splitlines() if "<h2 " in line][:3] == [
+        "📜 Sparse Autoencoder",
+        "📜 Steering",
+        "📜 Attention",
+    ], html
     assert readers.split("## The week in numbers")[0] == text.split("## Waiting for review")[0].replace(
         " · maintainers' edition", ""
     )

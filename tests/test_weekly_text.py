@@ -66,7 +66,7 @@ def last_weeks_digest(**given: Any) -> WeeklyDigestData:
     (papers added, the pending, the stats, the edition...)."""
     from digest.weekly.issue import build_digest, week_of_day
 
-    fields: dict[str, Any] = {"list_title": "Awesome", "added": [], "section_order": [], "section_emojis": {}}
+    fields: dict[str, Any] = {"list_title": "Awesome", "added": [], "section_order": [], "heading_emojis": {}}
     fields |= {"pending_count": 0, "pending": []}
     return build_digest(week_of_day(NOW.date() - timedelta(days=7)), **(fields | given))
 
@@ -206,7 +206,7 @@ def test_a_suggested_section_that_draws_nothing_is_not_offered_by_name() -> None
         list_title="Awesome",
         added=[],
         section_order=[],
-        section_emojis={},
+        heading_emojis={},
         pending_count=1,
         pending=[PendingPaper("Probing VLMs", "2504.11695", 0.9, "\u2800")],
         stats=DigestStats(1, 0, 2, 0, 0, 1),
@@ -237,7 +237,7 @@ def test_a_paper_without_an_arxiv_id_is_linked_in_the_plain_text_part_too() -> N
         list_title="Awesome",
         added=[paper, arxiv],
         section_order=["Probing"],
-        section_emojis={},
+        heading_emojis={},
         pending_count=0,
         pending=[],
         stats=DigestStats(2, 2, 0, 0, 0, 2),

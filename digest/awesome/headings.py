@@ -58,3 +58,18 @@ def section_name(heading: str) -> str:
     ):
         start += 1
     return text[start:].strip().rstrip(":").strip() or heading.strip()
+
+
+_HEADING_LINE = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*)$", re.MULTILINE)
+
+
+def heading_emoji(intro: str) -> str:
+    """The emoji a section's heading opens with, as readers of the list see it ('### üìú Sparse Autoencoder' -> '📜'),
+    from its heading line and the text around it (Section.intro_raw); '' for a heading without one, or one written as
+    a shortcode (':books:', which only GitHub draws)."""
+    found = _HEADING_LINE.search(intro)
+    text = repair_mojibake(found[1]) if found else ""
+    end = 0
+    while end < len(text) and (unicodedata.category(text[end]) in ("So", "Sk") or text[end] in "\ufe0f\u200d"):
+        end += 1
+    return text[:end]

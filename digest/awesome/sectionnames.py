@@ -16,7 +16,7 @@ Before them, a section's slug or its label (`section_labels`) means that section
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 
 from digest.awesome.matching import slugify
@@ -82,6 +82,17 @@ def match_section(wanted: str, sections: Sequence[tuple[str, str]], labels: Sequ
     """The index of the one section (name, slug) that `wanted` means, or None when it means none or several.
     `labels` (section_labels, one a section) are names that mean one section each."""
     return SectionMatcher(sections, labels).match(wanted)
+
+
+def unnamed_sections(
+    names: Iterable[str], sections: Sequence[tuple[str, str]], labels: Sequence[str] | None = None
+) -> list[str]:
+    """The sections (name, slug) none of `names` means, as match_section reads a name, by their labels when given:
+    those of the list that a [discord.section_emojis] of these names offers no reaction for."""
+    matcher = SectionMatcher(sections, labels)
+    named = {matcher.match(name) for name in names}
+    shown = labels or [name for name, _ in sections]
+    return [label for index, label in enumerate(shown) if index not in named]
 
 
 class SectionMatcher:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from digest.awesome.matching import slugify
 from digest.awesome.parse import ListFormatError, parse_bytes
-from digest.awesome.sectionnames import match_section
+from digest.awesome.sectionnames import match_section, unnamed_sections
 from digest.config import Settings
+from digest.config.section_emojis import without_reaction_warning
 
 
 def _list_sections(settings: Settings) -> list[tuple[str, str]] | None:
@@ -27,7 +28,8 @@ def _list_sections(settings: Settings) -> list[tuple[str, str]] | None:
 
 
 def section_emoji_warnings(settings: Settings) -> list[str]:
-    """Section emoji whose section the list lacks: offered on every Discord message, each approves nothing."""
+    """Section emoji whose section the list lacks: offered on every Discord message, each approves nothing; and the
+    list's sections no section emoji names, that no reaction can file a paper into."""
     if not settings.discord.enabled or not settings.discord.section_emojis:
         return []
     sections = _list_sections(settings)
@@ -35,11 +37,14 @@ def section_emoji_warnings(settings: Settings) -> list[str]:
         return []
     names = [name for name, _ in sections]
     missing = [wanted for wanted in settings.discord.section_emojis if match_section(wanted, sections) is None]
+    unreached = unnamed_sections(settings.discord.section_emojis, sections)
+    warnings = [without_reaction_warning(unreached)] if unreached else []
     if not missing:
-        return []
+        return warnings
     return [
         f"discord.section_emojis names sections the list does not have: {', '.join(missing)} (its sections: "
-        f"{', '.join(names)}); their reactions approve nothing: name the list's sections in [discord.section_emojis]"
+        f"{', '.join(names)}); their reactions approve nothing: name the list's sections in [discord.section_emojis]",
+        *warnings,
     ]
 
 

@@ -7,6 +7,7 @@ from digest.vocab import APPROVE_EMOJI, REJECT_EMOJI, normalise_emoji
 
 DEFAULT_SECTION_EMOJIS: dict[str, str] = {
     "Surveys": "📚",
+    "Blog": "📝",  # a written post; no other section's, nor ✅ or ❌
     "Input-level Attribution": "🎯",
     "Sparse Autoencoder": "🧩",
     "Probing": "🔍",
@@ -43,3 +44,13 @@ def section_emoji_problems(emojis: dict[str, str]) -> list[str]:
         else:
             first[key] = (section, emoji)
     return problems
+
+
+def without_reaction_warning(sections: list[str]) -> str:
+    """One line naming the list's sections no [discord.section_emojis] entry means, so that no reaction in Discord can
+    file a paper into them (only ✅ into a suggested one, or the review page), and how to give each its own."""
+    example = f'"{sections[0]}" = "<an emoji no other section has>"'
+    return (
+        f"discord.section_emojis gives no reaction to the list's sections {', '.join(sections)}: no Discord reaction "
+        f"files a paper into them; add one line each under [discord.section_emojis], e.g. {example}"
+    )

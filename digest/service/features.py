@@ -64,6 +64,22 @@ def discord_is_off(settings: Settings) -> bool:
     return True
 
 
+def report_section_reactions(settings: Settings, database: Database) -> None:
+    """With the bot on, one warning naming the list's sections no [discord.section_emojis] reaction files into."""
+    from digest.awesome.labelled import labelled_sections
+    from digest.awesome.sectionnames import unnamed_sections
+    from digest.config.section_emojis import without_reaction_warning
+
+    if not settings.discord.enabled or not settings.discord.section_emojis:
+        return
+    with database.reading() as session:
+        labelled = [(section.name, section.slug, label) for section, label in labelled_sections(session)]
+    sections = [(name, slug) for name, slug, _ in labelled]
+    unreached = unnamed_sections(settings.discord.section_emojis, sections, [label for *_, label in labelled])
+    if unreached:
+        log.warning("discord: %s", without_reaction_warning(unreached))
+
+
 def publishing_is_off(settings: Settings) -> bool:
     """Whether publishing is off; when it is, the log says so."""
     if settings.publish.enabled:

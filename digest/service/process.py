@@ -97,6 +97,7 @@ class Service:
         if self._web is not None:
             await self._web.serve(self.settings, self.database, self.reviewer, started)
         await self._start_bot()
+        await asyncio.to_thread(features.report_section_reactions, self.settings, self.database)
         features.report_email(self.settings)
         if self.settings.arxiv.contact_warning:
             log.warning("arxiv: %s", self.settings.arxiv.contact_warning)

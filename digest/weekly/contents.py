@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.candidates import SECOND_TIER_KEPT
+from digest.awesome.headings import heading_emoji
 from digest.clock import as_utc
 from digest.config import Settings
 from digest.config.invocation import same_invocation
@@ -75,12 +76,14 @@ def load_digest(
             .where(in_second_tier())
             .where(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
         )
+    headings = session.execute(select(Section.name, Section.intro_raw).order_by(Section.position)).tuples().all()
     return build_digest(
         week,
         list_title=settings.list_title,
         added=added,
-        section_order=list(session.scalars(select(Section.name).order_by(Section.position))),
-        section_emojis=settings.discord.section_emojis,
+        section_order=[name for name, _ in headings],
+        # Each section headed as the list heads it (its emoji there), the one readers know; not its Discord reaction.
+        heading_emojis=heading_emojis(headings),
         pending_count=waiting,
         pending=pending,
         stats=stats,
@@ -92,6 +95,15 @@ def load_digest(
         second_tier_forgotten=start < as_utc(now or datetime.now(UTC)) - SECOND_TIER_KEPT,
         invocation=same_invocation(settings),  # its hints run as printed act on this database
     )
+
+
+def heading_emojis(headings: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Each section's name (name, intro_raw in the list's order) -> the emoji its heading in the list opens with; a
+    name the list repeats, the first such heading's."""
+    emojis: dict[str, str] = {}
+    for name, intro in headings:
+        emojis.setdefault(name, heading_emoji(intro))
+    return emojis
 
 
 def approved_papers(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:

@@ -78,7 +78,7 @@ class DigestItem:
 @dataclass(frozen=True)
 class DigestSection:
     name: str
-    emoji: str
+    emoji: str  # the one the section's heading in the list opens with ("📜"), or ""
     items: Sequence[DigestItem]
 
 
@@ -176,7 +176,7 @@ def build_digest(
     list_title: str,
     added: Sequence[AddedPaper],
     section_order: Sequence[str],
-    section_emojis: Mapping[str, str],
+    heading_emojis: Mapping[str, str],
     pending_count: int,
     pending: Sequence[PendingPaper],
     stats: DigestStats,
@@ -196,7 +196,7 @@ def build_digest(
     sections = [
         DigestSection(
             name=single_line(readable_section(name)),  # a heading that draws nothing named as Discord names it
-            emoji=section_emojis.get(name, ""),
+            emoji=heading_emojis.get(name, ""),
             items=[
                 DigestItem(
                     title=single_line(readable_title(paper.title, paper.arxiv_id)),
