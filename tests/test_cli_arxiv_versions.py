@@ -73,3 +73,21 @@ def test_a_paper_held_at_another_version_is_decided_and_the_difference_said(data
     lines = undone.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"candidate {candidate_id} ({ARXIV_ID}): "), lines
     assert statuses(tmp_path) == ["pending"]
+
+
+def test_adding_a_paper_held_at_another_version_approves_it_and_says_so(data_dir: Path, tmp_path: Path) -> None:
+    """`digest add 2505.16146v3` while the queue holds v2 approved the pending candidate without a word on the versions
+    that approve, reject and pending print: the same line follows the approval; v2 itself says nothing more."""
+    candidate_id = pending_at(data_dir, 2)
+    added = digest(tmp_path, "add", f"{ARXIV_ID}v3")
+    assert added.returncode == 0, added.stderr
+    lines = added.stdout.splitlines()
+    assert lines[0].startswith(f"{ARXIV_ID}: approved into "), lines
+    assert f"(candidate {candidate_id}, a candidate pending until now)" in lines[0], lines
+    assert lines[1:] == [f"  you named v3 of {ARXIV_ID}; the queue holds v2: the decision is the paper's, any version"]
+    assert statuses(tmp_path) == ["approved"]
+    assert digest(tmp_path, "pending", ARXIV_ID).returncode == 0
+    again = digest(tmp_path, "add", f"{ARXIV_ID}v2")
+    assert again.returncode == 0, again.stderr
+    assert len(again.stdout.splitlines()) == 1, again.stdout
+    assert statuses(tmp_path) == ["approved"]

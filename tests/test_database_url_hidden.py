@@ -31,7 +31,7 @@ def test_neither_way_of_printing_a_database_url_shows_its_password(url: str, pas
     parsed = make_url(url)
     assert password in {parsed.password, *(unquote(str(value)) for value in parsed.query.values())}  # as read
     for shown in (password_hidden(url), shown_database_url(url)):
-        assert "***" in shown or "%2A%2A%2A" in shown, shown
+        assert "***" in shown and "%2A" not in shown.upper(), shown  # one way of hiding a password, every hint's
         for form in {password, password.replace("@", "%40"), password.replace("%", "%25")}:
             assert form not in shown and form not in unquote(shown), shown
         assert make_url(shown).host == parsed.host and make_url(shown).database == parsed.database, shown

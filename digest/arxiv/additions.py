@@ -60,13 +60,14 @@ class AddError(Exception):
 @dataclass(frozen=True)
 class Known:
     """What the database already holds for a paper: the list's sections holding it (None when the list does not),
-    and its candidate's id and status (None when there is none), and whether that candidate is of the review queue's
-    tier (False: the second tier's, or none)."""
+    and its candidate's id, status and version (None when there is none), and whether that candidate is of the review
+    queue's tier (False: the second tier's, or none)."""
 
     listed: list[str] | None
     candidate_id: int | None
     status: str | None
     relevant: bool = False
+    version: int | None = None
 
     @property
     def suggestion_adds(self) -> bool:
@@ -118,6 +119,7 @@ def known_paper(database: Database, arxiv_id: str, section: str | None) -> Known
             candidate_id=existing.id if existing is not None else None,
             status=existing.status if existing is not None else None,
             relevant=existing is not None and bool(existing.relevant),
+            version=existing.version if existing is not None else None,
         )
 
 

@@ -54,17 +54,19 @@ def handle_add(args: argparse.Namespace, context: Context) -> int:
         print(f"digest add: {args.paper[:80]!a} {said}: {EXAMPLE}", file=sys.stderr)
         return 2
     try:
-        return add(context, arxiv_id, args.section)
+        return add(context, arxiv_id, args.section, args.paper)
     except AddError as exc:
         raise CommandError(str(exc)) from exc
 
 
-def add(context: Context, arxiv_id: str, section: str | None) -> int:
+def add(context: Context, arxiv_id: str, section: str | None, typed: str | None = None) -> int:
+    """Approve the paper (`typed`: as the maintainer wrote it, a version named in it said apart from the queue's)."""
     import asyncio
 
     from digest.arxiv import additions as paper_add
     from digest.arxiv.additions import AddError
-    from digest.cli.review import actor_name
+    from digest.arxiv_references import reference_version
+    from digest.cli.review import actor_name, print_version_note
     from digest.review.handpicked import approve_added
     from digest.review.reviewer import Reviewer
     from digest.review.rules import Actor
@@ -88,4 +90,6 @@ def add(context: Context, arxiv_id: str, section: str | None) -> int:
     how = "a new candidate" if created else f"a candidate {status_before} until now"
     section = one_line(outcome.section or "")  # a heading of the list, as its maintainer wrote it
     print(f"{arxiv_id}: approved into {section} (candidate {outcome.candidate_id}, {how})")
+    if typed is not None:
+        print_version_note(arxiv_id, reference_version(typed), known.version)
     return 0

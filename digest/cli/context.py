@@ -95,6 +95,10 @@ class Context:
                 self._database = open_service_database(
                     self.settings, restoring=self.restoring, writing=not self.reading_only
                 )
+                if not self.reading_only:  # a killed `digest weekly`, `add` or `list import`'s file, as `digest run`
+                    from digest.storage.files import remove_leftover_temporaries
+
+                    remove_leftover_temporaries(self.settings.data_dir, self.settings.weekly_dir)
             except UnusableDataError:
                 raise  # a folder refused as it stands: reading it read-only would meet the same
             except OlderSchemaError as exc:  # a command that only reads, before the backup an upgrade wants

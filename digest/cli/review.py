@@ -117,11 +117,16 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
             continue
         decided += 1
         print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {one_line(outcome.message)}")
-        typed = typed_versions.get(item) if isinstance(item, str) else None
-        if typed is not None and held is not None and typed != held:
-            # arXiv papers are decided, not versions: the paper was, and the maintainer who named another version hears.
-            print(f"  you named v{typed} of {item}; the queue holds v{held}: the decision is the paper's, any version")
+        if isinstance(item, str):
+            print_version_note(item, typed_versions.get(item), held)
     return 1 if failed else 0
+
+
+def print_version_note(arxiv_id: str, typed: int | None, held: int | None) -> None:
+    """arXiv papers are decided, not versions: the paper was, and the maintainer who named another version than the
+    queue holds hears so (`digest add` as the decisions)."""
+    if typed is not None and held is not None and typed != held:
+        print(f"  you named v{typed} of {arxiv_id}; the queue holds v{held}: the decision is the paper's, any version")
 
 
 def _read_ids(command: str, texts: list[str]) -> tuple[list[int | str], dict[str, int]] | None:

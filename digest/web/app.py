@@ -15,7 +15,7 @@ from datetime import datetime
 
 import jinja2
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.http_exceptions import HttpProcessingError, InvalidURLError
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv.turns import STOP_GRACE_SECONDS
@@ -61,6 +61,8 @@ class _MalformedRequests(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, HttpProcessingError):
             what = _unquoted(error.message) if error.message else "unreadable"
+            if isinstance(error, InvalidURLError) and "\n" not in error.message:
+                what = "Invalid URL"  # its message is the request's address alone (a token's link)
             client = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
             record.msg, record.args = "web: refused a malformed request from %s (%s: %s)", (client, error.code, what)
             record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
@@ -69,9 +71,21 @@ class _MalformedRequests(logging.Filter):
 
 
 def _unquoted(message: str) -> str:
-    """The parser's reason before the part of the request it quotes: "Got more than 8190 bytes when reading:
-    bytearray(b'/feeds/...?token=...')" on one line, "Invalid char in url query:" with the line on the next."""
-    return re.split(r"[:'\"(]", message, maxsplit=1)[0].strip() or "unreadable"
+    """The parser's whole reason, on one line, before the first part of the request it quotes: "Got more than 8190
+    bytes when reading: bytearray(b'/feeds/...?token=...')", "Invalid char in url query:" with the line next, "Bad
+    status line:" then llhttp's reason then the line; an apostrophe inside a word ("can't be") quotes nothing."""
+    said: list[str] = []
+    for line in message.splitlines():
+        kept = _QUOTED.split(line.strip(), maxsplit=1)[0].strip()
+        if kept:
+            said.append(kept.rstrip(":").strip())
+        if kept != line.strip():
+            break
+    return ": ".join(said).removesuffix(".") or "unreadable"
+
+
+# Where a reason starts quoting the request: Python's repr of its text (b'..', '..', bytearray(b'..')).
+_QUOTED = re.compile(r"""(?:^|(?<=[\s(]))(?:bytearray\()?b?['"]""")
 
 
 SERVER_LOG = logging.getLogger("digest.web.server")  # aiohttp's connection handling logs here (see serve)
