@@ -6,7 +6,7 @@ candidates waiting, the second tier with its signed approval links, and the week
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,15 @@ def load_digest(
         # A poll forgets a second-tier paper nobody touched SECOND_TIER_KEPT after it was first seen.
         second_tier_forgotten=start < as_utc(now or datetime.now(UTC)) - SECOND_TIER_KEPT,
         invocation=same_invocation(settings),  # its hints run as printed act on this database
+        waiting_as_of=counted_on(settings, end, now),
     )
+
+
+def counted_on(settings: Settings, end: datetime, now: datetime | None) -> date | None:
+    """The day (in the list's time zone) a week not over had its waiting candidates counted: "found by" its Sunday
+    would name a day still to come. None for a complete week."""
+    moment = as_utc(now or datetime.now(UTC))
+    return moment.astimezone(settings.tz).date() if moment < end else None
 
 
 def approved_papers(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:
