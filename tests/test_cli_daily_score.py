@@ -272,3 +272,29 @@ def test_score_says_a_file_without_papers_held_none(
             assert json.loads(out.out)["exit_status"] == 1
         else:
             assert out.out == ""
+
+
+def test_score_of_a_paper_far_under_the_threshold_says_what_pushed_it_down(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest score` on a paper far off the topic printed "score": 0.0 beside "pushed up by: keyword rules +0.97"
+    and nothing else of its score: the 0 is the scale's floor (4 or more of the model's units under the threshold),
+    and what pulled it there went unsaid. The why now names what pushed it down too, outweighing what pushed it up,
+    and --help says what a score of 0 is."""
+    papers = ROOT / "tests" / "data" / "poll_papers.jsonl"
+    line = next(line for line in papers.read_text(encoding="utf-8").splitlines() if '"2601.05114"' in line)
+    path = papers_file(tmp_path / "papers.jsonl", [line.encode("utf-8")])
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["relevant"], result["tier"], result["score"]) == (False, None, 0.0)
+    why = {reason.split(": ", 1)[0]: reason.split(": ", 1)[1] for reason in result["why"]}
+    assert why["pushed up by"].startswith("keyword rules +")
+    assert "word model of the list and the decisions -" in why["pushed down by"], result["why"]
+    up, down = (
+        [float(part.rsplit(" ", 1)[1]) for part in why[side].split("; ")] for side in ("pushed up by", "pushed down by")
+    )
+    assert all(value > 0 for value in up) and all(value < 0 for value in down)
+    assert sum(up) + sum(down) < -1  # what pulled it down is what the floor hides
+    with pytest.raises(SystemExit):
+        main(["score", "--help"])
+    assert "0 for a paper 4 or more units under it" in " ".join(capsys.readouterr().out.split())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,23 @@ def test_the_stops_bounds_are_those_of_the_code() -> None:
     poll = re.search(r"`digest poll` stopped so \(by cron's time-out too\) ends within the same (\d+) s", text)
     assert poll is not None, "the bound on a stopped `digest poll` (tests/test_poll_stop_bounds.py holds it)"
     assert float(poll.group(1)) == STOP_GRACE_SECONDS + WIND_DOWN_SECONDS
+
+
+def test_the_feeds_approval_links_last_as_long_as_the_readme_says() -> None:
+    """With `approval_link_days = 14` the private feed said "links expire 2026-12-27", 20 days on, where the README
+    said only that links expire after 14 days: renewed every half period, they work 14 to 21 days. The README's
+    figures are held to the feed's expiry at every hour of a fortnight and to the emailed links' own."""
+    from digest.config.sections import WebSettings
+    from digest.web.private_feed import links_expiry
+
+    days = WebSettings().approval_link_days
+    text = " ".join(readme_text().split())
+    said = re.search(r"\(`web.approval_link_days`, (\d+)\).*?a feed entry's links work (\d+) to (\d+) days", text)
+    assert said is not None, "the paragraph on the private feed's approval links"
+    named, shortest, longest = (int(group) for group in said.groups())
+    assert named == days
+    assert f"the weekly email's exactly {days}." in text  # weekly.contents: now + approval_link_days
+    start = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
+    lasting = [links_expiry(now, days) - now for now in (start + timedelta(hours=hour) for hour in range(14 * 24))]
+    assert timedelta(days=shortest) <= min(lasting) < timedelta(days=shortest + 1)
+    assert timedelta(days=longest - 1) < max(lasting) <= timedelta(days=longest)

@@ -23,3 +23,21 @@ async def test_an_unknown_address_answers_the_sites_page_with_the_way_back(site:
     assert '<a href="/">Back to the list</a>' in page
     assert '<a href="/feeds/list.xml">' in page
     assert path not in page  # nothing of the refused address is shown
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("method", "path", "allow"), [("POST", "/", "GET,HEAD"), ("DELETE", "/list.md", "GET,HEAD")])
+async def test_a_wrong_method_answers_the_sites_page_and_says_what_is_allowed(
+    site: Site, method: str, path: str, allow: str
+) -> None:
+    """`curl -X POST` to the list was answered aiohttp's bare "405: Method Not Allowed" in plain text, where an
+    unknown address gets the site's own page: the 405 is that page too, its status and Allow header kept."""
+    async with site.client.request(method, path, data="probe=abc123", allow_redirects=False) as reply:
+        page = await reply.text()
+        assert reply.status == 405
+        assert reply.headers["Allow"] == allow
+        assert reply.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<title>Method not allowed · " in page
+    assert said(page) == "This page cannot be asked that way: open it with a link, or send its form from the site."
+    assert '<a href="/">Back to the list</a>' in page
+    assert method not in page and "abc123" not in page  # nothing of the request is shown

@@ -16,6 +16,7 @@ from digest.weekly.contents import load_digest
 from digest.weekly.issue import Edition, IsoWeek, last_complete_week
 from digest.weekly.rendering import markdown_text, render
 from digest.weekly.store import run_weekly_job
+from digest.weekly.weeks import long_date
 from tests.conftest import make_settings
 from tests.weekly_data import APPROVED_BEFORE, APPROVED_IN_WEEK, PAPERS, PENDING, WEEK, fill_week
 
@@ -28,9 +29,16 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", CONFIG)
 
 
-def markdown_of(database: Database, settings: Settings, week: IsoWeek = WEEK, edition: Edition = "readers") -> str:
+def markdown_of(
+    database: Database,
+    settings: Settings,
+    week: IsoWeek = WEEK,
+    edition: Edition = "readers",
+    now: datetime | None = None,
+) -> str:
     with database.reading() as session:
-        return render(load_digest(session, settings, week, edition=edition), settings.templates_dir, "digest.md.j2")
+        digest = load_digest(session, settings, week, now=now, edition=edition)
+        return render(digest, settings.templates_dir, "digest.md.j2")
 
 
 def title(arxiv_id: str) -> str:
@@ -150,10 +158,38 @@ def test_a_hostile_title_is_inert_in_the_markdown(database: Database, settings: 
 
 def test_a_quiet_week_says_so_and_still_lists_what_waits(database: Database, settings: Settings) -> None:
     fill_week(database, settings)
-    text = markdown_of(database, settings, IsoWeek(2026, 50), edition="maintainers")
+    after = datetime(2026, 12, 14, 7, 0, tzinfo=UTC)  # the Monday after: the week is over
+    text = markdown_of(database, settings, IsoWeek(2026, 50), edition="maintainers", now=after)
     assert "A quiet week: no papers joined the list." in text
     assert "5 candidates found by Sunday 13 December 2026 are still waiting" in text
     assert "- Added this week: **0**" in text
+
+
+def test_a_week_not_over_counts_its_waiting_candidates_as_of_today_in_every_format(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`digest weekly --now --edition maintainers` on a Monday said "5 candidates found by Sunday 13 December 2026 are
+    still waiting", a day still to come: a week not over counts them as of the day it is made, in all three formats;
+    a complete week keeps its Sunday."""
+    monkeypatch.chdir(tmp_path)  # no .env from the working tree
+    fill_week(database, settings)
+    base = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir), "weekly"]
+    today = long_date(datetime.now(UTC).astimezone(settings.tz).date())
+    current = last_complete_week(datetime.now(UTC), settings.tz).next()
+    so_far = f"5 candidates found so far, by {today}, are still waiting for a maintainer"
+    assert main([*base, "--now", "--dry-run", "--edition", "maintainers"]) == 0
+    assert so_far in capsys.readouterr().out
+    assert main([*base, "--now", "--dry-run", "--edition", "maintainers", "--format", "email"]) == 0
+    text, html = capsys.readouterr().out.split("--- text/html ---")
+    assert so_far in " ".join(text.split()) and so_far in html
+    assert f"found by {long_date(current.sunday)}" not in " ".join(text.split()) + html
+    assert main([*base, "--week", "2026-W48", "--dry-run", "--edition", "maintainers", "--format", "email"]) == 0
+    complete = " ".join(capsys.readouterr().out.split())
+    assert complete.count("5 candidates found by Sunday 29 November 2026 are still waiting for a maintainer") == 2
 
 
 def test_the_job_without_smtp_writes_markdown_and_says_email_is_off_once(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _HEADING_MARKUP = (
     (re.compile(r"</?[A-Za-z][^<>]*>"), ""),
@@ -73,3 +74,12 @@ def heading_emoji(intro: str) -> str:
     while end < len(text) and (unicodedata.category(text[end]) in ("So", "Sk") or text[end] in "\ufe0f\u200d"):
         end += 1
     return text[:end]
+
+
+def heading_emojis(headings: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Each section's name (name, intro_raw in the list's order) -> the emoji its heading in the list opens with; a
+    name the list repeats, the first such heading's."""
+    emojis: dict[str, str] = {}
+    for name, intro in headings:
+        emojis.setdefault(name, heading_emoji(intro))
+    return emojis

@@ -28,7 +28,8 @@ def register(subparsers: Any) -> None:
         help="score papers from a JSON-lines file against the current list",
         description=(
             "Reads one paper per line (arxiv_id, title, abstract, optional categories) and prints one JSON line "
-            "per paper: arxiv_id, relevant, tier (review, second or null), score (1.0 at the review threshold), "
+            "per paper: arxiv_id, relevant, tier (review, second or null), score (1.0 at the review threshold, 0.25 "
+            "per unit of the model's log-odds, 0 for a paper 4 or more units under it: why says what pushed it down), "
             "section, the top three sections, matched terms, why (also for a paper under the threshold that names a "
             "term of the topic: what a poll would not say), learnt_from (the model learnt from this paper: "
             "it is in the list or was decided, so its score flatters it) and held_out_score (then the score it "
@@ -105,7 +106,7 @@ def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterat
             "section": one_line(judgement.section) if judgement.section else None,
             "sections": [one_line(section) for section in judgement.sections],
             "matched": judgement.matched,
-            "why": judgement.why.lines(),
+            "why": judgement.why.lines(against=True),
             "learnt_from": held_out is not None,
             "held_out_score": held_out,
         }

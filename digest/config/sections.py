@@ -196,7 +196,9 @@ class WebSettings(Section):
     base_url: WebAddress = Field(
         "http://127.0.0.1:8080", description="the address people use: links in feeds and emails (default host:port)"
     )
-    approval_link_days: int = Field(14, ge=1, le=3650)
+    approval_link_days: int = Field(
+        14, ge=1, le=3650, description="days approval links work at least: an email's so long, the feed's up to 1.5x"
+    )
     feed_items: int = Field(50, ge=1, le=100_000)  # as a Count, from 1
     suggestions_per_hour: int = Field(
         30, ge=1, description="reader suggestions on /suggest an hour from all addresses together; past it, paused"

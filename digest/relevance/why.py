@@ -58,12 +58,12 @@ class Why:
             **earlier,
         }
 
-    def lines(self, shown: int = 8) -> list[str]:
+    def lines(self, shown: int = 8, *, against: bool = False) -> list[str]:
         """Short plain-text lines for a reader (escape them for the medium: Markdown, HTML, Discord). A list paper's
         title is the list's own text, kept as the maintainer wrote it (a bidi override and all): here each line is
         made one line without invisible characters, so no U+202E reverses it on the review page or in `digest
         score`. The stored `why` keeps the title as it is. The first `shown` terms are named, and how many more
-        matched."""
+        matched; `against` adds the parts that pushed the score down, most first."""
         found: list[str] = [self.earlier.line()] if self.earlier else []
         if self.terms:
             more = len(self.terms) - shown
@@ -71,6 +71,10 @@ class Why:
         pushed = [f"{name} {value:+.2f}" for name, value in self.parts if value > 0][:4]
         if pushed:
             found.append("pushed up by: " + "; ".join(pushed))
+        # `digest score` (against): a paper far under the threshold said only what pushed it up, by too little
+        pulled = [f"{name} {value:+.2f}" for name, value in reversed(self.parts) if value <= -0.005][:4]
+        if against and pulled:
+            found.append("pushed down by: " + "; ".join(pulled))
         if self.nearest:
             found.append(
                 "nearest in the list: "

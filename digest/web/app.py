@@ -126,15 +126,21 @@ async def _database_failures(
 async def _unknown_addresses(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """An address no route serves (a mistyped or stale link) is the site's own page with the way back to the list,
-    where aiohttp answered a bare "404: Not Found" in plain text; nothing of the address is shown."""
+    """An address no route serves (a mistyped or stale link), or one asked with a method it does not answer (a POST
+    to the list), is the site's own page with the way back to the list, where aiohttp answered a bare "404: Not Found"
+    or "405: Method Not Allowed" in plain text; nothing of the request is shown, the 405's Allow header is kept."""
     try:
         return await handler(request)
     except web.HTTPNotFound:
         return refuse(request, 404, "Not found", UNKNOWN_ADDRESS)
+    except web.HTTPMethodNotAllowed as exc:
+        page = refuse(request, 405, "Method not allowed", WRONG_METHOD)
+        page.headers["Allow"] = ",".join(sorted(exc.allowed_methods))
+        return page
 
 
 UNKNOWN_ADDRESS = "There is no page at this address: a link to it is out of date, or it was mistyped."
+WRONG_METHOD = "This page cannot be asked that way: open it with a link, or send its form from the site."
 
 
 def template_environment(settings: Settings) -> jinja2.Environment:

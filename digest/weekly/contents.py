@@ -6,7 +6,7 @@ candidates waiting, the second tier with its signed approval links, and the week
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.candidates import SECOND_TIER_KEPT
-from digest.awesome.headings import heading_emoji
+from digest.awesome.headings import heading_emojis
 from digest.clock import as_utc
 from digest.config import Settings
 from digest.config.invocation import same_invocation
@@ -94,16 +94,15 @@ def load_digest(
         # A poll forgets a second-tier paper nobody touched SECOND_TIER_KEPT after it was first seen.
         second_tier_forgotten=start < as_utc(now or datetime.now(UTC)) - SECOND_TIER_KEPT,
         invocation=same_invocation(settings),  # its hints run as printed act on this database
+        waiting_as_of=counted_on(settings, end, now),
     )
 
 
-def heading_emojis(headings: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """Each section's name (name, intro_raw in the list's order) -> the emoji its heading in the list opens with; a
-    name the list repeats, the first such heading's."""
-    emojis: dict[str, str] = {}
-    for name, intro in headings:
-        emojis.setdefault(name, heading_emoji(intro))
-    return emojis
+def counted_on(settings: Settings, end: datetime, now: datetime | None) -> date | None:
+    """The day (in the list's time zone) a week not over had its waiting candidates counted: "found by" its Sunday
+    would name a day still to come. None for a complete week."""
+    moment = as_utc(now or datetime.now(UTC))
+    return moment.astimezone(settings.tz).date() if moment < end else None
 
 
 def approved_papers(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from digest.config.invocation import noted
 from digest.text import is_blank, readable_section, readable_title
@@ -117,6 +117,7 @@ class WeeklyDigestData:
     links_expire_at: datetime | None = None  # when the second tier's approval links stop working (they are emailed)
     second_tier_forgotten: bool = False  # the maintainers' edition of a week whose second tier polls have forgotten
     invocation: str = "digest"  # the `digest` command its hints name: the service's own (config.invocation)
+    waiting_as_of: date | None = None  # a week not over: the day its waiting candidates were counted (not its Sunday)
 
     def without_approval_links(self, *, emailed: bool = True) -> WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
@@ -186,6 +187,7 @@ def build_digest(
     links_expire_at: datetime | None = None,
     second_tier_forgotten: bool = False,
     invocation: str = "digest",
+    waiting_as_of: date | None = None,
 ) -> WeeklyDigestData:
     """Groups the week's papers by section in the list's order (unknown sections last), oldest first within one;
     `invocation`: the `digest` command the maintainers' edition tells them to run (the service's own)."""
@@ -222,7 +224,13 @@ def build_digest(
         week, single_line(list_title), sections, pending_count, top, stats, worth, edition, False, second_tier_total
     )
     forgotten = second_tier_forgotten and edition == "maintainers"
-    return replace(digest, links_expire_at=expiry, second_tier_forgotten=forgotten, invocation=invocation)
+    return replace(
+        digest,
+        links_expire_at=expiry,
+        second_tier_forgotten=forgotten,
+        invocation=invocation,
+        waiting_as_of=waiting_as_of,
+    )
 
 
 def pending_item(paper: PendingPaper) -> PendingItem:
