@@ -48,12 +48,17 @@ async def open_review(
     context = await browser.new_context(base_url=site.base, viewport=viewport, **options)
     page = await context.new_page()
     await page.goto("/review")
-    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_selector(ready)
+    await sign_in(page, ready)
     if path != "/review":
         await page.goto(path)
     return page
+
+
+async def sign_in(page: Any, ready: str) -> None:
+    """Signs in with the admin token on the sign-in form `page` shows, then waits for `ready` on the page it opens."""
+    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_selector(ready)
 
 
 def on_the_queue(url: str, **filters: str) -> bool:

@@ -79,6 +79,12 @@ def decision_count(database: Database) -> int:
         return len(session.scalars(select(Decision.id)).all())
 
 
+def decision_actions(database: Database) -> list[str]:
+    """The actions of the recorded decisions, oldest first."""
+    with database.reading() as session:
+        return list(session.scalars(select(Decision.action).order_by(Decision.id)))
+
+
 def list_md(settings: Settings) -> str:
     return settings.list_markdown_path.read_text(encoding="utf-8")
 
@@ -112,8 +118,8 @@ async def rounds(bot: ReviewBot, count: int) -> None:
     await eventually(lambda: bot.sync_rounds >= target, f"{count} background rounds")
 
 
-async def approved_by_ann(fake: FakeDiscord, db: Database, bot: ReviewBot, index: int) -> tuple[int, int]:
-    candidate_id, mid = await posted_candidate(fake, db, bot, index)
+async def approved_by_ann(fake: FakeDiscord, db: Database, bot: ReviewBot, index: int, **kw: Any) -> tuple[int, int]:
+    candidate_id, mid = await posted_candidate(fake, db, bot, index, **kw)
     await fake.react(mid, MAINTAINER, "✅")
     await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved and shown")
     # The edit is seen before the bot has noted it in the row (its last step): a test starting now must not meet it.

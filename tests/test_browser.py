@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tests.browser_review import sign_in
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, approval_links
@@ -72,9 +73,7 @@ async def test_the_review_page_in_chromium(site: Site, page: Any) -> None:
     first_id = insert_candidate(site.database, first, score=0.9)
     second_id = insert_candidate(site.database, second, score=0.4)
     await page.goto("/review")
-    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_load_state()
+    await sign_in(page, "article.candidate")
     articles = page.locator("article.candidate")
     assert await articles.count() == 2
     assert first["title"] in await articles.nth(0).inner_text()

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from digest.review.rules import Actor
+from tests.browser_review import sign_in
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site
+from tests.web_server import Site
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,9 +50,7 @@ async def test_the_history_table_on_a_phone_keeps_its_words_whole_and_fits(site:
     context = await browser.new_context(base_url=site.base, viewport={"width": 360, "height": 740})
     page = await context.new_page()
     await page.goto("/history")
-    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_selector("table.history")
+    await sign_in(page, "table.history")
     broken = [word for word in await page.evaluate(BROKEN_WORDS) if not word.startswith("Unbroken")]
     assert broken == [], broken
     sideways = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

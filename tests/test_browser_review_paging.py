@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from digest.storage.models import Candidate
-from tests.browser_review import DESKTOP, long_queue, open_review
+from tests.browser_review import DESKTOP, long_queue, open_review, sign_in
 from tests.chromium import CHROMIUM
 from tests.factories import SEEN_AT
-from tests.web_server import SECRETS_ENV, Site
+from tests.web_server import Site
 
 pytestmark = [
     pytest.mark.browser,
@@ -75,9 +75,7 @@ async def test_the_decided_are_paged_newest_first(site: Site, browser: Any) -> N
     context = await browser.new_context(base_url=site.base, viewport=DESKTOP)
     page = await context.new_page()
     await page.goto("/review?status=rejected")  # signing in comes back to these filters
-    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_selector("article.candidate")
+    await sign_in(page, "article.candidate")
     first = await shown_ids(page)
     await page.locator("#older").click()
     await page.wait_for_url("**/review?*after=*")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser_review import DESKTOP, add_candidates, on_the_queue, open_review
+from tests.browser_review import DESKTOP, add_candidates, on_the_queue, open_review, sign_in
 from tests.chromium import CHROMIUM
 from tests.other_site import page_posting_to
 from tests.web_server import SECRETS_ENV, Site
@@ -68,9 +68,7 @@ async def test_back_after_signing_in_again_shows_the_review_page_not_a_browser_e
     assert "Sign in first: your session has ended" in await page.locator("main p.error").inner_text()
     await page.reload()  # asks nothing, and still says it
     assert "Sign in first: your session has ended" in await page.locator("main p.error").inner_text()
-    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_selector(f"#candidate-{ids[0]}")
+    await sign_in(page, f"#candidate-{ids[0]}")
     await page.go_back()  # signed in now: the refusal leads on to the queue it came from
     await page.wait_for_selector(f"#candidate-{ids[0]}")
     assert on_the_queue(page.url, title="sparse"), page.url

@@ -14,6 +14,8 @@ from digest.config.invocation import same_invocation
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from tests.discord_bot import (
+    approved_by_ann,
+    decision_actions,
     decision_count,
     eventually,
     last_embed,
@@ -53,9 +55,7 @@ async def test_maintainer_check_mark_puts_the_paper_in_the_suggested_section(
 ) -> None:
     paper = real_papers()[0]
     async with running(bot_settings, db) as bot:
-        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
-        await fake.react(mid, MAINTAINER, "✅")
-        await eventually(lambda: "Approved by" in last_embed(fake, mid)["description"], "message edited")
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
     assert row(db, candidate_id).status == "approved"
     assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in section_of(list_md(bot_settings), "Sparse Autoencoder")
     embed = last_embed(fake, mid)
@@ -147,18 +147,14 @@ async def test_removing_the_deciding_reaction_returns_to_pending(
 ) -> None:
     paper = real_papers()[2]
     async with running(bot_settings, db) as bot:
-        _candidate_id, mid = await posted_candidate(fake, db, bot, 2)
-        await fake.react(mid, MAINTAINER, "✅")
-        await eventually(lambda: "Approved" in last_embed(fake, mid)["description"], "approved")
+        _candidate_id, mid = await approved_by_ann(fake, db, bot, 2)
         assert paper["arxiv_id"] in list_md(bot_settings)
         await fake.unreact(mid, STRANGER, "✅")  # not the deciding reaction
         await fake.unreact(mid, MAINTAINER, "✅")
         await eventually(lambda: last_embed(fake, mid)["color"] == 0x5865F2, "message shows pending")
     assert paper["arxiv_id"] not in list_md(bot_settings)
     assert "Approved" not in last_embed(fake, mid)["description"]
-    with db.reading() as session:
-        actions = session.scalars(select(Decision.action).order_by(Decision.id)).all()
-    assert actions == ["approve", "revert"]
+    assert decision_actions(db) == ["approve", "revert"]
 
 
 @pytest.mark.asyncio
@@ -167,9 +163,7 @@ async def test_hostile_title_pings_nobody_and_breaks_no_markdown(
 ) -> None:
     hostile = "@everyone **Steering** LVLMs [via](https://evil.example) Sparse Autoencoder <script>x</script> ]]>"
     async with running(bot_settings, db) as bot:
-        _candidate_id, mid = await posted_candidate(fake, db, bot, 4, title=hostile)
-        await fake.react(mid, MAINTAINER, "✅")
-        await eventually(lambda: "Approved" in last_embed(fake, mid)["description"], "approved")
+        await approved_by_ann(fake, db, bot, 4, title=hostile)
     body = fake.posted()[0]
     assert body["allowed_mentions"] == {"parse": []}
     title = body["embeds"][0]["title"]

@@ -17,6 +17,8 @@ from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.conftest import make_settings
 from tests.discord_bot import (
+    approved_by_ann,
+    decision_actions,
     eventually,
     last_embed,
     list_md,
@@ -71,17 +73,13 @@ async def test_a_revert_made_elsewhere_is_not_undone_by_the_old_reaction_on_rest
 ) -> None:
     paper = real_papers()[2]
     async with running(bot_settings, db) as bot:
-        candidate_id, mid = await posted_candidate(fake, db, bot, 2)
-        await fake.react(mid, MAINTAINER, "✅")
-        await eventually(lambda: row(db, candidate_id).status == "approved", "approved")
+        candidate_id, _mid = await approved_by_ann(fake, db, bot, 2)
     # While the bot is down a maintainer takes the approval back on the command line; the ✅ stays on the message.
     Reviewer(db, bot_settings).decide(candidate_id, "revert", Actor("cli-bob", None, "cli"))
     async with running(bot_settings, db):  # start() returns once the bot has caught up
         assert row(db, candidate_id).status == "pending"
     assert paper["arxiv_id"] not in list_md(bot_settings)
-    with db.reading() as session:
-        actions = session.scalars(select(Decision.action).order_by(Decision.id)).all()
-    assert actions == ["approve", "revert"]
+    assert decision_actions(db) == ["approve", "revert"]
 
 
 @pytest.mark.asyncio
@@ -155,17 +153,14 @@ async def test_a_former_maintainers_approvals_stand_after_a_restart(
     counted as a maintainer's, so it read as taken back). A reaction still on the message is never taken back."""
     paper = real_papers()[2]
     async with running(bot_settings, db) as bot:
-        candidate_id, mid = await posted_candidate(fake, db, bot, 2)
-        await fake.react(mid, MAINTAINER, "✅")
-        await eventually(lambda: row(db, candidate_id).status == "approved", "approved")
+        candidate_id, _mid = await approved_by_ann(fake, db, bot, 2)
         # The list file is written after the decision commits: listed before the restart, as the maintainer saw it.
         await eventually(lambda: paper["arxiv_id"] in list_md(bot_settings), "listed")
     demote(fake, MAINTAINER)
     async with running(bot_settings, db):  # start() returns once the bot has caught up
         assert row(db, candidate_id).status == "approved"
     assert paper["arxiv_id"] in list_md(bot_settings)
-    with db.reading() as session:
-        assert session.scalars(select(Decision.action)).all() == ["approve"]
+    assert decision_actions(db) == ["approve"]
 
 
 @pytest.mark.asyncio
@@ -192,8 +187,7 @@ async def test_a_former_maintainer_taking_their_reaction_back_changes_nothing(
     async with running(bot_settings, db):
         assert row(db, second).status == "rejected"
     assert row(db, first).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
-    with db.reading() as session:
-        assert "revert" not in session.scalars(select(Decision.action)).all()
+    assert "revert" not in decision_actions(db)
 
 
 @pytest.mark.asyncio

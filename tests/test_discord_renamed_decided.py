@@ -18,15 +18,10 @@ from digest.review.queries import section_now
 from digest.review.rules import SuggestedSection
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
-from tests.discord_bot import edits, eventually, last_embed, posted_candidate, row, running
-from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
+from tests.discord_bot import edits, eventually, posted_candidate, row, running
+from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
+from tests.gone_heading import approval, approve_refused_while_gone, exported_list
 from tests.list_edits import imported, moved, steering_heading
-
-
-def approval(fake: FakeDiscord, mid: int) -> str:
-    """The message's decision line, as a reader sees it (Discord Markdown's bold and escapes taken off)."""
-    description: str = last_embed(fake, mid)["description"]
-    return description.split("\n")[0].replace("\\", "").strip("*")
 
 
 def review_page_section(db: Database, candidate_id: int) -> str | None:
@@ -155,16 +150,11 @@ async def test_an_approve_refused_on_a_rejected_message_lands_once_its_heading_i
 ) -> None:
     """A maintainer's ✅ refused on a decided message while its suggested heading was gone (the bot's ✅ taken off) was
     picked up only at a restart once the heading came back; it is now within a round, as on a pending message."""
-    original = tmp_path / "list-original.md"
-    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(original)]) == 0
+    original = exported_list(data_dir, tmp_path)
     async with running(bot_settings, db, sync_interval=0.05) as bot:
-        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
-        imported(data_dir, tmp_path, steering_heading(None))
-        await eventually(lambda: not fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off")
-        await fake.react(steering_mid, LISTED_MAINTAINER, "❌")
-        await eventually(lambda: approval(fake, steering_mid) == "Rejected by bob", "the rejection shown")
-        await fake.react(steering_mid, MAINTAINER, "✅")
-        await eventually(lambda: "Couldn't approve" in last_embed(fake, steering_mid)["description"], "the refusal")
+        steering, steering_mid = await approve_refused_while_gone(
+            fake, db, bot, data_dir, tmp_path, rejected_first=True
+        )
         assert row(db, steering).status == "rejected"
 
         assert main(["--data-dir", str(data_dir), "list", "import", str(original)]) == 0  # the heading put back
@@ -178,16 +168,11 @@ async def refused_while_the_heading_is_gone(
 ) -> tuple[int, int, Path]:
     """A message rejected by bob while its suggested heading is out of the list (the bot's ✅ taken off), then ann's ✅
     on it refused: its candidate, its message and the list as it was, to import to put the heading back."""
-    original = tmp_path / "list-original.md"
-    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(original)]) == 0
+    original = exported_list(data_dir, tmp_path)
     async with running(settings, db, sync_interval=0.05) as bot:
-        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
-        imported(data_dir, tmp_path, steering_heading(None))
-        await eventually(lambda: not fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off")
-        await fake.react(steering_mid, LISTED_MAINTAINER, "❌")
-        await eventually(lambda: approval(fake, steering_mid) == "Rejected by bob", "the rejection shown")
-        await fake.react(steering_mid, MAINTAINER, "✅")
-        await eventually(lambda: "Couldn't approve" in last_embed(fake, steering_mid)["description"], "the refusal")
+        steering, steering_mid = await approve_refused_while_gone(
+            fake, db, bot, data_dir, tmp_path, rejected_first=True
+        )
     assert row(db, steering).status == "rejected"
     return steering, steering_mid, original
 

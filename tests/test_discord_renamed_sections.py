@@ -28,6 +28,7 @@ from tests.discord_bot import (
     section_of,
 )
 from tests.fake_discord import BOT_ID, MAINTAINER, STRANGER, FakeDiscord
+from tests.gone_heading import approve_refused_while_gone, exported_list
 from tests.list_edits import activation_headings, imported, repeated_probing, steering_heading
 from tests.suggested_sections import suggested_field
 
@@ -174,14 +175,11 @@ async def test_a_maintainers_approve_refused_while_the_heading_was_gone_lands_on
 ) -> None:
     """A maintainer's ✅ refused for want of the section stayed unapplied once the heading came back, until a restart
     replayed it: the round that offers ✅ again now reads the message's reactions as a restart does."""
-    original = tmp_path / "list-original.md"
-    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(original)]) == 0
+    original = exported_list(data_dir, tmp_path)
     async with running(bot_settings, db, sync_interval=0.05) as bot:
-        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
-        imported(data_dir, tmp_path, steering_heading(None))
-        await eventually(lambda: not fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off")
-        await fake.react(steering_mid, MAINTAINER, "✅")
-        await eventually(lambda: "Couldn't approve" in last_embed(fake, steering_mid)["description"], "the refusal")
+        steering, steering_mid = await approve_refused_while_gone(
+            fake, db, bot, data_dir, tmp_path, rejected_first=False
+        )
         assert row(db, steering).status == "pending"
 
         assert main(["--data-dir", str(data_dir), "list", "import", str(original)]) == 0  # the heading put back

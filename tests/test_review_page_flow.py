@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from digest.config.invocation import same_invocation
-from tests.browser_review import DESKTOP, SECTIONS, add_candidates, on_the_queue, open_review
+from tests.browser_review import DESKTOP, SECTIONS, add_candidates, on_the_queue, open_review, sign_in
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site
@@ -91,9 +91,7 @@ async def test_a_decision_made_after_signing_out_elsewhere_offers_to_sign_in_aga
     )
     assert "nothing was done" in await page.locator("main p.error").inner_text()
     # Signing in there returns to the same queue, filters kept; the approval is for the maintainer to press again.
-    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_selector("#count")
+    await sign_in(page, "#count")
     assert on_the_queue(page.url, title="sparse") and site.status_of(top) == "pending", page.url
     await page.context.close()
 
