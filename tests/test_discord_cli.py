@@ -57,6 +57,7 @@ def test_a_candidate_is_also_named_by_its_papers_arxiv_id_or_address(
     out, err = capsys.readouterr()
     assert out.splitlines() == [
         f"candidate {first} ({one}): approved into Steering",
+        f"  you named v2 of {one}; the queue holds v1: the decision is the paper's, any version",
         f"candidate {second} ({two}): rejected",
         f"candidate {second} ({two}): back to pending",
     ]
