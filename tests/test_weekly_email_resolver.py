@@ -50,11 +50,8 @@ def hand_send_interrupted_at_lookup(
     """`digest weekly --send` of week 2026-W48's readers edition with `smtp_lines` under [smtp] (the server on
     localhost), SIGINT sent to this process as soon as the slowed resolver is asked: (exit code, seconds from the
     signal to the command's end, the server's inbox)."""
-    import os
-    import signal
 
-    from digest.cli import main
-    from tests.weekly_email import CONFIG
+    from tests.weekly_email import CONFIG, hand_send_interrupted
 
     monkeypatch.chdir(tmp_path)
     inbox = Inbox()
@@ -65,19 +62,7 @@ def hand_send_interrupted_at_lookup(
             'timeout_seconds = 30\nrecipients = ["readers@example.org"]\n',
             encoding="utf-8",
         )
-        interrupted: list[float] = []
-
-        def interrupt() -> None:
-            assert resolver.asked.wait(10)
-            interrupted.append(time.monotonic())
-            os.kill(os.getpid(), signal.SIGINT)
-
-        interrupter = threading.Thread(target=interrupt)
-        interrupter.start()
-        code = main(["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48",
-                     "--edition", "readers", "--send"])  # fmt: skip
-        held = time.monotonic() - interrupted[0]
-        interrupter.join()
+        code, held = hand_send_interrupted(config, settings.data_dir, resolver.asked, 10)
     return code, held, inbox
 
 

@@ -129,12 +129,8 @@ def test_ctrl_c_of_a_hand_send_to_a_server_silent_after_ehlo_ends_it_at_once_and
     "stopping after the mail in flight" and went on waiting for [smtp] timeout_seconds (30 s), then recorded the
     edition failed. Nothing is in flight before the first message: the connection is shut at once, the edition stays
     owed, and the command says so and exits 130."""
-    import os
-    import threading
-
-    from digest.cli import main
     from digest.weekly.connectionwatch import IN_FLIGHT_SECONDS
-    from tests.weekly_email import CONFIG, row
+    from tests.weekly_email import CONFIG, hand_send_interrupted, row
 
     monkeypatch.chdir(tmp_path)
     fill_week(database, settings)
@@ -146,19 +142,7 @@ def test_ctrl_c_of_a_hand_send_to_a_server_silent_after_ehlo_ends_it_at_once_and
             'recipients = ["readers@example.org"]\n',
             encoding="utf-8",
         )
-        interrupted: list[float] = []
-
-        def interrupt() -> None:
-            assert silent.heard.wait(30)
-            interrupted.append(time.monotonic())
-            os.kill(os.getpid(), signal.SIGINT)
-
-        interrupter = threading.Thread(target=interrupt)
-        interrupter.start()
-        code = main(["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48",
-                     "--edition", "readers", "--send"])  # fmt: skip
-        held = time.monotonic() - interrupted[0]
-        interrupter.join()
+        code, held = hand_send_interrupted(config, settings.data_dir, silent.heard, 30)
     out, err = capsys.readouterr()
     assert held < IN_FLIGHT_SECONDS, f"Ctrl-C waited {held:.1f} s for a silent server"
     assert code == 130, (out, err)

@@ -131,3 +131,27 @@ def maintainers_with_worth(
         m for m, e in zip(inbox.messages, inbox.envelopes, strict=True) if "maintainers@" in e.rcpt_tos[0]
     ]
     return maintainers, worth
+
+
+def hand_send_interrupted(config: Path, data_dir: Path, when: threading.Event, wait: float) -> tuple[int, float]:
+    """`digest weekly --week 2026-W48 --edition readers --send` in this process, Ctrl-C (SIGINT) as soon as `when` is
+    set (within `wait` seconds): its exit code and the seconds it took after the signal."""
+    import os
+    import signal
+
+    from digest.cli import main
+
+    interrupted: list[float] = []
+
+    def interrupt() -> None:
+        assert when.wait(wait)
+        interrupted.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    interrupter = threading.Thread(target=interrupt)
+    interrupter.start()
+    code = main(["--config", str(config), "--data-dir", str(data_dir), "weekly", "--week", "2026-W48",
+                 "--edition", "readers", "--send"])  # fmt: skip
+    held = time.monotonic() - interrupted[0]
+    interrupter.join()
+    return code, held
