@@ -10,6 +10,7 @@ import re
 import signal
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,29 @@ def smtp_config(port: int) -> str:
     )
 
 
+def stopped_while_sending(tmp_path: Path, port: int, waiting: Callable[[], bool]) -> None:
+    """A second `digest run` (the weekly job due) SIGTERMed once `waiting()` holds: it stops within its
+    grace, exit 0, no traceback, one line saying the send was stopped before any mail went out, and the edition owed
+    (pending, no back-off)."""
+    service, log = spawned_service(tmp_path, "http://127.0.0.1:9/unused", web=smtp_config(port))
+    try:
+        assert waiting(), log.read_text(encoding="utf-8")
+        started = time.monotonic()
+        service.send_signal(signal.SIGTERM)
+        status = service.wait(timeout=90)
+        held = time.monotonic() - started
+    finally:
+        killed_if_running(service)
+    said = log.read_text(encoding="utf-8")
+    assert held < GRACE, f"the stop took {held:.1f} s (its grace: {GRACE:g} s)\n{said}"
+    assert status == 0 and "Traceback" not in said and said.splitlines()[-1].endswith("stopped"), said
+    stops = [line.split(": ", 1)[1] for line in said.splitlines() if "the send was stopped" in line]
+    assert len(stops) == 1 and re.fullmatch(  # one line, of the edition's week (the last complete one)
+        r"weekly \d{4}-W\d\d readers: the send was stopped before any mail went out", stops[0]
+    ), said
+    assert weekly_rows(tmp_path / "data") == [("readers", "pending", 0, None)]
+
+
 @pytest.mark.parametrize("greets", [False, True], ids=["no-greeting", "silent-after-ehlo"])
 def test_sigterm_while_the_smtp_server_says_nothing_stops_within_the_grace_and_the_edition_is_sent_next_start(
     tmp_path: Path, greets: bool
@@ -60,20 +84,7 @@ def test_sigterm_while_the_smtp_server_says_nothing_stops_within_the_grace_and_t
         assert asyncio.run(stopped(service)) == 0, log.read_text(encoding="utf-8")
         pretend_the_machine_was_off(make_settings(tmp_path / "data"), "weekly")
         with silent_smtp_server(port, greets=greets) as silent:
-            service, log = spawned_service(tmp_path, unused, web=smtp_config(port))
-            assert (silent.heard if greets else silent.accepted).wait(60), log.read_text(encoding="utf-8")
-            started = time.monotonic()
-            service.send_signal(signal.SIGTERM)
-            status = service.wait(timeout=90)
-            held = time.monotonic() - started
-        said = log.read_text(encoding="utf-8")
-        assert held < GRACE, f"the stop took {held:.1f} s (its grace: {GRACE:g} s)\n{said}"
-        assert status == 0 and "Traceback" not in said and said.splitlines()[-1].endswith("stopped"), said
-        stops = [line.split(": ", 1)[1] for line in said.splitlines() if "the send was stopped" in line]
-        assert len(stops) == 1 and re.fullmatch(  # one line, of the edition's week (the last complete one)
-            r"weekly \d{4}-W\d\d readers: the send was stopped before any mail went out", stops[0]
-        ), said
-        assert weekly_rows(tmp_path / "data") == [("readers", "pending", 0, None)]
+            stopped_while_sending(tmp_path, port, lambda: (silent.heard if greets else silent.accepted).wait(60))
         inbox = Inbox()
         with smtp_server(inbox, port=port):
             service, log = spawned_service(tmp_path, unused, web=smtp_config(port))
@@ -100,20 +111,7 @@ def test_sigterm_while_the_connect_to_the_smtp_server_has_no_answer_stops_within
         assert asyncio.run(stopped(service)) == 0, log.read_text(encoding="utf-8")
         pretend_the_machine_was_off(make_settings(tmp_path / "data"), "weekly")
         with unanswered_connects(port):
-            service, log = spawned_service(tmp_path, unused, web=smtp_config(port))
-            assert connecting(port, 60), log.read_text(encoding="utf-8")
-            started = time.monotonic()
-            service.send_signal(signal.SIGTERM)
-            status = service.wait(timeout=90)
-            held = time.monotonic() - started
-        said = log.read_text(encoding="utf-8")
-        assert held < GRACE, f"the stop took {held:.1f} s (its grace: {GRACE:g} s)\n{said}"
-        assert status == 0 and "Traceback" not in said and said.splitlines()[-1].endswith("stopped"), said
-        stops = [line.split(": ", 1)[1] for line in said.splitlines() if "the send was stopped" in line]
-        assert len(stops) == 1 and re.fullmatch(
-            r"weekly \d{4}-W\d\d readers: the send was stopped before any mail went out", stops[0]
-        ), said
-        assert weekly_rows(tmp_path / "data") == [("readers", "pending", 0, None)]
+            stopped_while_sending(tmp_path, port, lambda: connecting(port, 60))
     finally:
         killed_if_running(service)
 
