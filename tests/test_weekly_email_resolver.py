@@ -51,18 +51,14 @@ def hand_send_interrupted_at_lookup(
     localhost), SIGINT sent to this process as soon as the slowed resolver is asked: (exit code, seconds from the
     signal to the command's end, the server's inbox)."""
 
-    from tests.weekly_email import CONFIG, hand_send_interrupted
+    from tests.weekly_email import hand_send_interrupted
 
     monkeypatch.chdir(tmp_path)
     inbox = Inbox()
     with smtp_server(inbox, server_hostname="mail.test") as port, slow_resolver(monkeypatch) as resolver:
-        config = tmp_path / "smtp.toml"
-        config.write_text(
-            CONFIG + f'\n[smtp]\nhost = "localhost"\nport = {port}\nsecurity = "none"\n{smtp_lines}'
-            'timeout_seconds = 30\nrecipients = ["readers@example.org"]\n',
-            encoding="utf-8",
-        )
-        code, held = hand_send_interrupted(config, settings.data_dir, resolver.asked, 10)
+        smtp = f'host = "localhost"\nport = {port}\nsecurity = "none"\n{smtp_lines}timeout_seconds = 30\n'
+        smtp += 'recipients = ["readers@example.org"]\n'
+        code, held = hand_send_interrupted(smtp, settings.data_dir, resolver.asked, 10)
     return code, held, inbox
 
 

@@ -128,19 +128,14 @@ def test_ctrl_c_of_a_hand_send_to_a_server_silent_after_ehlo_ends_it_at_once_and
     edition failed. Nothing is in flight before the first message: the connection is shut at once, the edition stays
     owed, and the command says so and exits 130."""
     from digest.weekly.connectionwatch import IN_FLIGHT_SECONDS
-    from tests.weekly_email import CONFIG, hand_send_interrupted, row
+    from tests.weekly_email import hand_send_interrupted, row
 
     monkeypatch.chdir(tmp_path)
     fill_week(database, settings)
     port = free_port()
     with silent_smtp_server(port, greets=True) as silent:
-        config = tmp_path / "smtp.toml"
-        config.write_text(
-            CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-            'recipients = ["readers@example.org"]\n',
-            encoding="utf-8",
-        )
-        code, held = hand_send_interrupted(config, settings.data_dir, silent.heard, 30)
+        smtp = f'host = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = ["readers@example.org"]\n'
+        code, held = hand_send_interrupted(smtp, settings.data_dir, silent.heard, 30)
     out, err = capsys.readouterr()
     assert held < IN_FLIGHT_SECONDS, f"Ctrl-C waited {held:.1f} s for a silent server"
     assert code == 130, (out, err)

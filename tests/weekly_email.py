@@ -133,14 +133,17 @@ def maintainers_with_worth(
     return maintainers, worth
 
 
-def hand_send_interrupted(config: Path, data_dir: Path, when: threading.Event, wait: float) -> tuple[int, float]:
-    """`digest weekly --week 2026-W48 --edition readers --send` in this process, Ctrl-C (SIGINT) as soon as `when` is
-    set (within `wait` seconds): its exit code and the seconds it took after the signal."""
+def hand_send_interrupted(smtp: str, data_dir: Path, when: threading.Event, wait: float) -> tuple[int, float]:
+    """`digest weekly --week 2026-W48 --edition readers --send` in this process with CONFIG and `smtp` (the lines of
+    its [smtp] table) as its settings file, Ctrl-C (SIGINT) as soon as `when` is set (within `wait` seconds): its exit
+    code and the seconds it took after the signal."""
     import os
     import signal
 
     from digest.cli import main
 
+    config = data_dir.parent / "smtp.toml"
+    config.write_text(f"{CONFIG}\n[smtp]\n{smtp}", encoding="utf-8")
     interrupted: list[float] = []
 
     def interrupt() -> None:
