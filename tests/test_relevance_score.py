@@ -12,6 +12,7 @@ from sqlalchemy import select
 from digest.cli import main
 from digest.config import Settings
 from digest.relevance.stream import ensure_thresholds, model_for_database
+from digest.relevance.types import PaperText
 from digest.storage.db import Database
 from tests.relevance_papers import sample_papers
 
@@ -44,7 +45,8 @@ def test_score_command_prints_the_models_decision(
         model = model_for_database(session, settings)
     assert [p["arxiv_id"] for p in printed] == [r["arxiv_id"] for r in rows]
     for row, result in zip(rows, printed, strict=True):
-        judgement = model.judge(row["title"], row["abstract"], row.get("categories") or [])
+        paper = PaperText(row["title"], row["abstract"], tuple(row.get("categories") or []))
+        judgement = model.judge_many([paper], explain_all=True)[0]  # explained as `digest score` explains every paper
         assert result == {
             "arxiv_id": row["arxiv_id"],
             "relevant": judgement.relevant,
@@ -53,7 +55,7 @@ def test_score_command_prints_the_models_decision(
             "section": judgement.section,
             "sections": judgement.sections,
             "matched": judgement.matched,
-            "why": judgement.why.lines(),
+            "why": judgement.why.lines(against=True),
             "learnt_from": row is rows[-1],  # the list's paper: the model was trained on it
             "held_out_score": model.shown_score(model.learned.held_out["2504.02821"]) if row is rows[-1] else None,
         }

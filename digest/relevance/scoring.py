@@ -166,7 +166,8 @@ class RelevanceModel:
             explained = {index for index, paper in enumerate(papers) if self.gate.may_match(paper.gate_text)}
             chosen = sorted(explained.union(chosen))
         off_topic = self.shown_score(self.gate_ceiling)
-        found = [Judgement(False, round(off_topic, 4), None, [], [], None, self.gate_ceiling) for _ in papers]
+        skipped = Why(skipped=explain_all)  # what `digest score` says of a paper the model did not read
+        found = [Judgement(False, round(off_topic, 4), None, [], [], None, self.gate_ceiling, skipped) for _ in papers]
         if chosen:
             subset = [papers[index] for index in chosen]
             encoded = encode(self.rules, word_vectors(), subset)

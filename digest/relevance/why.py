@@ -45,6 +45,8 @@ class Why:
     parts: tuple[tuple[str, float], ...] = ()  # the score's largest contributions, most positive first
     nearest: tuple[Neighbour, ...] = field(default=())
     earlier: EarlierVerdict | None = None  # an imported verdict on the paper (a poll offers an approved one)
+    # Said by `digest score` only, and not stored (to_json).
+    skipped: bool = False  # the pre-filter gave it its one score unread: no strong term of the topic (TermGate)
 
     def to_json(self) -> dict[str, Any]:
         earlier = {"earlier": self.earlier.to_json()} if self.earlier else {}
@@ -68,6 +70,8 @@ class Why:
         if self.terms:
             more = len(self.terms) - shown
             found.append("matched: " + ", ".join(self.terms[:shown]) + (f" and {more} more" if more > 0 else ""))
+        if self.skipped:
+            found.append(SKIPPED)
         pushed = [f"{name} {value:+.2f}" for name, value in self.parts if value > 0][:4]
         if pushed:
             found.append("pushed up by: " + "; ".join(pushed))
@@ -81,6 +85,13 @@ class Why:
                 + "; ".join(f"{item.title} ({item.section})" if item.section else item.title for item in self.nearest)
             )
         return [one_line(line) for line in found]
+
+
+# The pre-filter's rule (relevance/gate.py), in a maintainer's words: which terms, where, and what the score then is.
+SKIPPED = (
+    "not scored: the title and abstract hold none of the topic's strong terms ([modality] and [interpretability] "
+    "strong in rules.toml), so the model skipped it and gave it the one score such papers get, far under the threshold"
+)
 
 
 def why_from_json(value: object) -> Why:
