@@ -214,7 +214,8 @@ class RelevanceModel:
             nearest.append(
                 Neighbour(paper.title, paper.sections[0] if paper.sections else None, float(similarities[position]))
             )
-        return Why(tuple(matched), tuple(parts), tuple(nearest))
+        baseline = (self.learned.intercept, self.thresholds.review)
+        return Why(tuple(matched), tuple(parts), tuple(nearest), baseline=baseline)
 
 
 def build_model(

@@ -45,8 +45,9 @@ class Why:
     parts: tuple[tuple[str, float], ...] = ()  # the score's largest contributions, most positive first
     nearest: tuple[Neighbour, ...] = field(default=())
     earlier: EarlierVerdict | None = None  # an imported verdict on the paper (a poll offers an approved one)
-    # Said by `digest score` only, and not stored (to_json).
+    # Said by `digest score` only, and not stored (to_json): the threshold is fitted again after every poll.
     skipped: bool = False  # the pre-filter gave it its one score unread: no strong term of the topic (TermGate)
+    baseline: tuple[float, float] | None = None  # the model's constant and the review threshold, its parts' origin
 
     def to_json(self) -> dict[str, Any]:
         earlier = {"earlier": self.earlier.to_json()} if self.earlier else {}
@@ -65,26 +66,41 @@ class Why:
         title is the list's own text, kept as the maintainer wrote it (a bidi override and all): here each line is
         made one line without invisible characters, so no U+202E reverses it on the review page or in `digest
         score`. The stored `why` keeps the title as it is. The first `shown` terms are named, and how many more
-        matched; `against` adds the parts that pushed the score down, most first."""
+        matched; `against` (`digest score`) names every part, those that pushed the score down too (most first), and
+        the baseline they start from."""
         found: list[str] = [self.earlier.line()] if self.earlier else []
         if self.terms:
             more = len(self.terms) - shown
             found.append("matched: " + ", ".join(self.terms[:shown]) + (f" and {more} more" if more > 0 else ""))
         if self.skipped:
             found.append(SKIPPED)
-        pushed = [f"{name} {value:+.2f}" for name, value in self.parts if value > 0][:4]
+        # `digest score` (against) names every part and the baseline, so that they add up to the score it prints
+        cap = None if against else 4
+        pushed = [f"{name} {value:+.2f}" for name, value in self.parts if value > 0][:cap]
         if pushed:
             found.append("pushed up by: " + "; ".join(pushed))
         # `digest score` (against): a paper far under the threshold said only what pushed it up, by too little
-        pulled = [f"{name} {value:+.2f}" for name, value in reversed(self.parts) if value <= -0.005][:4]
+        pulled = [f"{name} {value:+.2f}" for name, value in reversed(self.parts) if value <= -0.005]
         if against and pulled:
             found.append("pushed down by: " + "; ".join(pulled))
+        if against and self.baseline is not None:
+            found.append(self._baseline_line(self.baseline))
         if self.nearest:
             found.append(
                 "nearest in the list: "
                 + "; ".join(f"{item.title} ({item.section})" if item.section else item.title for item in self.nearest)
             )
         return [one_line(line) for line in found]
+
+    def _baseline_line(self, baseline: tuple[float, float]) -> str:
+        """The model's constant less the review threshold: with it, the parts add up to how far the paper is from
+        the threshold in the model's units, which the shown score is 1 + a quarter of (0 at the lowest)."""
+        constant, threshold = baseline
+        total = constant - threshold + sum(value for _, value in self.parts)
+        return (
+            f"baseline: {constant - threshold:+.2f} (the model's constant {constant:+.2f} less the review threshold "
+            f"{threshold:.2f}); in all {total:+.2f} units from the threshold"
+        )
 
 
 # The pre-filter's rule (relevance/gate.py), in a maintainer's words: which terms, where, and what the score then is.
