@@ -29,8 +29,10 @@ def _papers(tmp_path: Path, ids: list[str]) -> Path:
     return papers_file(tmp_path / "papers.jsonl", lines)
 
 
-def _printed(data_dir: Path, path: Path, capsys: pytest.CaptureFixture[str], *options: str) -> dict[str, Any]:
-    assert main(["--data-dir", str(data_dir), "score", str(path), *options]) == 0
+def _printed(
+    data_dir: Path, path: Path, capsys: pytest.CaptureFixture[str], *options: str, config: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    assert main([*config, "--data-dir", str(data_dir), "score", str(path), *options]) == 0
     return {result["arxiv_id"]: result for result in map(json.loads, capsys.readouterr().out.splitlines())}
 
 
@@ -102,3 +104,20 @@ def test_score_names_every_part_when_more_than_four_pull_one_way() -> None:
     pushing = Why(parts=tuple((name, -value) for name, value in reversed(parts)), baseline=(-1.0, 2.0))
     assert len(_parts(pushing.lines(against=True))[0]) == 5
     assert pushing.lines() == ["pushed up by: part 4 +4.50; part 3 +3.50; part 2 +2.50; part 1 +1.50"]
+
+
+def test_score_explains_a_paper_naming_no_strong_term_when_the_pre_filter_is_off(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a second tier so wide that its threshold reaches the pre-filter's one score, the pre-filter is off and
+    every paper is read in full: a paper naming no strong term of the topic (2601.06959) then printed its own score,
+    under both tiers, and "why": []. Its why now gives its parts and the baseline, adding up as any other's (no
+    section, and no "not scored": it was)."""
+    config = tmp_path / "wide.toml"
+    config.write_text("[relevance]\nsecond_tier_per_week = 3000\n", encoding="utf-8")
+    path = _papers(tmp_path, [UNRELATED[0]])
+    (result,) = _printed(data_dir, path, capsys, "--json", config=("--config", str(config))).values()
+    assert (result["tier"], result["sections"], result["score"]) == (None, [], 0.0)
+    assert SKIPPED not in result["why"] and not any(line.startswith("nearest") for line in result["why"])
+    parts, baseline, total = _parts(result["why"])
+    assert sum(parts) + baseline == pytest.approx(total, abs=0.01 * (len(parts) + 2)) and total < -4, result["why"]

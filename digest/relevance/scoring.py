@@ -159,7 +159,7 @@ class RelevanceModel:
         papers need none), or with `explain_all` also for every paper that names a strong term of the topic (the
         gate's): one a maintainer adds or a reader suggests, whose section is asked for whatever its score. A paper
         naming none (a mathematics paper added by a wrong ID) is given no section: its nearest one would mean
-        nothing."""
+        nothing; its why says the gate skipped it, or, read in full (the gate off), the parts of its score."""
         chosen = self._may_belong(papers)
         explained: set[int] = set()
         if explain_all:
@@ -173,22 +173,26 @@ class RelevanceModel:
             encoded = encode(self.rules, word_vectors(), subset)
             scored = self.learned.score(encoded.words, encoded.rules)
             for position, index in enumerate(chosen):
-                found[index] = self._judgement(subset[position], encoded, scored, position, index in explained)
+                explain = index in explained
+                found[index] = self._judgement(subset[position], encoded, scored, position, explain, explain_all)
         return found
 
     def judge(self, title: str, abstract: str, categories: Sequence[str] = ()) -> Judgement:
         return self.judge_many([PaperText(title, abstract, tuple(categories))])[0]
 
     def _judgement(
-        self, paper: PaperText, encoded: Encoded, scored: Scored, index: int, explain: bool = False
+        self, paper: PaperText, encoded: Encoded, scored: Scored, index: int, explain: bool = False, parts: bool = False
     ) -> Judgement:
+        """`explain`: sections and the whole why, whatever the tier; `parts`: at least the why's parts (`digest score`
+        on a paper read in full, the pre-filter being off, that names no strong term: no section means anything)."""
         raw = float(scored.raw[index])
         thresholds = self.thresholds
         tier = Tier.REVIEW if raw >= thresholds.review else Tier.SECOND if raw >= thresholds.second else None
         score = self.shown_score(raw)
         matched = list(encoded.terms[index])
         if tier is None and not explain:
-            return Judgement(False, score, None, [], matched, None, raw)
+            why = self._why(matched, scored.contributions[index], np.zeros(0)) if parts else Why()
+            return Judgement(False, score, None, [], matched, None, raw, why)
         similarities = scored.to_positives[index]
         title_words = tokens(paper.title)
         ranked = self.ranker.rank(
