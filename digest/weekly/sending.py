@@ -21,7 +21,7 @@ from digest.weekly.contents import compose_email, load_digest
 from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData
 from digest.weekly.ledger import KEPT_UNSENT, SENDING, claim_week, refused_line, release_claim, week_state
 from digest.weekly.outcome import SendOutcome, forgotten, kept_line, not_claimed, not_emailed, reached, whom
-from digest.weekly.sendrecord import record_delivery, sent_by_the_log
+from digest.weekly.sendrecord import record_delivery, sent_by_the_log, sent_while_claimed
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 SAID = {OUTCOME_LINE: True}  # an edition's outcome, which `digest weekly --send` says in its own line
@@ -54,7 +54,9 @@ def send_week(
     # Claimed from the status read: a send that reaches nobody can leave the edition as it was (release_claim).
     was = state.status if state is not None else None
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff, status_was=was):
-        return not_claimed(settings, database, name, edition, now)
+        return sent_while_claimed(settings, database, name, edition) or not_claimed(
+            settings, database, name, edition, now
+        )
     if was == SENDING and state is not None and state.done_as is not None:
         # The lapsed claim of a send by hand that was killed: the edition is what the job was done with it as (given
         # up, or refused for good), and a send that reaches nobody leaves it so, not failed for the job to retry.

@@ -15,6 +15,7 @@ from digest.vocab import OUTCOME_LINE
 from digest.weekly import mailer, maillog
 from digest.weekly.attempts import mark_delivered, mark_logged, sent_editions
 from digest.weekly.issue import Edition, IsoWeek
+from digest.weekly.ledger import SENDING, week_state
 from digest.weekly.outcome import SendOutcome, reached
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
@@ -29,6 +30,23 @@ def sent_by_the_log(settings: Settings, database: Database, name: str, edition: 
         return None
     line = f"already sent on {logged.sent_at:%Y-%m-%d %H:%M} UTC ({maillog.mail_log(settings.data_dir)})"
     log.warning("weekly %s %s: not sent again: %s; the database did not know it (restored?)", name, edition, line)
+    return SendOutcome(name, edition, "already-sent", line)
+
+
+def sent_while_claimed(settings: Settings, database: Database, name: str, edition: Edition) -> SendOutcome | None:
+    """An edition another send still holds the claim of ("sending") that the mail log says went out: its process
+    could not record it (the database went away or the disk filled as the mail went out) and the log has it, so it is
+    recorded as sent now and said so, not called busy until the claim lapses an hour later. The log's line is written
+    once every reader has the edition: whatever that send still does, nobody is owed it."""
+    with database.reading() as session:
+        state = week_state(session, name, edition)
+    logged = maillog.logged_send(settings.data_dir, name, edition)
+    if state is None or state.status != SENDING or logged is None:
+        return None
+    if not mark_logged(database, name, edition, logged.sent_at, logged.message_id):
+        return None
+    line = f"already sent on {logged.sent_at:%Y-%m-%d %H:%M} UTC ({maillog.mail_log(settings.data_dir)})"
+    log.warning("weekly %s %s: %s; the send could not record it in the database, recorded now", name, edition, line)
     return SendOutcome(name, edition, "already-sent", line)
 
 
