@@ -62,6 +62,18 @@ AUTHORS_FIRST = """\
 * Park et al. **Reliable Graph-RAG for Codebases**. *ICSE*, 2026. [arXiv](https://arxiv.org/abs/2601.08773)
 """
 
+# The title in bold, then its links labelled by what they lead to, each label in brackets: the way many paper
+# lists write entries.
+BOLD_THEN_LABELLED = """\
+# Awesome RAG Papers
+
+## Surveys
+
+- **Towards Agentic RAG with Deep Reasoning** [[paper]](https://arxiv.org/abs/2507.09477) \
+[[code]](https://github.com/DavidZWZ/Awesome-RAG-Reasoning)
+- **Reasoning RAG via System 1 or System 2** [[paper]](https://arxiv.org/abs/2506.10408)
+"""
+
 # A section of one entry, the list's entries written with no blank line between them.
 ONE_ENTRY = AUTHORS_FIRST.replace(
     "* Park et al. **Reliable Graph-RAG for Codebases**. *ICSE*, 2026. [arXiv](https://arxiv.org/abs/2601.08773)\n", ""
@@ -111,8 +123,17 @@ async def _poll(project: Project) -> None:
             [(ROUTE, "graph rag")],
             [f"* Guo et al. **{ROUTE['title']}**. 2026. [arXiv](https://arxiv.org/abs/2512.09487)\n"],
         ),
+        (
+            BOLD_THEN_LABELLED,
+            [(SURVEY, "surveys"), (SARA, "surveys")],
+            [  # was: '- [A Survey of Multimodal Retrieval-Augmented Generation](https://arxiv.org/abs/2504.08748)'
+                f"- **{SURVEY['title']}** [[paper]](https://arxiv.org/abs/2504.08748)\n",
+                f"- **{SARA['title']}** [[paper]](https://arxiv.org/abs/2507.05633)"
+                " [[code]](https://github.com/sara-rag/sara)\n",
+            ],
+        ),
     ],
-    ids=["title-first", "authors-first", "one-entry-section"],
+    ids=["title-first", "authors-first", "one-entry-section", "bold-title-labelled-links"],
 )
 def test_an_approved_paper_is_written_title_or_authors_first_as_its_section_is(
     tmp_path: Path, readme: str, approvals: list[tuple[dict[str, str], str]], lines: list[str]

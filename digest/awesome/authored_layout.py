@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from digest.awesome.authored import PAPER_LABEL, authored_title, paper_link
-from digest.awesome.shapes import ENTRY_START, LINK, TASK_BOX, link_target, read_shape
+from digest.awesome.shapes import ENTRY_HEAD, ENTRY_START, LINK, TASK_BOX, link_target, read_shape
 from digest.titles import arxiv_id_from_url
 
 # The end of a sentence, an emphasis closed there too ('.* '), not an initial's ('A. Author').
@@ -93,8 +93,8 @@ def read_written(raw: str) -> Written | None:
     """The entry's first line in parts, or None where its title is its link (or it reads as no such entry)."""
     line = raw.lstrip("\r\n").splitlines()[0].lstrip(" \t") if raw.strip() else ""
     start = ENTRY_START.match(line)
-    if start is None or read_shape(line).titled is not None:  # as the list is read (shapes.py): no title link first
-        return None
+    if start is None or (read_shape(line).titled is not None and not _bold_then_labelled(line)):
+        return None  # as the list is read (shapes.py, parsed_entry.py): no title link first
     body = line[start.end() :]
     body = body[box.end() :] if (box := TASK_BOX.match(body)) else body
     links = list(LINK.finditer(body))
@@ -124,6 +124,16 @@ def read_written(raw: str) -> Written | None:
         links=tuple(link for _, _, link in tokens),
         link_gap=gaps[0] if gaps and not gaps[0].strip() else " ",
     )
+
+
+def _bold_then_labelled(line: str) -> bool:
+    """Whether the item's first link, after its bold text, is labelled as the paper's page, not its title
+    ('- **Title** [[paper]](url) [[code]](url)'): the bold text is the title, as the list is read (parsed_entry.py)."""
+    head = ENTRY_HEAD.match(line)
+    if head is None or head["short"] is None or "](" in head["short"]:
+        return False
+    link = LINK.match(line, head.end())
+    return link is not None and PAPER_LABEL.match(link["text"].strip()) is not None
 
 
 def _wrapped_start(body: str, start: int) -> int:

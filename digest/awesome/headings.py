@@ -15,6 +15,12 @@ _HEADING_MARKUP = (
     (re.compile(r":[a-z0-9_+-]+:"), ""),
     (re.compile(r"\*\*|`"), ""),
 )
+# Links to a place on the page after the heading's words ('## Graph RAG [🔝](#contents)', '[back to top](#top)', an
+# HTML '<a href="#top">↑</a>'): a way back to the table of contents, not part of the section's name.
+_BACK_LINKS = re.compile(
+    r"""(?:[ \t]*(?:\[[^\]]*\]\([ \t]*<?#[^()]*\)|<a[ \t][^<>]*href[ \t]*=[ \t]*["']?#[^<>]*>[^<>]*</a>))+[ \t]*$""",
+    re.IGNORECASE,
+)
 # Emphasis and strikethrough GitHub shows as their text ('*Vision*', '_notes_' but not 'pre_training', '~~Old~~'), then
 # a character escaped with a backslash ('Tools \\& Data').
 _EMPHASIS = (
@@ -48,8 +54,10 @@ def without_emphasis(text: str) -> str:
 def section_name(heading: str) -> str:
     """'üìú Sparse Autoencoder ' -> 'Sparse Autoencoder': emoji (real or mojibake, or written ':books:'), colons and
     spaces dropped, and the heading's markup: HTML ('<a name="cpp"></a>', an '<img>' icon), images, links (their
-    text kept), emphasis, strikethrough, code marks, backslash escapes and entities."""
+    text kept; links back up the page after its words dropped: 'Graph RAG [🔝](#contents)' -> 'Graph RAG'),
+    emphasis, strikethrough, code marks, backslash escapes and entities."""
     text = repair_mojibake(heading)
+    text = _BACK_LINKS.sub("", text) if _BACK_LINKS.sub("", text).strip() else text
     for markup, kept in _HEADING_MARKUP:
         text = markup.sub(kept, text)
     text = without_emphasis(text)

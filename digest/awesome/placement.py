@@ -203,6 +203,7 @@ def _insert_entry(
     last = entries[-1].raw if entries else section.intro_raw  # the text the entry goes after, at the section's end
     if index == len(entries) and last and not last.endswith(("\n", "\r")):
         prefix = _line_end(section)  # the file's last line had no line end; the new entry starts on its own line
+        lines, tail = lines.rstrip("\r\n"), ""  # and ends the file as that line did, without one
     elif index == len(entries) and entries:
         tail = hand_over_tail(entries[-1], tail)
     if ends_in_html_block(section.intro_raw + "".join(raws[:index]) + prefix):
