@@ -209,3 +209,27 @@ def test_the_feeds_approval_links_last_as_long_as_the_readme_says() -> None:
     lasting = [links_expiry(now, days) - now for now in (start + timedelta(hours=hour) for hour in range(14 * 24))]
     assert timedelta(days=shortest) <= min(lasting) < timedelta(days=shortest + 1)
     assert timedelta(days=longest - 1) < max(lasting) <= timedelta(days=longest)
+
+
+def test_the_feeds_name_a_papers_authors_as_the_readme_says() -> None:
+    """The README said Atom gives each author its `<author>`, while the Atom feed names them all in one (readers show
+    one author of an entry): a maintainer checking an entry against the README took it for a bug. The sentence is held
+    to the number of author elements each feed gives a paper of three authors."""
+    import xml.etree.ElementTree as ET
+
+    from digest.web.syndication import ATOM_NS, DC_NS, Feed, FeedItem, build_atom, build_rss
+
+    moment = datetime(2026, 12, 7, tzinfo=UTC)
+    item = FeedItem("tag:x,2026:1", "A paper", "https://arxiv.org/abs/2504.08729", moment, authors=("A", "B", "C"))
+    feed = Feed(
+        "List", "http://127.0.0.1/", "http://127.0.0.1/feeds/list.xml", "papers", "tag:x,2026:list", moment, [item]
+    )
+    rss = ET.fromstring(build_rss(feed)).findall(f"channel/item/{{{DC_NS}}}creator")
+    atom = ET.fromstring(build_atom(feed)).findall(f"{{{ATOM_NS}}}entry/{{{ATOM_NS}}}author")
+    said = {"one": 1, "each its": 3}
+    text = " ".join(readme_text().split())
+    names = re.search(
+        r"RSS names the authors in (one|each its) `dc:creator`.*?Atom (?:in|gives) (one|each its) `<author>`", text
+    )
+    assert names is not None, "the sentence on how the feeds name a paper's authors"
+    assert (said[names.group(1)], said[names.group(2)]) == (len(rss), len(atom))

@@ -165,6 +165,28 @@ def test_only_pending_refuses_a_decided_candidate_while_other_channels_still_ove
         reviewer.decide(candidate_id, "approve", link, only_pending=True)
 
 
+def test_a_link_into_another_section_of_an_approved_paper_names_the_command_that_moves_it(
+    database: Database, settings: Settings
+) -> None:
+    """A maintainer opened a feed entry's "Approve into Sparse Autoencoder" while the paper was pending, another
+    approved it into Probing, and the button's refusal told him to run `digest reject N`, which takes the paper out of
+    the list: the opposite of what he asked. It names the approval into the section his link asked for."""
+    candidate_id = insert_candidate(database, real_papers()[2])
+    reviewer = reviewer_for(database, settings)
+    reviewer.decide(candidate_id, "approve", Actor("ann", "1001", "discord"), "Probing")
+    link = Actor("feed approval link", None, "feed")
+    with pytest.raises(AlreadyDecidedError) as refused:
+        reviewer.decide(candidate_id, "approve", link, "Sparse Autoencoder", only_pending=True)
+    assert str(refused.value).endswith(
+        f'To change the decision on purpose, run `{same_invocation(settings)} approve {candidate_id} --section "Sparse '
+        f'Autoencoder"`.'
+    )
+    reviewer.decide(candidate_id, "reject", ANN)
+    with pytest.raises(AlreadyDecidedError) as refused:  # a rejected paper: approving it into that section
+        reviewer.decide(candidate_id, "approve", link, "Sparse Autoencoder", only_pending=True)
+    assert f'approve {candidate_id} --section "Sparse Autoencoder"`.' in str(refused.value)
+
+
 def test_a_deciders_name_cannot_rewrite_what_the_history_says(database: Database, settings: Settings) -> None:
     """A Discord display name with a right-to-left override read, wherever decisions are shown, as if someone else
     had decided through another channel."""

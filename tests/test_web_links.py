@@ -3,6 +3,7 @@ stale, forged, altered, expired or cut off, changing nothing — all through a r
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -87,7 +88,9 @@ async def test_an_approval_link_pressed_after_another_sections_link_is_not_done(
         assert refused.status == 409
         text = await refused.text()
     assert "already approved into Steering by feed approval link on " in text
-    assert f"run `{same_invocation(site.settings)} reject {candidate_id}`" in text
+    text = html.unescape(text)
+    # The command that makes what this link asked (not the `reject` that would take the paper out of the list).
+    assert f'run `{same_invocation(site.settings)} approve {candidate_id} --section "Sparse Autoencoder"`' in text
     async with site.client.get(mine + "?done=1") as page:
         text = await page.text()
     assert "Done:" not in text and "already approved into Steering by feed approval link on " in text
@@ -173,7 +176,8 @@ async def test_an_approve_link_on_a_candidate_rejected_from_the_cli_says_so_and_
         assert refused.status == 409
         text = await refused.text()
     assert "<h1>Already rejected</h1>" in text
-    assert f"run `{same_invocation(site.settings)} approve {candidate_id}`." in text
+    text = html.unescape(text)
+    assert f'run `{same_invocation(site.settings)} approve {candidate_id} --section "Sparse Autoencoder"`.' in text
     assert site.status_of(candidate_id) == "rejected"
     assert decisions_of(site, candidate_id) == [("reject", "cli", True)]
     async with site.client.get("/list.md") as listing:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from digest.config import Settings
 from digest.storage.db import Database
+from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.store import send_week
 from tests.factories import real_papers
 from tests.list_edits import approve, markdown, reimport
@@ -36,7 +37,7 @@ SECTIONS = (
 
 
 def test_long_authors_and_section_names_wrap_under_the_items_indent(database: Database, settings: Settings) -> None:
-    """The authors line (three names and "et al.") and the "Also in:" line were put on one line each, so a paper with
+    """The authors line (four names) and the "Also in:" line were put on one line each, so a paper with
     long names ran to 200 columns and past a terminal mail client's window. Expected: both wrapped within 72 columns
     under the item's two-column indent, reading whole with plain spaces; nothing of a name's CR LF or U+202E shown."""
     assert len(LONGEST) == 120
@@ -57,7 +58,8 @@ def test_long_authors_and_section_names_wrap_under_the_items_indent(database: Da
     plain, _ = parts(inbox.messages[0])
     item = plain.split("== Steering ==", 1)[1].split("\n== ", 1)[0]
     assert titled(item, record["title"]), plain
-    names = f"{AUTHORS[0]}, {LONGEST}, Venkataraghavan Subrahmanyam Chandrasekharan et al."
+    # Four names are all shown, as the list page and the feeds show them: "et al." stood in for the fourth.
+    names = f"{AUTHORS[0]}, {LONGEST}, Venkataraghavan Subrahmanyam Chandrasekharan, Ana Li"
     also = f"Also in: {', '.join(SECTIONS)}"
     after_title = item.split("\n  ", 1)[1]
     for line in (names, also):  # each on lines of its own under the indent, reading whole
@@ -66,3 +68,24 @@ def test_long_authors_and_section_names_wrap_under_the_items_indent(database: Da
     assert "\r" not in plain and "\u202e" not in plain
     long_lines = [line for line in plain.splitlines() if len(line) > 72]
     assert [line for line in long_lines if not re.fullmatch(r"\s*(\S+: +)?https?://\S+", line)] == [], long_lines
+
+
+def test_a_long_author_list_reads_as_on_the_list_page(database: Database, settings: Settings) -> None:
+    """The weekly digest named a paper of six authors "A, B, C et al.", where the list page, the feeds and Discord say
+    "A, B, C et al. (6 authors)": a reader of the email could not tell a large collaboration from a fourth name.
+    Expected: the same line in the email's text and HTML parts and in the weekly folder's Markdown."""
+    names = ["Ada Byron", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"]
+    record = dict(real_papers()[2], authors=names)
+    approve(database, settings, record, "Steering")
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        outcome = send_week(both_editions(settings, port), database, WEEK, MONDAY, edition="readers")
+    assert outcome.status == "sent" and len(inbox.messages) == 1, outcome
+    plain, page = parts(inbox.messages[0])
+    line = "Ada Byron, Alan Turing, Grace Hopper et al. (6 authors)"
+    assert line in " ".join(plain.split()), plain
+    assert line in " ".join(page.split()), page
+    with database.reading() as session:
+        digest = load_digest(session, settings, WEEK, now=MONDAY)
+    kept = write_markdown(digest, settings).read_text(encoding="utf-8")
+    assert line in " ".join(kept.split()), kept

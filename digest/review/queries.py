@@ -175,10 +175,12 @@ def section_now(session: Session, candidate: Candidate) -> str | None:
     return sections_now(session, [candidate]).get(candidate.id)
 
 
-def refuse_decided(session: Session, candidate: Candidate, action: str, actor: Actor, digest: str) -> NoReturn:
+def refuse_decided(
+    session: Session, candidate: Candidate, action: str, actor: Actor, digest: str, section: str | None = None
+) -> NoReturn:
     """A decision asked only of a pending candidate, which this one no longer is: logged and refused, naming the
     command (run as `digest`, the service's own invocation) that changes it on purpose."""
     standing = standing_of(session, candidate)
     who = decided_by(actor.name, actor.channel)
     log.info("decision refused: %s %s by %s: already %s", action, candidate.arxiv_id, who, standing.describe())
-    raise AlreadyDecidedError(standing, digest)
+    raise AlreadyDecidedError(standing, digest, action, section)

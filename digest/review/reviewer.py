@@ -134,7 +134,7 @@ class Reviewer:
             if candidate is None:
                 raise UnknownCandidateError(candidate_id)
             if only_pending and candidate.status != PENDING:
-                refuse_decided(session, candidate, action, actor, self.digest)
+                refuse_decided(session, candidate, action, actor, self.digest, section)
             if only_if is not None and not only_if(session, candidate, now):
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None

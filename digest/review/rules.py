@@ -115,13 +115,22 @@ class Standing:
 class AlreadyDecidedError(ReviewError):
     """A decision that may act only on a pending candidate (a feed link, the review page) found it decided already."""
 
-    def __init__(self, standing: Standing, digest: str) -> None:
+    def __init__(self, standing: Standing, digest: str, action: str | None = None, section: str | None = None) -> None:
         self.standing = standing
+        # The command that makes the decision asked for (a link's "Approve into Surveys" of a paper approved into
+        # Probing: `approve N --section Surveys`, not the `reject N` that takes it out); when what was asked stands
+        # already, the one that overturns it.
+        asked = {"approve": Status.APPROVED, "reject": Status.REJECTED}.get(action or "")
+        stands = asked == standing.status and (asked == Status.REJECTED or section in (None, standing.section))
+        command = (
+            standing.change_command(digest)
+            if asked is None or stands
+            else decide_command(str(action), str(standing.candidate_id), section, digest=digest)
+        )
         super().__init__(
             noted(
                 f"Candidate {standing.candidate_id} was already {standing.describe()}; approval links and the review "
-                f"page act only on pending candidates. To change the decision on purpose, run "
-                f"`{standing.change_command(digest)}`."
+                f"page act only on pending candidates. To change the decision on purpose, run `{command}`."
             )
         )
 

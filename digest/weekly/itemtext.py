@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from digest.text import acceptable_url, one_line
+from digest.text import authors_line as shared_authors_line
 from digest.titles import arxiv_abs_url
 
 _SUMMARY_LIMIT = 220
 # A full stop, then a capital: a sentence ends, unless the stop ends an abbreviation abstracts use mid-sentence.
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "cf.", "vs.", "Fig.", "Eq.")
 _SENTENCE_END = re.compile("".join(rf"(?<!\b{re.escape(word)})" for word in _ABBREVIATIONS) + r"(?<=[.!?])\s+(?=[A-Z])")
-_AUTHORS_SHOWN = 3
 
 
 def single_line(text: str | None) -> str:
@@ -37,10 +37,10 @@ def one_line_summary(abstract: str | None, limit: int = _SUMMARY_LIMIT) -> str:
 
 
 def authors_line(authors: Iterable[str]) -> str:
-    names = [single_line(name) for name in authors if single_line(name)]
-    if len(names) > _AUTHORS_SHOWN:
-        return ", ".join(names[:_AUTHORS_SHOWN]) + " et al."
-    return ", ".join(names)
+    """The authors as the list page, the feeds and Discord name them (digest.text.authors_line): every name of four,
+    the first three and "et al. (N authors)" of more. The digest's own rule put "et al." in place of a fourth name
+    and never said how many more there were."""
+    return shared_authors_line([name for name in map(single_line, authors) if name])
 
 
 def safe_url(url: str | None) -> str | None:
