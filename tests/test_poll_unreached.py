@@ -15,6 +15,7 @@ import pytest
 
 from digest.cli import main
 from tests.arxiv_server import ArxivServer, Reply
+from tests.hanging_listener import unanswered_connects
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens on it here
 HINT = "; could not reach 127.0.0.1:9: check the network, or set [arxiv] sources to a mirror (README: 'Configuration')"
@@ -54,28 +55,6 @@ def silent_server() -> Iterator[str]:
         thread.join(5)
         for connection in held:
             connection.close()
-
-
-@contextmanager
-def unconnectable_server() -> Iterator[str]:
-    """http://127.0.0.1:PORT where a connection is never made: a listener whose queue is full and that accepts none,
-    so the kernel leaves every further connection attempt unanswered, as a host out of reach does."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    address = listener.getsockname()
-    waiting = []
-    for _ in range(3):  # enough to fill the queue of a listen(0)
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(address)
-        waiting.append(filler)
-    try:
-        yield f"http://127.0.0.1:{address[1]}"
-    finally:
-        for filler in waiting:
-            filler.close()
-        listener.close()
 
 
 def test_a_first_poll_that_reaches_no_source_names_the_setting_that_mends_it(
@@ -136,10 +115,10 @@ def test_a_poll_whose_connection_is_never_made_in_time_still_names_the_network_a
 ) -> None:
     """A connection that times out before it is made (a firewall dropping it, a network out of reach) is this side's
     to check: that poll keeps the clause naming the network and `[arxiv] sources`."""
-    with unconnectable_server() as unreachable:
-        config = settings_file(tmp_path, f"{unreachable}/rss/cs.IR", timeout=1)
+    with unanswered_connects() as port:
+        config = settings_file(tmp_path, f"http://127.0.0.1:{port}/rss/cs.IR", timeout=1)
         assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "poll"]) == 1
-    host = unreachable.removeprefix("http://")
+    host = f"127.0.0.1:{port}"
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == (
         f"poll failed: 1 source (1 error), 0 new candidates; could not reach {host}: check the network, or set "
