@@ -1,6 +1,7 @@
 """An SMTP server on 127.0.0.1 that takes the connection and then says nothing: at once (no greeting), or after
 greeting and reading the client's first command (it stalls after EHLO). A thread of its own; the connections it took
-are held open until the block ends. (A port whose connects get no answer at all: tests/hanging_listener.py.)"""
+are held open until the block ends. Not greeting, it is as silent to any protocol: tests/test_poll_unreached.py takes it
+for an arXiv that never answers. (A port whose connects get no answer at all: tests/hanging_listener.py.)"""
 
 from __future__ import annotations
 
@@ -21,11 +22,11 @@ class SilentServer:
 
 
 @contextmanager
-def silent_smtp_server(port: int, *, greets: bool = False) -> Iterator[SilentServer]:
-    """Listens on 127.0.0.1:`port` for the block; `greets`: says "220" and reads the first command before falling
-    silent."""
-    server = SilentServer(port)
+def silent_smtp_server(port: int = 0, *, greets: bool = False) -> Iterator[SilentServer]:
+    """Listens on 127.0.0.1:`port` (a free one when 0) for the block; `greets`: says "220" and reads the first command
+    before falling silent."""
     listener = socket.create_server(("127.0.0.1", port))
+    server = SilentServer(listener.getsockname()[1])
     held: list[socket.socket] = []
 
     def serve() -> None:

@@ -5,10 +5,6 @@ whose server took the connection and never answered (slow: no network to check).
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +12,7 @@ import pytest
 from digest.cli import main
 from tests.arxiv_server import ArxivServer, Reply
 from tests.hanging_listener import unanswered_connects
+from tests.silent_smtp import silent_smtp_server
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens on it here
 HINT = "; could not reach 127.0.0.1:9: check the network, or set [arxiv] sources to a mirror (README: 'Configuration')"
@@ -30,31 +27,6 @@ def settings_file(tmp_path: Path, *sources: str, timeout: float = 30.0) -> Path:
         encoding="utf-8",
     )
     return config
-
-
-@contextmanager
-def silent_server() -> Iterator[str]:
-    """http://127.0.0.1:PORT of a server that accepts every connection and never answers (held until the end)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(listener.accept()[0])
-            except OSError:  # the listener closed: the test is over
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        listener.shutdown(socket.SHUT_RDWR)
-        listener.close()
-        thread.join(5)
-        for connection in held:
-            connection.close()
 
 
 def test_a_first_poll_that_reaches_no_source_names_the_setting_that_mends_it(
@@ -96,7 +68,8 @@ def test_a_poll_whose_arxiv_takes_the_connection_and_never_answers_says_it_is_sl
     "could not reach HOST: check the network, or set [arxiv] sources to a mirror": the maintainer went looking at a
     network that worked. The line says the host took the connection and did not answer within the timeout, and sends
     no one to the network or a mirror; the source's line says so too, and the second feed on that host is not asked."""
-    with silent_server() as silent:
+    with silent_smtp_server() as server:  # takes the connection, says nothing
+        silent = f"http://127.0.0.1:{server.port}"
         config = settings_file(tmp_path, f"{silent}/rss/cs.IR", f"{silent}/rss/cs.LG", timeout=1)
         assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "poll"]) == 1
     host = silent.removeprefix("http://")
