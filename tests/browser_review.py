@@ -1,9 +1,11 @@
 """The set-up of the review page tests in Chromium: real papers suggested for four sections, the review page opened
 and signed in to (at a path, a viewport), whether an address is the queue with given filters, and a queue longer than
-a page (QUEUE candidates, ties in score, first seen minutes apart) for its keyset paging."""
+a page (QUEUE candidates, ties in score, first seen minutes apart) for its keyset paging, and a queue long enough to
+fold cards (numbered copies of one paper)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -83,4 +85,21 @@ def long_queue(site: Site, **overrides: Any) -> list[int]:
             **overrides,
         )
         for number in range(QUEUE)
+    ]
+
+
+def numbered_queue(site: Site, count: int, title: Callable[[int], str] = "Paper {}".format) -> list[int]:
+    """`count` copies of one real paper suggested for SECTIONS, arXiv 2601.00000 on, titled `title(number)` ("Paper
+    <number>"), each scored a little below the one before (the page's order is theirs): past the first 20 the page
+    folds them to one line each."""
+    paper = real_papers()[0]
+    return [
+        insert_candidate(
+            site.database,
+            {**paper, "arxiv_id": f"2601.{number:05d}"},
+            title=title(number),
+            score=2 - number / 1000,
+            suggested_sections=SECTIONS,
+        )
+        for number in range(count)
     ]

@@ -79,12 +79,6 @@ def decision_count(database: Database) -> int:
         return len(session.scalars(select(Decision.id)).all())
 
 
-def decision_actions(database: Database) -> list[str]:
-    """The actions of the recorded decisions, oldest first."""
-    with database.reading() as session:
-        return list(session.scalars(select(Decision.action).order_by(Decision.id)))
-
-
 def list_md(settings: Settings) -> str:
     return settings.list_markdown_path.read_text(encoding="utf-8")
 

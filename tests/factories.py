@@ -1,4 +1,5 @@
-"""Candidate rows made from real arXiv records (tests/data/review_papers.jsonl), for tests that start after a poll."""
+"""Candidate rows made from real arXiv records (tests/data/review_papers.jsonl), for tests that start after a poll;
+and the decisions recorded on them, as the database holds them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from digest.config import Settings
 from digest.storage.db import Database
-from digest.storage.models import PENDING, Candidate
+from digest.storage.models import PENDING, Candidate, Decision
 from digest.titles import title_key
 from tests.conftest import DATA_DIR, make_settings
 
@@ -62,3 +65,12 @@ def with_candidates(data_dir: Path, papers: list[dict[str, Any]]) -> tuple[Setti
         return settings, [insert_candidate(database, paper) for paper in papers]
     finally:
         database.dispose()
+
+
+def decision_actions(database: Database, candidate_id: int | None = None) -> list[str]:
+    """The actions of the recorded decisions (of `candidate_id` alone when given), oldest first."""
+    query = select(Decision.action).order_by(Decision.id)
+    if candidate_id is not None:
+        query = query.where(Decision.candidate_id == candidate_id)
+    with database.reading() as session:
+        return list(session.scalars(query))

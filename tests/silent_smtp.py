@@ -1,12 +1,12 @@
 """An SMTP server on 127.0.0.1 that takes the connection and then says nothing: at once (no greeting), or after
 greeting and reading the client's first command (it stalls after EHLO). A thread of its own; the connections it took
-are held open until the block ends. And a port whose connects get no answer at all (a full queue of connections)."""
+are held open until the block ends. Not greeting, it is as silent to any protocol: tests/test_poll_unreached.py takes it
+for an arXiv that never answers. (A port whose connects get no answer at all: tests/hanging_listener.py.)"""
 
 from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,11 +22,11 @@ class SilentServer:
 
 
 @contextmanager
-def silent_smtp_server(port: int, *, greets: bool = False) -> Iterator[SilentServer]:
-    """Listens on 127.0.0.1:`port` for the block; `greets`: says "220" and reads the first command before falling
-    silent."""
-    server = SilentServer(port)
+def silent_smtp_server(port: int = 0, *, greets: bool = False) -> Iterator[SilentServer]:
+    """Listens on 127.0.0.1:`port` (a free one when 0) for the block; `greets`: says "220" and reads the first command
+    before falling silent."""
     listener = socket.create_server(("127.0.0.1", port))
+    server = SilentServer(listener.getsockname()[1])
     held: list[socket.socket] = []
 
     def serve() -> None:
@@ -52,29 +52,3 @@ def silent_smtp_server(port: int, *, greets: bool = False) -> Iterator[SilentSer
         thread.join(5)
         for connection in held:
             connection.close()
-
-
-@contextmanager
-def unanswered_connects(port: int) -> Iterator[None]:
-    """127.0.0.1:`port` listens with a queue of one connection (backlog 0), filled at once and never accepted: Linux
-    then drops a further connect's SYN, and the connect waits, as for a host that drops packets."""
-    listener = socket.create_server(("127.0.0.1", port), backlog=0)
-    filler = socket.create_connection(("127.0.0.1", port), timeout=5)
-    try:
-        yield
-    finally:
-        filler.close()
-        listener.close()
-
-
-def connecting(port: int, timeout: float) -> bool:
-    """Whether, within `timeout`, some socket of this machine waits for its connect to 127.0.0.1:`port` to be answered
-    (SYN-SENT in /proc/net/tcp)."""
-    remote = f"0100007F:{port:04X}"
-    ends = time.monotonic() + timeout
-    while time.monotonic() < ends:
-        with open("/proc/net/tcp", encoding="ascii") as table:
-            if any(row.split()[2:4] == [remote, "02"] for row in list(table)[1:]):
-                return True
-        time.sleep(0.05)
-    return False

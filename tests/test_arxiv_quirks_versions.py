@@ -8,16 +8,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
 from digest.storage.db import Database
-from digest.storage.models import Decision
 from tests.arxiv_answers import WITHDRAWN
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.discord_bot import eventually, last_embed, running
-from tests.factories import insert_candidate
+from tests.factories import decision_actions, insert_candidate
 from tests.fake_discord import MAINTAINER
 from tests.feedbuild import build_rss
 from tests.poller_feeds import MONDAY, RELEVANT, UNRELATED, candidates, feed, records
@@ -80,9 +78,7 @@ async def test_a_withdrawn_version_leaves_the_review_queue_and_keeps_its_history
     stored = candidates(database)
     assert stored[paper].status == "pending" and stored[paper].relevant is False and stored[paper].version == 2
     assert other not in stored  # first seen withdrawn: nobody's to review
-    with database.reading() as session:
-        actions = session.scalars(select(Decision.action).where(Decision.candidate_id == stored[paper].id))
-        assert sorted(actions) == ["approve", "revert"]
+    assert decision_actions(database, stored[paper].id) == ["approve", "revert"]
 
 
 @pytest.mark.asyncio

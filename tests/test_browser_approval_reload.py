@@ -16,7 +16,7 @@ from digest.review.rules import Actor
 from digest.review.signing import ApprovalLink, sign_link
 from digest.storage.models import Decision
 from tests.chromium import CHROMIUM
-from tests.factories import insert_candidate, real_papers
+from tests.factories import decision_actions, insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
 
 pytestmark = [
@@ -29,12 +29,6 @@ pytestmark = [
 async def site(tmp_path: Path) -> AsyncIterator[Site]:
     async with running_site(site_settings(tmp_path / "data")) as running:
         yield running
-
-
-def actions(site: Site, candidate_id: int) -> list[str]:
-    with site.database.reading() as session:
-        query = select(Decision.action).where(Decision.candidate_id == candidate_id).order_by(Decision.id)
-        return list(session.scalars(query))
 
 
 async def approved_by_link(site: Site, browser: Any, via_email: bool = False) -> tuple[Any, int]:
@@ -63,7 +57,7 @@ async def test_reloading_the_done_page_after_the_approval_was_taken_back_decides
     await page.reload()
     await page.wait_for_load_state()
     assert site.status_of(candidate_id) == "pending", "the reload approved the paper again"
-    assert actions(site, candidate_id) == ["approve", "revert"]
+    assert decision_actions(site.database, candidate_id) == ["approve", "revert"]
     assert await page.get_by_role("button", name="Approve into Steering").count() == 1  # where it stands: pending
     await page.context.close()
 
@@ -80,7 +74,7 @@ async def test_reloading_the_done_page_shows_the_decision_not_a_conflict(
     assert reply is not None and reply.status == 200
     text = await page.locator("main").inner_text()
     assert "Done: approved into Steering" in text and "Already" not in text, text
-    assert actions(site, candidate_id) == ["approve"]
+    assert decision_actions(site.database, candidate_id) == ["approve"]
     with site.database.reading() as session:
         channels = list(session.scalars(select(Decision.channel).where(Decision.candidate_id == candidate_id)))
     assert channels == ["email" if via_email else "feed"]

@@ -7,13 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from digest.review.rules import Actor
-from digest.storage.models import Decision
 from tests.browser_review import open_review
 from tests.chromium import CHROMIUM
-from tests.factories import insert_candidate, real_papers
+from tests.factories import decision_actions, insert_candidate, real_papers
 from tests.web_server import Site
 
 pytestmark = [
@@ -21,12 +19,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium"),
 ]
 CLI = Actor(name="maintainer", id=None, channel="cli")
-
-
-def actions(site: Site, candidate_id: int) -> list[str]:
-    with site.database.reading() as session:
-        query = select(Decision.action).where(Decision.candidate_id == candidate_id).order_by(Decision.id)
-        return list(session.scalars(query))
 
 
 async def reloaded(page: Any) -> str:
@@ -43,7 +35,7 @@ async def test_reloading_after_a_decision_taken_back_elsewhere_decides_nothing_a
     await page.wait_for_selector("#undo")
     site.reviewer.decide(first, "revert", CLI)  # taken back with `digest pending` while the tab stays open
     await reloaded(page)
-    assert site.status_of(first) == "pending" and actions(site, first) == ["approve", "revert"]
+    assert site.status_of(first) == "pending" and decision_actions(site.database, first) == ["approve", "revert"]
     # The notice said "<paper>: pending." as if that were what the button had done.
     notice = await page.locator("p[role=status]").inner_text()
     assert "pending again: the decision was taken back by maintainer via cli on " in notice, notice
@@ -51,12 +43,12 @@ async def test_reloading_after_a_decision_taken_back_elsewhere_decides_nothing_a
     await reloaded(page)
     notice = await page.locator("p[role=status]").inner_text()  # it said "<paper>: rejected." as if pressed here
     assert "now rejected by ann via discord on " in notice and "Undo" not in notice, notice
-    assert actions(site, first) == ["approve", "revert", "reject"]
+    assert decision_actions(site.database, first) == ["approve", "revert", "reject"]
 
     await page.locator(f"#candidate-{second}").get_by_role("button", name="Reject").click()
     await page.wait_for_selector("#undo")
     await reloaded(page)
-    assert actions(site, second) == ["reject"]
+    assert decision_actions(site.database, second) == ["reject"]
     await page.context.close()
 
 
@@ -70,7 +62,8 @@ async def test_reloading_after_adding_a_paper_adds_nothing_again(site: Site, bro
     await page.wait_for_selector("#undo")
     site.reviewer.decide(candidate_id, "revert", CLI)
     text = await reloaded(page)
-    assert site.status_of(candidate_id) == "pending" and actions(site, candidate_id) == ["approve", "revert"], text
+    assert site.status_of(candidate_id) == "pending", text
+    assert decision_actions(site.database, candidate_id) == ["approve", "revert"], text
     await page.context.close()
 
 
@@ -85,7 +78,7 @@ async def test_reloading_after_rejecting_all_shown_rejects_nothing_again(site: S
     site.reviewer.decide(ids[0], "revert", CLI)
     await reloaded(page)
     assert [site.status_of(i) for i in ids] == ["pending", "rejected", "rejected"]
-    assert actions(site, ids[0]) == ["reject", "revert"]
+    assert decision_actions(site.database, ids[0]) == ["reject", "revert"]
     await page.context.close()
 
 

@@ -15,7 +15,6 @@ from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from tests.discord_bot import (
     approved_by_ann,
-    decision_actions,
     decision_count,
     eventually,
     last_embed,
@@ -26,7 +25,7 @@ from tests.discord_bot import (
     running,
     section_of,
 )
-from tests.factories import insert_candidate, real_papers
+from tests.factories import decision_actions, insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord
 
 

@@ -18,7 +18,6 @@ from digest.storage.models import Decision
 from tests.conftest import make_settings
 from tests.discord_bot import (
     approved_by_ann,
-    decision_actions,
     eventually,
     last_embed,
     list_md,
@@ -28,7 +27,7 @@ from tests.discord_bot import (
     running,
     section_of,
 )
-from tests.factories import insert_candidate, real_papers
+from tests.factories import decision_actions, insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord, FakeMember
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
-from digest.storage.models import Decision
 from tests.discord_bot import (
     PENDING_COLOUR,
     approved_by_ann,
@@ -26,7 +25,7 @@ from tests.discord_bot import (
     row,
     running,
 )
-from tests.factories import insert_candidate, real_papers
+from tests.factories import decision_actions, insert_candidate, real_papers
 from tests.fake_discord import (
     BOT_ID,
     MAINTAINER,
@@ -151,8 +150,7 @@ async def test_a_member_lookup_discord_fails_while_catching_up_undoes_no_approva
         await eventually(lambda: "Rejected by ann" in last_embed(fake, waiting_message)["description"], "tried again")
     assert row(db, approved).status == "approved" and row(db, waiting).status == "rejected"
     assert paper["arxiv_id"] in list_md(bot_settings)
-    with db.reading() as session:
-        assert session.scalars(select(Decision.action).order_by(Decision.id)).all() == ["approve", "reject"]
+    assert decision_actions(db) == ["approve", "reject"]
 
 
 @pytest.mark.asyncio

@@ -25,7 +25,7 @@ from tests.discord_bot import (
     row,
     running,
 )
-from tests.factories import real_papers
+from tests.factories import decision_actions, real_papers
 from tests.fake_discord import (
     BOT_ID,
     LISTED_MAINTAINER,
@@ -100,8 +100,7 @@ async def test_a_live_reaction_whose_author_cannot_be_looked_up_is_applied_once_
         await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "applied when Discord can")
         await rounds(bot, 3)
     assert row(db, candidate_id).status == "rejected"
-    with db.reading() as session:
-        assert session.scalars(select(Decision.action)).all() == ["reject"]  # applied once
+    assert decision_actions(db) == ["reject"]  # applied once
 
 
 @pytest.mark.asyncio

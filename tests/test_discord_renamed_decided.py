@@ -14,11 +14,12 @@ from sqlalchemy import text
 from digest.cli import main
 from digest.config import Settings
 from digest.discord import decided
+from digest.discord.bot import ReviewBot
 from digest.review.queries import section_now
 from digest.review.rules import SuggestedSection
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
-from tests.discord_bot import edits, eventually, posted_candidate, row, running
+from tests.discord_bot import edits, eventually, posted_candidate, rounds, row, running
 from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
 from tests.gone_heading import approval, approve_refused_while_gone, exported_list
 from tests.list_edits import imported, moved, steering_heading
@@ -30,19 +31,26 @@ def review_page_section(db: Database, candidate_id: int) -> str | None:
         return section_now(session, row(db, candidate_id))
 
 
+async def two_approved(fake: FakeDiscord, db: Database, bot: ReviewBot) -> tuple[int, int, int, int]:
+    """Two candidates posted and approved by ann with ✅, one into Steering, the other into Sparse Autoencoder (no
+    heading of which changes), both shown approved, then two more background rounds: (steering, its message, other,
+    its message)."""
+    steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+    other, other_mid = await posted_candidate(fake, db, bot, 1)
+    for mid in (steering_mid, other_mid):
+        await fake.react(mid, MAINTAINER, "✅")
+    await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Steering", "approved")
+    await eventually(lambda: approval(fake, other_mid) == "Approved by ann into Sparse Autoencoder", "approved")
+    await rounds(bot, 2)
+    return steering, steering_mid, other, other_mid
+
+
 @pytest.mark.asyncio
 async def test_a_renamed_heading_edits_the_approved_messages_naming_it_and_no_other(
     fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
 ) -> None:
     async with running(bot_settings, db, sync_interval=0.05) as bot:
-        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
-        other, other_mid = await posted_candidate(fake, db, bot, 1)  # Sparse Autoencoder: no heading of it changes
-        for mid in (steering_mid, other_mid):
-            await fake.react(mid, MAINTAINER, "✅")
-        await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Steering", "approved")
-        await eventually(lambda: approval(fake, other_mid) == "Approved by ann into Sparse Autoencoder", "approved")
-        rounds = bot.sync_rounds
-        await eventually(lambda: bot.sync_rounds >= rounds + 2, "two more background rounds")
+        steering, steering_mid, other, other_mid = await two_approved(fake, db, bot)
         untouched = edits(fake, other_mid)
 
         imported(data_dir, tmp_path, steering_heading("Activation Steering"))
@@ -50,8 +58,7 @@ async def test_a_renamed_heading_edits_the_approved_messages_naming_it_and_no_ot
         await eventually(lambda: approval(fake, steering_mid) == renamed, "the renamed section shown")
         assert review_page_section(db, steering) == "Activation Steering"  # the review page's words
         settled = edits(fake, steering_mid)
-        rounds = bot.sync_rounds
-        await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+        await rounds(bot, 3)
         assert edits(fake, steering_mid) == settled  # shown once, not again each round
         assert edits(fake, other_mid) == untouched
         assert approval(fake, other_mid) == "Approved by ann into Sparse Autoencoder"
@@ -91,8 +98,7 @@ async def test_after_the_upgrade_messages_approved_before_are_edited_a_bounded_f
         async with running(bot_settings, upgraded, sync_interval=0.05) as bot:
             renamed = "Approved by ann into Activation Steering"
             await eventually(lambda: all(approval(fake, mid) == renamed for _c, mid in posted), "all shown")
-            rounds = bot.sync_rounds
-            await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+            await rounds(bot, 3)
     finally:
         upgraded.dispose()
     assert all(edits(fake, mid) == before[mid] + 1 for _candidate, mid in posted)
@@ -112,8 +118,7 @@ async def test_an_approved_message_discord_failed_to_edit_for_a_rename_is_edited
         imported(data_dir, tmp_path, steering_heading("Activation Steering"))
         renamed = "Approved by ann into Activation Steering"
         await eventually(lambda: approval(fake, steering_mid) == renamed, "shown after Discord failed it")
-        rounds = bot.sync_rounds
-        await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+        await rounds(bot, 3)
     assert len(fake.requests("PATCH", f"/messages/{steering_mid}")) == tried + 3
 
 
@@ -124,21 +129,13 @@ async def test_a_paper_moved_by_hand_edits_its_approved_message_to_name_where_th
     """A paper moved by hand into another section (no heading renamed) kept its message naming the section it was
     approved into; it now names where the list holds it, as `digest candidates` does, and no other is edited."""
     async with running(bot_settings, db, sync_interval=0.05) as bot:
-        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
-        _other, other_mid = await posted_candidate(fake, db, bot, 1)
-        for mid in (steering_mid, other_mid):
-            await fake.react(mid, MAINTAINER, "✅")
-        await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Steering", "approved")
-        await eventually(lambda: approval(fake, other_mid) == "Approved by ann into Sparse Autoencoder", "approved")
-        rounds = bot.sync_rounds
-        await eventually(lambda: bot.sync_rounds >= rounds + 2, "two more background rounds")
+        steering, steering_mid, _other, other_mid = await two_approved(fake, db, bot)
         untouched = edits(fake, other_mid)
 
         imported(data_dir, tmp_path, moved(row(db, steering).arxiv_id, "Probing"))
         await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Probing", "the move shown")
         settled = edits(fake, steering_mid)
-        rounds = bot.sync_rounds
-        await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+        await rounds(bot, 3)
         assert edits(fake, steering_mid) == settled  # shown once, not again each round
         assert edits(fake, other_mid) == untouched
     assert row(db, steering).decided_section == "Steering"  # the decision's record is as it was

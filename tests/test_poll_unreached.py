@@ -5,16 +5,14 @@ whose server took the connection and never answered (slow: no network to check).
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
 from tests.arxiv_server import ArxivServer, Reply
+from tests.hanging_listener import unanswered_connects
+from tests.silent_smtp import silent_smtp_server
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens on it here
 HINT = "; could not reach 127.0.0.1:9: check the network, or set [arxiv] sources to a mirror (README: 'Configuration')"
@@ -29,53 +27,6 @@ def settings_file(tmp_path: Path, *sources: str, timeout: float = 30.0) -> Path:
         encoding="utf-8",
     )
     return config
-
-
-@contextmanager
-def silent_server() -> Iterator[str]:
-    """http://127.0.0.1:PORT of a server that accepts every connection and never answers (held until the end)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(listener.accept()[0])
-            except OSError:  # the listener closed: the test is over
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        listener.shutdown(socket.SHUT_RDWR)
-        listener.close()
-        thread.join(5)
-        for connection in held:
-            connection.close()
-
-
-@contextmanager
-def unconnectable_server() -> Iterator[str]:
-    """http://127.0.0.1:PORT where a connection is never made: a listener whose queue is full and that accepts none,
-    so the kernel leaves every further connection attempt unanswered, as a host out of reach does."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    address = listener.getsockname()
-    waiting = []
-    for _ in range(3):  # enough to fill the queue of a listen(0)
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(address)
-        waiting.append(filler)
-    try:
-        yield f"http://127.0.0.1:{address[1]}"
-    finally:
-        for filler in waiting:
-            filler.close()
-        listener.close()
 
 
 def test_a_first_poll_that_reaches_no_source_names_the_setting_that_mends_it(
@@ -117,7 +68,8 @@ def test_a_poll_whose_arxiv_takes_the_connection_and_never_answers_says_it_is_sl
     "could not reach HOST: check the network, or set [arxiv] sources to a mirror": the maintainer went looking at a
     network that worked. The line says the host took the connection and did not answer within the timeout, and sends
     no one to the network or a mirror; the source's line says so too, and the second feed on that host is not asked."""
-    with silent_server() as silent:
+    with silent_smtp_server() as server:  # takes the connection, says nothing
+        silent = f"http://127.0.0.1:{server.port}"
         config = settings_file(tmp_path, f"{silent}/rss/cs.IR", f"{silent}/rss/cs.LG", timeout=1)
         assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "poll"]) == 1
     host = silent.removeprefix("http://")
@@ -136,10 +88,10 @@ def test_a_poll_whose_connection_is_never_made_in_time_still_names_the_network_a
 ) -> None:
     """A connection that times out before it is made (a firewall dropping it, a network out of reach) is this side's
     to check: that poll keeps the clause naming the network and `[arxiv] sources`."""
-    with unconnectable_server() as unreachable:
-        config = settings_file(tmp_path, f"{unreachable}/rss/cs.IR", timeout=1)
+    with unanswered_connects() as port:
+        config = settings_file(tmp_path, f"http://127.0.0.1:{port}/rss/cs.IR", timeout=1)
         assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "poll"]) == 1
-    host = unreachable.removeprefix("http://")
+    host = f"127.0.0.1:{port}"
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == (
         f"poll failed: 1 source (1 error), 0 new candidates; could not reach {host}: check the network, or set "

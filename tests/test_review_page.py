@@ -16,7 +16,7 @@ from digest.review.rules import Actor
 from digest.storage.models import Decision, Entry
 from digest.web.highlighting import highlight
 from tests.conftest import make_settings
-from tests.factories import insert_candidate, real_papers
+from tests.factories import decision_actions, insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.web_pages import card, post, review
 from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, sign_in
@@ -86,8 +86,7 @@ async def test_undo_returns_ones_own_recent_decision_to_pending_and_nothing_else
     assert site.status_of(first) == "pending"
     async with site.client.get("/list.md") as listing:
         assert real_papers()[0]["arxiv_id"] not in await listing.text()
-    with site.database.reading() as session:
-        assert list(session.scalars(select(Decision.action).order_by(Decision.id))) == ["approve", "revert"]
+    assert decision_actions(site.database) == ["approve", "revert"]
 
     # Too late: after the window the decision stands, and the page says how to change it on purpose.
     await post(site, {"csrf": csrf, "candidate_id": str(second), "action": "reject"})

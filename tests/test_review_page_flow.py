@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from digest.config.invocation import same_invocation
-from tests.browser_review import DESKTOP, SECTIONS, add_candidates, on_the_queue, open_review, sign_in
+from tests.browser_review import DESKTOP, add_candidates, numbered_queue, on_the_queue, open_review, sign_in
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site
@@ -309,17 +309,7 @@ async def test_a_long_queue_is_folded_to_a_page_one_can_scroll(site: Site, brows
     long, and the buttons at its end were a minute's scrolling away. Expected: the first cards in full, the others
     folded to one line each (the count says so), the page a fraction as long; a folded card opens when reached with
     `j` or clicked, and its buttons decide it."""
-    paper = real_papers()[0]
-    ids = [
-        insert_candidate(
-            site.database,
-            {**paper, "arxiv_id": f"2601.{number:05d}"},
-            title=f"Paper {number}",
-            score=2 - number / 1000,
-            suggested_sections=SECTIONS,
-        )
-        for number in range(300)
-    ]
+    ids = numbered_queue(site, 300)
     page = await open_review(browser, site)
     assert await page.locator("article.candidate").count() == 200
     height = await page.evaluate("document.documentElement.scrollHeight")
@@ -346,17 +336,7 @@ async def test_reject_all_shown_leaves_the_folded_cards_alone(site: Site, browse
     """30 candidates waited: the page showed 20 in full and folded 10 to a title line each, and "Reject all 30 shown"
     rejected the 10 folded ones too, whose abstracts the maintainer had not read. Expected: the button names and
     rejects only the cards shown in full; the folded ones stay pending for a look."""
-    paper = real_papers()[0]
-    ids = [
-        insert_candidate(
-            site.database,
-            {**paper, "arxiv_id": f"2601.{number:05d}"},
-            title=f"Paper {number}",
-            score=2 - number / 1000,
-            suggested_sections=SECTIONS,
-        )
-        for number in range(30)
-    ]
+    ids = numbered_queue(site, 30)
     page = await open_review(browser, site)
     assert await page.get_by_role("button", name="Reject all 30 shown").count() == 0
     await page.get_by_role("button", name="Reject the 20 shown in full").click()

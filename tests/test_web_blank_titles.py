@@ -9,7 +9,7 @@ import feedparser
 import pytest
 
 from digest.review.rules import Actor
-from tests.browser_review import SECTIONS, open_review
+from tests.browser_review import numbered_queue, open_review
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, sign_in
@@ -24,17 +24,7 @@ async def test_a_blank_title_reads_untitled_on_a_full_and_a_folded_review_card(s
     """21 candidates waited, the best and the worst titled with Braille blanks and Hangul fillers: the first card's
     heading and the folded card's one line read empty, nothing to see which paper it was. Expected: "Untitled
     paper, arXiv <id>" on both."""
-    paper = real_papers()[0]
-    ids = [
-        insert_candidate(
-            site.database,
-            {**paper, "arxiv_id": f"2601.{number:05d}"},
-            title=BLANK if number in (0, 20) else f"Paper {number}",
-            score=2 - number / 1000,
-            suggested_sections=SECTIONS,
-        )
-        for number in range(21)
-    ]
+    ids = numbered_queue(site, 21, lambda number: BLANK if number in (0, 20) else f"Paper {number}")
     page = await open_review(browser, site)
     heading = page.locator(f"#title-{ids[0]}")
     assert (await heading.inner_text()).strip() == "Untitled paper, arXiv 2601.00000"

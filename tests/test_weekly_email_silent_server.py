@@ -19,8 +19,9 @@ from digest.arxiv.turns import STOP_GRACE_SECONDS, WIND_DOWN_SECONDS
 from digest.config import Settings
 from digest.storage.db import Database
 from tests.conftest import make_settings
+from tests.hanging_listener import connecting, unanswered_connects
 from tests.service_runs import killed_if_running, pretend_the_machine_was_off, spawned_service, stopped, wait_started
-from tests.silent_smtp import connecting, silent_smtp_server, unanswered_connects
+from tests.silent_smtp import silent_smtp_server
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_data import fill_week
 from tests.weekly_email import settings as settings  # the fixture
