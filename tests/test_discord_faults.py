@@ -24,7 +24,7 @@ from digest.storage.db import Database
 from digest.storage.models import Candidate
 from digest.storage.state import PollRun
 from tests.conftest import make_settings
-from tests.discord_bot import eventually, last_embed, message_id, posted_candidate, row, running
+from tests.discord_bot import eventually, last_embed, message_id, posted_candidate, rounds, row, running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord, reserve_port
 
@@ -51,12 +51,6 @@ def discord_health() -> health.Component:
 
 def messages_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [record.getMessage() for record in caplog.records if record.name == "digest.discord"]
-
-
-async def rounds(bot: ReviewBot, count: int) -> None:
-    """Waits until the background loop has gone round `count` more times (each round posts what it would post)."""
-    target = bot.sync_rounds + count
-    await eventually(lambda: bot.sync_rounds >= target, f"{count} background rounds")
 
 
 # -- the guild -----------------------------------------------------------------------------------------------------

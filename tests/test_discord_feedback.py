@@ -11,13 +11,12 @@ import pytest
 
 from digest import health
 from digest.config import Settings
-from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
-from tests.discord_bot import eventually, last_embed, posted_candidate, row, running
+from tests.discord_bot import eventually, last_embed, posted_candidate, rounds, row, running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, MAINTAINER_ROLE_ID, FakeDiscord
 
@@ -120,11 +119,6 @@ async def test_a_correct_config_connects_with_a_green_healthz(
     async with running(bot_settings, db):
         state = discord_health()
     assert state.ok and state.message.startswith("connected as")
-
-
-async def rounds(bot: ReviewBot, count: int) -> None:
-    target = bot.sync_rounds + count
-    await eventually(lambda: bot.sync_rounds >= target, f"{count} background rounds")
 
 
 @pytest.mark.asyncio

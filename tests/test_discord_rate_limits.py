@@ -12,10 +12,8 @@ import pytest
 
 from digest.cli import main
 from digest.config import Settings
-from digest.discord.bot import ReviewBot
 from digest.storage.db import Database
-from tests.discord_bot import Skipping, eventually, last_embed, posted_candidate, row, running, since
-from tests.discord_bot import rounds as background_rounds
+from tests.discord_bot import Skipping, eventually, last_embed, posted_candidate, rounds, row, running, since
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, FakeDiscord
 
@@ -91,12 +89,6 @@ def ours(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 LONG = 600.0  # Discord's answer to a bot that keeps hitting its limit: minutes
-
-
-async def rounds(bot: ReviewBot, count: int) -> None:
-    """Waits for `count` rounds of the bot's background loop (each one a chance to try again what failed)."""
-    start = bot.sync_rounds
-    await eventually(lambda: bot.sync_rounds >= start + count, f"{count} background rounds")
 
 
 @pytest.mark.asyncio
@@ -184,7 +176,7 @@ async def test_a_long_429_on_an_edit_holds_the_rounds_other_edits_in_that_channe
         with caplog.at_level(logging.INFO, logger="digest.discord"):
             assert main(["--data-dir", str(data_dir), "reject", *(str(c) for c, _mid in posted)]) == 0
             await eventually(lambda: bool(fake.requests("PATCH")), "the first edit tried")
-            await background_rounds(bot, 20)
+            await rounds(bot, 20)
         assert len(fake.requests("PATCH")) == 1
         assert not any("Rejected by" in last_embed(fake, mid)["description"] for _c, mid in posted)
         said = [r.getMessage() for r in caplog.records if r.name.startswith("digest.") and "before" in r.getMessage()]
@@ -222,7 +214,7 @@ async def test_a_long_429_on_a_post_holds_the_rounds_edits_in_that_channel_until
         assert main(["--data-dir", str(data_dir), "reject", str(rejected)]) == 0
         with caplog.at_level(logging.INFO, logger="digest.discord"):
             hold.released.set()
-            await background_rounds(bot, 20)
+            await rounds(bot, 20)
         assert since(fake, mark) == [f"POST /api/v10/channels/{CHANNEL_ID}/messages"]
         said = ours(caplog)
         assert len(said) == 1 and "before" in said[0] and "UTC" in said[0], said
@@ -254,7 +246,7 @@ async def test_a_long_429_on_a_reaction_holds_the_rounds_posts_in_that_channel_u
             fake.fail_next(1, 429, retry_after=LONG)
             hold.released.set()
             report = await posting
-            await background_rounds(bot, 20)
+            await rounds(bot, 20)
         assert (report.posted, report.waiting) == (1, 1)
         assert len(since(fake, mark)) == 1 and since(fake, mark)[0].startswith("PUT "), since(fake, mark)
         said = ours(caplog)
