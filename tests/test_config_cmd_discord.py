@@ -229,3 +229,24 @@ def test_a_section_repeated_per_year_is_named_by_its_label(
         "files a paper into them; add one line each under [discord.section_emojis], e.g. "
         '"Probing (2025)" = "<an emoji no other section has>"',
     ], out
+
+
+def test_an_empty_section_emojis_table_is_said_to_file_into_no_section(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty [discord.section_emojis] is read as section reactions switched off: no reaction files a paper into any
+    section, and `config check` said "configuration OK" without a word. It now says so in one line, with the way back
+    to the default (remove the table); without the table, the default's emojis, it says nothing of them."""
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    data = str(clean_environment / "data")
+    discord = "[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n"
+    config = write(clean_environment / "config.toml", discord + "[discord.section_emojis]\n")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0, out
+    assert [line for line in out.splitlines() if "discord.section_emojis" in line] == [
+        "warning: discord.section_emojis is an empty table: no Discord reaction files a paper into any section (only "
+        "✅ into the suggested one); remove the table for the default emojis, or add one line per section"
+    ], out
+    config = write(clean_environment / "config.toml", discord)
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0 and "discord.section_emojis" not in out, out

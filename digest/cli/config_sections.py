@@ -12,7 +12,7 @@ from digest.awesome.matching import slugify
 from digest.awesome.parse import ListFormatError, parse_bytes
 from digest.awesome.sectionnames import match_section, unnamed_sections
 from digest.config import Settings
-from digest.config.section_emojis import without_reaction_warning
+from digest.config.section_emojis import no_reactions_warning, without_reaction_warning
 from digest.sectionlabels import section_labels
 
 
@@ -35,9 +35,11 @@ def _list_sections(settings: Settings) -> tuple[list[tuple[str, str]], list[str]
 
 def section_emoji_warnings(settings: Settings) -> list[str]:
     """Section emoji whose section the list lacks: offered on every Discord message, each approves nothing; and the
-    list's sections no section emoji names, that no reaction can file a paper into."""
-    if not settings.discord.enabled or not settings.discord.section_emojis:
+    list's sections no section emoji names, that no reaction can file a paper into; an empty table, none at all."""
+    if not settings.discord.enabled:
         return []
+    if not settings.discord.section_emojis:
+        return [no_reactions_warning()]
     read = _list_sections(settings)
     if read is None:
         return []
