@@ -198,3 +198,55 @@ def test_a_section_of_the_list_without_a_reaction_is_warned_of(
         "files a paper into them; add one line each under [discord.section_emojis], e.g. "
         '"Blog" = "<an emoji no other section has>"'
     ], out
+
+
+def test_a_section_repeated_per_year_is_named_by_its_label(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list with a Probing section under 2024 and another under 2025: the service's start named the one no reaction
+    files into "Probing (2025)", as the review and every decision name it, while `config check` said "Probing", which
+    could be either, and took "Probing (2024)" in [discord.section_emojis] for a section the list does not have. Both
+    now go by the label."""
+    entry = "+ [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (June. 12, 2017)\n"
+    mine = write(
+        clean_environment / "mine.md",
+        f"# My list\n\n## 2024\n\n### Probing\n\n{entry}\n## 2025\n\n### Probing\n\n{entry}\n### Steering\n\n{entry}",
+    )
+    config = write(
+        clean_environment / "config.toml",
+        f'seed_list = "{mine}"\n[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n'
+        '[discord.section_emojis]\n"Probing (2024)" = "🔍"\n"Steering" = "🕹️"\n"Surveys" = "📚"\n',
+    )
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    said = [line for line in out.splitlines() if "discord.section_emojis" in line]
+    assert said == [
+        "warning: discord.section_emojis names sections the list does not have: Surveys (its sections: "
+        "Probing (2024), Probing (2025), Steering); their reactions approve nothing: name the list's sections in "
+        "[discord.section_emojis]",
+        "warning: discord.section_emojis gives no reaction to the list's sections Probing (2025): no Discord reaction "
+        "files a paper into them; add one line each under [discord.section_emojis], e.g. "
+        '"Probing (2025)" = "<an emoji no other section has>"',
+    ], out
+
+
+def test_an_empty_section_emojis_table_is_said_to_file_into_no_section(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty [discord.section_emojis] is read as section reactions switched off: no reaction files a paper into any
+    section, and `config check` said "configuration OK" without a word. It now says so in one line, with the way back
+    to the default (remove the table); without the table, the default's emojis, it says nothing of them."""
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    data = str(clean_environment / "data")
+    discord = "[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n"
+    config = write(clean_environment / "config.toml", discord + "[discord.section_emojis]\n")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0, out
+    assert [line for line in out.splitlines() if "discord.section_emojis" in line] == [
+        "warning: discord.section_emojis is an empty table: no Discord reaction files a paper into any section (only "
+        "✅ into the suggested one); remove the table for the default emojis, or add one line per section"
+    ], out
+    config = write(clean_environment / "config.toml", discord)
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0 and "discord.section_emojis" not in out, out

@@ -366,3 +366,31 @@ def test_example_config_lists_every_environment_variable_in_its_header() -> None
     header = text[: text.index("\n\n# A relative path")]
     read = {variable for _, variable in environment_fields(Settings)}
     assert sorted(name for name in read if name not in header) == []
+
+
+# Each module asking the arXiv API at `[arxiv] api_url`, and what the example's comment on the key must name of it.
+API_URL_USERS = {
+    "digest/arxiv/backfill.py": ["`digest backfill`"],
+    "digest/arxiv/poll_sources.py": ["each poll", "`digest run`", "`digest poll`", "[[api]]"],
+    # fetch_paper (digest add, /suggest, /review's and Discord's /add) and refresh_examples (before each poll)
+    "digest/arxiv/api.py": ["abstracts", "`digest add`", "/suggest", "/review", "Discord's /add"],
+}
+
+
+def test_example_config_names_everything_that_asks_the_arxiv_api() -> None:
+    """config.example.toml said `api_url` was "used for backfills and for abstracts of list papers added later", and
+    a maintainer pointing it at a mirror did not expect `digest add`, the readers' /suggest or the polls' [[api]]
+    queries to go there too. Its comment now names each, held to the modules that read the setting."""
+    readers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "digest").rglob("*.py")
+        if ".arxiv.api_url" in path.read_text(encoding="utf-8")
+    )
+    assert readers == sorted(API_URL_USERS)
+    lines = example_tables()["arxiv"]
+    at = next(index for index, line in enumerate(lines) if line.startswith("api_url = "))
+    start = at
+    while start > 0 and lines[start - 1].startswith("# "):
+        start -= 1
+    comment = " ".join(line.removeprefix("# ") for line in lines[start:at])
+    assert [said for saids in API_URL_USERS.values() for said in saids if said not in comment] == [], comment

@@ -233,3 +233,42 @@ def test_the_feeds_name_a_papers_authors_as_the_readme_says() -> None:
     )
     assert names is not None, "the sentence on how the feeds name a paper's authors"
     assert (said[names.group(1)], said[names.group(2)]) == (len(rss), len(atom))
+
+
+def test_the_sweep_of_stale_temporaries_is_described_as_it_runs(tmp_path: Path) -> None:
+    """The README said nothing of the hidden `.tmp` files a killed command leaves in the data folder, nor that the
+    next command that writes there removes them. Its sentence is held to the sweep: the names it gives, in the data
+    folder and the weekly folder, are removed past its age and kept short of it."""
+    import os
+    import time
+
+    from digest.storage.files import LEFTOVER_AGE_SECONDS, remove_leftover_temporaries
+
+    text = " ".join(readme_text().split())
+    said = re.search(
+        r"leaves a hidden temporary beside it, such as `([^`]+)` or `([^`]+)`: `digest run` at start, and every "
+        r"command that writes to the data folder, removes those in the data folder and the weekly folder once older "
+        r"than (\d+) s",
+        text,
+    )
+    assert said is not None, "the sentence on the temporaries a killed command leaves"
+    age = float(said.group(3))
+    assert age == LEFTOVER_AGE_SECONDS
+    data, weekly = tmp_path / "data", tmp_path / "weekly"
+    weekly.mkdir(parents=True)
+    data.mkdir()
+
+    def left(path: Path, seconds: float) -> Path:
+        path.write_text("half a file", encoding="utf-8")
+        then = time.time() - seconds
+        os.utime(path, (then, then))
+        return path
+
+    named = [said.group(1).replace("XXXXXXXX", "k1ll3d_9"), said.group(2).replace("XXXXXXXX", "k1ll3d_9")]
+    stale = [left(folder / name, age + 30) for folder in (data, weekly) for name in named]
+    fresh = [
+        left(folder / name.replace("k1ll3d_9", "wr1t1ng_"), age - 30) for folder in (data, weekly) for name in named
+    ]
+    remove_leftover_temporaries(data, weekly)
+    assert [path.name for path in stale if path.exists()] == []
+    assert [path.name for path in fresh if not path.exists()] == []

@@ -42,7 +42,7 @@ def test_candidates_and_history_name_a_paper_whose_title_draws_nothing(
     candidate = insert_candidate(database, PAPER, title=BLANK, title_key=title_key(BLANK), suggested_section=SECTION)
     untitled = f"Untitled paper, arXiv {PAPER['arxiv_id']}"
     assert main(["--data-dir", str(data_dir), "candidates"]) == 0
-    assert capsys.readouterr().out.splitlines()[0].endswith(f"[{SECTION}] {untitled}")
+    assert capsys.readouterr().out.splitlines()[1].endswith(f"[{SECTION}] {untitled}")  # under the header line
     assert main(["--data-dir", str(data_dir), "reject", str(candidate)]) == 0
     capsys.readouterr()
     assert main(["--data-dir", str(data_dir), "history"]) == 0

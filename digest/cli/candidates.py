@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from digest.review.rules import SuggestedSection
     from digest.storage.models import Candidate
 
+# The header line over the rows, aligned with them: "{id:>5}  {status:<8} {score:.2f}  {arxiv_id:<12} [section] title".
+HEADER = f"{'ID':>5}  {'STATUS':<8} {'SCORE':<5} {'ARXIV ID':<12} [SECTION] TITLE"
+
 
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
@@ -68,6 +71,8 @@ def _print_rows(
     from digest.arxiv.retitled import retitled, retitled_line
     from digest.relevance.why import why_from_json
 
+    if rows:  # the columns, named as each row shows them; the empty queue says so alone
+        print(HEADER)
     for row, candidate in zip(rows, found, strict=True):
         # An approved paper is shown where the list holds it, which a maintainer may have chosen over the model's.
         suggested = now.get(candidate.suggested_section or "")

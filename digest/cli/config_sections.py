@@ -12,38 +12,47 @@ from digest.awesome.matching import slugify
 from digest.awesome.parse import ListFormatError, parse_bytes
 from digest.awesome.sectionnames import match_section, unnamed_sections
 from digest.config import Settings
-from digest.config.section_emojis import without_reaction_warning
+from digest.config.section_emojis import no_reactions_warning, without_reaction_warning
+from digest.sectionlabels import section_labels
 
 
-def _list_sections(settings: Settings) -> list[tuple[str, str]] | None:
+def _list_sections(settings: Settings) -> tuple[list[tuple[str, str]], list[str]] | None:
     """The sections a decision can go into, as the review finds them (awesome/store.py resolve_section): all but
-    prose, each with its slug; None when the list cannot be read (a problem of its own, or nothing to compare yet)."""
+    prose, each with its slug, and the label each goes by (sectionlabels.section_labels, as the service's start and
+    the review name them: "Probing (2025)" for a name the list repeats); None when the list cannot be read (a
+    problem of its own, or nothing to compare yet)."""
     try:  # is_file() too: a data folder this user cannot enter is a problem of its own
         source = settings.list_markdown_path if settings.list_markdown_path.is_file() else settings.seed_list
         parsed = parse_bytes(source.read_bytes(), str(source))
     except (OSError, ListFormatError):
         return None
-    taken: set[str] = set()
-    return [(section.name, slugify(section.name, taken)) for section in parsed.sections if section.kind != "text"]
+    taken: set[str] = set()  # slugs given in the list's order, prose too, as the import gives them
+    every = [(section.name, slugify(section.name, taken), section.level) for section in parsed.sections]
+    labels = section_labels(every)
+    kept = [index for index, section in enumerate(parsed.sections) if section.kind != "text"]
+    return [every[index][:2] for index in kept], [labels[index] for index in kept]
 
 
 def section_emoji_warnings(settings: Settings) -> list[str]:
     """Section emoji whose section the list lacks: offered on every Discord message, each approves nothing; and the
-    list's sections no section emoji names, that no reaction can file a paper into."""
-    if not settings.discord.enabled or not settings.discord.section_emojis:
+    list's sections no section emoji names, that no reaction can file a paper into; an empty table, none at all."""
+    if not settings.discord.enabled:
         return []
-    sections = _list_sections(settings)
-    if sections is None:
+    if not settings.discord.section_emojis:
+        return [no_reactions_warning()]
+    read = _list_sections(settings)
+    if read is None:
         return []
-    names = [name for name, _ in sections]
-    missing = [wanted for wanted in settings.discord.section_emojis if match_section(wanted, sections) is None]
-    unreached = unnamed_sections(settings.discord.section_emojis, sections)
+    sections, labels = read
+    wanted = settings.discord.section_emojis
+    missing = [name for name in wanted if match_section(name, sections, labels) is None]
+    unreached = unnamed_sections(wanted, sections, labels)
     warnings = [without_reaction_warning(unreached)] if unreached else []
     if not missing:
         return warnings
     return [
         f"discord.section_emojis names sections the list does not have: {', '.join(missing)} (its sections: "
-        f"{', '.join(names)}); their reactions approve nothing: name the list's sections in [discord.section_emojis]",
+        f"{', '.join(labels)}); their reactions approve nothing: name the list's sections in [discord.section_emojis]",
         *warnings,
     ]
 
@@ -58,9 +67,10 @@ def section_hint_warnings(settings: Settings) -> list[str]:
         hints = load_rules(settings.feeds_dir).sections
     except RulesError:
         return []  # a problem of its own, said by the check of the rules
-    sections = _list_sections(settings)
-    if not hints or sections is None:
+    read = _list_sections(settings)
+    if not hints or read is None:
         return []
+    sections, labels = read
     keys = [section_key(name) for name, _ in sections]
     missing = [
         name
@@ -71,6 +81,6 @@ def section_hint_warnings(settings: Settings) -> list[str]:
         return []
     return [
         f"{settings.feeds_dir / 'rules.toml'}: [sections] names sections the list does not have: {', '.join(missing)} "
-        f"(its sections: {', '.join(name for name, _ in sections)}); their hints suggest nothing: name the list's "
+        f"(its sections: {', '.join(labels)}); their hints suggest nothing: name the list's "
         "sections in [sections]"
     ]

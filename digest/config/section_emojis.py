@@ -54,3 +54,12 @@ def without_reaction_warning(sections: list[str]) -> str:
         f"discord.section_emojis gives no reaction to the list's sections {', '.join(sections)}: no Discord reaction "
         f"files a paper into them; add one line each under [discord.section_emojis], e.g. {example}"
     )
+
+
+def no_reactions_warning() -> str:
+    """One line for an empty [discord.section_emojis] table, read as section reactions switched off: no reaction files
+    a paper into any section, and how to have the default back."""
+    return (
+        f"discord.section_emojis is an empty table: no Discord reaction files a paper into any section (only "
+        f"{APPROVE_EMOJI} into the suggested one); remove the table for the default emojis, or add one line per section"
+    )

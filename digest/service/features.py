@@ -65,12 +65,16 @@ def discord_is_off(settings: Settings) -> bool:
 
 
 def report_section_reactions(settings: Settings, database: Database) -> None:
-    """With the bot on, one warning naming the list's sections no [discord.section_emojis] reaction files into."""
+    """With the bot on, one warning naming the list's sections no [discord.section_emojis] reaction files into (an
+    empty table: all of them)."""
     from digest.awesome.labelled import labelled_sections
     from digest.awesome.sectionnames import unnamed_sections
-    from digest.config.section_emojis import without_reaction_warning
+    from digest.config.section_emojis import no_reactions_warning, without_reaction_warning
 
-    if not settings.discord.enabled or not settings.discord.section_emojis:
+    if not settings.discord.enabled:
+        return
+    if not settings.discord.section_emojis:
+        log.warning("discord: %s", no_reactions_warning())
         return
     with database.reading() as session:
         labelled = [(section.name, section.slug, label) for section, label in labelled_sections(session)]
