@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, FeatureOffError
-from digest.cli.weekly_sending import outcomes_said_here, stopped_by_signal
+from digest.cli.weekly_sending import outcomes_said_here, sent_again, stopped_by_signal
 from digest.vocab import EDITIONS
 
 if TYPE_CHECKING:
@@ -253,7 +253,8 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
             else:
                 partly = partly or outcome.status == "partly-sent"
                 went_out = went_out or outcome.status in ("sent", "partly-sent")
-                print(f"{week}:{label} {outcome.message}")
+                again = sent_again(settings, str(week), edition) if outcome.status == "already-sent" else ""
+                print(f"{week}:{label} {outcome.message}{again}")
     if stop.is_set():
         unsent = failures + [f"{week}: the {edition}' edition was not sent" for edition in left]
         if partly and not unsent:

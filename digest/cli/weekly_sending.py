@@ -1,5 +1,5 @@
 """What surrounds `digest weekly --send`: a stop (Ctrl-C, SIGTERM) that ends it after the mail in flight, and each
-edition's outcome said once, by the command."""
+edition's outcome said once, by the command; how to send an edition sent already once more."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from digest.config import Settings
 
 
 @contextmanager
@@ -63,3 +66,15 @@ def stopped_by_signal() -> Iterator[threading.Event]:
         yield stop
     finally:
         restore()
+
+
+def sent_again(settings: Settings, week: str, edition: str) -> str:
+    """How to send an edition sent already once more, said after "already sent on ...": what claims it is the database's
+    row (a sent one is never claimed again) and, without that row, the mail log's line (found sent, recorded again):
+    both go, in any order."""
+    from digest.weekly.maillog import mail_log
+
+    where = mail_log(settings.data_dir)
+    # Said to the maintainer, never run here: the week is a parsed ISO week, the edition one of two words.
+    row = f"DELETE FROM weekly_digests WHERE week = '{week}' AND edition = '{edition}'"  # noqa: S608
+    return f"; to send it again, delete its line ({week} {edition}) in {where} and its row in the database ({row})"

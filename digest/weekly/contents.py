@@ -6,6 +6,7 @@ candidates waiting, the second tier with its signed approval links, and the week
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -38,6 +39,7 @@ from digest.vocab import Action
 from digest.weekly import mailer
 from digest.weekly.fitting import fitted_email
 from digest.weekly.issue import AddedPaper, DigestStats, Edition, IsoWeek, PendingPaper, WeeklyDigestData, build_digest
+from digest.weekly.listlinks import list_links
 from digest.weekly.rendering import markdown_name, render, subject_line
 from digest.weekly.secondtier import second_tier, shown_now
 
@@ -77,7 +79,7 @@ def load_digest(
             .where(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
         )
     headings = session.execute(select(Section.name, Section.intro_raw).order_by(Section.position)).tuples().all()
-    return build_digest(
+    digest = build_digest(
         week,
         list_title=settings.list_title,
         added=added,
@@ -96,6 +98,7 @@ def load_digest(
         invocation=same_invocation(settings),  # its hints run as printed act on this database
         waiting_as_of=counted_on(settings, end, now),
     )
+    return replace(digest, links=list_links(settings.web.base_url, settings.publish.repository))
 
 
 def counted_on(settings: Settings, end: datetime, now: datetime | None) -> date | None:

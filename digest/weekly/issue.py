@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from digest.config.invocation import noted
@@ -16,6 +16,7 @@ from digest.text import is_blank, readable_section, readable_title
 from digest.vocab import EDITIONS as EDITIONS
 from digest.vocab import Edition as Edition
 from digest.weekly.itemtext import arxiv_url, authors_line, one_line_summary, quote_url, safe_url, single_line
+from digest.weekly.listlinks import ListLinks
 from digest.weekly.weeks import IsoWeek as IsoWeek
 from digest.weekly.weeks import last_complete_week as last_complete_week
 from digest.weekly.weeks import week_of as week_of
@@ -118,6 +119,7 @@ class WeeklyDigestData:
     second_tier_forgotten: bool = False  # the maintainers' edition of a week whose second tier polls have forgotten
     invocation: str = "digest"  # the `digest` command its hints name: the service's own (config.invocation)
     waiting_as_of: date | None = None  # a week not over: the day its waiting candidates were counted (not its Sunday)
+    links: ListLinks = field(default_factory=ListLinks)  # the ways back to the whole list (weekly.listlinks)
 
     def without_approval_links(self, *, emailed: bool = True) -> WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it

@@ -1,6 +1,7 @@
 """The weekly emails sent, in a file beside the database (`<data>/weekly-sent.log`, one line per week and edition).
 The database's record of them goes back in time with a restored backup; this file does not, so a restore does not
-send readers again the editions they already have. Delete an edition's line to send it again."""
+send readers again the editions they already have. An edition is sent again once its line here and its row in
+the database are both deleted (what `digest weekly --send` says of an edition already sent)."""
 
 from __future__ import annotations
 
