@@ -179,20 +179,22 @@ def report_failure(exc: Exception, url: str | None = None, as_json: bool = False
 
 
 @contextmanager
-def collector_paused(command: str | None) -> Iterator[None]:
-    """The cyclic garbage collector off for an everyday command (COMMAND_HOMES), on again afterwards.
+def collector_paused(command: str | None, *, to_the_end: bool = False) -> Iterator[None]:
+    """The cyclic garbage collector off for an everyday command (COMMAND_HOMES), on again afterwards, or left off
+    `to_the_end` of a process about to exit (the `digest` script, which freezes the objects first).
 
     Those commands are short: their imports, one small transaction, and the process ends. The imports (SQLAlchemy,
     pydantic, Jinja2) create many objects and free few, so each collection only walks them again: about 50 ms of a
-    0.5 s start (bench/bench_cli.py). Reference counting still frees everything else; the service and the long
-    commands keep the collector."""
+    0.5 s start (bench/bench_cli.py). Turned on again, the collector's first act would be to walk every one of them
+    (they are all still the youngest generation), so the script leaves it off. Reference counting still frees
+    everything else; the service and the long commands keep the collector."""
     pause = command in COMMAND_HOMES and gc.isenabled()
     if pause:
         gc.disable()
     try:
         yield
     finally:
-        if pause:
+        if pause and not to_the_end:
             gc.enable()
 
 
@@ -209,14 +211,15 @@ def console() -> NoReturn:
     # escaped instead (\U0001f4da), as standard error already does; the list's Markdown goes out as UTF-8 bytes.
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="backslashreplace")
-    status = main()
+    status = main(exiting=True)
     gc.freeze()
     sys.exit(status)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
+    """One command; `exiting`: the process ends right after (the script), so a paused collector stays off."""
     arguments = sys.argv[1:] if argv is None else argv
-    with collector_paused(named_command(arguments)):
+    with collector_paused(named_command(arguments), to_the_end=exiting):
         return _main(arguments)
 
 
