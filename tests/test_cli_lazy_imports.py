@@ -80,3 +80,21 @@ def test_the_script_runs_an_everyday_command_without_one_collection(data_dir: Pa
     if command == "candidates":
         assert real_papers()[0]["arxiv_id"] in output
     assert collections == [], f"digest {command} ran {len(collections)} collections"
+
+
+@pytest.mark.parametrize(
+    ("argv", "home"),
+    [
+        (["config", "check"], "digest.cli.config"),
+        (["list", "lint"], "digest.cli.listing"),
+        (["score", "--help"], "digest.cli.score"),
+        (["weekly", "--help"], "digest.cli.weekly"),
+    ],
+)
+def test_a_command_builds_only_its_own_modules_parsers(data_dir: Path, argv: list[str], home: str) -> None:
+    from digest.cli.program import COMMAND_MODULES
+
+    made(data_dir)
+    status, modules = modules_imported_by(data_dir.parent, "--data-dir", str(data_dir), *argv)
+    assert status in (0, 1), argv  # a finding of config check or lint is still a run
+    assert [name for name in modules if name in COMMAND_MODULES] == [home]
