@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.arxiv.api import refresh_examples, unknown_ids
+from digest.arxiv.api import refresh_examples
+from digest.arxiv.unknown_ids import unknown_ids
 from digest.awesome import store as liststore
 from digest.config import Settings
 from digest.storage.db import Database

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.arxiv.parse import ArxivPaper, ParsedFeed, parse_feed
+from digest.arxiv.unknown_ids import UNKNOWN_IDS_KEY, UNKNOWN_RETRY_DAYS, unknown_ids
 from digest.arxiv_references import parse_arxiv_reference
-from digest.clock import SYSTEM_CLOCK, Clock, as_utc, utc_now
+from digest.clock import SYSTEM_CLOCK, Clock, utc_now
 from digest.config import Settings
 from digest.sizes import counted
 from digest.storage.db import Database
@@ -30,10 +30,6 @@ from digest.storage.state import RelevanceExample, RelevanceState
 log = logging.getLogger(__name__)
 
 ID_BATCH = 50
-# An ID the list links that arXiv answered with no paper for is asked again after this many days, not at every poll
-# (a typo stays one; a paper arXiv had not announced yet is found then). `digest list lint` names it meanwhile.
-UNKNOWN_RETRY_DAYS = 7
-UNKNOWN_IDS_KEY = "unknown_arxiv_ids"  # the relevance_state row: list ID -> when arXiv answered it without a paper
 # The longest back-off or Retry-After a fetch someone waits for sits through; a longer one is said at once, with when.
 PERSON_PATIENCE_SECONDS = 5.0
 
@@ -119,13 +115,6 @@ def papers_missing_abstracts(database: Database, now: datetime | None = None) ->
         wanted -= set(session.scalars(select(RelevanceExample.arxiv_id).where(fetched)))
         wanted -= {arxiv_id for arxiv_id, asked in unknown_ids(session).items() if asked > retry_before}
     return sorted(wanted - _bundled_ids())
-
-
-def unknown_ids(session: Session) -> dict[str, datetime]:
-    """The IDs the list links that arXiv had no paper for when last asked, and when that was."""
-    row = session.get(RelevanceState, UNKNOWN_IDS_KEY)
-    asked = dict(row.value) if row is not None else {}
-    return {str(arxiv_id): as_utc(datetime.fromisoformat(str(when))) for arxiv_id, when in asked.items()}
 
 
 def _askable(arxiv_ids: Sequence[str]) -> tuple[dict[str, str], list[str]]:

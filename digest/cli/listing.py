@@ -256,7 +256,7 @@ def _shown(text: str) -> str:
 
 def handle_lint(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
-    from digest.arxiv.api import UNKNOWN_RETRY_DAYS, unknown_ids
+    from digest.arxiv.unknown_ids import UNKNOWN_RETRY_DAYS, unknown_ids  # not `api`: no aiohttp for a lint
     from digest.awesome import store as liststore
     from digest.awesome.lint import ERROR, has_errors, lint_bytes
     from digest.awesome.parse import ListFormatError

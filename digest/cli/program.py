@@ -35,16 +35,29 @@ COMMAND_MODULES = (
 )
 
 
-# The module registering each everyday command: running one builds only that module's parsers. A command missing
-# here, `--help` and anything unusual build them all, so this table can only make a command start sooner.
+# The module registering each command: running one builds only that module's parsers (building them all is about
+# 20 ms a spawn). A command missing here, `--help` and anything unusual build them all, so this table can only make
+# a command start sooner.
 COMMAND_HOMES = {
     "candidates": "digest.cli.poll",
+    "poll": "digest.cli.poll",
+    "backfill": "digest.cli.poll",
     "approve": "digest.cli.review",
     "reject": "digest.cli.review",
     "pending": "digest.cli.review",
     "history": "digest.cli.review",
     "add": "digest.cli.add",
+    "list": "digest.cli.listing",
+    "score": "digest.cli.score",
+    "decisions": "digest.cli.decisions",
+    "weekly": "digest.cli.weekly",
+    "run": "digest.cli.run",
+    "config": "digest.cli.config",
+    "publish": "digest.cli.publish",
+    "database": "digest.cli.database",
 }
+# The everyday commands: short, one small transaction each, run with the cyclic collector paused (collector_paused).
+EVERYDAY_COMMANDS = frozenset({"candidates", "approve", "reject", "pending", "history", "add"})
 _GLOBAL_OPTIONS = ("--config", "--data-dir")
 
 
@@ -84,7 +97,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The whole command line; given the arguments of one everyday command (COMMAND_HOMES), only its part."""
+    """The whole command line; given the arguments of one command (COMMAND_HOMES), only its part."""
     home = COMMAND_HOMES.get(named_command(argv) or "") if argv is not None else None
     parser = _Parser(
         prog="digest",
@@ -179,20 +192,22 @@ def report_failure(exc: Exception, url: str | None = None, as_json: bool = False
 
 
 @contextmanager
-def collector_paused(command: str | None) -> Iterator[None]:
-    """The cyclic garbage collector off for an everyday command (COMMAND_HOMES), on again afterwards.
+def collector_paused(command: str | None, *, to_the_end: bool = False) -> Iterator[None]:
+    """The cyclic garbage collector off for an everyday command (EVERYDAY_COMMANDS), on again afterwards, or left off
+    `to_the_end` of a process about to exit (the `digest` script, which freezes the objects first).
 
     Those commands are short: their imports, one small transaction, and the process ends. The imports (SQLAlchemy,
     pydantic, Jinja2) create many objects and free few, so each collection only walks them again: about 50 ms of a
-    0.5 s start (bench/bench_cli.py). Reference counting still frees everything else; the service and the long
-    commands keep the collector."""
-    pause = command in COMMAND_HOMES and gc.isenabled()
+    0.5 s start (bench/bench_cli.py). Turned on again, the collector's first act would be to walk every one of them
+    (they are all still the youngest generation), so the script leaves it off. Reference counting still frees
+    everything else; the service and the long commands keep the collector."""
+    pause = command in EVERYDAY_COMMANDS and gc.isenabled()
     if pause:
         gc.disable()
     try:
         yield
     finally:
-        if pause:
+        if pause and not to_the_end:
             gc.enable()
 
 
@@ -209,14 +224,15 @@ def console() -> NoReturn:
     # escaped instead (\U0001f4da), as standard error already does; the list's Markdown goes out as UTF-8 bytes.
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="backslashreplace")
-    status = main()
+    status = main(exiting=True)
     gc.freeze()
     sys.exit(status)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
+    """One command; `exiting`: the process ends right after (the script), so a paused collector stays off."""
     arguments = sys.argv[1:] if argv is None else argv
-    with collector_paused(named_command(arguments)):
+    with collector_paused(named_command(arguments), to_the_end=exiting):
         return _main(arguments)
 
 
