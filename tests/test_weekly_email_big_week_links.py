@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from digest.config import Settings
 from digest.config.values import on_this_machine
@@ -41,9 +42,11 @@ def _editions(tmp_path: Path, config: str) -> dict[str, tuple[str, str, str]]:
     finally:
         database.dispose()
     assert [outcome.status for outcome in result.emails] == ["sent", "sent"]
-    editions = {}
+    editions: dict[str, tuple[str, str, str]] = {}
     for message in inbox.messages:
-        edition = "maintainers" if "maintainers' edition" in message["Subject"] else "readers"
+        edition: Literal["readers", "maintainers"] = (
+            "maintainers" if "maintainers' edition" in message["Subject"] else "readers"
+        )
         text, html = parts(message)
         markdown = result.markdown_paths[edition].read_text(encoding="utf-8")
         editions[edition] = (" ".join(text.split()), html, markdown)
