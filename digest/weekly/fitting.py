@@ -74,14 +74,24 @@ def fitted_email(
     digest: WeeklyDigestData, templates_dir: Path, unsubscribe: str | None, base_url: str
 ) -> WeeklyDigestData:
     """The digest as its email shows it: the maintainers' edition with the review page's address (where the waiting
-    candidates are decided), and `fitted` to the HTML template in use, the rest read on the list's page at `base_url`,
-    when the templates say what is left out."""
+    candidates are decided), and `fitted` to the HTML template in use when the templates say what is left out, the
+    rest read at `more_address`."""
     site = base_url.rstrip("/")
     if digest.for_maintainers:
         digest = replace(digest, review_url=quote_url(site + "/review"))
     if not says_what_is_left_out(templates_dir):
         return digest
-    more_url = quote_url(site + "/")
+    more_url = more_address(digest, site)
     return fitted(
         digest, lambda shown: render(shown, templates_dir, "email.html.j2", unsubscribe=unsubscribe), more_url
     )
+
+
+def more_address(digest: WeeklyDigestData, site: str) -> str | None:
+    """Where a big week's papers left out are read. The maintainers' edition: the list's page on the site at
+    `base_url`, loopback too (they run the service, as its review and approval links in the same email assume). The
+    readers': the list's site or repository page a reader on another machine can open (weekly.listlinks), else none:
+    the count is said with no link."""
+    if digest.for_maintainers:
+        return quote_url(site + "/")
+    return digest.links.site_url or digest.links.repository_url
