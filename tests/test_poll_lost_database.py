@@ -1,5 +1,5 @@
 """A poll whose database goes away in the middle (PostgreSQL stopped for maintenance): the log says so once, as
-`digest poll` does."""
+`digest poll` does, and the run it could not finish is not shown on /healthz as a poll that is fine."""
 
 from __future__ import annotations
 
@@ -9,21 +9,25 @@ from pathlib import Path
 
 import pytest
 
+from digest import health
 from digest.service import poll_job
 from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
 from tests.postgres_server import running_postgres
-from tests.web_server import SECRETS_ENV
+from tests.web_server import SECRETS_ENV, running_site
 
 FIRST = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
 SECOND = "rss/rss_cs.AI_2026-04-27_trimmed-3items.xml"
 
 
 @pytest.mark.asyncio
-async def test_a_poll_losing_its_database_says_so_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_poll_losing_its_database_says_so_once_and_healthz_calls_its_run_unfinished(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """`digest run --once` said "cannot store the results", "cannot record the failure", "cannot re-fit",
-    "cannot forget" and "cannot write to the database" for one outage."""
+    "cannot forget" and "cannot write to the database" for one outage; and its run, left "running", was the last
+    poll /healthz showed, "ok", for an hour."""
     caplog.set_level(logging.INFO)
     with running_postgres() as server, server.fresh_database() as url:
         async with ArxivServer() as arxiv:
@@ -45,4 +49,10 @@ async def test_a_poll_losing_its_database_says_so_once(tmp_path: Path, caplog: p
         assert summary is None
         said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]  # the first feed went well
         assert len(said) == 1 and said[0].startswith("poll: cannot write to the database ("), said
-        await asyncio.to_thread(server.resume)  # the maintenance over: fresh_database drops its database on the way out
+        await asyncio.to_thread(server.resume)
+        health.forget()  # a service started later: what this process's poll reported is not known to it
+        async with running_site(settings) as site, site.client.get("/healthz") as response:
+            report = await response.json()
+    assert response.status == 503 and report["status"] == "degraded", report
+    assert report["last_poll"]["outcome"] == "running" and report["last_poll"]["finished_at"] is None
+    assert "never finished" in report["problems"][0], report["problems"]

@@ -141,6 +141,19 @@ def known_gone(run: PollRun, idle_folder: str | None = None) -> bool:
     return (idle_folder is not None and process.get("folder") == idle_folder) or not _pid_alive(pid)
 
 
+def left_running(run: PollRun, idle_folder: str | None = None) -> bool:
+    """Whether a "running" row is surely no poll under way, asked while this process may be polling (the service's
+    /healthz): a row of this host whose data folder (`idle_folder`) no poll holds the lock of, or whose process is
+    another one, gone. Unlike known_gone, a row of this very process counts as live unless its folder is idle."""
+    process = (run.summary or {}).get("process") or {}
+    host, pid = process.get("host"), process.get("pid")
+    if host != socket.gethostname() or not isinstance(pid, int):
+        return False
+    if idle_folder is not None and process.get("folder") == idle_folder:
+        return True
+    return pid != os.getpid() and not _pid_alive(pid)
+
+
 def mark_interrupted(database: Database, now: datetime, idle_folder: str | None = None) -> list[Interrupted]:
     """Marks the runs dead processes left "running" as interrupted (see is_orphan); returns them, oldest first. When
     each died is not known (a run keeps no time it was last heard from): its end is left empty and its summary says so,

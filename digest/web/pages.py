@@ -18,6 +18,7 @@ from digest import health
 from digest.arxiv import poll_runs, poll_sources
 from digest.arxiv.additions import parse_arxiv_reference
 from digest.arxiv.fetch_types import source_line
+from digest.arxiv.poll_lock import poll_lock_free
 from digest.awesome import store as liststore
 from digest.storage.failures import failure_line
 from digest.storage.models import Entry, Section
@@ -177,11 +178,16 @@ def _first_failure(summary: Any) -> str:
     return ""
 
 
-def poll_run_problem(last: PollRun | None, now: datetime) -> str | None:
-    """What is wrong with the latest poll run as the database holds it, in one line; None when nothing is."""
+def poll_run_problem(last: PollRun | None, now: datetime, idle_folder: str | None = None) -> str | None:
+    """What is wrong with the latest poll run as the database holds it, in one line; None when nothing is.
+    `idle_folder`: the data folder when no poll of it holds its lock (see poll_runs.left_running)."""
     if last is None:
         return None
     started = last.started_at.astimezone(UTC)
+    if last.outcome == "running" and poll_runs.left_running(last, idle_folder):  # its database went away meanwhile
+        return (
+            f"poll: the run started at {_utc_text(started)} never finished (its process stopped or lost the database)"
+        )
     if last.outcome == "running" and now - started > STALE_POLL_RUN:
         return f"poll: the run started at {_utc_text(started)} is still 'running' (its process died or it hangs)"
     if last.outcome not in HEALTHY_POLL_OUTCOMES:
@@ -195,9 +201,12 @@ def component_views(parts: list[health.Component]) -> list[dict[str, Any]]:
     ]
 
 
-def health_report(session: Session, now: datetime, sources: Collection[str] = ()) -> dict[str, Any]:
+def health_report(
+    session: Session, now: datetime, sources: Collection[str] = (), idle_folder: str | None = None
+) -> dict[str, Any]:
     """The database, the latest poll run of `sources` (the configured ones: a `digest poll --source` of a saved file
-    that failed says nothing of them) and what the service's parts reported; "degraded" names what failed."""
+    that failed says nothing of them) and what the service's parts reported; "degraded" names what failed.
+    `idle_folder`: the data folder when no poll of it runs (its poll lock is free)."""
     session.execute(text("SELECT 1"))
     last = poll_runs.latest_run(session, sources)
     poll: dict[str, Any] | None = None
@@ -209,7 +218,7 @@ def health_report(session: Session, now: datetime, sources: Collection[str] = ()
         }
     parts = health.components()
     problems = [f"{part.name}: {part.message}" for part in parts if not part.ok]
-    run_problem = poll_run_problem(last, now)
+    run_problem = poll_run_problem(last, now, idle_folder)
     if run_problem is not None:
         problems.insert(0, run_problem)
     return {
@@ -228,8 +237,10 @@ async def healthz(request: web.Request) -> web.Response:
 
     def check() -> dict[str, Any]:
         sources = poll_sources.sources_spoken_for(context.settings)
+        data_dir = context.settings.data_dir
+        idle = str(data_dir.resolve()) if poll_lock_free(data_dir) else None
         with context.database.reading() as session:
-            return health_report(session, now, sources)
+            return health_report(session, now, sources, idle)
 
     try:
         report = await asyncio.to_thread(check)
