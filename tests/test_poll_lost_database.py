@@ -50,7 +50,10 @@ async def test_a_poll_losing_its_database_says_so_once_and_healthz_calls_its_run
         said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]  # the first feed went well
         assert len(said) == 1 and said[0].startswith("poll: cannot write to the database ("), said
         await asyncio.to_thread(server.resume)
-        health.forget()  # a service started later: what this process's poll reported is not known to it
+        # The poll ended (its end unwritten): its run is no longer among this process's polls in progress, so /healthz
+        # tells its row from a live poll without the poll lock; what the poll reported of itself is forgotten (as by a
+        # service started later), so the row alone says it.
+        health.forget()
         async with running_site(settings) as site, site.client.get("/healthz") as response:
             report = await response.json()
     assert response.status == 503 and report["status"] == "degraded", report
