@@ -11,12 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from digest.arxiv.poll_pass import run_poll
 from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
 from tests.processes import Started
 from tests.web_server import SECRETS_ENV, Site, running_site
 
 ROOT = Path(__file__).resolve().parent.parent
+FEED = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
+
+
+def _config(feed: str) -> str:
+    return f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\napi_url = "http://127.0.0.1:9/api/query"\n'
 
 
 async def _digest_poll(started: Started, tmp_path: Path, config: Path, name: str) -> tuple[int, str]:
@@ -42,11 +48,8 @@ async def _ask_healthz(site: Site, done: asyncio.Event, answers: list[dict[str, 
 @pytest.mark.asyncio
 async def test_healthz_asked_while_digest_poll_starts_never_makes_it_refuse(tmp_path: Path, started: Started) -> None:
     async with ArxivServer() as arxiv:
-        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml", today=True)
-        config_text = (
-            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\napi_url = "http://127.0.0.1:9/api/query"\n'
-        )
-        settings = make_settings(tmp_path / "data", config_text, SECRETS_ENV)
+        feed = arxiv.serve_file("/rss/cs.CL", FEED, today=True)
+        settings = make_settings(tmp_path / "data", _config(feed), SECRETS_ENV)
         assert settings.config_path is not None
         async with running_site(settings) as site:
             done, answers = asyncio.Event(), list[dict[str, object]]()
@@ -63,3 +66,27 @@ async def test_healthz_asked_while_digest_poll_starts_never_makes_it_refuse(tmp_
         assert status == 0 and "poll ok" in said, said
     assert asked_during_first and len(answers) > asked_during_first  # /healthz was asked while each poll ran
     assert not [a for a in answers if "never finished" in str(a["problems"])], answers
+
+
+@pytest.mark.asyncio
+async def test_healthz_during_the_services_own_poll_calls_its_run_running_not_unfinished(tmp_path: Path) -> None:
+    """The service polling in-process: its run's row names this very process, and /healthz, which no longer asks the
+    poll lock, tells it is under way from this process's polls in progress."""
+    answered = asyncio.Event()
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", FEED, today=True, before_answer=answered.wait)
+        settings = make_settings(tmp_path / "data", _config(feed), SECRETS_ENV)
+        async with running_site(settings) as site:
+            poll = asyncio.create_task(run_poll(settings, site.database))
+            try:
+                while not arxiv.requests_to("/rss/cs.CL"):  # the poll's run is "running", its request in flight
+                    assert not poll.done(), poll
+                    await asyncio.sleep(0.05)
+                async with site.client.get("/healthz") as response:
+                    during = await response.json()
+            finally:
+                answered.set()
+            summary = await poll
+    assert summary.outcome == "ok", summary
+    assert during["last_poll"]["outcome"] == "running", during
+    assert not [problem for problem in during["problems"] if "never finished" in problem], during
