@@ -153,8 +153,11 @@ async def run_poll(
         summary.finished_at = clock.now()
         if summary.outcome == poll_runs.RUNNING:
             summary.outcome = poll_runs.INTERRUPTED if fetcher_stopping() else "failed"
-        record = (summary.run_id, summary.finished_at, summary.outcome, summary.to_dict())
-        await asyncio.to_thread(poll_runs.finish_run, database, *record, _kept_sources(settings, chosen))
+        try:
+            record = (summary.run_id, summary.finished_at, summary.outcome, summary.to_dict())
+            await asyncio.to_thread(poll_runs.finish_run, database, *record, _kept_sources(settings, chosen))
+        finally:  # finish_run says so too: this covers a pass cancelled before its thread ran
+            poll_runs.poll_ended(database, run_id)
     return summary
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Collection
+import threading
+from collections.abc import Collection, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,12 +54,49 @@ def this_process(folder: str | None = None) -> dict[str, Any]:
     return process
 
 
+# The runs this process has started and not yet ended, by database: what tells /healthz that a "running" row of this
+# very process is a poll under way, with no look at the poll lock (taking it, even for an instant, made a poll
+# starting then refuse). Polls run in worker threads, so it is read and changed under its lock.
+_POLLING: set[tuple[str, int]] = set()
+_POLLING_LOCK = threading.Lock()
+
+
+def _database_key(database: Database) -> str:
+    return database.engine.url.render_as_string(hide_password=True)
+
+
 def start_run(database: Database, now: datetime, folder: str | None = None) -> int:
-    with database.transaction() as session:
-        run = PollRun(started_at=now, outcome=RUNNING, summary={"process": this_process(folder)})
-        session.add(run)
-        session.flush()
-        return run.id
+    """Adds the run's row and counts it among this process's polls in progress (see polls_in_progress) before the row
+    can be read, until poll_ended."""
+    run_id: int | None = None
+    try:
+        with database.transaction() as session:
+            run = PollRun(started_at=now, outcome=RUNNING, summary={"process": this_process(folder)})
+            session.add(run)
+            session.flush()
+            run_id = run.id
+            with _POLLING_LOCK:
+                _POLLING.add((_database_key(database), run_id))
+    except BaseException:
+        if run_id is not None:
+            poll_ended(database, run_id)
+        raise
+    return run_id
+
+
+def poll_ended(database: Database, run_id: int | None) -> None:
+    """The run is no longer among this process's polls in progress: said once it ended, however it ended (its end
+    recorded or not, the database lost)."""
+    if run_id is not None:
+        with _POLLING_LOCK:
+            _POLLING.discard((_database_key(database), run_id))
+
+
+def polls_in_progress(database: Database) -> frozenset[int]:
+    """The ids of the runs of `database` this process has started and not yet ended."""
+    key = _database_key(database)
+    with _POLLING_LOCK:
+        return frozenset(run_id for database_key, run_id in _POLLING if database_key == key)
 
 
 def finish_run(
@@ -72,19 +110,23 @@ def finish_run(
     """Records the run's end, and forgets in the same transaction the runs, the sources' state and the weekly
     digest's owed addresses past keeping (see forget_old_runs, forget_unused_state, forget_owed_past_keeping;
     `kept_sources`: the configured ones and this pass's, None when the configured ones could not be read, so no state
-    is forgotten)."""
-    with database.transaction() as session:
-        run = session.get(PollRun, run_id)
-        if run is not None:
-            run.finished_at = finished_at
-            run.outcome = outcome
-            run.summary = {**summary, "process": (run.summary or {}).get("process")}
-        forget_old_runs(session, finished_at)
-        # The readers an edition given up or refused for good owed, once their window is over: no address outlives it
-        # longer than till the next poll (each weekday by default; the weekly job, which drops them too, runs weekly).
-        forget_owed_past_keeping(session, finished_at)
-        if kept_sources is not None:
-            forget_unused_state(session, kept_sources, finished_at)
+    is forgotten). The run is no longer a poll in progress then, its end written or not (see poll_ended)."""
+    try:
+        with database.transaction() as session:
+            run = session.get(PollRun, run_id)
+            if run is not None:
+                run.finished_at = finished_at
+                run.outcome = outcome
+                run.summary = {**summary, "process": (run.summary or {}).get("process")}
+            forget_old_runs(session, finished_at)
+            # The readers an edition given up or refused for good owed, once their window is over: no address outlives
+            # it longer than till the next poll (each weekday by default; the weekly job, which drops them too, runs
+            # weekly).
+            forget_owed_past_keeping(session, finished_at)
+            if kept_sources is not None:
+                forget_unused_state(session, kept_sources, finished_at)
+    finally:
+        poll_ended(database, run_id)
 
 
 def forget_old_runs(session: Session, now: datetime) -> int:
@@ -139,6 +181,20 @@ def known_gone(run: PollRun, idle_folder: str | None = None) -> bool:
     if host != socket.gethostname() or not isinstance(pid, int):
         return False
     return (idle_folder is not None and process.get("folder") == idle_folder) or not _pid_alive(pid)
+
+
+def left_running(run: PollRun, polling: Set[int]) -> bool:
+    """Whether a "running" row is surely no poll under way, asked while this process may be polling (the service's
+    /healthz), without a look at the poll lock: a row of this host whose process is another one, gone (as known_gone
+    tells), or this very process when the run is not among its polls in progress (`polling`, see polls_in_progress:
+    the poll ended without recording its end, or the row is of an earlier process that had this pid)."""
+    process = (run.summary or {}).get("process") or {}
+    host, pid = process.get("host"), process.get("pid")
+    if host != socket.gethostname() or not isinstance(pid, int):
+        return False
+    if pid == os.getpid():
+        return run.id not in polling
+    return not _pid_alive(pid)
 
 
 def mark_interrupted(database: Database, now: datetime, idle_folder: str | None = None) -> list[Interrupted]:

@@ -58,17 +58,17 @@ def read_state(database: Database, source: str) -> tuple[str | None, str | None,
 
 
 def record_failure(database: Database, report: SourceReport, now: datetime) -> None:
+    """Counts the source's failure in its state, then says its line. A failure that cannot be written either means
+    the database itself is out of reach (stopped, unwritable): the SQLAlchemyError is raised, the pass ends and its
+    shell says that once; a line per source, and one more for each record that failed, said it three times."""
+    with database.transaction(exclusive=True) as session:
+        state = _state(session, report.source)
+        state.last_outcome = report.outcome
+        state.last_message = report.message
+        state.last_polled_at = now
+        state.failures = (state.failures or 0) + 1
     later = "" if ONE_SHOT.get() else "; will retry later"
     log.warning("poll %s%s", source_line(report.source, report.message), later)
-    try:
-        with database.transaction(exclusive=True) as session:
-            state = _state(session, report.source)
-            state.last_outcome = report.outcome
-            state.last_message = report.message
-            state.last_polled_at = now
-            state.failures = (state.failures or 0) + 1
-    except SQLAlchemyError as exc:
-        log.error("poll %s: cannot record the failure: %s", report.source, getattr(exc, "orig", None) or exc)
 
 
 def process_answer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -177,11 +177,16 @@ def _first_failure(summary: Any) -> str:
     return ""
 
 
-def poll_run_problem(last: PollRun | None, now: datetime) -> str | None:
-    """What is wrong with the latest poll run as the database holds it, in one line; None when nothing is."""
+def poll_run_problem(last: PollRun | None, now: datetime, polling: Set[int] = frozenset()) -> str | None:
+    """What is wrong with the latest poll run as the database holds it, in one line; None when nothing is.
+    `polling`: the runs this process is polling (see poll_runs.left_running)."""
     if last is None:
         return None
     started = last.started_at.astimezone(UTC)
+    if last.outcome == "running" and poll_runs.left_running(last, polling):  # its database went away meanwhile
+        return (
+            f"poll: the run started at {_utc_text(started)} never finished (its process stopped or lost the database)"
+        )
     if last.outcome == "running" and now - started > STALE_POLL_RUN:
         return f"poll: the run started at {_utc_text(started)} is still 'running' (its process died or it hangs)"
     if last.outcome not in HEALTHY_POLL_OUTCOMES:
@@ -195,11 +200,22 @@ def component_views(parts: list[health.Component]) -> list[dict[str, Any]]:
     ]
 
 
-def health_report(session: Session, now: datetime, sources: Collection[str] = ()) -> dict[str, Any]:
+def _no_polls() -> Set[int]:
+    return frozenset()
+
+
+def health_report(
+    session: Session, now: datetime, sources: Collection[str] = (), polling: Callable[[], Set[int]] = _no_polls
+) -> dict[str, Any]:
     """The database, the latest poll run of `sources` (the configured ones: a `digest poll --source` of a saved file
-    that failed says nothing of them) and what the service's parts reported; "degraded" names what failed."""
+    that failed says nothing of them) and what the service's parts reported; "degraded" names what failed.
+    `polling`: the runs this process is polling now (poll_runs.polls_in_progress), asked before and after the latest
+    run is read: a poll starting meanwhile is counted before its row can be read, one ending is let go of only after
+    its end is written, so either answer names a run the read found "running" while it polled."""
     session.execute(text("SELECT 1"))
+    polling_before = polling()
     last = poll_runs.latest_run(session, sources)
+    in_progress = polling_before | polling()
     poll: dict[str, Any] | None = None
     if last is not None:
         poll = {
@@ -209,7 +225,7 @@ def health_report(session: Session, now: datetime, sources: Collection[str] = ()
         }
     parts = health.components()
     problems = [f"{part.name}: {part.message}" for part in parts if not part.ok]
-    run_problem = poll_run_problem(last, now)
+    run_problem = poll_run_problem(last, now, in_progress)
     if run_problem is not None:
         problems.insert(0, run_problem)
     return {
@@ -228,8 +244,8 @@ async def healthz(request: web.Request) -> web.Response:
 
     def check() -> dict[str, Any]:
         sources = poll_sources.sources_spoken_for(context.settings)
-        with context.database.reading() as session:
-            return health_report(session, now, sources)
+        with context.database.reading() as session:  # the poll lock is not looked at: a poll starting then would refuse
+            return health_report(session, now, sources, lambda: poll_runs.polls_in_progress(context.database))
 
     try:
         report = await asyncio.to_thread(check)
