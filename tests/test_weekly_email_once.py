@@ -18,7 +18,7 @@ from digest.weekly.store import SendOutcome, run_weekly_job, send_week
 from tests.conftest import make_settings
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_data import WEEK, fill_week
-from tests.weekly_email import CONFIG, NOW, READERS, both_editions, with_smtp
+from tests.weekly_email import CONFIG, NOW, READERS, both_editions, smtp_config, with_smtp
 from tests.weekly_email import settings as settings  # the fixture
 
 
@@ -58,11 +58,7 @@ def test_the_command_sends_once_and_reports_a_failure_in_one_line(
     monkeypatch.chdir(tmp_path)
     fill_week(database, settings)
     port = free_port()
-    config = tmp_path / "smtp.toml"
-    config.write_text(
-        CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = ["{READERS}"]\n',
-        encoding="utf-8",
-    )
+    config = smtp_config(tmp_path, port)
     base = ["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48"]
 
     assert main([*base, "--send"]) == 1  # nothing listens yet

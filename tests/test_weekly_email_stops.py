@@ -16,7 +16,7 @@ from digest.storage.db import Database
 from digest.weekly.store import SendOutcome, send_week
 from tests.smtp_server import Inbox, smtp_server
 from tests.weekly_data import WEEK, fill_week
-from tests.weekly_email import CONFIG, NOW, READERS, SlowInbox, row, wait_for_threads_to_end, with_smtp
+from tests.weekly_email import CONFIG, NOW, SlowInbox, row, smtp_config, wait_for_threads_to_end, with_smtp
 from tests.weekly_email import settings as settings  # the fixture
 from tests.weekly_stops import StallingInbox, stopped_mid_send, with_three_readers
 
@@ -40,11 +40,7 @@ def test_a_send_outlasting_the_claims_lapse_is_not_sent_again_by_hand_meanwhile(
     inbox = SlowInbox(seconds=5)
     outcomes: list[SendOutcome] = []
     with smtp_server(inbox) as port:
-        config = tmp_path / "smtp.toml"
-        config.write_text(
-            CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = ["{READERS}"]\n',
-            encoding="utf-8",
-        )
+        config = smtp_config(tmp_path, port)
         configured = with_smtp(settings, port)
         first = threading.Thread(
             target=lambda: outcomes.append(send_week(configured, database, WEEK, datetime.now(UTC)))
@@ -223,11 +219,7 @@ def test_ctrl_c_during_a_hand_send_ends_it_after_the_batch_in_flight_and_records
     readers = '["first@example.org", "second@example.org", "third@example.org"]'
     inbox = SlowInbox(seconds=1)
     with smtp_server(inbox) as port:
-        config = tmp_path / "smtp.toml"
-        config.write_text(
-            CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = {readers}\n',
-            encoding="utf-8",
-        )
+        config = smtp_config(tmp_path, port, readers)
 
         def interrupt() -> None:
             assert inbox.arrived.wait(10)

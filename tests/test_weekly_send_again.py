@@ -14,7 +14,7 @@ from digest.config import Settings
 from digest.storage.db import Database
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_data import fill_week
-from tests.weekly_email import CONFIG, READERS
+from tests.weekly_email import READERS, smtp_config
 from tests.weekly_email import settings as settings  # the fixture
 
 
@@ -30,11 +30,7 @@ def test_already_sent_says_how_to_send_it_again_and_that_way_sends_it(
     monkeypatch.chdir(tmp_path)
     fill_week(database, settings)
     port = free_port()
-    config = tmp_path / "smtp.toml"
-    config.write_text(
-        CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = ["{READERS}"]\n',
-        encoding="utf-8",
-    )
+    config = smtp_config(tmp_path, port)
     send = ["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48"]
     send += ["--edition", "readers", "--send"]
     mail_log = settings.data_dir / "weekly-sent.log"

@@ -133,6 +133,17 @@ def maintainers_with_worth(
     return maintainers, worth
 
 
+def smtp_config(folder: Path, port: int, recipients: str = f'["{READERS}"]') -> Path:
+    """A settings file `folder`/smtp.toml: CONFIG and an [smtp] table sending to 127.0.0.1:`port` in the clear, to
+    `recipients` (a TOML array); its path, for `digest --config`."""
+    config = folder / "smtp.toml"
+    config.write_text(
+        CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = {recipients}\n',
+        encoding="utf-8",
+    )
+    return config
+
+
 def hand_send_interrupted(smtp: str, data_dir: Path, when: threading.Event, wait: float) -> tuple[int, float]:
     """`digest weekly --week 2026-W48 --edition readers --send` in this process with CONFIG and `smtp` (the lines of
     its [smtp] table) as its settings file, Ctrl-C (SIGINT) as soon as `when` is set (within `wait` seconds): its exit
