@@ -4,6 +4,7 @@ remote, set up the way README.md and config.example.toml tell a maintainer to.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from tests.arxiv_server import ArxivServer, Reply
 from tests.feedbuild import DATA_DIR, build_rss, load_records
 from tests.git_remote import Remote, git, make_remote
 from tests.terminal import at_terminal
@@ -138,3 +140,17 @@ xmlns="http://www.w3.org/2005/Atom">
   <opensearch:startIndex>0</opensearch:startIndex>
 {entries}</feed>
 """.encode()
+
+
+def polled(project: Project) -> str:
+    """`digest poll --source` of a local arXiv serving rag_feed's day (15 January 2026), run as the maintainer runs it;
+    what it printed (it must succeed)."""
+
+    async def serve_and_poll() -> str:
+        async with ArxivServer() as server:
+            server.program("/rss/cs.CL", Reply(body=rag_feed(date(2026, 1, 15))))
+            done = await asyncio.to_thread(project.digest, "poll", "--source", server.url("/rss/cs.CL"))
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    return asyncio.run(serve_and_poll())

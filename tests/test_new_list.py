@@ -11,19 +11,11 @@ from pathlib import Path
 
 from digest.config import load_settings
 from tests.arxiv_server import ArxivServer, Reply
-from tests.newlist import Project, make_project, rag_api_answer, rag_feed, rag_records
+from tests.newlist import make_project, polled, rag_api_answer, rag_feed, rag_records
 from tests.web_pages import card, review
 from tests.web_server import SECRETS_ENV, running_site, sign_in
 
 SARA = next(record for record in rag_records() if record["arxiv_id"] == "2507.05633")
-
-
-async def _serve_and_poll(project: Project) -> str:
-    async with ArxivServer() as server:
-        server.program("/rss/cs.CL", Reply(body=rag_feed(date(2026, 1, 15))))
-        done = await asyncio.to_thread(project.digest, "poll", "--source", server.url("/rss/cs.CL"))
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def test_an_approved_paper_is_written_in_the_style_of_the_list_it_goes_into(tmp_path: Path) -> None:
@@ -31,7 +23,7 @@ def test_an_approved_paper_is_written_in_the_style_of_the_list_it_goes_into(tmp_
     An approval wrote the bundled list's style into their README all the same ("- **SARA** [SARA: ...](...) (Jan.
     15, 2026)" and a badge line under it); it now writes the entry as theirs are written."""
     project = make_project(tmp_path)
-    asyncio.run(_serve_and_poll(project))
+    polled(project)
     approved = project.digest("approve", SARA["arxiv_id"], "--section", "compression")
     assert approved.returncode == 0, approved.stderr
     assert "approved into Reranking & Context Compression" in approved.stdout
@@ -76,7 +68,7 @@ def test_a_list_whose_abstracts_are_unknown_is_suggested_the_sections_its_hints_
     "[no section]" in `digest candidates`, as every candidate did. A section of the list is now ranked from its
     entries' titles and its hints: the same section in `digest candidates`, `digest score` and the review page."""
     project = make_project(tmp_path)  # the API at a closed port: no abstract is fetched
-    asyncio.run(_serve_and_poll(project))
+    polled(project)
     shown = project.digest("candidates", "--status", "pending").stdout
     by_id = {line.split()[3]: line for line in shown.splitlines() if " pending " in line}
     assert "[Reranking & Context Compression] SARA" in by_id[SARA["arxiv_id"]], shown
@@ -147,7 +139,7 @@ def test_a_fix_upstream_beside_an_approval_at_a_sections_end_arrives_with_it_at_
     its own" (it held none), since the list without the approvals lost the blank line ending the section. Both now
     arrive, as the README says of an edit upstream beside a pending approval."""
     project = make_project(tmp_path)
-    asyncio.run(_serve_and_poll(project))
+    polled(project)
     assert project.digest("approve", SARA["arxiv_id"], "--section", "compression").returncode == 0
     project.remote.push_edit("Information Gain-based Reranking", "Information-Gain-based Reranking")
     published = project.digest("publish")

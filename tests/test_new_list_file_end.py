@@ -3,13 +3,10 @@ it), its last section one of papers: an approval there and its undo keep the fil
 
 from __future__ import annotations
 
-import asyncio
 import re
-from datetime import date
 from pathlib import Path
 
-from tests.arxiv_server import ArxivServer, Reply
-from tests.newlist import make_project, rag_feed, rag_list, rag_records
+from tests.newlist import make_project, polled, rag_list, rag_records
 
 SECURITY = next(record for record in rag_records() if record["arxiv_id"] == "2509.20324")
 _HEAD, _LAST = rag_list().split("## Contributing")[0].rstrip("\n").split("## 🛡️ Robustness & Security")
@@ -21,13 +18,7 @@ def test_an_approval_after_the_last_line_of_a_file_without_a_final_line_end_leav
     assert not NO_FINAL_LINE_END.endswith("\n")
     project = make_project(tmp_path, readme=NO_FINAL_LINE_END)
 
-    async def poll() -> None:
-        async with ArxivServer() as server:
-            server.program("/rss/cs.CL", Reply(body=rag_feed(date(2026, 1, 15))))
-            done = await asyncio.to_thread(project.digest, "poll", "--source", server.url("/rss/cs.CL"))
-        assert done.returncode == 0, done.stderr
-
-    asyncio.run(poll())
+    polled(project)
     approved = project.digest("approve", SECURITY["arxiv_id"], "--section", "robustness")
     assert approved.returncode == 0 and "approved into Robustness & Security" in approved.stdout, approved.stdout
     published = project.digest("publish")

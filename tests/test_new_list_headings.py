@@ -4,12 +4,9 @@ alone wherever the service names them (candidates, the approval's answer, the pu
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date
 from pathlib import Path
 
-from tests.arxiv_server import ArxivServer, Reply
-from tests.newlist import make_project, rag_feed, rag_list, rag_records
+from tests.newlist import make_project, polled, rag_list, rag_records
 
 ROUTE = next(record for record in rag_records() if record["arxiv_id"] == "2512.09487")
 BACK_UP = (
@@ -22,13 +19,7 @@ BACK_UP = (
 def test_a_link_back_up_the_page_ending_a_heading_is_no_part_of_its_sections_name(tmp_path: Path) -> None:
     project = make_project(tmp_path, readme=BACK_UP)
 
-    async def poll() -> None:
-        async with ArxivServer() as server:
-            server.program("/rss/cs.CL", Reply(body=rag_feed(date(2026, 1, 15))))
-            done = await asyncio.to_thread(project.digest, "poll", "--source", server.url("/rss/cs.CL"))
-        assert done.returncode == 0, done.stderr
-
-    asyncio.run(poll())
+    polled(project)
     shown = project.digest("candidates")
     assert "[Graph RAG] RouteRAG" in shown.stdout, shown.stdout  # was: '[Graph RAG 🔝] RouteRAG'
     assert "🔝" not in shown.stdout and "⬆" not in shown.stdout
