@@ -13,6 +13,21 @@ from tests.config_cmd import clean_environment as clean_environment  # the fixtu
 from tests.config_cmd import run, write
 
 
+def checked_with_list(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, listed: str, emojis: str
+) -> tuple[int, str]:
+    """`digest config check` with Discord on, `listed` as the seed list and `emojis` (TOML lines) as the table
+    [discord.section_emojis]: its exit status and what it printed."""
+    mine = write(folder / "mine.md", listed)
+    config = write(
+        folder / "config.toml",
+        f'seed_list = "{mine}"\n[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n'
+        f"[discord.section_emojis]\n{emojis}",
+    )
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    return run(capsys, "--config", str(config), "--data-dir", str(folder / "data"), "config", "check")
+
+
 def test_section_emojis_for_sections_the_list_lacks_are_warned_of(
     clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -20,18 +35,14 @@ def test_section_emojis_for_sections_the_list_lacks_are_warned_of(
     sections, so every candidate's message offered eleven section emoji, each for a section the review refuses ("no
     section named ... in the list"); `config check` said "configuration OK". Now it says which names the list lacks;
     a name the list has in another spelling ("Dataset" for "Datasets") is no warning."""
-    mine = write(
-        clean_environment / "mine.md",
+    status, out = checked_with_list(
+        clean_environment,
+        capsys,
+        monkeypatch,
         "# My list\n\n## Datasets\n\n+ [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (June. 12, 2017)\n"
         "\n## Methods\n\n+ [BERT](https://arxiv.org/abs/1810.04805) (Oct. 11, 2018)\n",
+        '"Dataset" = "📚"\n"Probing" = "🔍"\n"Steering" = "🕹️"\n',
     )
-    config = write(
-        clean_environment / "config.toml",
-        f'seed_list = "{mine}"\n[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n'
-        '[discord.section_emojis]\n"Dataset" = "📚"\n"Probing" = "🔍"\n"Steering" = "🕹️"\n',
-    )
-    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
-    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 0, out
     assert (
         "warning: discord.section_emojis names sections the list does not have: Probing, Steering"
@@ -208,17 +219,13 @@ def test_a_section_repeated_per_year_is_named_by_its_label(
     could be either, and took "Probing (2024)" in [discord.section_emojis] for a section the list does not have. Both
     now go by the label."""
     entry = "+ [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (June. 12, 2017)\n"
-    mine = write(
-        clean_environment / "mine.md",
+    status, out = checked_with_list(
+        clean_environment,
+        capsys,
+        monkeypatch,
         f"# My list\n\n## 2024\n\n### Probing\n\n{entry}\n## 2025\n\n### Probing\n\n{entry}\n### Steering\n\n{entry}",
+        '"Probing (2024)" = "🔍"\n"Steering" = "🕹️"\n"Surveys" = "📚"\n',
     )
-    config = write(
-        clean_environment / "config.toml",
-        f'seed_list = "{mine}"\n[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n'
-        '[discord.section_emojis]\n"Probing (2024)" = "🔍"\n"Steering" = "🕹️"\n"Surveys" = "📚"\n',
-    )
-    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
-    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 0, out
     said = [line for line in out.splitlines() if "discord.section_emojis" in line]
     assert said == [
