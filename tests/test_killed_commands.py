@@ -38,9 +38,10 @@ def weekly_folder(tmp_path: Path, smtp_port: int) -> tuple[Settings, list[str]]:
 def test_a_weekly_send_killed_mid_send_is_not_called_another_process_at_work(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`digest weekly --send` killed after the server took the message, before it was marked sent: sending it again
-    by hand said "another process is sending this week's email right now" when none was, and nothing about when it
-    could be sent. It now says when the claim was taken and when it lapses."""
+    """`digest weekly --send` killed after the server took the message and weekly-sent.log noted it, before the
+    database marked it sent: sending it again by hand said "another process is sending this week's email right now"
+    when none was; then (stop 61) that the claim lapses in an hour, when readers could get it twice. The send record
+    settles it now (stop 62): "already sent", exit 0, nothing sent twice, and the edition is no longer claimed."""
     inbox = Inbox()
     with smtp_server(inbox) as port:
         _, options = weekly_folder(tmp_path, port)
@@ -49,12 +50,14 @@ def test_a_weekly_send_killed_mid_send_is_not_called_another_process_at_work(
         run_killed("digest.weekly.attempts:mark_delivered", "before", send, tmp_path)
         assert len(inbox.messages) == 1  # the server has it; the ledger still says "sending"
         capsys.readouterr()
-        assert main(send) == 1
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1 and "another process is sending" not in error, error
-    claimed = datetime.strptime(error.split(" at ", 1)[1][:16], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
-    assert before <= claimed <= datetime.now(UTC)
-    assert f"the claim lapses at {claimed + timedelta(hours=1):%Y-%m-%d %H:%M} UTC: send it again then" in error
+        assert main(send) == 0
+        said = capsys.readouterr().out
+        assert main(send) == 0  # settled: asked again, the same answer from the database alone
+        again = capsys.readouterr().out
+    assert "another process is sending" not in said and "claim lapses" not in said, said
+    sent = datetime.strptime(said.split("already sent on ", 1)[1][:16], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert before <= sent <= datetime.now(UTC)
+    assert "2026-W48: already sent on" in again, again
     assert len(inbox.messages) == 1
 
 

@@ -39,7 +39,7 @@ console()
 """
 
 
-@pytest.mark.parametrize("module", ["digest.cli.program", "argparse", "digest.cli.listing"])
+@pytest.mark.parametrize("module", ["digest.cli.program", "argparse", "digest.cli.run"])
 def test_ctrl_c_while_digest_is_still_loading_is_one_line_not_a_traceback(tmp_path: Path, module: str) -> None:
     """Ctrl-C pressed in the first second of `digest run` (the wrong data folder typed, say) printed a Python
     traceback of forty lines through argparse or importlib; Ctrl-C a moment later said "digest: interrupted". Both
