@@ -4,25 +4,31 @@ one line naming the running one and asks arXiv nothing; a killed poll blocks no 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from digest import health
 from digest.arxiv import poller
 from digest.arxiv.poll_lock import polling_alone
 from digest.cli import main
 from digest.service.process import Service
+from digest.service.wiring import open_service_database
+from digest.storage.db import open_database
+from digest.storage.state import PollRun
 from digest.web.pages import health_report
-from tests.arxiv_server import ArxivServer, Reply
+from tests.arxiv_server import ARXIV_DATA, ArxivServer, Reply
 from tests.conftest import make_settings
-from tests.processes import Started
+from tests.processes import Spawned, Started
 from tests.service_runs import one_feed_config, poll_runs, wait_settled
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +86,11 @@ async def test_a_second_digest_poll_refuses_while_one_polls(tmp_path: Path, star
 
 
 @pytest.mark.asyncio
-async def test_a_killed_poll_does_not_block_the_next(tmp_path: Path, started: Started) -> None:
+async def test_a_killed_poll_does_not_block_the_next_which_says_it_was_interrupted(
+    tmp_path: Path, started: Started
+) -> None:
+    """The killed poll's run stayed "running" (only a service's start settled such a row): the next poll, holding the
+    poll lock, marks it interrupted as it starts and says so in a line."""
     async with ArxivServer() as arxiv:
         slow = arxiv.program("/rss/cs.LG", Reply(body=b"", delay_seconds=30))
         other = arxiv.program("/rss/cs.CV", Reply(body=b""))
@@ -92,7 +102,63 @@ async def test_a_killed_poll_does_not_block_the_next(tmp_path: Path, started: St
             await first.wait()
         second, second_log = await _start_poll(started, tmp_path, "second", other)
         await asyncio.wait_for(second.wait(), 120)
-    assert arxiv.requests_to("/rss/cs.CV"), second_log.read_text(encoding="utf-8")
+    said = second_log.read_text(encoding="utf-8")
+    assert arxiv.requests_to("/rss/cs.CV"), said
+    runs = _runs(tmp_path / "data")
+    assert [outcome for outcome, _, _ in runs][:1] == ["interrupted"] and len(runs) == 2, runs  # then the second's
+    killed_at = runs[0][1]
+    assert f"poll: the poll started at {killed_at:%Y-%m-%d %H:%M} UTC was interrupted (its process stopped)" in said
+    assert runs[0][2] is None  # when it stopped is not known: no end is made up
+
+
+def _runs(data_dir: Path) -> list[tuple[str, datetime, datetime | None]]:
+    """Each poll run's outcome, start and end, oldest first."""
+    database = open_database(make_settings(data_dir).database_url)
+    try:
+        with database.reading() as session:
+            rows = session.scalars(select(PollRun).order_by(PollRun.id)).all()
+            return [(run.outcome, run.started_at, run.finished_at) for run in rows]
+    finally:
+        database.dispose()
+
+
+def test_a_poll_settles_a_run_a_live_process_left_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spawned: Spawned
+) -> None:
+    """A service whose poll lost its database lives on, its run's row "running" and naming it (pid, boot, start all
+    true): the rows cannot tell that it no longer polls, but the poll lock can. `digest poll` holding it settles the
+    row as interrupted instead of leaving it "running" for ever."""
+    data_dir = tmp_path / "data"
+    database = open_service_database(make_settings(data_dir))
+    service = spawned.add(  # that service: a live process of this host, polling nothing
+        subprocess.Popen(
+            [sys.executable, "-c", RECORD_SELF, str(data_dir.resolve())], stdout=subprocess.PIPE, env=_python_path()
+        )
+    )
+    assert service.stdout is not None
+    process = json.loads(service.stdout.readline())
+    with database.transaction() as session:
+        session.add(PollRun(started_at=datetime.now(UTC), outcome="running", summary={"process": process}))
+    database.dispose()
+    feed = ARXIV_DATA / "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
+    status = main(["--data-dir", str(data_dir), "poll", "--source", str(feed)])
+    assert service.poll() is None  # alive all along
+    said = capsys.readouterr().err
+    assert status == 0, said
+    assert [outcome for outcome, _, _ in _runs(data_dir)] == ["interrupted", "ok"]
+    assert "was interrupted (its process stopped)" in said, said
+
+
+RECORD_SELF = (
+    "import json, sys, time\n"
+    "from digest.arxiv.run_process import this_process\n"
+    "print(json.dumps(this_process(sys.argv[1])), flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+def _python_path() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def test_digest_poll_on_a_data_folder_that_is_a_file_says_so(

@@ -294,13 +294,20 @@ async def test_a_run_a_dead_process_left_running_is_marked_interrupted_and_polle
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "recorded",
+    [{"boot": "the boot before the power cut"}, {"started": 1}],  # a reboot; a restarted container (the same boot)
+    ids=["rebooted", "container-restarted"],
+)
 async def test_a_run_left_running_by_a_process_whose_pid_was_reused_is_marked_interrupted_and_polled_again(
-    tmp_path: Path,
+    tmp_path: Path, recorded: dict[str, object]
 ) -> None:
     """A power cut during a poll, then a reboot: the dead service's pid now belongs to another process (pids start
     low again at boot), so its "running" row was taken for a poll still going: the starting service did not poll
-    again, and the row held the bot's posting back for two hours. No poll holds the data folder's poll lock, so the
-    row's process is gone whatever holds its pid now."""
+    again, and the row held the bot's posting back for two hours. The row names the boot its process ran in (or when
+    it started), not this one's (or the new holder's), so that process is gone whatever holds its pid now: told from
+    the row alone, the poll lock untouched (taking it for an instant at the start made a `digest poll` starting then
+    refuse)."""
     async with ArxivServer() as arxiv:
         feed = arxiv.serve_file("/rss/cs.CL", CL)
         settings = make_settings(
@@ -309,7 +316,7 @@ async def test_a_run_left_running_by_a_process_whose_pid_was_reused_is_marked_in
         )
         other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # holds the pid now
         try:  # what the power cut left, by a service of this data folder
-            process = {"host": os.uname().nodename, "pid": other.pid, "folder": str(settings.data_dir.resolve())}
+            process = {"host": os.uname().nodename, "pid": other.pid, **recorded}
             outcomes = await outcomes_after_a_run_left_running(settings, process)
         finally:
             other.kill()

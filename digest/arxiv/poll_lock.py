@@ -4,9 +4,9 @@ poll lock (a flock, let go by a killed holder too), which names its holder so a 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -43,8 +43,16 @@ def holding_alone(
         os.close(handle)  # closing the descriptor releases the flock
 
 
+@dataclass(frozen=True)
+class PollLockHeld:
+    """Proof that this process holds a data folder's poll lock (given by polling_alone only): no other poll of it
+    runs, so its runs' rows still "running" are of polls that are gone."""
+
+    folder: str  # the data folder, resolved, as a run's row names it
+
+
 @contextlib.contextmanager
-def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
+def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[PollLockHeld]:
     """Holds the poll lock of `data_dir` while the body polls, or raises PollRunningError naming the poll that does.
     `who` ("digest poll", "the service") and `now` are written into the lock for the next one to read."""
     path = data_dir / POLL_LOCK_NAME
@@ -61,23 +69,7 @@ def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
             "keeps arXiv's requests 3 s apart): wait for it to end"
         ),
     ):
-        yield
-
-
-def poll_lock_free(data_dir: Path) -> bool:
-    """Whether no process holds the poll lock of `data_dir` (so no poll of it runs); taken and let go at once, its
-    holder's note left as it was. False when it cannot be opened (nothing can be said then)."""
-    try:
-        handle = open_lock(data_dir / POLL_LOCK_NAME)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    finally:
-        os.close(handle)
-    return True
+        yield PollLockHeld(str(data_dir.resolve()))
 
 
 def lock_holder(path: Path, unnamed: str) -> str:

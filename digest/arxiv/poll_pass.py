@@ -22,6 +22,7 @@ from digest.arxiv.candidates import forget_old_second_tier
 from digest.arxiv.fetch_types import SLOW, UNREACHED, FetchError, FetchStoppedError, endpoint
 from digest.arxiv.fetcher import STOP_WAITING, Fetcher
 from digest.arxiv.outcomes import ERROR
+from digest.arxiv.poll_lock import PollLockHeld
 from digest.arxiv.poll_report import PollSummary, SourceReport, overall_outcome
 from digest.arxiv.poll_sources import SourcesError, configured_sources
 from digest.arxiv.poller import process_answer, read_state, record_failure
@@ -105,6 +106,17 @@ def _refit_after_poll(database: Database, settings: Settings, now: datetime) -> 
         log.warning("poll: cannot forget old second-tier candidates: %s", getattr(exc, "orig", None) or exc)
 
 
+async def _begin_run(settings: Settings, database: Database, started: datetime, held: PollLockHeld | None) -> int:
+    """The run's row; with the poll lock `held`, the runs of its data folder left "running" (a poll killed, or one
+    that lost its database) are settled as interrupted, and each is said."""
+    folder = str(settings.data_dir.resolve())
+    alone = held is not None and held.folder == folder
+    begun = await asyncio.to_thread(poll_runs.begin_run, database, started, folder, alone=alone)
+    for interrupted in begun.interrupted:
+        log.warning("poll: %s", interrupted.line())
+    return begun.run_id
+
+
 async def run_poll(
     settings: Settings,
     database: Database,
@@ -112,10 +124,12 @@ async def run_poll(
     sources: Sequence[str] | None = None,
     clock: Clock = SYSTEM_CLOCK,
     left_alone: Mapping[str, str] | None = None,
+    held: PollLockHeld | None = None,
 ) -> PollSummary:
     """One pass over the given or configured sources; never raises for a bad source, only logs and reports it.
     `left_alone` (host -> why) names the hosts found dead or busy just before it (by the list papers' abstract
-    fetch): their sources are not asked in this pass.
+    fetch): their sources are not asked in this pass. `held`: the caller holds the data folder's poll lock (see
+    _begin_run).
 
     When the service stops meanwhile (fetcher.STOP_WAITING is set) a retry or spacing wait ends at once, no further
     source is asked and the run is recorded as interrupted, so the next start polls again; a fetch already in
@@ -123,7 +137,7 @@ async def run_poll(
     # A feed listed twice (pasted again into the sources) is asked once: a second request would be arXiv's load alone.
     chosen = list(dict.fromkeys(sources or configured_sources(settings)))
     started = clock.now()
-    run_id = await asyncio.to_thread(poll_runs.start_run, database, started, str(settings.data_dir.resolve()))
+    run_id = await _begin_run(settings, database, started, held)
     summary = PollSummary(run_id=run_id, started_at=started, timeout_seconds=settings.arxiv.timeout_seconds)
     model = _ModelLoading()
     loading = asyncio.ensure_future(asyncio.to_thread(model.load, database, settings))

@@ -1,14 +1,14 @@
 """The poll runs' own rows: started (with the process that runs it), finished, and those a dead process left running;
 and what a finished pass forgets: runs no reader goes back to, and the state of sources no later poll asks.
 
-A run row names its process (host and pid), so a service starting up can tell a run another live process is doing
-(`digest poll` beside it) from one a killed process left "running" for ever.
+A run row names its process (run_process), so a service starting up can tell a run another live process is doing
+(`digest poll` beside it) from one a killed process left "running" for ever; and a poll holding the poll lock settles
+every row of its data folder still "running" as it starts, since no other poll of it can be under way.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from collections.abc import Collection, Set
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from digest import health
 from digest.arxiv.announcements import served_feed_day
 from digest.arxiv.fetch_types import source_key
+from digest.arxiv.run_process import gone, of_this_host, this_process
 from digest.storage.db import Database
 from digest.storage.owed_kept import forget_owed_past_keeping
 from digest.storage.state import FeedState, PollRun
@@ -46,14 +47,6 @@ class Interrupted:
         return f"the poll started at {self.started_at:%Y-%m-%d %H:%M} UTC was interrupted (its process stopped)"
 
 
-def this_process(folder: str | None = None) -> dict[str, Any]:
-    """The process a run row names: its host and pid, and the data folder (resolved) it polls for."""
-    process: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
-    if folder is not None:
-        process["folder"] = folder
-    return process
-
-
 # The runs this process has started and not yet ended, by database: what tells /healthz that a "running" row of this
 # very process is a poll under way, with no look at the poll lock (taking it, even for an instant, made a poll
 # starting then refuse). Polls run in worker threads, so it is read and changed under its lock.
@@ -66,11 +59,24 @@ def _database_key(database: Database) -> str:
 
 
 def start_run(database: Database, now: datetime, folder: str | None = None) -> int:
+    """The id of a new run's row (see begin_run)."""
+    return begin_run(database, now, folder).run_id
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    run_id: int
+    interrupted: list[Interrupted]  # the runs found left "running" by polls that are gone, settled as it started
+
+
+def begin_run(database: Database, now: datetime, folder: str | None = None, *, alone: bool = False) -> StartedRun:
     """Adds the run's row and counts it among this process's polls in progress (see polls_in_progress) before the row
-    can be read, until poll_ended."""
+    can be read, until poll_ended. `alone`: this process holds the poll lock of `folder` (poll_lock.polling_alone), so
+    every row of it still "running" is a poll that is gone: settled as interrupted in the same transaction."""
     run_id: int | None = None
     try:
         with database.transaction() as session:
+            interrupted = settle_left_running(session, now, folder if alone else None)
             run = PollRun(started_at=now, outcome=RUNNING, summary={"process": this_process(folder)})
             session.add(run)
             session.flush()
@@ -81,7 +87,7 @@ def start_run(database: Database, now: datetime, folder: str | None = None) -> i
         if run_id is not None:
             poll_ended(database, run_id)
         raise
-    return run_id
+    return StartedRun(run_id, interrupted)
 
 
 def poll_ended(database: Database, run_id: int | None) -> None:
@@ -150,37 +156,24 @@ def forget_unused_state(session: Session, kept_sources: Collection[str], now: da
     return len(unused)
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():  # a restarted container gets its old pid back: that run is not ours
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def is_orphan(run: PollRun, now: datetime, idle_folder: str | None = None) -> bool:
-    """Whether a "running" row was left by a process that is gone. Pure but for the pid check on this host.
-    `idle_folder`: a data folder whose poll lock no process holds, so no poll of it runs: a row of it is left over,
-    whatever process holds its pid now (a reboot after a power cut gives pids out again from the start)."""
+    """Whether a "running" row was left by a process that is gone. Pure but for the process checks on this host.
+    `idle_folder`: a data folder whose poll lock this process holds, so no other poll of it runs: a row of it is left
+    over, whatever process holds its pid now."""
     process = (run.summary or {}).get("process") or {}
-    host, pid = process.get("host"), process.get("pid")
-    if host == socket.gethostname() and isinstance(pid, int):
+    if of_this_host(process):
         return known_gone(run, idle_folder)
-    return host is None or now - run.started_at > FOREIGN_RUN_TIMEOUT
+    return process.get("host") is None or now - run.started_at > FOREIGN_RUN_TIMEOUT
 
 
 def known_gone(run: PollRun, idle_folder: str | None = None) -> bool:
-    """Whether a "running" row's process is known to be gone: one of this host whose pid is dead, or of a data folder
-    (`idle_folder`) whose poll lock no process holds (see is_orphan). A row naming no process is not known so."""
+    """Whether a "running" row's process is known to be gone: one of this host that ended (run_process.gone), or of a
+    data folder (`idle_folder`) whose poll lock this process holds (see is_orphan). A row naming no process is not
+    known so."""
     process = (run.summary or {}).get("process") or {}
-    host, pid = process.get("host"), process.get("pid")
-    if host != socket.gethostname() or not isinstance(pid, int):
+    if not of_this_host(process):
         return False
-    return (idle_folder is not None and process.get("folder") == idle_folder) or not _pid_alive(pid)
+    return (idle_folder is not None and process.get("folder") == idle_folder) or gone(process)
 
 
 def left_running(run: PollRun, polling: Set[int]) -> bool:
@@ -189,29 +182,33 @@ def left_running(run: PollRun, polling: Set[int]) -> bool:
     tells), or this very process when the run is not among its polls in progress (`polling`, see polls_in_progress:
     the poll ended without recording its end, or the row is of an earlier process that had this pid)."""
     process = (run.summary or {}).get("process") or {}
-    host, pid = process.get("host"), process.get("pid")
-    if host != socket.gethostname() or not isinstance(pid, int):
+    if not of_this_host(process):
         return False
-    if pid == os.getpid():
+    if process["pid"] == os.getpid():
         return run.id not in polling
-    return not _pid_alive(pid)
+    return gone(process)
 
 
-def mark_interrupted(database: Database, now: datetime, idle_folder: str | None = None) -> list[Interrupted]:
-    """Marks the runs dead processes left "running" as interrupted (see is_orphan); returns them, oldest first. When
-    each died is not known (a run keeps no time it was last heard from): its end is left empty and its summary says so,
-    not `now`, which claimed it ran until the restart found it."""
-    found: list[Interrupted] = []
+def mark_interrupted(database: Database, now: datetime) -> list[Interrupted]:
+    """Marks the runs dead processes left "running" as interrupted (see settle_left_running); returns them."""
     with database.transaction() as session:
-        for run in session.scalars(select(PollRun).where(PollRun.outcome == RUNNING).order_by(PollRun.id)):
-            if is_orphan(run, now, idle_folder):
-                run.outcome = INTERRUPTED
-                run.finished_at = None
-                run.summary = {
-                    **(run.summary or {}),
-                    "end": f"unknown (its process stopped; found so at {now:%Y-%m-%d %H:%M} UTC)",
-                }
-                found.append(Interrupted(run.id, run.started_at))
+        return settle_left_running(session, now)
+
+
+def settle_left_running(session: Session, now: datetime, idle_folder: str | None = None) -> list[Interrupted]:
+    """Marks the "running" rows gone processes left (see is_orphan) as interrupted; returns them, oldest first. When
+    each died is not known (a run keeps no time it was last heard from): its end is left empty and its summary says
+    when it was found so, not `now` as its end, which claimed it ran until then."""
+    found: list[Interrupted] = []
+    for run in session.scalars(select(PollRun).where(PollRun.outcome == RUNNING).order_by(PollRun.id)):
+        if is_orphan(run, now, idle_folder):
+            run.outcome = INTERRUPTED
+            run.finished_at = None
+            run.summary = {
+                **(run.summary or {}),
+                "end": f"unknown (its process stopped; found so at {now:%Y-%m-%d %H:%M} UTC)",
+            }
+            found.append(Interrupted(run.id, run.started_at))
     return found
 
 
@@ -223,15 +220,14 @@ def latest_outcome(database: Database, sources: Collection[str] = ()) -> str | N
         return None if run is None else run.outcome
 
 
-def reason_to_poll_on_start(
-    database: Database, now: datetime, sources: Collection[str] = (), idle_folder: str | None = None
-) -> str | None:
+def reason_to_poll_on_start(database: Database, now: datetime, sources: Collection[str] = ()) -> str | None:
     """Why a starting service polls at once: a data folder that never polled its `sources` (the configured ones), or
-    whose last poll a dead process left running (marked interrupted here; `idle_folder`, see is_orphan). Reports a
+    whose last poll a gone process left running (marked interrupted here, from the rows alone: see is_orphan; the poll
+    lock is not looked at, as taking it even for an instant made a `digest poll` starting then refuse). Reports a
     failed or interrupted last poll to /healthz."""
     if latest_outcome(database, sources) is None:
         return "this data folder has never polled arXiv"
-    interrupted = mark_interrupted(database, now, idle_folder)
+    interrupted = mark_interrupted(database, now)
     latest = latest_outcome(database, sources)
     if latest == INTERRUPTED:
         line = interrupted[-1].line() if interrupted else "the last poll was interrupted"

@@ -180,12 +180,12 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
     try:
         database = context.database  # first: its checks say what is wrong with the data folder
         # A second pass beside the service's (or another `digest poll`) would ask arXiv everything again.
-        with polling_alone(context.settings.data_dir, "digest poll", utc_now()):
+        with polling_alone(context.settings.data_dir, "digest poll", utc_now()) as held:
             # As the service's poll (service/poll_job.py): the list papers' missing abstracts first, or a new list's
             # model never learns from its own papers when only this command polls.
             left_alone: dict[str, str] = {}  # a host the abstract fetch found dead is not asked again by the poll
             await refresh_examples(context.settings, database, left_alone=left_alone)
-            return await run_poll(context.settings, database, sources=sources, left_alone=left_alone)
+            return await run_poll(context.settings, database, sources=sources, left_alone=left_alone, held=held)
     finally:
         if catching:
             for signum in signals:

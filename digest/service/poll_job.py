@@ -16,7 +16,7 @@ from digest.arxiv import api as arxiv_api
 from digest.arxiv import poll_pass, poll_runs, poll_sources
 from digest.arxiv.announcements import feed_replaced_at, late_poll_at
 from digest.arxiv.fetcher import STOP_WAITING
-from digest.arxiv.poll_lock import PollBusyError, PollRunningError, poll_lock_free, polling_alone
+from digest.arxiv.poll_lock import PollBusyError, PollRunningError, polling_alone
 from digest.arxiv.poll_pass import health_line
 from digest.arxiv.poll_report import PollSummary
 from digest.arxiv.turn_file import left_alone_until
@@ -48,9 +48,9 @@ async def run_poll_pass(
         # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
         # are known; this asks arXiv only when some are missing.
         left_alone: dict[str, str] = {}  # a host the abstract fetch found dead is not asked again by the poll
-        with polling_alone(settings.data_dir, "the service's poll", utc_now()):  # not beside a `digest poll`
+        with polling_alone(settings.data_dir, "the service's poll", utc_now()) as held:  # not beside a `digest poll`
             await arxiv_api.refresh_examples(settings, database, left_alone=left_alone)
-            summary = await poll_pass.run_poll(settings, database, sources=sources, left_alone=left_alone)
+            summary = await poll_pass.run_poll(settings, database, sources=sources, left_alone=left_alone, held=held)
     except PollBusyError as exc:  # that poll's outcome stands (/healthz's last_poll); the retry polls again if it fails
         log.warning("poll: not polling: %s", exc)
         health.report("poll", True, f"skipped ({reason}): {exc}")
@@ -86,9 +86,9 @@ def polled_fine_today(settings: Settings, database: Database, now: datetime) -> 
 
 
 def reason_to_poll_on_start(settings: Settings, database: Database, now: datetime) -> str | None:
-    """Why the starting service polls at once (see poll_runs); a poll of other sources is not one of its own."""
-    idle = str(settings.data_dir.resolve()) if poll_lock_free(settings.data_dir) else None
-    return poll_runs.reason_to_poll_on_start(database, now, poll_sources.sources_spoken_for(settings), idle)
+    """Why the starting service polls at once (see poll_runs: from the run rows, not the poll lock); a poll of other
+    sources is not one of its own."""
+    return poll_runs.reason_to_poll_on_start(database, now, poll_sources.sources_spoken_for(settings))
 
 
 def poll_again_when_late(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:
