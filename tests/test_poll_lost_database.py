@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,47 @@ async def test_a_poll_losing_its_database_says_so_once_and_healthz_calls_its_run
     assert response.status == 503 and report["status"] == "degraded", report
     assert report["last_poll"]["outcome"] == "running" and report["last_poll"]["finished_at"] is None
     assert "never finished" in report["problems"][0], report["problems"]
+
+
+class _StopsOnLine(logging.Handler):
+    """Stops the PostgreSQL cluster when the poll logs the line it says once a source's answer is stored (in the
+    thread that stored it, which waits for the stop): the database goes away after the last source is stored."""
+
+    def __init__(self, source: str, stop: Callable[[], None]) -> None:
+        super().__init__(logging.INFO)
+        self.source, self.stop = source, stop
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith(f"poll {self.source}"):
+            self.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_database_lost_after_the_last_source_is_stored_is_said_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The re-fit and the forgetting after the sources said "cannot re-fit the review thresholds" and "cannot forget
+    old second-tier candidates" before the shell's "cannot write to the database": one outage, three lines."""
+    caplog.set_level(logging.INFO)
+    poller = logging.getLogger("digest")  # the store's line comes from digest.arxiv.poller
+    with running_postgres() as server, server.fresh_database() as url:
+        async with ArxivServer() as arxiv:
+            feed = arxiv.serve_file("/rss/cs.CL", FIRST, today=True)
+            config = (
+                f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\nmax_retries = 0\n'
+                'api_url = "http://127.0.0.1:9/api/query"\n'
+            )
+            settings = make_settings(tmp_path / "data", config, {**SECRETS_ENV, "DIGEST_DATABASE_URL": url})
+            database = open_service_database(settings)
+            stopping = _StopsOnLine(feed, server.stop)
+            poller.addHandler(stopping)
+            try:
+                summary = await poll_job.run_poll_pass(settings, database, "a test", asyncio.Event())
+            finally:
+                poller.removeHandler(stopping)
+                database.dispose()
+                await asyncio.to_thread(server.resume)
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert summary is None
+    assert any(r.getMessage().startswith(f"poll {feed}") for r in caplog.records)  # the source was stored
+    assert len(said) == 1 and said[0].startswith("poll: cannot write to the database ("), said

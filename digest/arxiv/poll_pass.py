@@ -90,20 +90,25 @@ class _ModelLoading:
             self._future.result()
 
 
-def _refit_after_poll(database: Database, settings: Settings, now: datetime) -> None:
+def _refit_after_poll(database: Database, settings: Settings, now: datetime) -> tuple[int, str] | None:
     """Re-fits the thresholds on the stream with this poll's papers, so `digest score` decides as the next poll;
-    forgets the second tier of weeks long past."""
+    forgets the second tier of weeks long past. A database failure ends it and is returned (its level and line), not
+    said: the caller says it once the run's end is written, since when that fails too the database is out of reach
+    and the shell says so in one line for the whole pass (as a source's store does: poller.record_failure)."""
     try:
         ensure_thresholds(database, settings)
-    except (SQLAlchemyError, RulesError, BuildEndedError) as exc:
-        log.error("poll: cannot re-fit the review thresholds: %s", getattr(exc, "orig", None) or exc)
+    except (RulesError, BuildEndedError) as exc:
+        log.error("poll: cannot re-fit the review thresholds: %s", exc)
+    except SQLAlchemyError as exc:
+        return logging.ERROR, f"cannot re-fit the review thresholds: {getattr(exc, 'orig', None) or exc}"
     try:
         with database.transaction() as session:
             forgotten = forget_old_second_tier(session, now)
-        if forgotten:
-            log.info("poll: forgot %s first seen over 8 weeks ago", counted(forgotten, "second-tier candidate"))
     except SQLAlchemyError as exc:
-        log.warning("poll: cannot forget old second-tier candidates: %s", getattr(exc, "orig", None) or exc)
+        return logging.WARNING, f"cannot forget old second-tier candidates: {getattr(exc, 'orig', None) or exc}"
+    if forgotten:
+        log.info("poll: forgot %s first seen over 8 weeks ago", counted(forgotten, "second-tier candidate"))
+    return None
 
 
 async def _begin_run(settings: Settings, database: Database, started: datetime, held: PollLockHeld | None) -> int:
@@ -139,6 +144,7 @@ async def run_poll(
     started = clock.now()
     run_id = await _begin_run(settings, database, started, held)
     summary = PollSummary(run_id=run_id, started_at=started, timeout_seconds=settings.arxiv.timeout_seconds)
+    unsaid: tuple[int, str] | None = None  # a failure of the re-fit, said once the run's end is written
     model = _ModelLoading()
     loading = asyncio.ensure_future(asyncio.to_thread(model.load, database, settings))
     try:
@@ -153,7 +159,7 @@ async def run_poll(
             if note:
                 log.warning("poll: %s", note)
             summary.outcome = overall_outcome(summary.sources)
-            await asyncio.to_thread(_refit_after_poll, database, settings, clock.now())
+            unsaid = await asyncio.to_thread(_refit_after_poll, database, settings, clock.now())
     except RulesError as exc:
         summary.reason = f"the relevance rules cannot be used: {exc}"
         log.error("poll: %s", summary.reason)
@@ -172,6 +178,8 @@ async def run_poll(
             await asyncio.to_thread(poll_runs.finish_run, database, *record, _kept_sources(settings, chosen))
         finally:  # finish_run says so too: this covers a pass cancelled before its thread ran
             poll_runs.poll_ended(database, run_id)
+    if unsaid is not None:  # the database took the run's end: the failure was the step's own
+        log.log(unsaid[0], "poll: %s", unsaid[1])
     return summary
 
 
