@@ -134,3 +134,31 @@ def test_again_is_a_usage_error_without_send(
     config = smtp_config(tmp_path, free_port())
     assert main(send_command(config, settings, "--again")) == 2
     assert capsys.readouterr().err == "digest: --again sends an edition sent already once more: give it with --send\n"
+
+
+def test_the_weekly_job_finding_an_edition_sent_by_hand_says_how_to_send_it_again_once(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from digest.config.loading import load_settings
+    from digest.weekly.store import run_weekly_job
+
+    fill_week(database, settings)
+    port = free_port()
+    config = smtp_config(tmp_path, port)
+    inbox = Inbox()
+    with smtp_server(inbox, port):
+        assert main(send_command(config, settings, "--edition", "readers", "--send")) == 0
+        service = load_settings(config, settings.data_dir, environ={}, load_dotenv_file=False)
+        caplog.set_level(logging.INFO, logger="digest.weekly.store")
+        for _ in range(2):
+            run_weekly_job(service, database, datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
+    hints = [r.getMessage() for r in caplog.records if "--again" in r.getMessage()]
+    command = shlex.join(send_command(config.absolute(), settings, "--edition", "readers", "--send", "--again"))
+    assert len(hints) == 1, hints
+    assert hints[0].startswith("weekly 2026-W48 readers: already sent on "), hints
+    assert hints[0].endswith(f"; `digest {command}` sends it again"), hints
+    assert len(inbox.messages) == 1
