@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, FeatureOffError
-from digest.cli.weekly_sending import outcome_line, outcomes_said_here, stopped_by_signal
+from digest.cli.weekly_sending import interrupted_line, outcome_line, outcomes_said_here, stopped_by_signal
 from digest.vocab import EDITIONS
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     """Sends each edition once (`again`: once more, each sent already); an edition without recipients is one line
     saying so. A failure is the last line. Ctrl-C or SIGTERM ends the send after the batch of mail in flight, as at
     the service's stop: who got the edition is recorded and the others are owed it (exit 130)."""
-    from digest.config.invocation import noted, same_invocation
+    from digest.config.invocation import noted
     from digest.weekly.issue import last_complete_week
     from digest.weekly.resending import resend_week
     from digest.weekly.store import send_week
@@ -261,15 +261,8 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
             went_out = went_out or outcome.status in ("sent", "partly-sent")
             print(line)
     if stop.is_set():
-        unsent = failures + [f"{week}: the {edition}' edition was not sent" for edition in left]
-        if partly and not unsent:
-            unsent = [f"{week}: the readers not yet reached are named above"]
-        # A stop that came as the last batch went out left nothing unsent: said so, not a bare "interrupted".
-        done = " after the send had ended: nothing is left unsent"
-        if unsent:
-            left_over = same_invocation(settings, "weekly", "--week", str(week), "--send")  # run as printed: here
-            done = noted(f": {'; '.join(unsent)} (`{left_over}` sends what is left)")
-        print(f"digest: interrupted{done}", file=sys.stderr)
+        print(f"digest: interrupted{interrupted_line(settings, week, failures, left, partly, again=again)}",
+              file=sys.stderr)  # fmt: skip
         return 130
     if went_out and week == last_complete_week(now, settings.tz).next():  # --send --now: the rest of it goes nowhere
         sunday = long_date(week.sunday)

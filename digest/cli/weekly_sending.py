@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from digest.config import Settings
+    from digest.weekly.issue import IsoWeek
     from digest.weekly.outcome import SendOutcome
 
 
@@ -86,3 +87,25 @@ def outcome_line(settings: Settings, outcome: SendOutcome, label: str, editions:
         return f"{week}:{label} {outcome.message}", True
     again = f"; {sent_again_line(settings, week, outcome.edition)}" if outcome.status == "already-sent" else ""
     return noted(f"{week}:{label} {outcome.message}{again}"), False
+
+
+def interrupted_line(
+    settings: Settings, week: IsoWeek, failures: list[str], left: Sequence[str], partly: bool, *, again: bool
+) -> str:
+    """What follows "digest: interrupted" (Ctrl-C, SIGTERM): what is left and the command that sends it, run as
+    printed (here). An edition `--again` did not come to was not forgotten: plain --send would call it sent, so its
+    own command is --again's."""
+    from digest.config.invocation import noted, same_invocation
+
+    unsent = failures + ([] if again else [f"{week}: the {edition}' edition was not sent" for edition in left])
+    if partly and not unsent:
+        unsent = [f"{week}: the readers not yet reached are named above"]
+    said = []
+    if unsent:
+        left_over = same_invocation(settings, "weekly", "--week", str(week), "--send")
+        said.append(f"{'; '.join(unsent)} (`{left_over}` sends what is left)")
+    for edition in left if again else []:
+        command = same_invocation(settings, "weekly", "--week", str(week), "--edition", edition, "--send", "--again")
+        said.append(f"{week}: the {edition}' edition was not sent again (`{command}` sends it again)")
+    # A stop that came as the last batch went out left nothing unsent: said so, not a bare "interrupted".
+    return noted(f": {'; '.join(said)}") if said else " after the send had ended: nothing is left unsent"
