@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, FeatureOffError
-from digest.cli.weekly_sending import outcomes_said_here, sent_again, stopped_by_signal
+from digest.cli.weekly_sending import interrupted_line, outcome_line, outcomes_said_here, stopped_by_signal
 from digest.vocab import EDITIONS
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ def register(subparsers: Any) -> None:
             "Build the digest of an ISO week (default: the last complete week in the configured time zone). "
             "Two editions: the readers' (new papers; YYYY-Www.md, emailed to [smtp] recipients) and the maintainers' "
             "(also what waits for review and the second tier's approval links; YYYY-Www.maintainers.md, emailed to "
-            "[smtp] maintainer_recipients). --send emails each edition at most once per week."
+            "[smtp] maintainer_recipients). --send emails each edition at most once per week; --send --again sends "
+            "one sent already once more, to all its recipients."
         ),
     )
     parser.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: the last complete week)")
@@ -45,6 +46,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="print the result; write and send nothing")
     parser.add_argument("--send", action="store_true", help="send the email (each edition skipped when already sent)")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="with --send: send the week's edition(s) sent already once more, to all their recipients",
+    )
     parser.add_argument(
         "--now",
         action="store_true",
@@ -74,6 +80,9 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
     except ValueError as exc:
         # A usage error (exit 2) in one line, before the settings are read or the database is opened.
         print(f"digest: {exc}", file=sys.stderr)
+        return None
+    if args.again and not args.send:
+        print("digest: --again sends an edition sent already once more: give it with --send", file=sys.stderr)
         return None
     complete = last_complete_week(now, context.settings.tz)
     current = complete.next()
@@ -177,7 +186,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
     if not args.send or args.dry_run:
         return 0
-    return send(context, week, editions, now)
+    return send(context, week, editions, now, again=args.again)
 
 
 def _loaded(
@@ -219,12 +228,13 @@ def _previewed(settings: Settings) -> tuple[Settings, bool]:
     return settings.model_copy(update={"secrets": settings.secrets.model_copy(update={"secret_key": key})}), not kept
 
 
-def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: datetime) -> int:
-    """Sends each edition once; an edition without recipients is one line saying so. A failure is the last line.
-    Ctrl-C or SIGTERM ends the send after the batch of mail in flight, as at the service's stop: who got the edition
-    is recorded and the others are owed it (exit 130)."""
-    from digest.config.invocation import noted, same_invocation
+def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: datetime, *, again: bool) -> int:
+    """Sends each edition once (`again`: once more, each sent already); an edition without recipients is one line
+    saying so. A failure is the last line. Ctrl-C or SIGTERM ends the send after the batch of mail in flight, as at
+    the service's stop: who got the edition is recorded and the others are owed it (exit 130)."""
+    from digest.config.invocation import noted
     from digest.weekly.issue import last_complete_week
+    from digest.weekly.resending import resend_week
     from digest.weekly.store import send_week
     from digest.weekly.weeks import long_date
 
@@ -237,34 +247,22 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
             if stop.is_set():
                 left.append(edition)
                 continue
-            # A maintainer asking by hand does not wait out the back-off of a failed scheduled attempt.
-            outcome = send_week(settings, context.database, week, now, edition=edition, ignore_backoff=True, stop=stop)
+            if again:
+                outcome = resend_week(settings, context.database, week, now, edition=edition, stop=stop)
+            else:  # a maintainer asking by hand does not wait out the back-off of a failed scheduled attempt
+                outcome = send_week(settings, context.database, week, now, edition=edition, ignore_backoff=True,
+                                    stop=stop)  # fmt: skip
             label = "" if editions == ("readers",) else f" {edition}' edition"
-            if outcome.status == "off" and len(editions) > 1:
-                print(f"{week}:{label} not emailed: {outcome.message}")
-            elif outcome.status in ("off", "failed", "busy", "stopped"):
-                # Recorded failed: nothing is scheduled for the end of its back-off; the service takes it up from then.
-                retry = (
-                    f" (the service tries again from {outcome.retry_at:%Y-%m-%d %H:%M} UTC)" if outcome.retry_at else ""
-                )
-                failures.append(noted(f"{week}:{label} email not sent: {outcome.message}{retry}"))
-            elif outcome.status == "unrecorded":  # sent, and not on record: a failure to say, but not "not sent"
-                failures.append(f"{week}:{label} {outcome.message}")
-            else:
-                partly = partly or outcome.status == "partly-sent"
-                went_out = went_out or outcome.status in ("sent", "partly-sent")
-                again = sent_again(settings, str(week), edition) if outcome.status == "already-sent" else ""
-                print(f"{week}:{label} {outcome.message}{again}")
+            line, failed = outcome_line(settings, outcome, label, len(editions))
+            if failed:
+                failures.append(line)
+                continue
+            partly = partly or outcome.status == "partly-sent"
+            went_out = went_out or outcome.status in ("sent", "partly-sent")
+            print(line)
     if stop.is_set():
-        unsent = failures + [f"{week}: the {edition}' edition was not sent" for edition in left]
-        if partly and not unsent:
-            unsent = [f"{week}: the readers not yet reached are named above"]
-        # A stop that came as the last batch went out left nothing unsent: said so, not a bare "interrupted".
-        done = " after the send had ended: nothing is left unsent"
-        if unsent:
-            left_over = same_invocation(settings, "weekly", "--week", str(week), "--send")  # run as printed: here
-            done = noted(f": {'; '.join(unsent)} (`{left_over}` sends what is left)")
-        print(f"digest: interrupted{done}", file=sys.stderr)
+        print(f"digest: interrupted{interrupted_line(settings, week, failures, left, partly, again=again)}",
+              file=sys.stderr)  # fmt: skip
         return 130
     if went_out and week == last_complete_week(now, settings.tz).next():  # --send --now: the rest of it goes nowhere
         sunday = long_date(week.sunday)

@@ -1,16 +1,18 @@
 """What surrounds `digest weekly --send`: a stop (Ctrl-C, SIGTERM) that ends it after the mail in flight, and each
-edition's outcome said once, by the command; how to send an edition sent already once more."""
+edition's outcome said once, by the command, with how to send an edition sent already once more."""
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from digest.config import Settings
+    from digest.weekly.issue import IsoWeek
+    from digest.weekly.outcome import SendOutcome
 
 
 @contextmanager
@@ -68,13 +70,42 @@ def stopped_by_signal() -> Iterator[threading.Event]:
         restore()
 
 
-def sent_again(settings: Settings, week: str, edition: str) -> str:
-    """How to send an edition sent already once more, said after "already sent on ...": what claims it is the database's
-    row (a sent one is never claimed again) and, without that row, the mail log's line (found sent, recorded again):
-    both go, in any order."""
-    from digest.weekly.maillog import mail_log
+def outcome_line(settings: Settings, outcome: SendOutcome, label: str, editions: int) -> tuple[str, bool]:
+    """What the command says of an edition's outcome (`label`: which edition, when both may be sent; `editions`: how
+    many the command sends), and whether it is a failure (the command's last line, exit status 1)."""
+    from digest.config.invocation import noted
+    from digest.weekly.outcome import sent_again_line
 
-    where = mail_log(settings.data_dir)
-    # Said to the maintainer, never run here: the week is a parsed ISO week, the edition one of two words.
-    row = f"DELETE FROM weekly_digests WHERE week = '{week}' AND edition = '{edition}'"  # noqa: S608
-    return f"; to send it again, delete its line ({week} {edition}) in {where} and its row in the database ({row})"
+    week = outcome.week
+    if outcome.status == "off" and editions > 1:
+        return f"{week}:{label} not emailed: {outcome.message}", False
+    if outcome.status in ("off", "failed", "busy", "stopped"):
+        # Recorded failed: nothing is scheduled for the end of its back-off; the service takes it up from then.
+        retry = f" (the service tries again from {outcome.retry_at:%Y-%m-%d %H:%M} UTC)" if outcome.retry_at else ""
+        return noted(f"{week}:{label} email not sent: {outcome.message}{retry}"), True
+    if outcome.status in ("unrecorded", "not-sent-yet"):  # sent and not on record (not "not sent"); --again refused
+        return f"{week}:{label} {outcome.message}", True
+    again = f"; {sent_again_line(settings, week, outcome.edition)}" if outcome.status == "already-sent" else ""
+    return noted(f"{week}:{label} {outcome.message}{again}"), False
+
+
+def interrupted_line(
+    settings: Settings, week: IsoWeek, failures: list[str], left: Sequence[str], partly: bool, *, again: bool
+) -> str:
+    """What follows "digest: interrupted" (Ctrl-C, SIGTERM): what is left and the command that sends it, run as
+    printed (here). An edition `--again` did not come to was not forgotten: plain --send would call it sent, so its
+    own command is --again's."""
+    from digest.config.invocation import noted, same_invocation
+
+    unsent = failures + ([] if again else [f"{week}: the {edition}' edition was not sent" for edition in left])
+    if partly and not unsent:
+        unsent = [f"{week}: the readers not yet reached are named above"]
+    said = []
+    if unsent:
+        left_over = same_invocation(settings, "weekly", "--week", str(week), "--send")
+        said.append(f"{'; '.join(unsent)} (`{left_over}` sends what is left)")
+    for edition in left if again else []:
+        command = same_invocation(settings, "weekly", "--week", str(week), "--edition", edition, "--send", "--again")
+        said.append(f"{week}: the {edition}' edition was not sent again (`{command}` sends it again)")
+    # A stop that came as the last batch went out left nothing unsent: said so, not a bare "interrupted".
+    return noted(f": {'; '.join(said)}") if said else " after the send had ended: nothing is left unsent"

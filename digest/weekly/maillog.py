@@ -1,7 +1,7 @@
 """The weekly emails sent, in a file beside the database (`<data>/weekly-sent.log`, one line per week and edition).
 The database's record of them goes back in time with a restored backup; this file does not, so a restore does not
-send readers again the editions they already have. An edition is sent again once its line here and its row in
-the database are both deleted (what `digest weekly --send` says of an edition already sent)."""
+send readers again the editions they already have. Only appended to: `digest weekly --send --again` forgets an
+edition's send with a line of its own (`forgotten` in place of the time), which older releases skip as unreadable."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from digest.resources import open_to_group, shared_with_group
 
 log = logging.getLogger("digest.weekly.store")
 NAME = "weekly-sent.log"
+FORGOTTEN = "forgotten"  # the third field of a line forgetting the week's edition's sends before it
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,19 @@ def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message
     return True
 
 
+def record_forgotten(data_dir: Path, week: str, edition: str, when: datetime) -> None:
+    """Appends the line that forgets the edition's sends (`digest weekly --send --again`): appended, never rewritten,
+    so a line another process appends meanwhile is not lost. OSError when it cannot be written: the send it was
+    for must not go out while the log still says sent (a restored database would then be told it was never sent
+    again)."""
+    handle = _open(mail_log(data_dir), os.O_APPEND)
+    try:
+        os.write(handle, f"{week}\t{edition}\t{FORGOTTEN}\t{as_utc(when).isoformat()}\n".encode())
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
 def _line(week: str, edition: str, when: datetime, message_id: str) -> str:
     return f"{week}\t{edition}\t{as_utc(when).isoformat()}\t{' '.join(message_id.split())}\n"
 
@@ -109,7 +123,7 @@ def seed(data_dir: Path, sends: Sequence[tuple[str, str, datetime, str]]) -> int
 
 
 def logged_send(data_dir: Path, week: str, edition: str) -> LoggedSend | None:
-    """When the log says the week's edition was sent (the last such line), or None."""
+    """When the log says the week's edition was sent (the last such line), or None (never, or forgotten since)."""
     try:
         lines = mail_log(data_dir).read_text(encoding="utf-8", errors="replace").splitlines()
     except FileNotFoundError:
@@ -121,6 +135,9 @@ def logged_send(data_dir: Path, week: str, edition: str) -> LoggedSend | None:
     for line in lines:
         fields = line.split("\t")
         if len(fields) == 4 and fields[0] == week and fields[1] == edition:
+            if fields[2] == FORGOTTEN:
+                found = None
+                continue
             try:
                 found = LoggedSend(as_utc(datetime.fromisoformat(fields[2])), fields[3])
             except ValueError:

@@ -36,7 +36,8 @@ class SendOutcome:
     edition: Edition
     # sent | partly-sent | unrecorded (sent, the database could not say so) | already-sent | busy | waiting | failed
     # | given-up | refused-forgotten (refused for good, whom it owed dropped since: sent to nobody more) | quiet-skipped
-    # | off | stopped (before any mail went out: owed as before, no attempt counted)
+    # | off | stopped (before any mail went out: owed as before, no attempt counted) | not-sent-yet (--again of an
+    # edition not sent to every recipient: plain --send sends it)
     status: str
     message: str
     retry_at: datetime | None = None
@@ -91,6 +92,13 @@ def kept_line(settings: Settings, week: str, edition: Edition, status: str | Non
     kept = _KEPT.get(status or "", status)
     command = same_invocation(settings, "weekly", "--week", week, "--edition", edition, "--send")
     return noted(f"the edition stays {kept} as before, not retried (`{command}` tries again)")
+
+
+def sent_again_line(settings: Settings, week: str, edition: Edition) -> str:
+    """How to send an edition sent already once more, said after "already sent on ...": the command (the service's
+    own invocation, run as printed on this database) that forgets its send in both records and sends it."""
+    command = same_invocation(settings, "weekly", "--week", week, "--edition", edition, "--send", "--again")
+    return noted(f"`{command}` sends it again")
 
 
 def forgotten(week: str, edition: Edition, owing: Owed) -> SendOutcome:

@@ -62,11 +62,11 @@ def send_week(
         # up, or refused for good), and a send that reaches nobody leaves it so, not failed for the job to retry.
         was = state.done_as
     with claim_kept(database, name, edition, now):
-        outcome = _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop, was)
+        outcome = send_claimed(settings, database, week, now, edition, digest, ssl_context, stop, was)
     return replace(outcome, logged=True)  # every claimed send's outcome is said in a log line of its own
 
 
-def _send_claimed(
+def send_claimed(
     settings: Settings,
     database: Database,
     week: IsoWeek,

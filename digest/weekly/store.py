@@ -38,7 +38,7 @@ from digest.weekly.contents import kept_markdown, load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
 from digest.weekly.ledger import forget_weeks_ahead
 from digest.weekly.mailer import Stop
-from digest.weekly.outcome import SendOutcome, not_emailed
+from digest.weekly.outcome import SendOutcome, not_emailed, sent_again_line
 from digest.weekly.sending import send_week
 from digest.weekly.sendrecord import keep_mail_log
 
@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 _email_off_logged = False
 _not_emailed_logged: set[str] = set()
+_sent_again_said: set[tuple[str, str]] = set()  # the editions whose "already sent" the job said how to send again
 
 
 @dataclass(frozen=True)
@@ -177,4 +178,15 @@ def run_weekly_job(
             log.exception("weekly %s %s: email not sent: unexpected %s", when, edition, type(exc).__name__)
             retry_at = as_utc(now) + ledger.STALE_CLAIM  # when a claim it may have left is taken again
             outcomes.append(SendOutcome(str(when), edition, "failed", f"unexpected {type(exc).__name__}", retry_at))
+    _say_how_to_send_again(settings, outcomes)
     return WeeklyResult(str(week), paths, tuple(outcomes))
+
+
+def _say_how_to_send_again(settings: Settings, outcomes: list[SendOutcome]) -> None:
+    """An edition the job found sent already (by a `digest weekly --send` before it): how to send it again, as the
+    command says it, once a week and edition (each later run of the job finds it sent again)."""
+    for outcome in outcomes:
+        if outcome.status == "already-sent" and (outcome.week, outcome.edition) not in _sent_again_said:
+            _sent_again_said.add((outcome.week, outcome.edition))
+            hint = sent_again_line(settings, outcome.week, outcome.edition)
+            log.info("weekly %s %s: %s; %s", outcome.week, outcome.edition, outcome.message, hint)
