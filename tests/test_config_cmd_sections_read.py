@@ -96,3 +96,35 @@ def test_config_check_of_a_data_folder_without_a_database_reads_the_list_it_will
         f"sections: 2, from the seed list {clean_environment / 'mine.md'} (a new database starts with it)"
     ], out
     assert not data.exists() or not (data / "digest.sqlite3").exists(), "config check created the database"
+
+
+def test_config_check_says_when_list_md_names_other_sections_than_the_database(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check goes by the database's sections; a list.md edited by hand and not imported yet is what a maintainer
+    looks at, so the check says in one line that the two differ and how to bring the edit in. Once imported, the
+    warning is gone and the emoji for the new heading passes."""
+    from digest.service.wiring import open_service_database
+
+    data = clean_environment / "data"
+    config = configured(clean_environment, '"Datasets" = "📚"\n"Approaches" = "🔧"\n')
+    open_service_database(load_settings(config, data, environ={}, load_dotenv_file=False)).dispose()
+    listed = data / "list.md"
+    listed.write_text(listed.read_text(encoding="utf-8").replace("## Methods", "## Approaches"), encoding="utf-8")
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
+    bring_in = f"digest --config {config} --data-dir {data} list import {listed}"
+    assert (
+        status == 0
+        and (
+            f"warning: {listed} names other sections than the database the service goes by (it has Approaches; not"
+            " Methods): an edit not imported yet? Section emoji and hints are checked against the database's;"
+            f" `{bring_in}` brings it in"
+        )
+        in out.splitlines()
+    ), out
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "list", "import", str(listed))
+    assert status == 0, out
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
+    assert status == 0 and said_of_sections(out) == ["sections: 2, from the database"], out
+    assert "names other sections" not in out, out

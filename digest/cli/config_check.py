@@ -67,6 +67,7 @@ def check_configuration(
             section_emoji_warnings,
             section_hint_warnings,
             sections_feature,
+            unimported_edit_warnings,
         )
         from digest.templating import template_findings
         from digest.web.filters import PAGE_FILTERS
@@ -86,6 +87,7 @@ def check_configuration(
         broken, unread = template_findings(settings.templates_dir, filters)
         sections = list_sections(settings, database.standing)  # where the service reads them: the database's
         report.warnings.extend(section_emoji_warnings(settings, sections) + section_hint_warnings(settings, sections))
+        report.warnings.extend(unimported_edit_warnings(settings, sections))
         report.warnings.extend(filter(None, [seed_list_left_out(settings), bundled_title_kept(settings)]))
         problems.extend(broken)
         report.warnings.extend(unread)

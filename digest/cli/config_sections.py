@@ -10,6 +10,7 @@ review and the model all read it), or for a data folder without a database yet t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from digest.awesome.matching import slugify
 from digest.awesome.parse import ListFormatError, parse_bytes
@@ -18,6 +19,8 @@ from digest.cli.config_features import Feature
 from digest.config import Settings
 from digest.config.section_emojis import no_reactions_warning, without_reaction_warning
 from digest.sectionlabels import section_labels
+
+FROM_DATABASE = "the database"
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,19 @@ def list_sections(settings: Settings, standing: str | None) -> ListSections | No
     if standing in (Standing.CURRENT, Standing.BEHIND):
         stored = stored_sections(settings.database_url)
         if stored:
-            return _kept(stored, "the database")
+            return _kept(stored, FROM_DATABASE)
     try:  # is_file() too: a data folder this user cannot enter is a problem of its own
         own = settings.list_markdown_path.is_file()
         path = settings.list_markdown_path if own else settings.seed_list
-        parsed = parse_bytes(path.read_bytes(), str(path))
+        why = " (no database yet)" if standing == Standing.NEW else ""
+        return _file_sections(path, f"{path}{why}" if own else f"the seed list {path} (a new database starts with it)")
     except (OSError, ListFormatError):
         return None
-    why = " (no database yet)" if standing == Standing.NEW else ""
-    source = f"{path}{why}" if own else f"the seed list {path} (a new database starts with it)"
+
+
+def _file_sections(path: Path, source: str) -> ListSections:
+    """The sections of the list file at `path`; raises OSError or ListFormatError."""
+    parsed = parse_bytes(path.read_bytes(), str(path))
     taken: set[str] = set()  # slugs given in the list's order, prose too, as the import gives them
     every = [(section.name, slugify(section.name, taken), section.level, section.kind) for section in parsed.sections]
     return _kept(every, source)
@@ -64,6 +71,30 @@ def sections_feature(read: ListSections | None) -> list[Feature]:
     """The report's line saying how many sections there are, and where they were read: "sections: 12, from the
     database"."""
     return [Feature("sections", True, f"{len(read.labels)}, from {read.source}")] if read else []
+
+
+def unimported_edit_warnings(settings: Settings, read: ListSections | None) -> list[str]:
+    """The list's file naming other sections than the database the service goes by (read): an edit by hand not
+    imported yet, which the section emoji and hints are not checked against."""
+    from digest.config.invocation import noted, same_invocation
+
+    path = settings.list_markdown_path
+    if read is None or read.source != FROM_DATABASE or not path.is_file():
+        return []
+    try:
+        in_file = _file_sections(path, str(path))
+    except (OSError, ListFormatError):
+        return []  # a file the import would refuse: said by `digest list import` and `digest list lint`
+    new = [label for label in in_file.labels if label not in read.labels]
+    gone = [label for label in read.labels if label not in in_file.labels]
+    if not new and not gone:
+        return []
+    told = "; ".join(
+        filter(None, [f"it has {', '.join(new)}" if new else "", f"not {', '.join(gone)}" if gone else ""])
+    )
+    bring_in = same_invocation(settings, "list", "import", path)
+    line = f"{path} names other sections than the database the service goes by ({told}): an edit not imported yet?"
+    return [noted(f"{line} Section emoji and hints are checked against the database's; `{bring_in}` brings it in")]
 
 
 def section_emoji_warnings(settings: Settings, read: ListSections | None) -> list[str]:
