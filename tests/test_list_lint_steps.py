@@ -68,13 +68,13 @@ def test_an_entry_without_a_link_a_title_with_markup_and_a_cut_off_end_say_what_
     text = (
         "# X\n## Papers\n+ **A** Alpha paper, link lost (Jan. 5, 2024)\n\n"
         "+ [Beta *bold* paper](https://arxiv.org/abs/2401.00002) (Jan. 4, 2024)\n\n"
-        "+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Jan. 3, 2024)"
+        "+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Jan. 3"  # cut off: a whole last line is a notice
     )
     said = {(finding.line, finding.code): finding.message for finding in lint_text(text)}
     assert said == {
         (3, "no-link"): "entry has no [Title](url) link; link its title: '+ [Title](https://arxiv.org/abs/...)'",
         (5, "title-markup"): "title contains Markdown or HTML: 'Beta *bold* paper'; put a '\\' before each mark GitHub"
         " should show as written, or take it out",
-        (7, "no-final-newline"): "file does not end with a line end (cut off?); check that its last line is whole and"
-        " end it with one",
+        (7, "no-final-newline"): "file ends without a line end and its last line looks cut off (a ( is not closed);"
+        " check that it is whole and end it with one",
     }  # was: each without its next step

@@ -1,7 +1,8 @@
 """Checks a maintainer wants before a release of the list, each finding with its line number. Pure.
 
 Errors are wrong links a reader would follow (an arXiv ID shared by two titles, a badge pointing at another
-paper, a table-of-contents link to nowhere, a malformed URL); warnings are untidiness (dates out of order).
+paper, a table-of-contents link to nowhere, a malformed URL); warnings are untidiness (dates out of order); notices
+need nothing done (a whole last line without a line end).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from digest.awesome.anchors import github_anchor as github_anchor
 from digest.awesome.anchors import heading_anchors, html_anchor_names, nearest_anchor_step
 from digest.awesome.blocks import hidden_lines, html_block_lines
 from digest.awesome.entry import github_repo
+from digest.awesome.file_end import cut_off_sign, file_end_message
 from digest.awesome.parse import (
     MAX_LIST_BYTES,
     ParsedEntry,
@@ -36,16 +38,16 @@ from digest.titles import arxiv_abs_url, arxiv_id_from_url, arxiv_id_problem
 
 ERROR = "error"
 WARNING = "warning"
+NOTICE = "notice"
 
 _MARKUP_IN_TITLE = re.compile(r"(?<!\\)<[A-Za-z/!]|(?<!\\)\*|(?<!\\)`|(?<!\\)\[|(?<!\\)_{2}")
-_CUT_OFF = "file does not end with a line end (cut off?); check that its last line is whole and end it with one"
 _STAR_IMAGE_REPO = re.compile(r"img\.shields\.io/github/stars/(?P<repo>[^/?#]+/[^/?#]+?)(?:\.svg)?(?:[?#]|$)")
 
 
 @dataclass(frozen=True)
 class Finding:
     line: int
-    severity: str  # error | warning
+    severity: str  # error | warning | notice
     code: str
     message: str
 
@@ -224,8 +226,6 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
     for entry in (entry for section in parsed.sections for entry in section.entries if in_html[entry.line - 1]):
         message = "entry is inside the HTML block above it: GitHub shows it as text; put a blank line before it"
         found.append(Finding(entry.line, WARNING, "in-html-block", message))
-    if text and not text.endswith(("\n", "\r")):
-        found.append(Finding(len(lines), WARNING, "no-final-newline", _CUT_OFF))
     return found
 
 
@@ -267,6 +267,10 @@ def lint_parsed(parsed: ParsedList, text: str) -> list[Finding]:
         found.extend(_section_findings(section))
         for entry in section.entries:
             found.extend(finding for finding in _entry_findings(entry) if dated or finding.code != "no-date")
+    if text and not text.endswith(("\n", "\r")):  # after the entries' findings: a half-written last entry is cut off
+        sign = cut_off_sign(parsed, text, [(finding.line, finding.code) for finding in found])
+        severity = WARNING if sign else NOTICE
+        found.append(Finding(len(split_lines(text)), severity, "no-final-newline", file_end_message(sign)))
     return sorted(found, key=lambda f: (f.line, f.severity, f.code))
 
 

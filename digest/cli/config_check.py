@@ -62,7 +62,13 @@ def check_configuration(
             problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
     if settings is not None:
         from digest.awesome.seed import bundled_title_kept, seed_list_left_out
-        from digest.cli.config_sections import section_emoji_warnings, section_hint_warnings
+        from digest.cli.config_sections import (
+            list_sections,
+            section_emoji_warnings,
+            section_hint_warnings,
+            sections_feature,
+            unimported_edit_warnings,
+        )
         from digest.templating import template_findings
         from digest.web.filters import PAGE_FILTERS
         from digest.weekly.rendering import template_environment
@@ -79,12 +85,13 @@ def check_configuration(
         # The filters of every part's own environment: the weekly digest's (md, long_date), the pages' (authors).
         filters = {**template_environment(settings.templates_dir).filters, **PAGE_FILTERS}
         broken, unread = template_findings(settings.templates_dir, filters)
-        report.warnings.extend(section_emoji_warnings(settings))
-        report.warnings.extend(section_hint_warnings(settings))
+        sections = list_sections(settings, database.standing)  # where the service reads them: the database's
+        report.warnings.extend(section_emoji_warnings(settings, sections) + section_hint_warnings(settings, sections))
+        report.warnings.extend(unimported_edit_warnings(settings, sections))
         report.warnings.extend(filter(None, [seed_list_left_out(settings), bundled_title_kept(settings)]))
         problems.extend(broken)
         report.warnings.extend(unread)
-        report.features.extend(features_of(settings, database.note))
+        report.features.extend(features_of(settings, database.note) + sections_feature(sections))
     return report
 
 

@@ -258,7 +258,7 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
     from digest.arxiv.unknown_ids import UNKNOWN_RETRY_DAYS, unknown_ids  # not `api`: no aiohttp for a lint
     from digest.awesome import store as liststore
-    from digest.awesome.lint import ERROR, has_errors, lint_bytes
+    from digest.awesome.lint import ERROR, NOTICE, WARNING, has_errors, lint_bytes
     from digest.awesome.parse import ListFormatError
     from digest.awesome.unknown_links import unknown_id_findings
 
@@ -276,21 +276,15 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
         findings = lint_bytes(markdown.encode("utf-8"), source) + unknown_id_findings(
             markdown, unknown, UNKNOWN_RETRY_DAYS
         )
-    errors = sum(1 for f in findings if f.severity == ERROR)
-    warnings = len(findings) - errors
+    errors, warnings, notices = (sum(f.severity == kind for f in findings) for kind in (ERROR, WARNING, NOTICE))
     if args.json:
-        print_json(
-            {
-                "source": source,
-                "errors": errors,
-                "warnings": warnings,
-                "findings": [f.as_dict() for f in findings],
-            }
-        )
+        counts = {"errors": errors, "warnings": warnings, "notices": notices}
+        print_json({"source": source, **counts, "findings": [f.as_dict() for f in findings]})
     else:
         from digest.text import one_line  # a finding quotes the file's headings and titles
 
         for finding in findings:
             print(f"{source}:{finding.line}: {finding.severity}: {one_line(finding.message)} [{finding.code}]")
-        print(f"{source}: {counted(errors, 'error')}, {counted(warnings, 'warning')}")
+        noted = f", {counted(notices, 'notice')}" if notices else ""  # nothing to do: said only when there is one
+        print(f"{source}: {counted(errors, 'error')}, {counted(warnings, 'warning')}{noted}")
     return 1 if has_errors(findings) else 0

@@ -1,5 +1,6 @@
 """How the configured database stands, found without changing it (`digest config check`): reachable or why not, new,
-at this release's schema, behind it or ahead of it. Opened read-only, once, with a short connect timeout."""
+at this release's schema, behind it or ahead of it; and the list's sections it holds. Opened read-only, with a short
+connect timeout."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -16,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from digest.storage.connections import postgresql_arguments, read_only_address
 from digest.storage.db import MIGRATIONS_DIR, DatabaseError, refuse_foreign_sqlite
 from digest.storage.failures import cannot_open, other_encoding, shown_database_url, sqlite_file
+from digest.storage.models import Section
 from digest.storage.revisions import newer_schema, read_revisions
 
 # A host that does not answer must not hold the check for the commands' own ten seconds (storage/connections.py).
@@ -45,7 +47,6 @@ def database_standing(url: str, named_by: str, run: str) -> DatabaseStanding:
     """How the database at `url` stands; creates, migrates and writes nothing (a SQLite file that is not there is not
     made). `named_by` is what chose it, for the refusal of another application's file; `run` is the command that
     starts the service on it (`digest --config F --data-dir D run`), which its lines name."""
-    engine_url, creator = url, None
     if make_url(url).get_backend_name() == "sqlite":
         path = sqlite_file(url)
         if path is None or make_url(url).query:
@@ -56,13 +57,8 @@ def database_standing(url: str, named_by: str, run: str) -> DatabaseStanding:
             return DatabaseStanding(Standing.REFUSED, f"cannot read the database {path}: {exc.strerror or exc}")
         if early is not None:
             return early
-        address = read_only_address(path)
-        engine_url, creator = "sqlite://", lambda: sqlite3.connect(address, uri=True, timeout=PROBE_TIMEOUT_SECONDS)
-    arguments: dict[str, object] = {}
-    if make_url(url).get_backend_name() == "postgresql":
-        arguments = {**postgresql_arguments(make_url(url).query), "connect_timeout": PROBE_TIMEOUT_SECONDS}
     try:
-        engine = create_engine(engine_url, poolclass=NullPool, connect_args=arguments, **_creator(creator))
+        engine = _read_only_engine(url)
     except (ImportError, SQLAlchemyError, ValueError):
         return DatabaseStanding(Standing.CURRENT, "")  # an unusable URL: said on its own line by `config check`
     try:
@@ -72,6 +68,42 @@ def database_standing(url: str, named_by: str, run: str) -> DatabaseStanding:
         return DatabaseStanding(Standing.REFUSED, cannot_open(url, exc))
     finally:
         engine.dispose()
+
+
+def stored_sections(url: str) -> list[tuple[str, str, int, str]]:
+    """The list's sections as the database at `url` holds them, in the list's order, each (name, slug, level, kind):
+    what the service's start, Discord's reactions and the review read. Empty when it holds none or they cannot be
+    read; asked of a database `database_standing` found at this release's schema or an older one. Changes nothing."""
+    if make_url(url).get_backend_name() == "sqlite" and (sqlite_file(url) is None or make_url(url).query):
+        return []  # in memory, or a URI SQLite reads itself (database_standing opens neither)
+    read = select(Section.name, Section.slug, Section.level, Section.kind).order_by(Section.position)
+    try:
+        engine = _read_only_engine(url)
+    except (ImportError, SQLAlchemyError, ValueError):
+        return []
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SET TRANSACTION READ ONLY"))
+            return [(row.name, row.slug, row.level, row.kind) for row in connection.execute(read)]
+    except SQLAlchemyError:  # a schema too old to read them so: the list's file is read instead
+        return []
+    finally:
+        engine.dispose()
+
+
+def _read_only_engine(url: str) -> Engine:
+    """An engine for the database at `url` that changes nothing: a SQLite file opened read-only (no -wal or -shm file
+    made), a server given the probe's short connect timeout."""
+    engine_url, creator = url, None
+    path = sqlite_file(url)
+    if make_url(url).get_backend_name() == "sqlite" and path is not None:
+        address = read_only_address(path)
+        engine_url, creator = "sqlite://", lambda: sqlite3.connect(address, uri=True, timeout=PROBE_TIMEOUT_SECONDS)
+    arguments: dict[str, object] = {}
+    if make_url(url).get_backend_name() == "postgresql":
+        arguments = {**postgresql_arguments(make_url(url).query), "connect_timeout": PROBE_TIMEOUT_SECONDS}
+    return create_engine(engine_url, poolclass=NullPool, connect_args=arguments, **_creator(creator))
 
 
 def _sqlite_file_standing(path: Path, url: str, named_by: str, run: str) -> DatabaseStanding | None:
