@@ -1,6 +1,7 @@
 """Text from outside (arXiv, maintainers, readers), a leaf: the one rule for the characters that carry no meaning and
 can mislead where text is shown (C0 and C1 controls, the Unicode line and paragraph separators, the bidi controls:
-U+202E makes "gnp.exe" read as "exe.png"), the one rule for which links we write or follow, and code links in text."""
+U+202E makes "gnp.exe" read as "exe.png"; the tag characters and runs of variation selectors, which hide a message),
+the one rule for which links we write or follow, and code links in text."""
 
 from __future__ import annotations
 
@@ -10,11 +11,25 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-INVISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
+# Characters that carry text no one sees: the tag characters (U+E0020 to U+E007E spell ASCII, U+E0001 and U+E007F
+# open and close it), and a variation selector right after another (a character takes one: a run of them, one of 256
+# for each byte, is a hidden message). "Sparse Autoencoders" could carry a paragraph in them through review, the list
+# and every message, drawn by none.
+_HIDDEN = "\U000e0000-\U000e007f"
+_SELECTOR = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
+
+
+def _invisible(listed: str) -> re.Pattern[str]:
+    """The characters `listed`, and a selector after a selector: one character class first, so a text holding none
+    is one scan (an alternation would try both at each character, a poll's abstracts taking several times longer)."""
+    return re.compile(f"[{listed}{_SELECTOR}](?:(?<=[{listed}])|(?<=[{_SELECTOR}][{_SELECTOR}]))")
+
+
+INVISIBLE = _invisible(f"\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}{_HIDDEN}")
 # White space as str.isspace() reads it (both ask Unicode the same question), found in one pass.
 _WHITE_SPACE = re.compile(r"\s")
 # The same, less tab, newline and carriage return (and the Unicode separators): an arXiv abstract keeps its lines.
-_INVISIBLE_BUT_LINE_BREAKS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
+_INVISIBLE_BUT_LINE_BREAKS = _invisible(f"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}{_HIDDEN}")
 # Characters that draw nothing though they are no white space: the zero-width ones, the word joiner, the byte order
 # mark, the Braille blank, the Hangul fillers. Text of only these and white space looks empty, and Discord takes it
 # for empty (it refuses such an embed field).

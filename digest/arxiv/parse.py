@@ -23,6 +23,7 @@ from digest.arxiv.entries import (
 )
 from digest.arxiv.papers import ArxivPaper, ParsedFeed
 from digest.arxiv.reading import read_answer
+from digest.arxiv.windows import API_RESULT_LIMIT
 from digest.record_ids import parse_record_id
 
 # The paper, the answer and the entry reader live in papers.py and entries.py: importable from here as before.
@@ -62,6 +63,10 @@ _AUTHOR_ELEMENT = re.compile(
 # markup or a CDATA section inside is left to feedparser.
 _LICENCE = re.compile(rb"<dc:rights>[^<]*</dc:rights>")
 _QUOTED_MAX = 200  # characters of an error answer's own text quoted in its one line
+# An item's start tag. arXiv gives no answer of more items than its API's limit (a category's daily feed has a few
+# thousand): an answer of more is no arXiv answer, and reading each would hold the poll for minutes and a gigabyte of
+# memory (53,000 small items in 20 MB: 4 minutes, 1 GB, every one a candidate).
+_ITEM_START = re.compile(rb"<(?:entry|item)[\s>/]")
 
 
 def _kind(parsed: Any) -> str:
@@ -147,6 +152,17 @@ def _without_endless_words(data: bytes) -> bytes:
     return _AUTHOR_ELEMENT.sub(cut, data)
 
 
+def _too_many_items(data: bytes) -> str | None:
+    """Why the answer is refused unread when it holds more items than arXiv gives in one, else None. Two byte counts
+    at C speed; the items are counted exactly only past the limit."""
+    if data.count(b"<entry") + data.count(b"<item") <= API_RESULT_LIMIT:
+        return None
+    items = len(_ITEM_START.findall(data))
+    if items <= API_RESULT_LIMIT:
+        return None
+    return f"the answer holds {items:,} items, more than arXiv gives in one ({API_RESULT_LIMIT:,}); refused"
+
+
 def parse_feed(data: bytes, source: str) -> ParsedFeed:
     """Parses one answer. Abstracts and titles are kept exactly as arXiv wrote them (HTML sanitising is off:
     feedparser would otherwise turn `a <b <= c` into `a <b><= c`); everything shown later is escaped there.
@@ -154,6 +170,9 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
     data, transcoded = as_utf8(data)
     data, impossible = _without_impossible_references(data)
     data = _without_endless_words(data)
+    too_many = _too_many_items(data)
+    if too_many:
+        return ParsedFeed("unknown", None, (), [], [], too_many, "", None, False)
     if b"<dc:rights>" in data:
         data = _LICENCE.sub(b"", data)
     try:

@@ -11,10 +11,10 @@ import posixpath
 from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError, parse_list
 from digest.publish.git import GitClone, GitError
+from digest.publish.references import inert_references
 from digest.publish.results import Merged
 from digest.publish.rules import (
     finding_line,
-    inert_references,
     new_errors,
     one_line,
     paper_entries,

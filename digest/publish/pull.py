@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from digest.awesome.entry import escape_text
+from digest.publish.references import inert_references
 from digest.publish.rules import Change, one_line, paper_entries
 from digest.titles import arxiv_abs_url
 from digest.vocab import decided_by
@@ -75,8 +76,9 @@ def differing_ids(before: str, after: str) -> set[str]:
 
 def inert_markdown(text: str, limit: int = 160) -> str:
     """Text from arXiv or a reviewer made inert in a pull request's description: one line without control or format
-    characters, Markdown syntax escaped, no @mention and no #reference."""
-    return _REFERENCE.sub("\\1\u200d", escape_text(one_line(text, limit)))
+    characters, Markdown syntax escaped, no @mention, no #reference (each "#" and "@", not only those before a
+    word: a "#" escaped or not), no GH-12 and no link to an issue."""
+    return inert_references(_REFERENCE.sub("\\1\u200d", escape_text(one_line(text, limit))))
 
 
 def _count(changes: Sequence[Change], verb: str) -> int:

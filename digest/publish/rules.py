@@ -14,6 +14,7 @@ from datetime import timedelta
 from digest.awesome.blocks import shown_text
 from digest.awesome.lint import ERROR, Finding
 from digest.awesome.parse import ListFormatError, parse_list
+from digest.publish.references import inert_references
 from digest.titles import arxiv_abs_url, linked_arxiv_ids
 from digest.vocab import Action, decided_by
 
@@ -32,10 +33,6 @@ UPSTREAM_REMOVAL_SHARE = 0.2
 UPSTREAM_REMOVAL_FLOOR = 3  # on a small list, a share is a couple of entries: that many are always a hand edit
 # Findings name other lines ('(line 12)', 'move this entry above line 9'), which move with any edit above them.
 _LINE_NOTE = re.compile(r"\bline \d+")
-# What a forge reads in a commit message as a reference: "#12", "owner/name#12" and "GH-12" link an issue ("fixes #12"
-# closes it once the commit reaches the default branch), "@name" a person (not the "@" of an email address). A
-# zero-width joiner after the "#", "@" or "GH" keeps the text readable and the reference dead.
-_REFERENCE = re.compile(r"(#|(?<![\w.+-])@)(?=\w)|\b(GH)(?=-\d)", re.IGNORECASE)
 # A login refused over https (git then asks for a name it may not prompt for) or over ssh.
 LOGIN_REFUSED = re.compile(
     r"could not read (Username|Password)|Authentication failed|returned error: 40[13]|Permission denied \(publickey"
@@ -223,11 +220,6 @@ def trailer_decisions(message: str) -> int | None:
     """The newest decision a commit of the service holds, from its trailer; None for anyone else's commit."""
     found = _TRAILER_LINE.findall(message)
     return int(found[-1]) if found else None
-
-
-def inert_references(text: str) -> str:
-    """Text with every issue reference and @mention a forge would act on made dead (see _REFERENCE)."""
-    return _REFERENCE.sub(lambda found: (found.group(1) or found.group(2)) + "\u200d", text)
 
 
 def new_errors(base: list[Finding], upstream: list[Finding]) -> list[Finding]:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from digest.awesome import store as liststore
 from digest.awesome.parse import ListFormatError
 from digest.publish.git import GitClone
-from digest.publish.rules import Decided, inert_references, listed_papers, one_line
+from digest.publish.references import inert_references
+from digest.publish.rules import Decided, listed_papers, one_line
 from digest.review.taken_out import Finder, TakenOut
 from digest.vocab import Action, decided_by
 
