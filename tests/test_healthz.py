@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from digest import health
 from digest.storage.state import PollRun
-from tests.web_server import Site
+from tests.conftest import fill_disk, mounted_tmpfs
+from tests.web_server import Site, running_site, site_settings
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +117,24 @@ async def test_a_part_that_reports_a_failure_makes_it_degraded_until_it_recovers
     health.report(part, True, "recovered")
     status, report = await healthz(site)
     assert (status, report["status"], report["problems"]) == (200, "ok", [])
+
+
+@pytest.mark.asyncio
+async def test_a_disk_running_out_of_room_is_degraded_naming_it_until_room_is_made(tmp_path: Path) -> None:
+    """With the data folder's disk full, a poll, a decision on the review page and the weekly digest each failed on
+    their own ("the database could not be written: database or disk is full"), while /healthz, which a monitor and
+    the container's health check ask, said 200 "ok": nobody was told until a maintainer's click failed."""
+    with mounted_tmpfs(tmp_path / "disk", "40m") as disk:
+        async with running_site(site_settings(disk / "data")) as site:
+            add_run(site, started_ago=timedelta(hours=1), outcome="ok", finished=True)
+            status, report = await healthz(site)
+            assert (status, report["status"], report["problems"]) == (200, "ok", [])
+            fill_disk(disk, leave=512 * 1024)
+            status, report = await healthz(site)
+            assert (status, report["status"]) == (503, "degraded")
+            [problem] = report["problems"]
+            assert problem.startswith(f"disk: the disk holding {disk / 'data'} has "), problem
+            assert "free some room there" in problem
+            (disk / "filler").unlink()
+            status, report = await healthz(site)
+            assert (status, report["status"], report["problems"]) == (200, "ok", [])

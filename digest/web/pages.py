@@ -21,6 +21,7 @@ from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
 from digest.storage.failures import failure_line
 from digest.storage.models import Entry, Section
+from digest.storage.room import low_room
 from digest.storage.state import PollRun
 from digest.text import authors_line, quoted, readable_title
 from digest.web.context import context_of, refuse, render, said_unreachable
@@ -205,10 +206,15 @@ def _no_polls() -> Set[int]:
 
 
 def health_report(
-    session: Session, now: datetime, sources: Collection[str] = (), polling: Callable[[], Set[int]] = _no_polls
+    session: Session,
+    now: datetime,
+    sources: Collection[str] = (),
+    polling: Callable[[], Set[int]] = _no_polls,
+    room: Collection[str] = (),
 ) -> dict[str, Any]:
     """The database, the latest poll run of `sources` (the configured ones: a `digest poll --source` of a saved file
-    that failed says nothing of them) and what the service's parts reported; "degraded" names what failed.
+    that failed says nothing of them), the disks short of `room` and what the service's parts reported; "degraded"
+    names what failed.
     `polling`: the runs this process is polling now (poll_runs.polls_in_progress), asked before and after the latest
     run is read: a poll starting meanwhile is counted before its row can be read, one ending is let go of only after
     its end is written, so either answer names a run the read found "running" while it polled."""
@@ -224,7 +230,7 @@ def health_report(
             "outcome": last.outcome,
         }
     parts = health.components()
-    problems = [f"{part.name}: {part.message}" for part in parts if not part.ok]
+    problems = [*room, *(f"{part.name}: {part.message}" for part in parts if not part.ok)]
     run_problem = poll_run_problem(last, now, in_progress)
     if run_problem is not None:
         problems.insert(0, run_problem)
@@ -245,8 +251,9 @@ async def healthz(request: web.Request) -> web.Response:
     def check() -> dict[str, Any]:
         sources = poll_sources.sources_spoken_for(context.settings)
         with context.database.reading() as session:  # the poll lock is not looked at: a poll starting then would refuse
-            return health_report(session, now, sources, lambda: poll_runs.polls_in_progress(context.database))
+            return health_report(session, now, sources, lambda: poll_runs.polls_in_progress(context.database), room)
 
+    room = await asyncio.to_thread(low_room, context.settings)  # a full disk fails writes, not this read
     try:
         report = await asyncio.to_thread(check)
     except SQLAlchemyError as exc:
@@ -256,7 +263,11 @@ async def healthz(request: web.Request) -> web.Response:
             "status": "failing",
             "database": "unreachable",
             "last_poll": None,
-            "problems": ["database: unreachable"] + [f"{part.name}: {part.message}" for part in parts if not part.ok],
+            "problems": [
+                "database: unreachable",
+                *room,
+                *(f"{part.name}: {part.message}" for part in parts if not part.ok),
+            ],
             "components": component_views(parts),
         }
         return web.json_response(report, status=503, headers={"Cache-Control": "no-store"})
