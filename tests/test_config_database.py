@@ -60,6 +60,10 @@ def test_an_older_schema_says_which_command_upgrades_it_and_is_not_upgraded(
     assert status == 0 and "configuration OK" in out, out
     [warning] = lines_of(out, "warning: the database is at schema revision 0012, older than this release's")
     assert f"`{digest_command('run', data_dir=data_dir)}` upgrades it when it starts" in warning
+    # Read-only commands leave it at its revision (so that the backup can be taken first): the line said "as any
+    # other command does", and an operator ran `digest candidates` believing the database upgraded.
+    assert "as any other command" not in warning and "one that only reads leaves it as it is" in warning, warning
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 1
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0012",)]
 

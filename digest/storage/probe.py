@@ -145,6 +145,7 @@ def _standing(connection: Connection, url: str, run: str) -> DatabaseStanding:
     return DatabaseStanding(
         Standing.BEHIND,
         f"the database is at schema revision {', '.join(sorted(stored))}, older than this release's "
-        f"({', '.join(sorted(found[1]))}): `{run}` upgrades it when it starts (as any other command does); back "
-        "it up first, since the release it came from refuses it once upgraded",
+        f"({', '.join(sorted(found[1]))}): `{run}` upgrades it when it starts (as does a command that changes "
+        "anything; one that only reads leaves it as it is); back it up first, since the release it came from refuses "
+        "it once upgraded",
     )
