@@ -15,7 +15,8 @@ import aiohttp
 import discord
 import yarl
 
-from digest import health
+from digest import health, outage
+from digest.clock import utc_now
 from digest.config import Settings
 from digest.discord.rate_limits import LONGEST_WAIT, bound_waits
 
@@ -156,6 +157,7 @@ class DiscordLink:
         self._connected_before = False
         self._ready_in_attempt = False
         self._closing = False
+        self._outage: outage.Outage | None = None  # Discord out of reach: since when, after how many attempts
         # What keeps the bot from doing its work although connected (a channel it cannot post in, a role the server
         # does not have), by topic; /healthz is not ok while any is here.
         self.troubles: dict[str, str] = {}
@@ -198,11 +200,21 @@ class DiscordLink:
             if self._ready_in_attempt:
                 delays = self.backoff.delays()  # it worked for a while: start the back-off again from the shortest
             delay = next(delays)
-            log.warning("discord: cannot reach Discord (%s); trying again in %g s", problem, delay)
-            health.report("discord", False, f"unreachable ({problem}); trying again in {delay:g} s")
+            still = self._say_unreachable(problem, delay)
             self.settled.set()
             await asyncio.sleep(delay)
-            health.report("discord", False, f"connecting again to {self.config.api_base} (last attempt: {problem})")
+            health.report("discord", False, f"connecting again (last attempt: {problem}; {still})")
+
+    def _say_unreachable(self, problem: str, delay: float) -> str:
+        """The first failure in the log, then a reminder now and then (not 576 lines a weekend); "still down ..."."""
+        self._outage, say = outage.failed(self._outage, utc_now())
+        still = outage.still_line(self._outage)
+        if say is outage.Say.BEGUN:
+            log.warning("discord: cannot reach Discord (%s); trying again in %g s", problem, delay)
+        elif say is outage.Say.STILL:
+            log.warning("discord: cannot reach Discord (%s): %s", problem, still)
+        health.report("discord", False, f"unreachable ({problem}); trying again in {delay:g} s; {still}")
+        return still
 
     async def _attempt(self, client: _Client) -> str | None:
         """One login and connection, held until it ends; what went wrong when it is worth trying again, else None."""
@@ -239,10 +251,12 @@ class DiscordLink:
         assert self.client is not None
         user = self.client.user
         channel = self.config.channel_id
+        back = f" ({outage.over_line(self._outage, utc_now())})" if self._outage is not None else ""
+        self._outage = None
         if not self._connected_before:
-            log.info("discord: on, connected as %s, reviewing in channel %s", user, channel)
+            log.info("discord: on, connected as %s, reviewing in channel %s%s", user, channel, back)
         else:
-            log.info("discord: connected again")
+            log.info("discord: connected again%s", back)
         self._connected_before = True
         self._report_health()
 
