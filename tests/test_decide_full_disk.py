@@ -5,6 +5,7 @@ command goes through once there is room."""
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -131,6 +132,11 @@ def test_a_publish_on_a_disk_that_fills_says_so_without_the_database_libraries_w
         assert "sqlalche.me" not in done.stderr and "sqlite3.OperationalError" not in done.stderr, done.stderr
         unrecorded = [line for line in done.stderr.splitlines() if "could not be recorded" in line]
         assert len(unrecorded) == 1 and f"the disk holding {data}" in unrecorded[0], done.stderr
+        # One line says what failed and that it is not on record: the unrecorded failure came first, on a line of its
+        # own naming no failure, and the failure's own line then counted "1 failed attempt in a row", a count the
+        # database never held.
+        assert re.search(r"digest\.publish: publish: \S.* \(this failure could not be recorded", unrecorded[0])
+        assert "in a row" not in done.stderr, done.stderr
         (disk / "filler").unlink()
         again = _digest(tmp_path, data, "publish")
         assert again.returncode == 0 and "published" in again.stdout, again.stderr

@@ -148,12 +148,11 @@ class Publisher:
         if not dry_run:
             try:
                 failures = record_failure(self.database, self.settings.templates_dir, line, self.clock())
+                in_a_row = f"{counted(failures, 'failed attempt')} in a row"
             except SQLAlchemyError as exc:  # the same full disk: the failure is still logged and on /healthz
                 reason = failure_line(exc, self.settings.database_url)  # one line: the disk, not SQLAlchemy's words
-                log.error("publish: the failure could not be recorded in the database: %s", reason)
-                failures = 1
-            in_a_row = counted(failures, "failed attempt")
-            log.error("%s", noted(f"publish: {line} ({in_a_row} in a row; pending decisions are kept)"))
+                in_a_row = f"this failure could not be recorded in the database: {reason}"
+            log.error("%s", noted(f"publish: {line} ({in_a_row}; pending decisions are kept)"))
             health.report("publish", False, line)
         return PublishResult(outcome, line, findings=findings, held=held)
 
