@@ -72,6 +72,16 @@ def test_compose_publishes_ports_on_loopback_only(compose: dict[str, Any]) -> No
     assert all(str(port).startswith("127.0.0.1:") for ports in published.values() for port in ports)
 
 
+def test_compose_keeps_each_containers_log_to_a_bounded_size(compose: dict[str, Any]) -> None:
+    """Docker's default json-file log keeps everything a container ever wrote: a service run for years (every poll,
+    every refused link, every outage's reminders) filled the host's disk with it, under /var/lib/docker where the
+    operator does not look. Each service's log is rotated."""
+    for name, service in compose["services"].items():
+        logging = service.get("logging", {})
+        assert logging.get("driver") == "json-file", name
+        assert logging.get("options", {}).keys() >= {"max-size", "max-file"}, name
+
+
 def test_compose_service_keeps_data_in_a_named_volume_and_reads_env_file(compose: dict[str, Any]) -> None:
     service = compose["services"]["digest"]
     assert "digest-data:/data" in service["volumes"]
