@@ -8,16 +8,18 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, FeatureOffError
-from digest.cli.weekly_sending import interrupted_line, outcome_line, outcomes_said_here, stopped_by_signal
+from digest.cli.weekly_sending import interrupted_line, outcome_line, outcomes_said_here, rest_unsent, stopped_by_signal
 from digest.vocab import EDITIONS
 
 if TYPE_CHECKING:
+    import threading
     from datetime import datetime
     from email.message import EmailMessage
 
     from digest.config import Settings
     from digest.vocab import Edition
     from digest.weekly.issue import IsoWeek, WeeklyDigestData
+    from digest.weekly.outcome import SendOutcome
 
 
 def register(subparsers: Any) -> None:
@@ -234,31 +236,25 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     the service's stop: who got the edition is recorded and the others are owed it (exit 130)."""
     from digest.config.invocation import noted
     from digest.weekly.issue import last_complete_week
-    from digest.weekly.resending import resend_week
-    from digest.weekly.store import send_week
     from digest.weekly.weeks import long_date
 
     settings, failures = context.settings, []  # email is on: handle refused --send without it
     left: list[Edition] = []
     partly = False  # an edition sent to some, the others owed it (named on its line)
-    went_out = False
+    went_out: list[Edition] = []
     with stopped_by_signal() as stop, outcomes_said_here():
         for edition in editions:
             if stop.is_set():
                 left.append(edition)
                 continue
-            if again:
-                outcome = resend_week(settings, context.database, week, now, edition=edition, stop=stop)
-            else:  # a maintainer asking by hand does not wait out the back-off of a failed scheduled attempt
-                outcome = send_week(settings, context.database, week, now, edition=edition, ignore_backoff=True,
-                                    stop=stop)  # fmt: skip
+            outcome = _send_edition(context, week, edition, now, stop, went_out, again=again)
             label = "" if editions == ("readers",) else f" {edition}' edition"
             line, failed = outcome_line(settings, outcome, label, len(editions))
             if failed:
                 failures.append(line)
                 continue
             partly = partly or outcome.status == "partly-sent"
-            went_out = went_out or outcome.status in ("sent", "partly-sent")
+            went_out += [edition] if outcome.status in ("sent", "partly-sent") else []
             print(line)
     if stop.is_set():
         print(f"digest: interrupted{interrupted_line(settings, week, failures, left, partly, again=again)}",
@@ -266,11 +262,39 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
         return 130
     if went_out and week == last_complete_week(now, settings.tz).next():  # --send --now: the rest of it goes nowhere
         sunday = long_date(week.sunday)
-        print(
-            f"digest: {week} is not over: it now counts as sent, so the papers that join the list by {sunday} go "
-            "in no weekly digest",
-            file=sys.stderr,
+        said = (
+            f"{week} is not over: it now counts as sent, so the papers that join the list by {sunday} go in no weekly"
         )
+        print(f"digest: {said} digest", file=sys.stderr)
     if failures:
         raise CommandError(noted("; ".join(failures)))
     return 0
+
+
+def _send_edition(
+    context: Context,
+    week: IsoWeek,
+    edition: Edition,
+    now: datetime,
+    stop: threading.Event,
+    went_out: list[Edition],
+    *,
+    again: bool,
+) -> SendOutcome:
+    """One edition sent (`again`: once more), not waiting out the back-off of a failed scheduled attempt (a maintainer
+    asks by hand). The database failing after `went_out` did (a full disk) says they are on record and how to send the
+    rest."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from digest.weekly.resending import resend_week
+    from digest.weekly.store import send_week
+
+    settings, database = context.settings, context.database
+    try:
+        if again:
+            return resend_week(settings, database, week, now, edition=edition, stop=stop)
+        return send_week(settings, database, week, now, edition=edition, ignore_backoff=True, stop=stop)
+    except SQLAlchemyError as exc:
+        if not went_out:
+            raise  # nothing went out: "nothing was changed", the line every command gives, is true
+        raise CommandError(rest_unsent(settings, str(week), went_out, edition, exc, again=again)) from exc

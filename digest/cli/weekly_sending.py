@@ -109,3 +109,19 @@ def interrupted_line(
         said.append(f"{week}: the {edition}' edition was not sent again (`{command}` sends it again)")
     # A stop that came as the last batch went out left nothing unsent: said so, not a bare "interrupted".
     return noted(f": {'; '.join(said)}") if said else " after the send had ended: nothing is left unsent"
+
+
+def rest_unsent(
+    settings: Settings, week: str, sent: Sequence[str], edition: str, exc: Exception, *, again: bool
+) -> str:
+    """The database failing (a full disk) at an edition's send after `sent` went out in this run: those are on record
+    (a send again says "already sent"), so the line every command gives, "nothing was changed", would have the operator
+    think the readers were not sent theirs. Under `--again` the rest's own command is --again's."""
+    from digest.cli.program import database_failure
+    from digest.config.invocation import noted, same_invocation
+
+    flags = ("--edition", edition, "--send", "--again") if again else ("--send",)
+    command = same_invocation(settings, "weekly", "--week", week, *flags)
+    went = " and ".join(f"the {name}' edition" for name in sent)
+    changed = f"{went} printed above went out and {'is' if len(sent) == 1 else 'are'} on record; the {edition}' edition"
+    return noted(database_failure(exc, f"{changed} was not sent: `{command}` sends it", settings.database_url))
