@@ -61,7 +61,7 @@ def check_configuration(
         if value and len(value) < MIN_SECRET_LENGTH:
             problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
     if settings is not None:
-        from digest.awesome.seed import bundled_title_kept, seed_list_left_out
+        from digest.awesome.seed import bundled_rules_kept, bundled_title_kept, seed_list_left_out
         from digest.cli.config_sections import section_emoji_warnings, section_hint_warnings
         from digest.templating import template_findings
         from digest.web.filters import PAGE_FILTERS
@@ -80,8 +80,10 @@ def check_configuration(
         filters = {**template_environment(settings.templates_dir).filters, **PAGE_FILTERS}
         broken, unread = template_findings(settings.templates_dir, filters)
         report.warnings.extend(section_emoji_warnings(settings))
-        report.warnings.extend(section_hint_warnings(settings))
+        bundled_rules = bundled_rules_kept(settings)  # says the sections too: the bundled file is no one's to edit
+        report.warnings.extend([] if bundled_rules else section_hint_warnings(settings))
         report.warnings.extend(filter(None, [seed_list_left_out(settings), bundled_title_kept(settings)]))
+        report.warnings.extend([bundled_rules] if bundled_rules else [])
         problems.extend(broken)
         report.warnings.extend(unread)
         report.features.extend(features_of(settings, database.note))

@@ -1,0 +1,74 @@
+"""A list of one's own (its Markdown in `seed_list`, its `list_title`) with `feeds_dir` left out: the polls kept papers
+by the bundled list's keyword rules (multimodal models' interpretability) and read its four arXiv categories, whatever
+the list was about, and `digest config check` said "configuration OK" with one line asking to rename the hints in
+[sections] (of the bundled feeds/rules.toml, a file of the installed program). It now says in one line that the rules
+and feeds are the bundled list's and how to take a copy of one's own; through the real command line and service."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from digest import resources
+from digest.service.process import Service
+from tests.config_cmd import clean_environment as clean_environment  # the fixture, shared
+from tests.config_cmd import run, write
+from tests.conftest import make_settings
+
+MINE = (
+    "# Awesome ViT Explainability\n\n## Attention and Attribution\n\n"
+    "- [Quantifying Attention Flow in Transformers](https://arxiv.org/abs/2005.00928) - 2020.05\n"
+    "- [Transformer Interpretability Beyond Attention Visualization](https://arxiv.org/abs/2012.09838) - 2020.12\n"
+)
+
+
+def said(config: Path) -> str:
+    bundled = resources.feeds_dir().resolve()
+    return (
+        f"feeds_dir is the bundled {bundled}, written for 'Awesome LMMs Mechanistic Interpretability': its rules.toml"
+        " picks the papers the polls keep for your list by that topic's keywords, and its sources.toml the arXiv feeds"
+        f" they read; copy it (`cp -r {bundled} {config.parent / 'feeds'}`), write your topic's terms and sections in"
+        f" its rules.toml (README: 'Rules for a list of your own') and set feeds_dir = \"{config.parent / 'feeds'}\""
+        " in the settings file"
+    )
+
+
+def test_config_check_says_the_rules_are_the_bundled_lists_until_feeds_dir_names_ones_own(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = write(clean_environment / "mine.md", MINE)
+    config = write(clean_environment / "config.toml", f'seed_list = "{mine}"\nlist_title = "Awesome ViT XAI"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0, out
+    assert f"warning: {said(config)}\n" in out, out
+    assert "[sections] names sections" not in out, out  # the line above says it: not to edit the bundled file
+
+    shutil.copytree(resources.feeds_dir(), clean_environment / "feeds")
+    write(config, f'seed_list = "{mine}"\nlist_title = "Awesome ViT XAI"\nfeeds_dir = "feeds"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0, out
+    assert "feeds_dir is the bundled" not in out, out
+    assert "[sections] names sections the list does not have" in out, out  # the copy's hints are theirs to rename
+
+
+def test_the_bundled_list_with_the_bundled_rules_is_no_warning(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = run(capsys, "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    assert "feeds_dir" not in out, out
+
+
+@pytest.mark.asyncio
+async def test_the_service_says_so_at_its_start(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    mine = write(tmp_path / "mine.md", MINE)
+    service = Service(make_settings(tmp_path / "data", f'seed_list = "{mine}"\nlist_title = "Awesome ViT XAI"\n'))
+    caplog.set_level(logging.INFO)
+    await service.start(schedule=False, serve_web=False)
+    await service.stop()
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "feeds_dir" in r.getMessage()]
+    assert warned == [f"relevance: {said(tmp_path / 'data-config.toml')}"]
