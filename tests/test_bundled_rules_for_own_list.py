@@ -72,3 +72,26 @@ async def test_the_service_says_so_at_its_start(tmp_path: Path, caplog: pytest.L
     await service.stop()
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "feeds_dir" in r.getMessage()]
     assert warned == [f"relevance: {said(tmp_path / 'data-config.toml')}"]
+
+
+def test_a_feeds_folder_of_ones_own_lacking_a_file_says_where_to_start_from(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`feeds_dir` naming a folder of one's own holding rules.toml alone (or sources.toml alone) was refused with
+    "feeds file .../sources.toml does not exist", and nothing said what goes in it or where an example is."""
+    feeds = clean_environment / "feeds"
+    feeds.mkdir()
+    config = write(clean_environment / "config.toml", 'feeds_dir = "feeds"\n')
+    data = str(clean_environment / "data")
+    for present, missing, what in (
+        ("rules.toml", "sources.toml", "the arXiv feeds to poll"),
+        ("sources.toml", "rules.toml", "your topic's terms and sections"),
+    ):
+        shutil.copy(resources.feeds_dir() / present, feeds / present)
+        (feeds / missing).unlink(missing_ok=True)
+        status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+        assert status == 1, out
+        assert (
+            f"feeds file {feeds / missing} does not exist: copy the bundled {resources.feeds_dir() / missing} there and"
+            f" write {what} in it (README: 'Your own list')\n"
+        ) in out, out
