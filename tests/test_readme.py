@@ -82,3 +82,14 @@ def test_your_own_list_names_every_setting_a_list_of_ones_own_sets() -> None:
     for step in ("`seed_list`", "`list_title`", "`feeds_dir`", "`rules.toml`", "`sources.toml`", "config check"):
         assert step in paragraph, step
     assert "Rules for a list of your own" in paragraph
+
+
+def test_rules_for_a_list_of_ones_own_name_every_table_a_copy_of_the_bundled_file_holds() -> None:
+    """ "Rules for a list of your own" named `[modality]`, `[interpretability]` and `[sections]`: a maintainer who
+    copied the bundled rules.toml (as `digest config check` tells one to) kept its `[penalties]`, which lower papers
+    naming "benchmark" or "efficient", and its `[internals]` and `[general]`, unsaid."""
+    from digest.relevance.rules import _TABLES
+
+    section = " ".join(readme_section("What gets flagged, and how to tune it").split())
+    paragraph = section[section.index("**Rules for a list of your own.**") :].split("A new entry is written")[0]
+    assert [table for table in _TABLES if f"`[{table}]`" not in paragraph] == []
