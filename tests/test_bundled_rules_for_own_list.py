@@ -95,3 +95,25 @@ def test_a_feeds_folder_of_ones_own_lacking_a_file_says_where_to_start_from(
             f"feeds file {feeds / missing} does not exist: copy the bundled {resources.feeds_dir() / missing} there and"
             f" write {what} in it (README: 'Your own list')\n"
         ) in out, out
+
+
+def test_config_check_names_the_feeds_polled_and_the_rules_they_are_kept_by(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest config check` said when the polls run, never what they read: a maintainer with feeds of their own (or
+    with the bundled folder left in place) could not see from it which feeds and which keyword rules were in use."""
+    feeds = clean_environment / "feeds"
+    write(feeds / "sources.toml", 'feeds = ["https://rss.arxiv.org/rss/cs.CV"]\n')
+    shutil.copy(resources.feeds_dir() / "rules.toml", feeds / "rules.toml")
+    config = write(clean_environment / "config.toml", 'feeds_dir = "feeds"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0, out
+    said = f"feeds: polls 1 source from {feeds / 'sources.toml'}: https://rss.arxiv.org/rss/cs.CV; keyword rules in"
+    assert f"\n{said} {feeds / 'rules.toml'}\n" in out, out
+
+    write(config, 'feeds_dir = "feeds"\n[arxiv]\nsources = ["http://127.0.0.1:9/rss/cs.CV", "http://127.0.0.1:9/a"]\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0, out
+    said = "feeds: polls 2 sources from [arxiv] sources: http://127.0.0.1:9/rss/cs.CV, http://127.0.0.1:9/a; keyword"
+    assert f"\n{said} rules in {feeds / 'rules.toml'}\n" in out, out
