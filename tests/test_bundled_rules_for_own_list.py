@@ -6,16 +6,20 @@ and feeds are the bundled list's and how to take a copy of one's own; through th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from digest import resources
 from digest.service.process import Service
+from tests.arxiv_server import ArxivServer
+from tests.config_cmd import ROOT, run, write
 from tests.config_cmd import clean_environment as clean_environment  # the fixture, shared
-from tests.config_cmd import run, write
 from tests.conftest import make_settings
 
 MINE = (
@@ -117,3 +121,33 @@ def test_config_check_names_the_feeds_polled_and_the_rules_they_are_kept_by(
     assert status == 0, out
     said = "feeds: polls 2 sources from [arxiv] sources: http://127.0.0.1:9/rss/cs.CV, http://127.0.0.1:9/a; keyword"
     assert f"\n{said} rules in {feeds / 'rules.toml'}\n" in out, out
+
+
+def test_a_feeds_folder_of_rules_alone_serves_feeds_named_in_the_settings(tmp_path: Path) -> None:
+    """With the feeds named in `[arxiv] sources`, which every poll, backfill and the service read instead of
+    sources.toml, `digest config check` still refused a feeds folder without that file, "does not exist"."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    shutil.copy(resources.feeds_dir() / "rules.toml", feeds / "rules.toml")
+
+    async def check_and_poll() -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+        async with ArxivServer() as server:
+            feed = server.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml", today=True)
+            write(
+                tmp_path / "config.toml",
+                f'feeds_dir = "feeds"\ndata_dir = "data"\n[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\n'
+                'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
+            )
+            command = [sys.executable, "-m", "digest", "--config", str(tmp_path / "config.toml")]
+            env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+            done = [
+                await asyncio.to_thread(
+                    subprocess.run, [*command, *args], cwd=tmp_path, env=env, capture_output=True, text=True
+                )
+                for args in (["config", "check"], ["poll"])
+            ]
+            return done[0], done[1]
+
+    checked, polled = asyncio.run(check_and_poll())
+    assert checked.returncode == 0 and "sources.toml" not in checked.stdout, checked.stdout
+    assert polled.returncode == 0 and polled.stdout.startswith("poll ok: 1 source (1 fetched)"), polled

@@ -101,8 +101,9 @@ def _database_findings(settings: Settings, environment: Mapping[str, str], data_
     return found
 
 
-def feeds_problems(feeds_dir: Path) -> list[str]:
-    """The feeds files, each read as the service reads it: sources.toml through its model, rules.toml as rules."""
+def feeds_problems(feeds_dir: Path, sources_given: bool = False) -> list[str]:
+    """The feeds files, each read as the service reads it: sources.toml through its model, rules.toml as rules.
+    `sources_given`: [arxiv] sources names the feeds, so no command reads a sources.toml that is not there."""
     from digest.relevance.rules import RULES_FILE, RulesError, load_rules
 
     if not feeds_dir.is_dir():
@@ -118,7 +119,8 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
             problems.append(toml_file_problem(path, exc, FEEDS_FILE))
             unreadable.add(path.name)
     try:
-        read_feed_sources(feeds_dir)
+        if not (sources_given and not (feeds_dir / SOURCES_FILE).exists()):
+            read_feed_sources(feeds_dir)
     except FeedsError as exc:
         problems.extend(exc.problems)
     if RULES_FILE in unreadable:
@@ -132,7 +134,7 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
 
 def file_problems(settings: Settings) -> list[str]:
     """The files and folders the settings name: present, readable, writable, well-formed."""
-    problems = feeds_problems(settings.feeds_dir)
+    problems = feeds_problems(settings.feeds_dir, bool(settings.arxiv.sources))
     if not settings.templates_dir.is_dir():
         problems.append(f"templates_dir {settings.templates_dir} is not a folder")
     if not settings.seed_list.is_file():
