@@ -68,3 +68,14 @@ def test_every_option_with_a_default_names_it_and_no_help_ends_with_a_full_stop(
             assert not said.endswith("."), (name, said)
             if action.default not in (None, False, argparse.SUPPRESS):
                 assert f"(default: {action.default})" in said, (name, action.option_strings, said)
+
+
+@pytest.mark.parametrize("command", ["approve", "reject", "pending"])
+def test_the_id_a_decision_takes_is_named_where_the_command_line_shows_it(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """`digest approve --help` said an ID is "the candidate's id (footer of its message)": a maintainer reviewing from
+    the shell and the web, with Discord off, had no message to read it from; `digest candidates` prints it."""
+    assert "the candidate's id (the ID column of `digest candidates`, the footer of its Discord message)" in shown_help(
+        capsys, command
+    )

@@ -71,3 +71,25 @@ def test_every_command_help_says_what_it_does() -> None:
 
     walk(build_parser([]), [])
     assert bare == []
+
+
+def test_your_own_list_names_every_setting_a_list_of_ones_own_sets() -> None:
+    """README's "Your own list" named `seed_list` and `list_title` alone: a maintainer who set those two polled the
+    bundled list's arXiv categories and kept papers by its keyword rules (feeds/ left at the bundled one), while the
+    way to a folder of one's own sat two sections further down."""
+    section = " ".join(readme_section("Configuration").split())
+    paragraph = section[section.index("**Your own list.**") :].split("**Every setting")[0]
+    for step in ("`seed_list`", "`list_title`", "`feeds_dir`", "`rules.toml`", "`sources.toml`", "config check"):
+        assert step in paragraph, step
+    assert "Rules for a list of your own" in paragraph
+
+
+def test_rules_for_a_list_of_ones_own_name_every_table_a_copy_of_the_bundled_file_holds() -> None:
+    """ "Rules for a list of your own" named `[modality]`, `[interpretability]` and `[sections]`: a maintainer who
+    copied the bundled rules.toml (as `digest config check` tells one to) kept its `[penalties]`, which lower papers
+    naming "benchmark" or "efficient", and its `[internals]` and `[general]`, unsaid."""
+    from digest.relevance.rules import _TABLES
+
+    section = " ".join(readme_section("What gets flagged, and how to tune it").split())
+    paragraph = section[section.index("**Rules for a list of your own.**") :].split("A new entry is written")[0]
+    assert [table for table in _TABLES if f"`[{table}]`" not in paragraph] == []

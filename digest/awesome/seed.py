@@ -1,8 +1,10 @@
 """What a list of one's own in `seed_list` leaves the bundled list's: the data folder's list (a seed list is read only
 into a new data folder, so one named after the folder started from another, at a first `digest run`, was left out
-unsaid), and the title pages, feeds and emails carry."""
+unsaid), the title pages, feeds and emails carry, and the keyword rules the polls keep papers by."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from digest import resources
 from digest.awesome.parse import ListFormatError, ParsedList, parse_bytes
@@ -53,6 +55,29 @@ def bundled_title_kept(settings: Settings) -> str | None:
     return (
         f"list_title is the bundled list's, {bundled_title!r}, while seed_list is {settings.seed_list}: pages, feeds"
         " and emails carry it; set list_title to your list's title"
+    )
+
+
+def bundled_rules_kept(settings: Settings) -> str | None:
+    """One line when the list is one's own (its `seed_list` or `list_title` not the bundled list's) and `feeds_dir` is
+    left at the bundled folder: the polls would then keep papers by the bundled topic's keyword rules (and read its
+    arXiv feeds, unless [arxiv] sources names others), whatever the list is about."""
+    bundled_title = Settings.model_fields["list_title"].default
+    if _is_bundled(settings) and settings.list_title == bundled_title:
+        return None
+    try:
+        bundled = resources.feeds_dir().resolve()
+        if settings.feeds_dir.resolve() != bundled:
+            return None
+    except OSError:
+        return None  # a problem of its own, said by the check of the files
+    read = "" if settings.arxiv.sources else ", and its sources.toml the arXiv feeds they read"
+    where = settings.config_path.parent / "feeds" if settings.config_path else Path("feeds")
+    return (
+        f"feeds_dir is the bundled {bundled}, written for {bundled_title!r}: its rules.toml picks the papers the polls"
+        f" keep for your list by that topic's keywords{read}; copy it (`cp -r {bundled} {where}`), write your topic's"
+        f" terms and sections in its rules.toml (README: 'Rules for a list of your own') and set feeds_dir ="
+        f' "{where}" in the settings file'
     )
 
 

@@ -61,7 +61,7 @@ def check_configuration(
         if value and len(value) < MIN_SECRET_LENGTH:
             problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
     if settings is not None:
-        from digest.awesome.seed import bundled_title_kept, seed_list_left_out
+        from digest.awesome.seed import bundled_rules_kept, bundled_title_kept, seed_list_left_out
         from digest.cli.config_sections import (
             list_sections,
             section_emoji_warnings,
@@ -86,9 +86,12 @@ def check_configuration(
         filters = {**template_environment(settings.templates_dir).filters, **PAGE_FILTERS}
         broken, unread = template_findings(settings.templates_dir, filters)
         sections = list_sections(settings, database.standing)  # where the service reads them: the database's
-        report.warnings.extend(section_emoji_warnings(settings, sections) + section_hint_warnings(settings, sections))
+        report.warnings.extend(section_emoji_warnings(settings, sections))
+        bundled_rules = bundled_rules_kept(settings)  # says the sections too: the bundled file is no one's to edit
+        report.warnings.extend([] if bundled_rules else section_hint_warnings(settings, sections))
         report.warnings.extend(unimported_edit_warnings(settings, sections))
         report.warnings.extend(filter(None, [seed_list_left_out(settings), bundled_title_kept(settings)]))
+        report.warnings.extend([bundled_rules] if bundled_rules else [])
         problems.extend(broken)
         report.warnings.extend(unread)
         report.features.extend(features_of(settings, database.note) + sections_feature(sections))
@@ -106,8 +109,9 @@ def _database_findings(settings: Settings, environment: Mapping[str, str], data_
     return found
 
 
-def feeds_problems(feeds_dir: Path) -> list[str]:
-    """The feeds files, each read as the service reads it: sources.toml through its model, rules.toml as rules."""
+def feeds_problems(feeds_dir: Path, sources_given: bool = False) -> list[str]:
+    """The feeds files, each read as the service reads it: sources.toml through its model, rules.toml as rules.
+    `sources_given`: [arxiv] sources names the feeds, so no command reads a sources.toml that is not there."""
     from digest.relevance.rules import RULES_FILE, RulesError, load_rules
 
     if not feeds_dir.is_dir():
@@ -123,7 +127,8 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
             problems.append(toml_file_problem(path, exc, FEEDS_FILE))
             unreadable.add(path.name)
     try:
-        read_feed_sources(feeds_dir)
+        if not (sources_given and not (feeds_dir / SOURCES_FILE).exists()):
+            read_feed_sources(feeds_dir)
     except FeedsError as exc:
         problems.extend(exc.problems)
     if RULES_FILE in unreadable:
@@ -137,7 +142,7 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
 
 def file_problems(settings: Settings) -> list[str]:
     """The files and folders the settings name: present, readable, writable, well-formed."""
-    problems = feeds_problems(settings.feeds_dir)
+    problems = feeds_problems(settings.feeds_dir, bool(settings.arxiv.sources))
     if not settings.templates_dir.is_dir():
         problems.append(f"templates_dir {settings.templates_dir} is not a folder")
     if not settings.seed_list.is_file():

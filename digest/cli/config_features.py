@@ -1,5 +1,6 @@
-"""What is on and off in a configuration (Discord, email, publishing, the web, the database, secrets, the schedule),
-and how to switch each on: the second half of `digest config check`'s report. Pure: reads the settings only."""
+"""What is on and off in a configuration (Discord, email, publishing, the web, the database, secrets, the feeds polled,
+the schedule), and how to switch each on: the second half of `digest config check`'s report. Reads the settings (and
+the feeds folder's sources.toml) only."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def features_of(settings: Settings, database_note: str = "") -> list[Feature]:
         Feature("database", True, database, database_note),
         Feature("data folder", True, str(settings.data_dir.resolve())),
         Feature("secrets", True, secrets_detail(settings)),
+        Feature("feeds", True, feeds_detail(settings)),
         Feature(
             "schedule",
             True,
@@ -113,6 +115,19 @@ def web_feature(settings: Settings) -> Feature:
         f"listening on {web.host}:{web.port}; links in feeds and emails use {web.base_url}",
         'only this machine can connect: set [web] host = "0.0.0.0" and base_url to serve others' if local else "",
     )
+
+
+def feeds_detail(settings: Settings) -> str:
+    """What the polls read and the keyword rules they keep papers by: a list of one's own sees here whether they are
+    its own or still the bundled list's."""
+    from digest.arxiv.poll_sources import sources_spoken_for
+    from digest.config.feeds import SOURCES_FILE
+
+    sources = sources_spoken_for(settings)  # none when the file cannot be read: a problem said below
+    named = "[arxiv] sources" if settings.arxiv.sources else str(settings.feeds_dir / SOURCES_FILE)
+    shown = ", ".join(sources[:4]) + (f" and {len(sources) - 4} more" if len(sources) > 4 else "")
+    polled = f"{counted(len(sources), 'source')} from {named}" + (f": {shown}" if sources else "")
+    return f"polls {polled}; keyword rules in {settings.feeds_dir / 'rules.toml'}"
 
 
 def secrets_detail(settings: Settings) -> str:

@@ -21,7 +21,10 @@ from digest.vocab import Channel, decided_by
 if TYPE_CHECKING:
     from digest.storage.models import Decision
 
-_ID_HELP = "the candidate's id (footer of its message), or its paper's arXiv ID or URL; several decide in turn"
+_ID_HELP = (
+    "the candidate's id (the ID column of `digest candidates`, the footer of its Discord message), or its paper's"
+    " arXiv ID or URL; several decide in turn"
+)
 
 
 def register(subparsers: Any) -> None:

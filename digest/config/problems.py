@@ -15,7 +15,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from digest.config.declarations import also_in_file, environment_variable, field_at
-from digest.resources import UnfitFileError
+from digest.resources import UnfitFileError, feeds_dir
 from digest.sizes import shown_size
 from digest.text import shown_name
 
@@ -164,7 +164,16 @@ def toml_file_problem(path: Path, exc: Exception, what: str) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"{what} {named} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8"
     if isinstance(exc, FileNotFoundError):
-        return f"{what} {named} does not exist"
+        return f"{what} {named} does not exist{_feeds_file_example(path) if what == FEEDS_FILE else ''}"
     if isinstance(exc, OSError):
         return f"{what} {named} cannot be read: {exc.strerror or exc}"
     return f"{what} {named} is not valid TOML: {exc}"
+
+
+def _feeds_file_example(path: Path) -> str:
+    """What to do about a feeds file missing from a feeds folder of one's own: start from the bundled one."""
+    bundled = feeds_dir() / path.name
+    if not bundled.is_file() or bundled.resolve() == path.resolve():
+        return ""
+    what = "your topic's terms and sections" if path.name == "rules.toml" else "the arXiv feeds to poll"
+    return f": copy the bundled {bundled} there and write {what} in it (README: 'Your own list')"

@@ -17,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from digest import heap, jobs
 from digest.arxiv import poll_runs
 from digest.arxiv.turns import WIND_DOWN_SECONDS, Stopping  # the stop's one grace; sleeping retries end at once
-from digest.awesome.seed import seed_list_left_out
+from digest.awesome.seed import bundled_rules_kept, seed_list_left_out
 from digest.clock import utc_now, zoned
 from digest.config import Settings, read_feed_sources, secretstore
 from digest.relevance.training_place import end_builds
@@ -103,6 +103,8 @@ class Service:
             log.warning("arxiv: %s", self.settings.arxiv.contact_warning)
         if left_out := seed_list_left_out(self.settings):
             log.warning("list: %s", left_out)
+        if bundled_rules := bundled_rules_kept(self.settings):
+            log.warning("relevance: %s", bundled_rules)
         if schedule:
             await self._start_publisher()
             await self._start_scheduler()

@@ -81,12 +81,22 @@ def open_service_database(settings: Settings, *, restoring: bool = False, writin
     except UnusableDataError:
         database.dispose()
         raise
-    bundled = settings.seed_list.resolve() == resources.seed_list_path().resolve()
-    which = "the bundled list" if bundled else f"the seed list {settings.seed_list}"
-    log.info("new database: imported %s (%s)", which, counted(report.entries_total, "entry", "entries"))
+    log.info("new database: imported %s", _seeded_from(settings, report.entries_total))
     with database.reading() as session:
         liststore.write_markdown(session, settings)
     return database
+
+
+def _seeded_from(settings: Settings, entries: int) -> str:
+    """The list a new database was seeded with; for the bundled one (the README's first command starts so), how a
+    maintainer of another list serves theirs."""
+    counts = counted(entries, "entry", "entries")
+    if settings.seed_list.resolve() != resources.seed_list_path().resolve():
+        return f"the seed list {settings.seed_list} ({counts})"
+    return (
+        f"the bundled list ({counts}): for a list of your own, name its Markdown in seed_list (with list_title and"
+        " feeds_dir) and give a new data_dir, or `digest list import --force YOUR.md` (README: 'Your own list')"
+    )
 
 
 class _TooManyRemovalsError(Exception):
