@@ -50,7 +50,7 @@ def test_each_edition_ends_with_the_lists_page_the_site_and_its_feed(database: D
     """A reader of the weekly email had no way to the whole list (only a big week's "more papers" line linked
     anywhere), nor to the site's feed."""
     for edition, (text, html, markdown) in _sent_and_written(database, settings).items():
-        assert f"\nThe whole list: {LIST_PAGE}\nOn the web: {SITE} (its feed: {FEED})\n" in text, edition
+        assert f"\nThe whole list: {LIST_PAGE}\nOn the web: {SITE}\nIts feed: {FEED}\n" in text, edition
         assert f'The whole list: <a href="{LIST_PAGE}" style="color:#0969da;">{LIST_PAGE}</a>' in html, edition
         assert f'On the web: <a href="{SITE}" style="color:#0969da;">{SITE}</a>' in html, edition
         assert f'(<a href="{FEED}" style="color:#0969da;">its feed</a>)' in html, edition
@@ -66,3 +66,21 @@ def test_no_link_back_when_the_settings_have_none_a_reader_can_open(database: Da
         for part in (text, html, markdown):
             assert "The whole list" not in part and "On the web" not in part, edition
             assert "feeds/list.xml" not in part and 'href="/' not in part and "git.example.org" not in part, edition
+
+
+def test_the_text_parts_links_back_stay_within_an_emails_width(database: Database, tmp_path: Path) -> None:
+    """The text part said "On the web: SITE (its feed: FEED)" on one line, 93 characters with this short address and
+    more with a longer one, past the 78 an email's line should hold: a text mail reader ran it off the window or broke
+    it wherever it ended, the feed's address too. Expected: no line past 72 characters but a single word (an address
+    kept whole), each address on a line of its own, with no bracket after it that a mail reader could take for part
+    of it."""
+    site = "https://lab.example.org/reading-group/awesome-lmms-mechanistic-interpretability"
+    served = f'[web]\nbase_url = "{site}"\n\n[publish]\nrepository = "{REPOSITORY}"\n'
+    settings = make_settings(tmp_path / "data", CONFIG + served)
+    for edition, (text, _, _) in _sent_and_written(database, settings).items():
+        long_lines = [line for line in text.splitlines() if len(line) > 72 and " " in line.strip()]
+        assert long_lines == [], (edition, long_lines)
+        ending = text[text.index("\nThe whole list:") :]
+        lines = ending.split("\n")
+        assert lines[1:5] == [f"The whole list: {LIST_PAGE}", "On the web:", f"{site}/", "Its feed:"], (edition, lines)
+        assert lines[5] == f"{site}/feeds/list.xml", (edition, lines)

@@ -9,11 +9,11 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from email.message import EmailMessage
-from email.policy import default
 from pathlib import Path
 
 from digest.weekly.issue import WeeklyDigestData
 from digest.weekly.itemtext import quote_url
+from digest.weekly.listheaders import BODY_POLICY
 from digest.weekly.rendering import render, template_environment
 
 # Gmail clips at 102 KB of HTML as sent; a margin for what a relay adds.
@@ -23,7 +23,7 @@ _COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
 
 def html_part_size(html: str) -> int:
     """The bytes the HTML part takes in the message as sent (quoted-printable, as weekly.mailer writes it)."""
-    part = EmailMessage(policy=default)
+    part = EmailMessage(policy=BODY_POLICY)
     part.set_content(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return len(part.as_bytes())
 

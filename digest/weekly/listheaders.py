@@ -52,3 +52,6 @@ def _folded_between_words(name: str, value: str, linesep: str, width: int) -> st
 
 
 MAIL_POLICY = _ListHeadersWhole()  # email.policy.default's settings
+# RFC 2045 (6.7) holds a quoted-printable line to 76 characters; the library encodes a body to the policy's header
+# width, 78. 74 leaves room for the two characters "=46rom" adds to a line opening with "From " (mailer._FROM_LINE).
+BODY_POLICY = MAIL_POLICY.clone(max_line_length=74)

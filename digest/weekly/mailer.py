@@ -21,7 +21,7 @@ from digest.text import one_line
 from digest.weekly.batches import Stop as Stop  # re-exported: the send's callers name it here
 from digest.weekly.batches import send_in_batches
 from digest.weekly.connectionwatch import IN_FLIGHT_SECONDS, ConnectionWatch
-from digest.weekly.listheaders import MAIL_POLICY
+from digest.weekly.listheaders import BODY_POLICY, MAIL_POLICY
 from digest.weekly.refusals import CLOSED, left_unsent, summarised
 from digest.weekly.smtpsession import NoLoginError, connect, for_now, login, mail_refused, needing_smtputf8, scrubbed
 from digest.weekly.smtpsession import for_good as _for_good
@@ -144,8 +144,10 @@ def build_message(
         message[name] = value
     message["Auto-Submitted"] = "auto-generated"
     # Quoted-printable keeps the wire form 7-bit, so a server without 8BITMIME relays it intact.
+    message.policy = BODY_POLICY  # the parts' lines encoded within 76 characters; the headers keep MAIL_POLICY's
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    message.policy = MAIL_POLICY
     for part in message.iter_parts():
         part.set_payload(_FROM_LINE.sub("=46rom ", str(part.get_payload())))
     return message
