@@ -55,8 +55,14 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules)}), file=sys.s
 
 def modules_imported_by(folder: Path, *argv: str) -> tuple[int, list[str]]:
     """The exit status and every module the command left in `sys.modules`."""
+    status, _, modules = run_and_modules(folder, *argv)
+    return status, modules
+
+
+def run_and_modules(folder: Path, *argv: str) -> tuple[int, str, list[str]]:
+    """The exit status, what the command printed on standard output, and every module it left in `sys.modules`."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *argv], cwd=folder, capture_output=True, text=True, check=False, timeout=120
     )
     report = json.loads(done.stderr.strip().splitlines()[-1])
-    return report["status"], report["modules"]
+    return report["status"], done.stdout, report["modules"]
