@@ -21,10 +21,18 @@ NETWORK = ("aiohttp", "yarl", "multidict", "feedparser", "digest.arxiv.api", "di
 # What each everyday command never runs, so never loads (each was milliseconds of every spawn: bench/bench_cli.py).
 # `candidates` reads the stored list's sections and the candidates: it parses no Markdown, reads no answer of arXiv's
 # and renders no template. A decision renders the list and writes it, but reads none in: no importer, and no lint.
+# None of them maps the service's state tables beyond the poll's (storage/poll_state.py): every ORM class is built
+# at import.
 NEVER_LOADED = {
-    "candidates": ("digest.awesome.parse", "digest.arxiv.entries", "digest.arxiv.candidates", "jinja2"),
-    "approve": ("digest.awesome.importer", "digest.awesome.lint"),
-    "pending": ("digest.awesome.importer", "digest.awesome.lint"),
+    "candidates": (
+        "digest.awesome.parse",
+        "digest.arxiv.entries",
+        "digest.arxiv.candidates",
+        "jinja2",
+        "digest.storage.state",
+    ),
+    "approve": ("digest.awesome.importer", "digest.awesome.lint", "digest.storage.state"),
+    "pending": ("digest.awesome.importer", "digest.awesome.lint", "digest.storage.state"),
 }
 
 # The real script (`digest.cli:console`, which exits), with the collections counted from the moment its module is

@@ -23,7 +23,7 @@ from digest.arxiv.announcements import served_feed_day
 from digest.arxiv.fetch_types import source_key
 from digest.storage.db import Database
 from digest.storage.owed_kept import forget_owed_past_keeping
-from digest.storage.state import FeedState, PollRun
+from digest.storage.poll_state import FeedState, PollRun
 from digest.vocab import PollOutcome
 
 RUNNING, INTERRUPTED = "running", "interrupted"
