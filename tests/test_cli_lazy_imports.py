@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from digest.service.wiring import open_service_database
-from tests.cli_runs import modules_imported_by, run_and_modules
+from tests.cli_runs import modules_imported_by, probe_run
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 
@@ -21,8 +21,10 @@ NETWORK = ("aiohttp", "yarl", "multidict", "feedparser", "digest.arxiv.api", "di
 # What each everyday command never runs, so never loads (each was milliseconds of every spawn: bench/bench_cli.py).
 # `candidates` reads the stored list's sections and the candidates: it parses no Markdown, reads no answer of arXiv's
 # and renders no template. A decision renders the list and writes it, but reads none in: no importer, and no lint.
-# None of them maps the service's state tables beyond the poll's (storage/poll_state.py): every ORM class is built
-# at import.
+# None of them maps the service's state tables beyond the poll's (storage/poll_state.py), nor the Discord bot's
+# (storage/bot_state.py): every ORM class is built at import, and configured at the first query.
+LIST_TABLES = ("list_meta", "sections", "papers", "entries", "candidates", "decisions")
+EVERYDAY_TABLES = {*LIST_TABLES, "feed_state", "list_notices", "poll_runs", "backfill_state"}  # and the poll's
 NEVER_LOADED = {
     "candidates": (
         "digest.awesome.parse",
@@ -74,15 +76,18 @@ def test_an_everyday_command_loads_no_code_it_never_runs(data_dir: Path, command
     candidate = made(data_dir)
     base = ("--data-dir", str(data_dir))
     if command == "pending":  # a decision to take back
-        assert run_and_modules(data_dir.parent, *base, "approve", str(candidate))[0] == 0
+        assert probe_run(data_dir.parent, *base, "approve", str(candidate)).status == 0
     argv = [command] if command == "candidates" else [command, str(candidate)]
-    status, output, modules = run_and_modules(data_dir.parent, *base, *argv)
+    probed = probe_run(data_dir.parent, *base, *argv)
     paper = real_papers()[0]["arxiv_id"]
-    assert status == 0
-    assert paper in output  # listed, or the decision said of it
+    assert probed.status == 0
+    assert paper in probed.output  # listed, or the decision said of it
     assert (paper in (data_dir / "list.md").read_text(encoding="utf-8")) == (command == "approve")
-    loaded = [name for name in NEVER_LOADED[command] if name in modules]
+    loaded = [name for name in NEVER_LOADED[command] if name in probed.modules]
     assert loaded == [], f"digest {command} loaded {loaded}"
+    mapped = sorted(set(probed.tables) - EVERYDAY_TABLES)
+    assert mapped == [], f"digest {command} mapped {mapped}"
+    assert "candidates" in probed.tables
 
 
 def collections_by_script(folder: Path, *argv: str) -> tuple[int, str, list[int]]:

@@ -1,6 +1,7 @@
 """The service's own state, beside the list: weekly digests, the relevance model's examples and stream, imported
 training decisions, revoked sessions and publishing; and, from poll_state, what the poller remembers (and told of the
-list's papers), poll runs and backfills. Importing this module maps every table of the schema."""
+list's papers), poll runs and backfills, and from bot_state the review bot's tables. Importing this module maps
+every table of the schema."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from digest.storage.bot_state import DiscordHeldReaction as DiscordHeldReaction
+from digest.storage.bot_state import DiscordOwedMessage as DiscordOwedMessage
+from digest.storage.bot_state import DiscordReaction as DiscordReaction
 from digest.storage.models import Base
 from digest.storage.poll_state import BackfillState as BackfillState
 from digest.storage.poll_state import FeedState as FeedState
