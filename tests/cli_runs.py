@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -49,14 +50,31 @@ try:
     status = main(sys.argv[1:])
 except SystemExit as exc:
     status = exc.code
-print(json.dumps({"status": status, "modules": sorted(sys.modules)}), file=sys.stderr)
+models = sys.modules.get("digest.storage.models")
+tables = sorted(models.Base.metadata.tables) if models else []
+print(json.dumps({"status": status, "modules": sorted(sys.modules), "tables": tables}), file=sys.stderr)
 """
 
 
 def modules_imported_by(folder: Path, *argv: str) -> tuple[int, list[str]]:
     """The exit status and every module the command left in `sys.modules`."""
+    probed = probe_run(folder, *argv)
+    return probed.status, probed.modules
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What a command run by PROBE did and left loaded."""
+
+    status: int
+    output: str  # its standard output
+    modules: list[str]  # every module it left in `sys.modules`
+    tables: list[str]  # every table it mapped as an ORM class (the schema's metadata), none without the models
+
+
+def probe_run(folder: Path, *argv: str) -> Probed:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *argv], cwd=folder, capture_output=True, text=True, check=False, timeout=120
     )
     report = json.loads(done.stderr.strip().splitlines()[-1])
-    return report["status"], report["modules"]
+    return Probed(report["status"], done.stdout, report["modules"], report["tables"])

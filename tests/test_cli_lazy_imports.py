@@ -1,6 +1,6 @@
 """What a spawn of `digest` pays for before its command runs, held without a clock (bench/bench_cli.py measures the
-times): `list lint` loads no network client, and the everyday commands run their cyclic collector not even once on
-the way out of the script."""
+times): `list lint` loads no network client, the everyday commands load no code they never run, and they run their
+cyclic collector not even once on the way out of the script."""
 
 from __future__ import annotations
 
@@ -12,11 +12,30 @@ from pathlib import Path
 import pytest
 
 from digest.service.wiring import open_service_database
-from tests.cli_runs import modules_imported_by
+from tests.cli_runs import modules_imported_by, probe_run
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 
 NETWORK = ("aiohttp", "yarl", "multidict", "feedparser", "digest.arxiv.api", "digest.arxiv.fetcher")
+
+# What each everyday command never runs, so never loads (each was milliseconds of every spawn: bench/bench_cli.py).
+# `candidates` reads the stored list's sections and the candidates: it parses no Markdown, reads no answer of arXiv's
+# and renders no template. A decision renders the list and writes it, but reads none in: no importer, and no lint.
+# None of them maps the service's state tables beyond the poll's (storage/poll_state.py), nor the Discord bot's
+# (storage/bot_state.py): every ORM class is built at import, and configured at the first query.
+LIST_TABLES = ("list_meta", "sections", "papers", "entries", "candidates", "decisions")
+EVERYDAY_TABLES = {*LIST_TABLES, "feed_state", "list_notices", "poll_runs", "backfill_state"}  # and the poll's
+NEVER_LOADED = {
+    "candidates": (
+        "digest.awesome.parse",
+        "digest.arxiv.entries",
+        "digest.arxiv.candidates",
+        "jinja2",
+        "digest.storage.state",
+    ),
+    "approve": ("digest.awesome.importer", "digest.awesome.lint", "digest.storage.state"),
+    "pending": ("digest.awesome.importer", "digest.awesome.lint", "digest.storage.state"),
+}
 
 # The real script (`digest.cli:console`, which exits), with the collections counted from the moment its module is
 # loaded: on standard error's last line, at exit, after the command has printed everything.
@@ -50,6 +69,25 @@ def test_list_lint_of_the_database_or_a_file_loads_no_network_client(data_dir: P
         loaded = sorted(name for name in NETWORK if name in modules)
         assert loaded == [], f"digest {' '.join(argv)} imported {loaded}"
         assert "digest.awesome.lint" in modules  # it did lint
+
+
+@pytest.mark.parametrize("command", sorted(NEVER_LOADED))
+def test_an_everyday_command_loads_no_code_it_never_runs(data_dir: Path, command: str) -> None:
+    candidate = made(data_dir)
+    base = ("--data-dir", str(data_dir))
+    if command == "pending":  # a decision to take back
+        assert probe_run(data_dir.parent, *base, "approve", str(candidate)).status == 0
+    argv = [command] if command == "candidates" else [command, str(candidate)]
+    probed = probe_run(data_dir.parent, *base, *argv)
+    paper = real_papers()[0]["arxiv_id"]
+    assert probed.status == 0
+    assert paper in probed.output  # listed, or the decision said of it
+    assert (paper in (data_dir / "list.md").read_text(encoding="utf-8")) == (command == "approve")
+    loaded = [name for name in NEVER_LOADED[command] if name in probed.modules]
+    assert loaded == [], f"digest {command} loaded {loaded}"
+    mapped = sorted(set(probed.tables) - EVERYDAY_TABLES)
+    assert mapped == [], f"digest {command} mapped {mapped}"
+    assert "candidates" in probed.tables
 
 
 def collections_by_script(folder: Path, *argv: str) -> tuple[int, str, list[int]]:

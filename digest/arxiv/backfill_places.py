@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from digest.storage.db import Database
-from digest.storage.state import BackfillState
+from digest.storage.poll_state import BackfillState
 
 
 def saved_place(database: Database, query: str, opened: str | None) -> tuple[int, int | None, bool]:

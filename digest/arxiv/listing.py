@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from digest.arxiv.papers import says_withdrawn
 from digest.clock import as_utc
 from digest.storage.models import PENDING, Candidate, in_second_tier
-from digest.storage.state import PollRun
+from digest.storage.poll_state import PollRun
 from digest.titles import arxiv_abs_url
 from digest.vocab import BACKFILL_SOURCE, NOT_POLLED_SOURCES
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.papers import says_withdrawn
-from digest.storage.state import ListNotice
+from digest.storage.poll_state import ListNotice
 from digest.vocab import Notice
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from digest.arxiv.fetch_types import source_key
 from digest.arxiv.run_process import gone, of_this_host, this_process
 from digest.storage.db import Database
 from digest.storage.owed_kept import forget_owed_past_keeping
-from digest.storage.state import FeedState, PollRun
+from digest.storage.poll_state import FeedState, PollRun
 from digest.vocab import PollOutcome
 
 RUNNING, INTERRUPTED = "running", "interrupted"

@@ -31,7 +31,7 @@ from digest.arxiv.withdrawn import withdrawn_in_list
 from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
-from digest.storage.state import FeedState
+from digest.storage.poll_state import FeedState
 
 if TYPE_CHECKING:  # NumPy and SciPy load when a pass scores, not when the service starts (it imports this module)
     from digest.relevance import scoring as relevance

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv.notices import record_told
 from digest.arxiv.retitled import TITLE_SHOWN
-from digest.storage.state import ListNotice
+from digest.storage.poll_state import ListNotice
 from digest.text import quoted
 from digest.vocab import Notice
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.arxiv.candidates import known_candidates
 from digest.arxiv.notices import record_told, untold
 from digest.storage.models import Paper
 from digest.text import quoted
@@ -52,6 +51,8 @@ def retitled_in_list(session: Session, papers: Sequence[ArxivPaper], now: dateti
     has it, once for each version (notices.py; kept as told); not when a candidate of the paper holds this version
     already (told before) or held its title already (a title the maintainers wrote their own way, which this version
     does not change)."""
+    from digest.arxiv.candidates import known_candidates  # the poll's own: `digest candidates` needs only list_titles
+
     versions = {paper.arxiv_id: paper for paper in papers if _new_version(paper)}
     titles = list_titles(session, versions)
     found = known_candidates(session, titles) if titles else {}

@@ -29,13 +29,12 @@ from digest.awesome.matching import (
 from digest.awesome.meta import list_meta as list_meta
 from digest.awesome.meta import set_meta
 from digest.awesome.notices_left import forget_notices_left
-from digest.awesome.parse import ParsedList, ParsedSection, check_storable, parse_bytes
+from digest.awesome.parse import PAPER_KIND, ParsedList, ParsedSection, check_storable, parse_bytes
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.storage.connections import hold_changes_in_memory
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import distinct_feed_keys, title_key
 
-PAPER_KIND = {"surveys": "survey", "blog": "blog", "tool": "tool"}
 SHOWN = ("title", "arxiv_id", "url", "code_url", "other_urls")  # a paper's fields its feed item shows
 
 

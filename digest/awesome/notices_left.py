@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from digest.awesome.listed_ids import known_keys, linked_ids
-from digest.storage.state import ListNotice
+from digest.storage.poll_state import ListNotice
 
 _IN_CHUNK = 500  # stay under every database's bound-parameter limit
 

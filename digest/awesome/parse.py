@@ -66,6 +66,10 @@ class ParsedSection:
         return "papers" if self.entries or self.awaits_entries else "text"
 
 
+# The kind of paper a section of each kind holds (ParsedSection.kind); a section of papers holds a "paper".
+PAPER_KIND = {"surveys": "survey", "blog": "blog", "tool": "tool"}
+
+
 @dataclass
 class ParsedList:
     preamble: str

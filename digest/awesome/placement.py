@@ -19,11 +19,10 @@ from digest.awesome.entry import safe_url
 from digest.awesome.entrystyle import ListHabits, entries_habits, in_section_style
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.folded import take_fold
-from digest.awesome.importer import PAPER_KIND
 from digest.awesome.labelled import labelled_sections
 from digest.awesome.new_entry import IN_LIST_ORDER, entry_lines, list_raws
 from digest.awesome.new_place import new_entry_place
-from digest.awesome.parse import ListFormatError, split_lines
+from digest.awesome.parse import PAPER_KIND, ListFormatError, split_lines
 from digest.awesome.rendering import list_definitions
 from digest.awesome.sectionnames import match_section
 from digest.awesome.tables import is_row, table_of

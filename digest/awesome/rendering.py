@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, object_session
 
 from digest.awesome.blank_lines import end_left_by_entries, trailing_blank_lines
 from digest.awesome.blocks import hidden_lines
-from digest.awesome.importer import list_meta
+from digest.awesome.meta import list_meta
 from digest.awesome.parse import split_lines
 from digest.awesome.references import definitions
 from digest.storage.models import Entry, Section

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
+from digest.awesome.headings import repair_mojibake
 from digest.awesome.matching import slugify
-from digest.awesome.parse import ParsedSection, repair_mojibake
 from digest.sectionlabels import LABEL_MAX, section_labels, told_apart
 from digest.titles import title_key
+
+if TYPE_CHECKING:  # `digest candidates` matches names without loading the list's parser
+    from digest.awesome.parse import ParsedSection
 
 _CONNECTIVES = frozenset({"or", "and", "the", "of", "a", "an"})
 

@@ -7,12 +7,12 @@ bytes; an entry added by the service is rendered from `templates/list/entry.md.j
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.awesome.holding import sections_holding_each
-from digest.awesome.importer import ImportReport, import_markdown
 from digest.awesome.labelled import labelled_sections
 from digest.awesome.listed_ids import KnownKeys, known_keys, linked_ids
 from digest.awesome.listfile import write_list_markdown
@@ -31,6 +31,18 @@ from digest.config.invocation import same_invocation
 from digest.sizes import counted
 from digest.storage.files import Staged, held_for_writing
 from digest.storage.models import Entry, Paper, Section
+
+if TYPE_CHECKING:
+    from digest.awesome.importer import ImportReport, import_markdown
+else:
+
+    def import_markdown(*args: Any, **kwargs: Any) -> Any:
+        """importer.import_markdown, loaded on the first import of a list: a decision (`digest approve`) renders and
+        writes the list but reads none in, and the importer brings the list's lint along (start-up speed)."""
+        from digest.awesome.importer import import_markdown as importing
+
+        return importing(*args, **kwargs)
+
 
 # Rendering (rendering.py), placing a paper (placement.py) and taking it out (removal.py) have their own modules:
 # every name is importable from here as before, and the list's other code reaches them all through this module.

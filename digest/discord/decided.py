@@ -21,8 +21,9 @@ from digest.review.queries import latest_decision
 from digest.review.rules import SuggestedSection
 from digest.review.suggestions import suggestions_among
 from digest.review.where_now import decided_where_now
+from digest.storage.bot_state import DiscordReaction
 from digest.storage.db import Database
-from digest.storage.models import APPROVED, PENDING, Candidate, Decision, DiscordReaction
+from digest.storage.models import APPROVED, PENDING, Candidate, Decision
 from digest.vocab import Action, Channel
 
 # Each round reads at most this many approved messages (and asks for at most EDITS_PER_ROUND edits), going on from

@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from digest.discord.reactions import ReactionChoice, ReactionId
+from digest.storage.bot_state import DiscordHeldReaction
 from digest.storage.db import Database
-from digest.storage.models import DiscordHeldReaction
 
 # candidate -> (user id, emoji) -> what it means, and the id of the candidate's last decision when it came
 Held = dict[int, dict[ReactionId, tuple[ReactionChoice, int]]]

@@ -13,9 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.clock import utc_now
 from digest.sizes import counted
+from digest.storage.bot_state import DiscordOwedMessage
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
-from digest.storage.models import DiscordOwedMessage
 
 log = logging.getLogger("digest.discord")
 

@@ -19,9 +19,10 @@ from digest.discord.replay import Key, LoggedDecision
 from digest.review.queries import latest_decision, pending_query
 from digest.review.rules import SuggestedSection, undone_by_removal
 from digest.review.suggestions import suggestions_now
+from digest.storage.bot_state import DiscordReaction
 from digest.storage.db import Database
-from digest.storage.models import PENDING, Candidate, Decision, DiscordReaction
-from digest.storage.state import PollRun
+from digest.storage.models import PENDING, Candidate, Decision
+from digest.storage.poll_state import PollRun
 
 # A candidate whose message Discord refuses (AutoMod, a limit): not posted again while the bot runs; it waits on the
 # review page. The next start tries it once more (retry_refused): the server's rules or the config may have changed.

@@ -10,7 +10,7 @@ from sqlalchemy import case, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from digest.awesome.holding import sections_holding_each
-from digest.storage.state import ListNotice
+from digest.storage.poll_state import ListNotice
 from digest.vocab import Notice
 
 SHOWN = 50  # notices shown at most: a list withdrawn wholesale is a matter for the log, not the top of the page

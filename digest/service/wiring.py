@@ -29,7 +29,6 @@ from digest.sizes import counted
 from digest.storage.db import Database, open_database
 from digest.storage.models import Candidate, ListMeta, Section
 from digest.storage.private import warn_open_to_others
-from digest.storage.state import TrainingDecision
 from digest.text import one_line
 
 log = logging.getLogger(__name__)
@@ -161,6 +160,7 @@ def _name_sections_anew(session: Session, markdown: bytes) -> list[tuple[str, st
     from digest.awesome.importer import ordered_sections
     from digest.awesome.labelled import labelled_sections
     from digest.awesome.parse import parse_bytes
+    from digest.storage.state import TrainingDecision
 
     stored = ordered_sections(session)
     parsed = parse_bytes(markdown, "the stored list").sections

@@ -217,44 +217,6 @@ class Decision(Base):
     moved_from: Mapped[str | None] = mapped_column(String(200))
 
 
-class DiscordReaction(Base):
-    """A reaction the review bot has seen on a candidate's message: what its emoji meant then (a section emoji's
-    section as the list named it; None: ✅'s suggested one), and whether its author was a maintainer then. One made by
-    someone who was not does not decide later, when they are; and a reaction keeps its meaning when the config gives
-    its emoji to another section."""
-
-    __tablename__ = "discord_reactions"
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)  # without variation selector or skin tone
-    action: Mapped[str] = mapped_column(String(16))  # approve | reject
-    section: Mapped[str | None] = mapped_column(String(200))
-    counted: Mapped[bool] = mapped_column(Boolean)  # its author was a maintainer when the bot saw it
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class DiscordOwedMessage(Base):
-    """A review message the bot owes a catching up whatever its paper's age: a reaction on it came while the database
-    or a member lookup failed. Kept here, not in memory only, so that a restart acts on it; gone once caught up."""
-
-    __tablename__ = "discord_owed_messages"
-    message_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # no candidate: its lookup may have failed
-    noted_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class DiscordHeldReaction(Base):
-    """A live reaction whose deciding waits for Discord to say who made it, with the id of the candidate's last decision
-    when it came: one older than the decision that stands when it is decided does not overturn it, restarted too."""
-
-    __tablename__ = "discord_held_reactions"
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
-    action: Mapped[str] = mapped_column(String(16))  # approve | reject
-    section: Mapped[str | None] = mapped_column(String(200))
-    last_decision_id: Mapped[int] = mapped_column(Integer)
-
-
 __all__ = [
     "APPROVED",
     "CANDIDATE_STATUSES",
@@ -263,9 +225,6 @@ __all__ = [
     "Base",
     "Candidate",
     "Decision",
-    "DiscordHeldReaction",
-    "DiscordOwedMessage",
-    "DiscordReaction",
     "Entry",
     "ListMeta",
     "Paper",

@@ -21,8 +21,8 @@ from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
 from digest.storage.failures import failure_line
 from digest.storage.models import Entry, Section
+from digest.storage.poll_state import PollRun
 from digest.storage.room import low_room
-from digest.storage.state import PollRun
 from digest.text import authors_line, quoted, readable_title
 from digest.web.context import context_of, refuse, render, said_unreachable
 from digest.web.review_filters import entry_matches
