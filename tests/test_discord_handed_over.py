@@ -60,3 +60,27 @@ async def test_the_second_check_mark_keeps_the_paper_where_a_maintainer_moved_it
         await eventually(lambda: arxiv_id not in list_md(bot_settings), "out of the list")
     assert row(db, candidate_id).status == "pending"
     assert history(bot_settings, capsys)[-1] == "back to pending by cat via discord"
+
+
+@pytest.mark.asyncio
+async def test_a_check_mark_taken_back_while_the_bot_was_away_leaves_the_approval_to_the_other_one(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same, ann taking hers back while the bot was offline: catching up on start undid the approval and made it
+    again as cat's, and the hand move into Steering was lost the same way."""
+    fake.members.append(CAT)
+    arxiv_id = real_papers()[0]["arxiv_id"]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        reimport(db, moved(arxiv_id, "Steering")(markdown(db, bot_settings)))
+        bot.reviewer.regenerate_markdown()
+        await fake.react(mid, CAT, "✅")
+        await eventually(lambda: len(history(bot_settings, capsys)) == 2, "cat's check mark recorded")
+    before = list_md(bot_settings)
+    await fake.unreact(mid, MAINTAINER, "✅", online=False)
+
+    async with running(bot_settings, db):
+        await eventually(lambda: "Approved by cat" in last_embed(fake, mid)["description"], "the message shows cat's")
+    assert list_md(bot_settings) == before and arxiv_id in section_of(before, "Steering")
+    assert (row(db, candidate_id).status, row(db, candidate_id).decided_by) == ("approved", "cat")
+    assert history(bot_settings, capsys)[2:] == ["approved into Sparse Autoencoder by cat via discord"]

@@ -239,6 +239,8 @@ class CatchUp:
             there = {*there, standing.key}  # a former maintainer's reaction taken back undoes nothing either
         todo = replay.plan(candidate.status, seen, present, there, self._held_keys(candidate_id, suggested))
         await self._record_superseded(candidate_id, todo.superseded)
+        if await heirs.handed_over_while_away(self.database, candidate_id, todo, suggested):
+            return await self._editor.show(candidate_id)  # another maintainer's reaction holds it now
         if todo.undo is not None:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)

@@ -10,9 +10,9 @@ import asyncio
 import discord
 
 from digest.clock import utc_now
-from digest.discord import store
+from digest.discord import replay, store
 from digest.discord.members import Members
-from digest.discord.reactions import ReactionChoice
+from digest.discord.reactions import ReactionChoice, decision_key
 from digest.review.handover import hand_over
 from digest.storage.db import Database
 
@@ -36,3 +36,16 @@ async def handed_over(
         if heir is not None:
             return await asyncio.to_thread(hand_over, database, candidate_id, str(user_id), heir, utc_now())
     return False
+
+
+async def handed_over_while_away(
+    database: Database, candidate_id: int, todo: replay.Plan, suggested: str | None
+) -> bool:
+    """Catching up: whether the deciding reaction, taken back while the bot was away, left its decision to the
+    reaction that decides now, asking for the same (✅: the `suggested` section), handed over to its author."""
+    if todo.undo is None or todo.choice is None:
+        return False
+    (action, section), heir = todo.choice
+    if decision_key(heir.id, action, section or suggested)[1:] != todo.undo.key[1:]:
+        return False
+    return await asyncio.to_thread(hand_over, database, candidate_id, todo.undo.key[0], heir, utc_now())
