@@ -14,7 +14,7 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.discord import decided, held, history, messages, reactions, replay, store
+from digest.discord import decided, heirs, held, history, messages, reactions, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.owed import Owed
 from digest.discord.rate_limits import ChannelHolds, asked_wait
@@ -149,8 +149,7 @@ class CatchUp:
     async def apply(
         self, payload: discord.RawReactionActionEvent, choice: reactions.ReactionChoice | None, *, added: bool
     ) -> None:
-        """A reaction as it comes (`choice`: what its emoji means): a maintainer's decides; one taken back undoes the
-        decision it made. Raises ROUND_ERRORS when Discord or the database fails."""
+        """A reaction as it comes (`choice`: its emoji's meaning) decides; taken back, undoes. Raises ROUND_ERRORS."""
         candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, payload.message_id)
         if candidate_id is None:
             return
@@ -200,11 +199,12 @@ class CatchUp:
         if decider and await self.members.maintainer(
             payload.guild_id, payload.user_id, decider, candidate_id, unchecked_raises=True
         ):
+            if await heirs.handed_over(self.database, self.members, payload, candidate_id, choice):
+                return await self._editor.show(candidate_id)  # another maintainer's reaction holds it now
             await self._decide(candidate_id, Action.REVERT, Actor(decider, str(payload.user_id), "discord"), None)
         elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
             return
-        # Another maintainer's reaction still on the message decides now, as it would after a restart: after an
-        # undo, or when one of two disagreeing reactions left while away is taken back.
+        # Another maintainer's reaction decides now, as after a restart: after an undo, or one of two disagreeing.
         await self.replay_or_retry(candidate_id, payload.message_id)
 
     async def replay(self, candidate_id: int, message_id: int) -> None:
@@ -239,6 +239,8 @@ class CatchUp:
             there = {*there, standing.key}  # a former maintainer's reaction taken back undoes nothing either
         todo = replay.plan(candidate.status, seen, present, there, self._held_keys(candidate_id, suggested))
         await self._record_superseded(candidate_id, todo.superseded)
+        if await heirs.handed_over_while_away(self.database, candidate_id, todo, suggested):
+            return await self._editor.show(candidate_id)  # another maintainer's reaction holds it now
         if todo.undo is not None:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)

@@ -25,7 +25,7 @@ from digest.review.suggestions import suggestions_among
 from digest.review.where_now import decided_where_now
 from digest.storage.models import PENDING, Candidate
 from digest.templating import SHORTCUTS_SCRIPT
-from digest.vocab import READER_SOURCE, SHARED_MAINTAINER
+from digest.vocab import READER_SOURCE, SHARED_MAINTAINER, decided_by
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.highlighting import highlight
 from digest.web.private_feed import subscribe_url
@@ -86,6 +86,8 @@ class ReviewView:
     publishing: PublishTrouble | None = None  # the list's repository refuses or fails the publish of what is decided
     # candidate id -> the section an approved card names: where the list holds the paper now (decided_where_now)
     section_now: dict[int, str] = field(default_factory=dict)
+    # candidate id -> who decided a decided card, through which channel, as the history says it: 'ann via discord'
+    decided_by: dict[int, str] = field(default_factory=dict)
 
 
 def load_review(
@@ -116,12 +118,12 @@ def load_review(
         view.changed_by = taken_back(session, view.decided, actor) if view.decided is not None else None
         view.publishing = publish_trouble(session, context.settings)
         view.notices = standing_notices(session)
-        recent = [
-            c
-            for c in [*view.candidates, view.decided]
-            if c is not None and c.status != PENDING and c.decided_at is not None and now - c.decided_at <= UNDO_WINDOW
-        ]
-        facts = decision_facts_of(session, [candidate.id for candidate in recent]) if recent else {}
+        decided_ones = [c for c in [*view.candidates, view.decided] if c is not None and c.status != PENDING]
+        recent = [c for c in decided_ones if c.decided_at is not None and now - c.decided_at <= UNDO_WINDOW]
+        facts = decision_facts_of(session, [candidate.id for candidate in decided_ones]) if decided_ones else {}
+        view.decided_by = {
+            c.id: decided_by(c.decided_by, facts[c.id].channel) for c in decided_ones if c.id in facts and c.decided_by
+        }
         for candidate in recent:
             latest = facts.get(candidate.id)
             if latest is not None and may_undo(latest, candidate.status, str(actor.id), now):
