@@ -20,6 +20,7 @@ from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_data import fill_week
 from tests.weekly_email import READERS, row, smtp_config
 from tests.weekly_email import settings as settings  # the fixture
+from tests.weekly_resend import sent_once
 
 HINT = re.compile(r"; `(digest [^`]+ weekly --week 2026-W48 --edition readers --send --again)` sends it again\n$")
 
@@ -107,12 +108,7 @@ def test_again_refuses_an_edition_never_sent_and_says_plain_send_sends_it(
 def test_again_refuses_an_edition_another_send_is_sending_now(
     database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fill_week(database, settings)
-    port = free_port()
-    config = smtp_config(tmp_path, port)
-    inbox = Inbox()
-    with smtp_server(inbox, port):
-        assert main(send_command(config, settings, "--edition", "readers", "--send")) == 0
+    with sent_once(database, settings, tmp_path) as (config, inbox):
         # Another process's `--send --again` of it holds the claim (taken a moment ago: it has not lapsed).
         with database.transaction() as session:
             sending = session.get(WeeklyDigest, ("2026-W48", "readers"))
@@ -146,12 +142,7 @@ def test_the_weekly_job_finding_an_edition_sent_by_hand_says_how_to_send_it_agai
     from digest.config.loading import load_settings
     from digest.weekly.store import run_weekly_job
 
-    fill_week(database, settings)
-    port = free_port()
-    config = smtp_config(tmp_path, port)
-    inbox = Inbox()
-    with smtp_server(inbox, port):
-        assert main(send_command(config, settings, "--edition", "readers", "--send")) == 0
+    with sent_once(database, settings, tmp_path) as (config, inbox):
         service = load_settings(config, settings.data_dir, environ={}, load_dotenv_file=False)
         caplog.set_level(logging.INFO, logger="digest.weekly.store")
         for _ in range(2):

@@ -17,15 +17,11 @@ from digest.cli import main
 from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
-from tests.smtp_server import Inbox, free_port, smtp_server
+from tests.smtp_server import smtp_server
 from tests.weekly_data import fill_week
 from tests.weekly_email import READERS, SlowInbox, row, smtp_config
 from tests.weekly_email import settings as settings  # the fixture
-
-
-def send_command(config: Path, settings: Settings, *more: str) -> list[str]:
-    week = ["weekly", "--week", "2026-W48", "--edition", "readers", "--send", *more]
-    return ["--config", str(config), "--data-dir", str(settings.data_dir), *week]
+from tests.weekly_resend import readers_send, sent_once
 
 
 def killed_after_its_claim(database: Database, reached: int) -> None:
@@ -44,17 +40,12 @@ def last_line(capsys: pytest.CaptureFixture[str]) -> str:
 def test_killed_before_the_log_forgot_it_the_edition_stays_sent_and_again_still_works(
     database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fill_week(database, settings)
-    port = free_port()
-    config = smtp_config(tmp_path, port)
-    inbox = Inbox()
-    with smtp_server(inbox, port):
-        assert main(send_command(config, settings)) == 0
+    with sent_once(database, settings, tmp_path) as (config, inbox):
         killed_after_its_claim(database, reached=1)
-        assert main(send_command(config, settings)) == 0  # the log has it sent: recorded so, not sent
+        assert main(readers_send(config, settings)) == 0  # the log has it sent: recorded so, not sent
         assert last_line(capsys).startswith("2026-W48: already sent on ")
         assert len(inbox.messages) == 1
-        assert main(send_command(config, settings, "--again")) == 0
+        assert main(readers_send(config, settings, "--again")) == 0
         assert last_line(capsys).startswith(f"2026-W48: sent to {READERS} (again: first sent on ")
     assert len(inbox.messages) == 2
 
@@ -62,18 +53,13 @@ def test_killed_before_the_log_forgot_it_the_edition_stays_sent_and_again_still_
 def test_killed_after_both_forgot_it_the_edition_is_owed_and_plain_send_sends_it(
     database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fill_week(database, settings)
-    port = free_port()
-    config = smtp_config(tmp_path, port)
-    inbox = Inbox()
-    with smtp_server(inbox, port):
-        assert main(send_command(config, settings)) == 0
+    with sent_once(database, settings, tmp_path) as (config, inbox):
         killed_after_its_claim(database, reached=0)
         mail_log = settings.data_dir / "weekly-sent.log"
         with mail_log.open("a", encoding="utf-8") as log:
             log.write(f"2026-W48\treaders\tforgotten\t{datetime.now(UTC).isoformat()}\n")
         capsys.readouterr()
-        assert main(send_command(config, settings)) == 0
+        assert main(readers_send(config, settings)) == 0
         assert last_line(capsys) == f"2026-W48: sent to {READERS}"
     assert len(inbox.messages) == 2
     sent = row(database)
@@ -83,19 +69,14 @@ def test_killed_after_both_forgot_it_the_edition_is_owed_and_plain_send_sends_it
 def test_a_database_restored_after_a_send_again_does_not_send_it_a_third_time(
     database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fill_week(database, settings)
-    port = free_port()
-    config = smtp_config(tmp_path, port)
-    inbox = Inbox()
-    with smtp_server(inbox, port):
-        assert main(send_command(config, settings)) == 0
-        assert main(send_command(config, settings, "--again")) == 0
+    with sent_once(database, settings, tmp_path) as (config, inbox):
+        assert main(readers_send(config, settings, "--again")) == 0
         with database.transaction() as session:  # a backup from before the week was sent, restored
             found = session.get(WeeklyDigest, ("2026-W48", "readers"))
             assert found is not None
             session.delete(found)
         capsys.readouterr()
-        assert main(send_command(config, settings)) == 0
+        assert main(readers_send(config, settings)) == 0
         assert last_line(capsys).startswith("2026-W48: already sent on ")
     assert len(inbox.messages) == 2
 
