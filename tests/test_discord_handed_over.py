@@ -8,6 +8,7 @@ import pytest
 
 from digest.cli import main
 from digest.config import Settings
+from digest.discord.bot import ReviewBot
 from digest.storage.db import Database
 from tests.discord_bot import approved_by_ann, eventually, last_embed, list_md, row, running, section_of
 from tests.factories import real_papers
@@ -26,6 +27,21 @@ def history(settings: Settings, capsys: pytest.CaptureFixture[str]) -> list[str]
     ]
 
 
+async def moved_by_hand_with_cats_too(
+    fake: FakeDiscord, db: Database, bot: ReviewBot, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, int, str]:
+    """ann's ✅ approved the first paper, a maintainer moved its entry by hand into Steering, then cat put ✅ on the
+    message too: the candidate, its message and the paper's arXiv ID."""
+    arxiv_id = real_papers()[0]["arxiv_id"]
+    candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+    reimport(db, moved(arxiv_id, "Steering")(markdown(db, settings)))
+    bot.reviewer.regenerate_markdown()
+    assert arxiv_id in section_of(list_md(settings), "Steering")
+    await fake.react(mid, CAT, "✅")
+    await eventually(lambda: len(history(settings, capsys)) == 2, "cat's check mark recorded")
+    return candidate_id, mid, arxiv_id
+
+
 @pytest.mark.asyncio
 async def test_the_second_check_mark_keeps_the_paper_where_a_maintainer_moved_it_when_the_first_is_taken_back(
     fake: FakeDiscord, db: Database, bot_settings: Settings, capsys: pytest.CaptureFixture[str]
@@ -35,15 +51,9 @@ async def test_the_second_check_mark_keeps_the_paper_where_a_maintainer_moved_it
     again as cat's, into its suggested section: the hand move was lost, list.md rewritten twice, and the history said
     ann had returned it to pending. Now cat's ✅ takes the approval over as it stands."""
     fake.members.append(CAT)
-    arxiv_id = real_papers()[0]["arxiv_id"]
     async with running(bot_settings, db) as bot:
-        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
-        reimport(db, moved(arxiv_id, "Steering")(markdown(db, bot_settings)))
-        bot.reviewer.regenerate_markdown()
+        candidate_id, mid, arxiv_id = await moved_by_hand_with_cats_too(fake, db, bot, bot_settings, capsys)
         before = list_md(bot_settings)
-        assert arxiv_id in section_of(before, "Steering")
-        await fake.react(mid, CAT, "✅")
-        await eventually(lambda: len(history(bot_settings, capsys)) == 2, "cat's check mark recorded")
         await fake.unreact(mid, MAINTAINER, "✅")
         await eventually(lambda: "Approved by cat" in last_embed(fake, mid)["description"], "the message shows cat's")
         assert list_md(bot_settings) == before  # still in Steering, not taken out and written back
@@ -69,13 +79,8 @@ async def test_a_check_mark_taken_back_while_the_bot_was_away_leaves_the_approva
     """The same, ann taking hers back while the bot was offline: catching up on start undid the approval and made it
     again as cat's, and the hand move into Steering was lost the same way."""
     fake.members.append(CAT)
-    arxiv_id = real_papers()[0]["arxiv_id"]
     async with running(bot_settings, db) as bot:
-        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
-        reimport(db, moved(arxiv_id, "Steering")(markdown(db, bot_settings)))
-        bot.reviewer.regenerate_markdown()
-        await fake.react(mid, CAT, "✅")
-        await eventually(lambda: len(history(bot_settings, capsys)) == 2, "cat's check mark recorded")
+        candidate_id, mid, arxiv_id = await moved_by_hand_with_cats_too(fake, db, bot, bot_settings, capsys)
     before = list_md(bot_settings)
     await fake.unreact(mid, MAINTAINER, "✅", online=False)
 
