@@ -33,6 +33,14 @@ def maintainers_text(database: Database, settings: Settings, title: str = LONG_T
     return text
 
 
+def approved_with_prefix(database: Database, settings: Settings, prefix: str) -> str:
+    """The week's second paper approved with `prefix` before its title: its arXiv ID."""
+    arxiv_id, section, when = APPROVED_IN_WEEK[1]
+    candidate = insert_candidate(database, arxiv_id, seen=when, section=section, title_prefix=prefix)
+    decide(database, settings, candidate, "approve", when)
+    return arxiv_id
+
+
 def readers_text(database: Database, settings: Settings) -> str:
     """The readers' text part as the SMTP server received it from the weekly job, the job bounded in time: a wrapper
     that never ends on a word it cannot fit fails the test instead of hanging the suite."""
@@ -91,16 +99,9 @@ def test_a_title_holding_a_word_wider_than_a_line_is_sent_with_the_word_whole_on
     feed can hold a run of 150 characters without a space, which no line of 72 can hold. Expected: the email is sent,
     the run whole on a line of its own under the title's indent, every other line within 72 columns, the title
     reading whole."""
-    arxiv_id, section, when = APPROVED_IN_WEEK[1]
     word = "Hyper" + "Multimodal" * 14 + "Heads"
     prefix = f"Probing {word} with Sparse Autoencoders: "
-    decide(
-        database,
-        settings,
-        insert_candidate(database, arxiv_id, seen=when, section=section, title_prefix=prefix),
-        "approve",
-        when,
-    )
+    arxiv_id = approved_with_prefix(database, settings, prefix)
     text = readers_text(database, settings)
 
     assert titled(text, prefix + PAPERS[arxiv_id]["title"]), text
@@ -191,15 +192,8 @@ def test_every_line_of_the_email_body_as_sent_is_within_quoted_printables_76_cha
     header width, 78, so the HTML part's long lines (and a title with accents) went out in lines of 78: against the
     standard, and what spam filters score (SpamAssassin's MIME_QP_LONG_LINE). Expected: no line of the body as the
     server received it past 76 characters, and both parts still reading the same once decoded."""
-    arxiv_id, section, when = APPROVED_IN_WEEK[1]
     prefix = "Café naïveté: Interprétation des modèles multimodaux par des sondes éparses pour les têtes d'attention — "
-    decide(
-        database,
-        settings,
-        insert_candidate(database, arxiv_id, seen=when, section=section, title_prefix=prefix),
-        "approve",
-        when,
-    )
+    arxiv_id = approved_with_prefix(database, settings, prefix)
     inbox = Inbox()
     with smtp_server(inbox) as port:
         assert statuses(run_weekly_job(with_smtp(settings, port), database, NOW)) == [("2026-W48", "sent")]
