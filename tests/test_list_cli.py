@@ -117,6 +117,23 @@ def test_lint_exits_1_on_the_seed_with_line_numbers(data_dir: Path, capsys: pyte
     codes = {(f["code"], f["line"]) for f in report["findings"]}
     assert ("arxiv-id-conflict", 92) in codes and ("badge-mismatch", 87) in codes
     assert report["source"] == "database" and report["errors"] == 8
+    assert report["path"] == str(data_dir / "list.md")
+
+
+def test_lint_of_the_database_names_the_list_file_whose_lines_it_gives(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest list lint` without a file labelled each finding `database:92:`, no file a maintainer can open, though
+    the lines were those of data/list.md. Expected: the list file's path as the settings give it, at that line the
+    entry the finding is about, and the counts under the same name."""
+    assert run(data_dir, "lint") == 1
+    lines = capsys.readouterr().out.splitlines()
+    listing = data_dir / "list.md"
+    conflict = next(line for line in lines if line.endswith("[arxiv-id-conflict]"))
+    assert conflict.startswith(f"{listing}:92: error: "), conflict
+    assert "arxiv.org/abs/" in listing.read_text(encoding="utf-8").splitlines()[91]
+    assert lines[-1].startswith(f"{listing}: 8 errors"), lines[-1]
+    assert not any(line.startswith("database") for line in lines), lines
 
 
 def test_lint_of_a_clean_file_exits_0(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -40,8 +40,9 @@ def test_a_heading_renamed_by_hand_names_the_table_of_contents_link_it_leaves_re
     assert main(["--data-dir", str(data_dir), "list", "export"]) == 0  # imported as the maintainer wrote it
     assert capsys.readouterr().out == edited.read_text(encoding="utf-8")
     assert main(["--data-dir", str(data_dir), "list", "lint"]) == 1
-    assert "database:37: error: link #-steering reaches no heading; change it to #activation-steering" in (
-        capsys.readouterr().out
+    assert (
+        f"{data_dir / 'list.md'}:37: error: link #-steering reaches no heading; change it to #activation-steering"
+        in (capsys.readouterr().out)
     )
 
 
@@ -88,7 +89,7 @@ def test_an_import_names_each_lint_error_the_file_brings_and_none_that_were_ther
     out = capsys.readouterr().out
     assert f"{MISMATCH} " in out and "2411.16198" not in out and "already in" not in out, out  # old ones unsaid
     assert main(["--data-dir", str(data_dir), "list", "lint"]) == 1
-    assert f"database:{line - 1}: error: {MISMATCH} " in capsys.readouterr().out
+    assert f"{data_dir / 'list.md'}:{line - 1}: error: {MISMATCH} " in capsys.readouterr().out
     # Imported again, the error it brought is no longer new: nothing is said of it.
     edited.write_text(edited.read_text(encoding="utf-8").replace("(Apr. 23, 2025)", "(Apr. 24, 2025)", 1), "utf-8")
     assert main(["--data-dir", str(data_dir), "list", "import", str(edited)]) == 0

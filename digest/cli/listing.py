@@ -263,13 +263,14 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome.unknown_links import unknown_id_findings
 
     if args.path is not None:
-        source = shown_source(args.path)
+        source = path = shown_source(args.path)
         try:
             findings = lint_bytes(read_list_file(args.path), source)
         except ListFormatError as exc:
             raise CommandError(str(exc)) from None
     else:
-        source = "database"
+        # The lines are those of the database's list as it writes data/list.md: named so, a maintainer can open them.
+        source, path = "database", shown_path(context.settings.list_markdown_path)
         with context.database.reading() as session:
             markdown = liststore.render_markdown(session, context.settings.templates_dir)
             unknown = unknown_ids(session)
@@ -279,12 +280,12 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
     errors, warnings, notices = (sum(f.severity == kind for f in findings) for kind in (ERROR, WARNING, NOTICE))
     if args.json:
         counts = {"errors": errors, "warnings": warnings, "notices": notices}
-        print_json({"source": source, **counts, "findings": [f.as_dict() for f in findings]})
+        print_json({"source": source, "path": path, **counts, "findings": [f.as_dict() for f in findings]})
     else:
         from digest.text import one_line  # a finding quotes the file's headings and titles
 
         for finding in findings:
-            print(f"{source}:{finding.line}: {finding.severity}: {one_line(finding.message)} [{finding.code}]")
+            print(f"{path}:{finding.line}: {finding.severity}: {one_line(finding.message)} [{finding.code}]")
         noted = f", {counted(notices, 'notice')}" if notices else ""  # nothing to do: said only when there is one
-        print(f"{source}: {counted(errors, 'error')}, {counted(warnings, 'warning')}{noted}")
+        print(f"{path}: {counted(errors, 'error')}, {counted(warnings, 'warning')}{noted}")
     return 1 if has_errors(findings) else 0
