@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from digest.storage.models import Entry, ListMeta, Paper
 from digest.text import readable_title
 from digest.titles import arxiv_abs_url, distinct_feed_keys, feed_key, same_title, title_key
 from digest.web.context import WebContext, context_of
-from digest.web.feed_coding import accepts_gzip, gzip_etag, gzipped
+from digest.web.feed_coding import accepts_gzip, body_etag, etag_held, gzip_etag, gzipped
 from digest.web.syndication import (
     ATOM_CONTENT_TYPE,
     RSS_CONTENT_TYPE,
@@ -223,24 +222,8 @@ def _render(context: WebContext, kind: str, path: str, version: tuple[Any, ...])
     return RenderedFeed(version, body, body_etag(body), last_modified, compressed=gzipped(body))
 
 
-def body_etag(body: bytes) -> str:
-    """A strong validator of a feed's bytes: the same document always has the same one, across restarts too."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def etag_matches(request: web.Request, etag: str) -> bool | None:
-    """Whether the reader's If-None-Match holds `etag` (weakly compared, as RFC 9110 asks for GET); None without one."""
-    lines = request.headers.getall("If-None-Match", [])
-    if not lines:
-        return None
-    # Several lines are one list (RFC 9110, 5.3): a reader or proxy sending each ETag on its own line got the whole
-    # feed on every poll when only the first line was read.
-    presented = {tag.strip().removeprefix("W/") for tag in ",".join(lines).split(",")}
-    return "*" in presented or etag in presented or gzip_etag(etag) in presented
-
-
 def not_modified(request: web.Request, feed: RenderedFeed, now: datetime) -> bool:
-    matched = etag_matches(request, feed.etag)
+    matched = etag_held(request.headers.getall("If-None-Match", []), feed.etag)
     if matched is not None:
         return matched
     since = request.if_modified_since

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Collection, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from sqlalchemy import func, select, text
@@ -25,6 +25,7 @@ from digest.storage.poll_state import PollRun
 from digest.storage.room import low_room
 from digest.text import authors_line, quoted, readable_title
 from digest.web.context import context_of, refuse, render, said_unreachable
+from digest.web.feed_coding import coded_page
 from digest.web.review_filters import entry_matches
 from digest.web.syndication import safe_url
 
@@ -140,7 +141,15 @@ async def list_page(request: web.Request) -> web.Response:
             return load_list(session, now, search)
 
     view = await asyncio.to_thread(load)
-    return render(request, "list.html", view=view, sections=view.sections, paper_count=view.papers_total)
+    page = render(request, "list.html", view=view, sections=view.sections, paper_count=view.papers_total)
+    # Tens of KB: gzipped for a browser that takes it, not sent (304) to one that holds it. No Last-Modified: the page
+    # changes with the week too (its "new this week" marks), so its bytes are its validator.
+    body = cast(bytes, page.body)  # render's text, held encoded
+    asked = request.headers
+    status, headers, coded = coded_page(body, asked.get("Accept-Encoding"), asked.getall("If-None-Match", []))
+    if status == 304:
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=coded, headers=headers | {"Content-Type": page.headers["Content-Type"]})
 
 
 async def list_markdown(request: web.Request) -> web.Response:

@@ -25,7 +25,8 @@ from digest.text import readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
-from digest.web.feeds import GUID_PREFIX, RenderedFeed, body_etag, not_modified, utc_or_epoch
+from digest.web.feed_coding import body_etag
+from digest.web.feeds import GUID_PREFIX, RenderedFeed, not_modified, utc_or_epoch
 from digest.web.syndication import RSS_CONTENT_TYPE, Feed, FeedItem, FeedLink, build_rss, safe_url
 
 REFUSED_ADDRESS = (
