@@ -101,14 +101,23 @@ def arxiv_id_problem(arxiv_id: str) -> str | None:
     return None
 
 
+# The Cyrillic letters drawn as Latin ones, and the Greek omicron, keyed as those Latin letters: "Sраrse Autoencoders"
+# with a Cyrillic р and а is the list's "Sparse Autoencoders" to every dedupe, as the same title in capitals is. A small
+# table of Unicode's confusables (the standard library has not their data), read after casefold so that a capital is
+# its small letter (Cyrillic В and М become в and м, so those are in it too). Cyrillic never stands for a symbol in a
+# paper's title; the other Greek letters do (β-decay, ν-SVM, the κ-generalised distribution) and are left as they are.
+LOOKALIKES = str.maketrans("авекмнорстухүіјѕһԁԛԝӏο", "abekmhopctyxyijshdqwlo")
+
+
 def title_key(title: str) -> str:
-    """Case, accents, punctuation and spacing removed: 'Prisma : An Open…' == 'prisma an open…'."""
-    text = title
+    """Case, accents, punctuation and spacing removed, Cyrillic lookalikes read as the Latin letters they look like:
+    'Prisma : An Open…' == 'prisma an open…' == 'Prism\u0430 : \u0410n Open…' (with a Cyrillic а and А)."""
+    text = title.casefold()
     if not text.isascii():  # ASCII has no accents to take off (a poll keys 2,000 titles, nearly all ASCII)
         text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(LOOKALIKES)
     # Cut to the column's String(500): PostgreSQL refuses longer strings (a hostile feed title would block the feed).
-    return _NON_WORD.sub(" ", text.casefold()).strip()[:TITLE_KEY_MAX].rstrip()
+    return _NON_WORD.sub(" ", text).strip()[:TITLE_KEY_MAX].rstrip()
 
 
 def arxiv_abs_url(arxiv_id: str) -> str:

@@ -9,14 +9,15 @@ import unicodedata
 from sqlalchemy import String
 
 from digest.storage.models import Candidate, Paper
-from digest.titles import TITLE_KEY_MAX, title_key
+from digest.titles import LOOKALIKES, TITLE_KEY_MAX, title_key
 from tests.conftest import DATA_DIR
 
 
 def reference_key(title: str) -> str:
     """The key by its definition, every title through Unicode decomposition (no ASCII shortcut)."""
     text = "".join(ch for ch in unicodedata.normalize("NFKD", title) if not unicodedata.combining(ch))
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())[:TITLE_KEY_MAX].rstrip()
+    text = text.casefold().translate(LOOKALIKES)
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())[:TITLE_KEY_MAX].rstrip()
 
 
 def test_accents_case_and_punctuation_do_not_make_another_paper() -> None:
@@ -24,6 +25,17 @@ def test_accents_case_and_punctuation_do_not_make_another_paper() -> None:
     assert title_key("Éxploring Naïve Façades — in CLIP’s ViT") == "exploring naive facades in clip s vit"
     assert title_key("ＳＡＥ features") == "sae features"  # full-width letters are the letters
     assert title_key("Über_alles\u00a0 x") == "uber alles x"
+
+
+def test_a_title_written_with_cyrillic_lookalikes_is_the_latin_title() -> None:
+    """Cyrillic р and а in "Sparse" (and a capital А, В, М) read as the Latin letters they are drawn as: a candidate
+    so titled is the list's paper, not a new one; Greek symbols stay symbols, in capitals too."""
+    latin = title_key("Sparse Autoencoders Find Highly Interpretable Features in Language Models")
+    lookalike = "S\u0440\u0430rse \u0410utoencoders Find Highly Interpretable Features in Language Models"
+    assert title_key(lookalike) == latin
+    assert title_key("\u0412ERT \u041codels") == title_key("BERT Models")
+    assert title_key("Tritium $\u03b2$-decay") == title_key("TRITIUM $\u0392$-DECAY") == "tritium \u03b2 decay"
+    assert title_key("\u03bd-SVM") != title_key("v-SVM")
 
 
 def test_real_titles_key_as_their_definition_says() -> None:

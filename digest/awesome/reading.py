@@ -5,7 +5,7 @@ from its own bytes, when the database is next opened. Pure: no imports beyond th
 
 from __future__ import annotations
 
-READER_VERSION = "16"  # 2: entry shape, fences and comments line by line, setext headings, BOM (after bdc80e5)
+READER_VERSION = "17"  # 2: entry shape, fences and comments line by line, setext headings, BOM (after bdc80e5)
 # 3: a title link wrapped onto the lines under it, a link with a hover title or in <...>, a title in bold before a
 # link named "[Paper]" or "PDF", a title link in bold, the emphasis allowance for the list's own bullet, numbered items,
 # venue tags before the title, entries in a sub-list under a category bullet, ISO and month dates, section names
@@ -28,4 +28,5 @@ READER_VERSION = "16"  # 2: entry shape, fences and comments line by line, setex
 # 14: a task list's item linking a page off arXiv, in a section whose task items link arXiv papers, is an entry too
 # 15: a section named without its heading's emphasis, strikethrough, backslash escapes and entities ('*Vision*')
 # 16: a section named without the links back up the page ending its heading ('## Graph RAG [🔝](#contents)')
+# 17: a title's Cyrillic letters drawn as Latin ones keyed as those (titles.LOOKALIKES): the stored papers keyed again
 META_KEY = "reader_version"

@@ -28,6 +28,7 @@ from digest.templating import shown, template_loader
 from digest.web import approval as web_approval
 from digest.web import database_use
 from digest.web import feeds as web_feeds
+from digest.web import hosts as web_hosts
 from digest.web import list_notices as web_list_notices
 from digest.web import maintainer as web_maintainer
 from digest.web import pages as web_pages
@@ -173,7 +174,10 @@ def create_web_app(
         raise ConfigError(exc.problems) from None  # stops start-up with that one line
     secrets = secretstore.ensure_secrets(settings)  # no file is read when the environment sets all three
     settings = settings.model_copy(update={"secrets": secrets})
-    app = web.Application(client_max_size=FORM_LIMIT, middlewares=[_unknown_addresses, _database_failures])
+    app = web.Application(
+        client_max_size=FORM_LIMIT,
+        middlewares=[web_hosts.known_hosts_only, _unknown_addresses, _database_failures],
+    )
     app[CONTEXT] = WebContext(
         settings=settings,
         database=database,
