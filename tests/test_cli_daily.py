@@ -6,6 +6,7 @@ by hand in test_cli_daily_poll.py."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -232,10 +233,10 @@ def test_the_kept_list_is_named_as_the_list_is(data_dir: Path, caplog: pytest.Lo
     """With `--data-dir data`, rejecting an approved paper said "list: data/list.md goes from 73 to 72 entries; the
     previous file is kept as /tmp/.../data/list.md.1": one folder named two ways in one line. The copy is named as
     the list."""
+    caplog.set_level(logging.INFO, logger="digest.awesome.listfile")  # the shrink a decision made is said at INFO
     candidate = one_candidate(data_dir)
     assert main(["--data-dir", "data", "approve", str(candidate), "--section", "Probing"]) == 0
     assert main(["--data-dir", "data", "reject", str(candidate)]) == 0
-    # The command sets no log handler: the line goes to standard error as Python's last resort prints it.
     warning = next(record.getMessage() for record in caplog.records if "goes from" in record.getMessage())
     assert warning.endswith("the previous file is kept as data/list.md.1"), warning
     assert (data_dir / "list.md.1").is_file()

@@ -169,7 +169,8 @@ def test_candidates_shows_the_section_a_paper_was_approved_into(
     assert cli(data_dir, "approve", str(first), "--section", "Steering") == 0
     capsys.readouterr()
     assert cli(data_dir, "candidates") == 0
-    lines = {int(line.split()[0]): line for line in capsys.readouterr().out.splitlines()[1:]}  # under the header
+    rows = capsys.readouterr().out.splitlines()[1:]  # under the header, each row but the notes under a decided one
+    lines = {int(line.split()[0]): line for line in rows if not line.startswith(" " * 7)}
     assert "[Steering]" in lines[first] and "[Sparse Autoencoder]" not in lines[first]
     assert "[Sparse Autoencoder]" in lines[second]  # pending: the suggestion
     assert cli(data_dir, "candidates", "--status", "approved", "--json") == 0

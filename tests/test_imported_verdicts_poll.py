@@ -172,7 +172,7 @@ def test_a_paper_approved_earlier_into_a_section_is_approved_there_without_namin
     assert main(["--data-dir", str(data_dir), "candidates"]) == 0
     out = capsys.readouterr().out.splitlines()
     (line,) = [number for number, text in enumerate(out) if f"  {approved} " in text]
-    assert f"  {approved}   [Probing] " in out[line] and out[line + 1].strip() == EARLIER
+    assert out[line].split()[3] == approved and " [Probing] " in out[line] and out[line + 1].strip() == EARLIER
 
     assert main(["--data-dir", str(data_dir), "approve", approved]) == 0
     assert capsys.readouterr().out.strip().endswith(f"({approved}): approved into Probing")

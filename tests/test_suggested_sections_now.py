@@ -84,7 +84,8 @@ def test_digest_candidates_names_each_suggestion_as_the_list_has_it_now(
     capsys.readouterr()
 
     assert main(["--data-dir", str(data_dir), "candidates"]) == 0
-    shown = {line.split()[3]: line.split("[", 1)[1].split("]", 1)[0] for line in capsys.readouterr().out.splitlines()}
+    printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" " * 7)]  # not the notes
+    shown = {line.split()[3]: line.split("[", 1)[1].split("]", 1)[0] for line in printed}
     sharing = "Probing (2 sections have this name: Probing (Papers), Probing (2024))"
     assert [shown[str(paper["arxiv_id"])] for paper in papers[:5]] == [
         "Activation Steering",  # approved into Steering: where the list holds it now (the recorded name beside)
@@ -127,7 +128,8 @@ def test_digest_candidates_shows_an_approved_paper_where_the_list_holds_it_now(
     capsys.readouterr()
 
     assert main(["--data-dir", str(data_dir), "candidates", "--status", "approved"]) == 0
-    shown = {line.split()[3]: line.split("[", 1)[1] for line in capsys.readouterr().out.splitlines()}
+    printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" " * 7)]  # not the notes
+    shown = {line.split()[3]: line.split("[", 1)[1] for line in printed}
     where = [shown[str(paper["arxiv_id"])].split(") ", 1)[0] + ")" for paper in papers[:3]]
     assert where == [
         "Activation Steering] (recorded as Steering)",

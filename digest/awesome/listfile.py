@@ -99,6 +99,7 @@ def keep_replaced(
     taken_out: frozenset[str] = frozenset(),
     importing: str,
     held: tuple[bytes, int] | None = None,
+    decided_out: frozenset[str] = frozenset(),
 ) -> None:
     """The one rule for what `path` held before `text` replaces it: a hand edit is kept twice (in the rotation and
     apart from it), a file with more entries is kept in the rotation, and with `always` (the start-up re-write) any
@@ -107,7 +108,9 @@ def keep_replaced(
     `taken_out`: the arXiv IDs a publish's pull took out, as the repository's history says (its commits name who took
     each out): no paper is lost with them, so they are no reason to keep a copy, nor to ask about a backup.
     `held`: a list and how many entries it holds, known (the database's before an import): `previous` the same is not
-    parsed again to count them (a big list's parse is most of this)."""
+    parsed again to count them (a big list's parse is most of this).
+    `decided_out`: the arXiv IDs whose entry (one each) the decision being written took out (a rejection, an undo):
+    a list shorter by exactly those is what a maintainer asked for, so its copy is kept and said at INFO, not warned."""
     if previous == text.encode("utf-8"):
         return
     # At start-up, a file no note says the service wrote (a folder from a release before the note) may be a hand edit.
@@ -123,9 +126,12 @@ def keep_replaced(
     lost = sorted(linked_before - linked_arxiv_ids(text) - taken_out)
     if lost:
         lost = papers_gone(previous_text, text, lost)
+    level = logging.WARNING
     if after < before:
         message = "list: %s goes from %d to %s; the previous file is kept as %s"
         said: tuple[object, ...] = (path, before, counted(after, "entry", "entries"))
+        if decided_out and before - after == len(decided_out) and set(lost) <= decided_out:
+            level = logging.INFO  # the shrink a decision made, by a named maintainer: no surprise to warn of
     elif lost:  # as many entries, but not the same papers: a database restored from a backup, then one approval
         message = (
             "list: %s held %s the database does not (%s; a database restored from a backup?); the previous "
@@ -141,7 +147,7 @@ def keep_replaced(
     else:
         return
     kept = _named_as(path, keep_generations(path, previous, GENERATIONS, staged=staged))
-    _say(staged, message, *said, kept)
+    _say(staged, message, *said, kept, level=level)
 
 
 def _keep_hand_edit(path: Path, previous: bytes, staged: Staged | None, unknown: bool, importing: str) -> None:
@@ -169,12 +175,12 @@ def _keep_hand_edit(path: Path, previous: bytes, staged: Staged | None, unknown:
     )
 
 
-def _say(staged: Staged | None, message: str, *args: object) -> None:
-    """Logs a warning now, or when `staged` is finished (the copies it names exist only then)."""
+def _say(staged: Staged | None, message: str, *args: object, level: int = logging.WARNING) -> None:
+    """Logs a warning (or `level`) now, or when `staged` is finished (the copies it names exist only then)."""
     if staged is None:
-        log.warning(message, *args)
+        log.log(level, message, *args)
     else:
-        staged.add(lambda: log.warning(message, *args))
+        staged.add(lambda: log.log(level, message, *args))
 
 
 def write_list_markdown(
@@ -187,13 +193,14 @@ def write_list_markdown(
     taken_out: frozenset[str] = frozenset(),
     importing: str,
     held: tuple[bytes, int] | None = None,
+    decided_out: frozenset[str] = frozenset(),
 ) -> Path:
     """Writes `text` to `path`; keeps the file it replaces when that one had more entries or was edited by hand, or
     with `keep_any` whenever it differs (see keep_replaced, and there `taken_out`). `entries`: how many `text` holds,
     when the caller knows (the database it was rendered from), so that it is not parsed again. With `staged`, every
     file is written aside now and put in place when that is finished (storage.files.Staged). `importing`: the
     service's own `digest list import PATH`, for the lines saying a copy was kept (see keep_replaced, and there
-    `held`)."""
+    `held`, `decided_out`)."""
     data = text.encode("utf-8")
     try:
         previous = path.read_bytes() if path.is_file() else None
@@ -210,6 +217,7 @@ def write_list_markdown(
             taken_out=taken_out,
             importing=importing,
             held=held,
+            decided_out=decided_out,
         )
         # Dying at the replace leaves the one or the other: both are noted first (a hand edit there is kept above).
         if previous != data and not edited_since_written(path, previous):

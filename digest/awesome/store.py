@@ -90,15 +90,24 @@ def importing_command(settings: Settings) -> str:
     return same_invocation(settings, "list", "import", "PATH")
 
 
-def write_markdown(session: Session, settings: Settings, taken_out: frozenset[str] = frozenset()) -> Path:
+def write_markdown(
+    session: Session,
+    settings: Settings,
+    taken_out: frozenset[str] = frozenset(),
+    decided_out: frozenset[str] = frozenset(),
+) -> Path:
     """Renders the list and writes `list.md`, both under the file's lock: a decision in another process that
     renders later writes later, so the file never ends on the older of two decisions. `taken_out`: the papers a
-    publish's pull took out (listfile.keep_replaced)."""
+    publish's pull took out; `decided_out`: those whose entry the decision just made took out (both: see
+    listfile.keep_replaced)."""
     path = settings.list_markdown_path
     with held_for_writing(path):
         entries = session.scalar(select(func.count()).select_from(Entry)) or 0
         text = render_markdown(session, settings.templates_dir)
-        return write_list_markdown(path, text, entries, taken_out=taken_out, importing=importing_command(settings))
+        importing = importing_command(settings)
+        return write_list_markdown(
+            path, text, entries, taken_out=taken_out, importing=importing, decided_out=decided_out
+        )
 
 
 def held_list(session: Session, templates_dir: Path) -> tuple[str, int]:

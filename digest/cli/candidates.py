@@ -10,16 +10,18 @@ from digest.text import one_line, readable_title
 
 if TYPE_CHECKING:
     from digest.review.rules import SuggestedSection
-    from digest.storage.models import Candidate
+    from digest.storage.models import Candidate, Decision
 
-# The header line over the rows, aligned with them: "{id:>5}  {status:<8} {score:.2f}  {arxiv_id:<12} [section] title".
-HEADER = f"{'ID':>5}  {'STATUS':<8} {'SCORE':<5} {'ARXIV ID':<12} [SECTION] TITLE"
+# The header line over the rows, aligned with them:
+# "{id:>5}  {status:<8} {score:.2f}  {arxiv_id:<12} {found:%Y-%m-%d} [section] title".
+HEADER = f"{'ID':>5}  {'STATUS':<8} {'SCORE':<5} {'ARXIV ID':<12} {'FOUND':<10} [SECTION] TITLE"
 
 
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
     from digest.arxiv.listing import candidate_dict, list_candidates, second_tier_waiting
     from digest.arxiv.retitled import list_titles
+    from digest.review.history import standing_decisions
     from digest.review.suggestions import suggestions_now
     from digest.review.where_now import approved_where_now
 
@@ -33,6 +35,8 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         where_now = approved_where_now(session, found)
         # The list's title of a paper it holds: its maintainers' text, kept when a new version on arXiv retitles it.
         in_list = list_titles(session, (candidate.arxiv_id for candidate in found))
+        # Who decided each decided one, and through which channel, as `digest history` says it.
+        standing = standing_decisions(session, [candidate.id for candidate in found if candidate.status != "pending"])
         rows = [
             {
                 **candidate_dict(candidate),
@@ -42,6 +46,7 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
                 "decided_sections_now": where_now.get(candidate.id),
                 "earlier_verdict": _earlier(candidate),
                 "title_in_list": in_list.get(candidate.arxiv_id),
+                **_decided(standing.get(candidate.id)),
             }
             for candidate in found
         ]
@@ -53,7 +58,7 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         return 0
     if not rows:
         print("no candidates" + (f" with status {args.status}" if args.status else ""))
-    _print_rows(rows, found, now, where_now, in_list)
+    _print_rows(rows, found, now, where_now, in_list, standing)
     if hidden:
         print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")
     return 0
@@ -65,8 +70,10 @@ def _print_rows(
     now: dict[str, SuggestedSection],
     where_now: dict[int, list[str]],
     in_list: dict[str, str],
+    standing: dict[int, Decision],
 ) -> None:
-    """The candidates as `digest candidates` prints them, each with its notes underneath."""
+    """The candidates as `digest candidates` prints them, each with its notes underneath (a decided one's last: who
+    decided it, in `digest history`'s words)."""
     from digest.arxiv.announcements import found_as
     from digest.arxiv.retitled import retitled, retitled_line
     from digest.relevance.why import why_from_json
@@ -84,7 +91,9 @@ def _print_rows(
         if recorded:
             where += f" ({one_line(recorded)})"
         title = one_line(readable_title(str(row["title"]), str(row["arxiv_id"])))  # as the pages: not blank
-        print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {title}")
+        found_on = f"{candidate.first_seen_at:%Y-%m-%d}" if candidate.first_seen_at else "?"
+        print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {found_on:<10} ", end="")
+        print(f"{where} {title}")
         older = found_as(candidate.announce_type, candidate.arxiv_id)
         if older:
             print(f"{'':>7}{older}")  # a new version of a paper the polls never saw: maybe new to you, not to arXiv
@@ -96,6 +105,30 @@ def _print_rows(
         earlier = why_from_json(candidate.why).earlier
         if earlier is not None and row["status"] == "pending":
             print(f"{'':>7}{one_line(earlier.line())}")  # what a maintainer decided before the poll found it
+        decision = standing.get(candidate.id)
+        if decision is not None:  # last: who decided it, and how
+            print(f"{'':>7}{_decided_line(decision)}")
+
+
+def _decided(decision: Decision | None) -> dict[str, object]:
+    """The decision that stands in `--json`, in `history --json`'s words; nulls for a pending candidate."""
+    if decision is None:
+        return {"decided_at": None, "decided_action": None, "decided_by": None, "decided_channel": None}
+    return {
+        "decided_at": decision.at.isoformat(),
+        "decided_action": decision.action,
+        "decided_by": decision.actor,
+        "decided_channel": decision.channel,
+    }
+
+
+def _decided_line(decision: Decision) -> str:
+    """'approved into Probing on 2026-12-01 14:02 UTC by ann via discord', as `digest history` says who and how."""
+    from digest.review.history import action_words
+    from digest.vocab import decided_by
+
+    what = one_line(action_words(decision))
+    return f"{what} on {decision.at:%Y-%m-%d %H:%M} UTC by {decided_by(decision.actor, decision.channel)}"
 
 
 def _earlier(candidate: Candidate) -> dict[str, object] | None:

@@ -90,3 +90,19 @@ def left_out(session: Session) -> dict[int, str]:
         decision_id: f"not in the list: {taken_out_clause(noted[candidate_id])}"
         for candidate_id, decision_id in standing
     }
+
+
+def standing_decisions(session: Session, candidate_ids: list[int]) -> dict[int, Decision]:
+    """The decision that stands for each decided candidate named (the newest applied one, as
+    queries.latest_decision), by candidate id, read at once: `digest candidates` says who decided each."""
+    if not candidate_ids:
+        return {}
+    newest = (
+        select(func.max(Decision.id))
+        .where(Decision.applied.is_(True))
+        .group_by(Decision.candidate_id)
+        .scalar_subquery()
+    )
+    wanted = set(candidate_ids)
+    found = session.scalars(select(Decision).where(Decision.id.in_(newest)))
+    return {decision.candidate_id: decision for decision in found if decision.candidate_id in wanted}

@@ -160,8 +160,8 @@ class Reviewer:
                 moved_from = before.left_for(outcome.changed, into)
             outcome = undone_deletion(candidate, action, outcome)  # a paper a maintainer took out by hand: said once
             session.add(_decision(candidate.id, action, actor, outcome, now, moved_from))
-        if outcome.changed:
-            self.regenerate_markdown()
+        if outcome.changed:  # a rejection or an undo takes the paper's entry out: the list is meant to shrink by it
+            self.regenerate_markdown(frozenset() if action == Action.APPROVE else frozenset({outcome.arxiv_id}))
         log.info(
             "decision: %s %s by %s%s (%s)",
             action,
@@ -199,10 +199,10 @@ class Reviewer:
             except Exception:  # a listener (Discord down) must never undo or hide a decision
                 log.exception("a decision listener failed for candidate %s", outcome.candidate_id)
 
-    def regenerate_markdown(self) -> None:
+    def regenerate_markdown(self, decided_out: frozenset[str] = frozenset()) -> None:
         try:
             with self.database.reading() as session:
-                liststore.write_markdown(session, self.settings)
+                liststore.write_markdown(session, self.settings, decided_out=decided_out)
         except OSError as exc:
             # The database holds the decision; the file is written again by the next decision or an export to it.
             path = self.settings.list_markdown_path

@@ -27,7 +27,9 @@ class FilterError(ValueError):
     """A query parameter that cannot be used; one line saying which and what it takes."""
 
 
-FILTER_NAMES = ("title", "author", "section", "min", "max", "status", "after")  # ReviewFilter's, in its query()
+FILTER_NAMES = ("title", "author", "section", "min", "max", "status", "sort", "after")  # ReviewFilter's, in query()
+# The orders /review offers (?sort=), each as its count line says it: the first is the page's own.
+SORTS = {"best": "best score first", "oldest": "oldest first", "newest": "newest first"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ReviewFilter:
     score_min: float | None = None
     score_max: float | None = None
     status: str = "pending"
+    sort: str = "best"  # a key of SORTS: the best scores first, or by the day the poll found them
     after: int | None = None  # a later page: the candidates past this one, the last card of the page before
 
     def query(self) -> dict[str, str]:
@@ -49,6 +52,7 @@ class ReviewFilter:
             "min": _number_text(self.score_min),
             "max": _number_text(self.score_max),
             "status": "" if self.status == "pending" else self.status,
+            "sort": "" if self.sort == "best" else self.sort,
             "after": "" if self.after is None else str(self.after),
         }
         return {name: value for name, value in values.items() if value}
@@ -61,10 +65,14 @@ class ReviewFilter:
         query = urlencode(replace(self, after=after).query())
         return "/review" + (f"?{query}" if query else "")
 
+    def sorted_address(self, sort: str) -> str:
+        """/review with these filters in another order, from its first page."""
+        return replace(self, sort=sort).page_address(None)
+
     @property
     def narrowed(self) -> bool:
-        """True when anything but the default (every pending candidate) is asked for."""
-        return bool(self.query())
+        """True when anything but every pending candidate is asked for (in whichever order)."""
+        return bool(replace(self, sort="best").query())
 
 
 def posted_filter(filters: str) -> ReviewFilter:
@@ -182,6 +190,9 @@ def parse_review_filter(query: Mapping[str, str]) -> ReviewFilter:
     if status not in STATUSES:
         allowed = f"{', '.join(STATUSES[:-1])} or {STATUSES[-1]}"
         raise FilterError(f"?status= must be one of {allowed}, not {quoted(query['status'])}.")
+    sort = query.get("sort", "").strip().lower() or "best"
+    if sort not in SORTS:
+        raise FilterError(f"?sort= must be one of {', '.join(SORTS)}, not {quoted(query['sort'])}.")
     low, high = _score(query, "min"), _score(query, "max")
     if low is not None and high is not None and low > high:
         raise FilterError(f"?min= ({low:g}) is above ?max= ({high:g}), so no score could match: swap them.")
@@ -192,6 +203,7 @@ def parse_review_filter(query: Mapping[str, str]) -> ReviewFilter:
         score_min=low,
         score_max=high,
         status=status,
+        sort=sort,
         after=_after(query.get("after")),
     )
 

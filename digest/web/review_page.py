@@ -32,6 +32,7 @@ from digest.web.private_feed import subscribe_url
 from digest.web.publishing import PublishTrouble, publish_trouble
 from digest.web.review import card_terms, current_session, why_lines
 from digest.web.review_filters import (
+    SORTS,
     UNDO_WINDOW,
     FilterError,
     ReviewFilter,
@@ -202,6 +203,7 @@ async def queue_page(
         rejected=notice.get("rejected"),
         skipped=notice.get("skipped"),
         chosen=chosen,
+        sorts=SORTS,
         filters=chosen.query_string(),
         adding=adding,
         add_refused=add_refused,

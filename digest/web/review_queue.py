@@ -6,11 +6,16 @@ from __future__ import annotations
 from sqlalchemy import LargeBinary, Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from digest.review.queries import DECIDED_ORDER, PENDING_ORDER, after_candidate, ordered, pending_query
+from digest.review.queries import DECIDED_ORDER, PENDING_ORDER, Order, after_candidate, ordered, pending_query
 from digest.storage.models import PENDING, Candidate
 from digest.text import may_name_untitled, readable_title
 from digest.web.review_filters import MAX_BATCH, ReviewFilter, candidate_matches
 
+# ?sort= but the best first: by the day the poll found them (the id tells apart those found in one poll).
+FOUND_ORDERS: dict[str, Order] = {
+    "oldest": ((Candidate.first_seen_at, False), (Candidate.id, False)),
+    "newest": ((Candidate.first_seen_at, True), (Candidate.id, True)),
+}
 SCANNED = 1000  # rows read at a time while the filters look through the candidates; at most MAX_BATCH are shown
 
 
@@ -57,9 +62,9 @@ def queue_page_of(session: Session, chosen: ReviewFilter) -> tuple[list[Candidat
 def _narrowed_in_sql(session: Session, chosen: ReviewFilter) -> Select[tuple[Candidate]]:
     """The candidates of the chosen status, in the page's order, past `after` on a later page, narrowed by what SQL
     can judge of the other filters."""
-    order = PENDING_ORDER if chosen.status == "pending" else DECIDED_ORDER
-    if chosen.status == "pending":
-        query = pending_query()
+    order = FOUND_ORDERS.get(chosen.sort) or (PENDING_ORDER if chosen.status == "pending" else DECIDED_ORDER)
+    if chosen.status == "pending":  # what waits for a maintainer, in the chosen order
+        query = ordered(pending_query().order_by(None), order)
     elif chosen.status == "all":
         query = ordered(select(Candidate).where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True))), order)
     else:
