@@ -1,7 +1,7 @@
 """The set-up of the review page tests in Chromium: real papers suggested for four sections, the review page opened
-and signed in to (at a path, a viewport), whether an address is the queue with given filters, and a queue longer than
-a page (QUEUE candidates, ties in score, first seen minutes apart) for its keyset paging, and a queue long enough to
-fold cards (numbered copies of one paper)."""
+and signed in to (at a path, a viewport), the cards it shows, whether an address is the queue with given filters, and
+a queue longer than a page (QUEUE candidates, ties in score, first seen minutes apart) for its keyset paging, and a
+queue long enough to fold cards (numbered copies of one paper)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,12 @@ async def sign_in(page: Any, ready: str) -> None:
     await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_selector(ready)
+
+
+async def shown_ids(page: Any) -> list[int]:
+    """The candidates' numbers of the cards a page shows, in its order."""
+    ids = await page.locator("article.candidate").evaluate_all("cards => cards.map(card => card.id)")
+    return [int(text.removeprefix("candidate-")) for text in ids]
 
 
 def on_the_queue(url: str, **filters: str) -> bool:

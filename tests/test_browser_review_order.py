@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from digest.storage.models import Candidate
-from tests.browser_review import DESKTOP, long_queue, on_the_queue, open_review
+from tests.browser_review import DESKTOP, long_queue, on_the_queue, open_review, shown_ids
 from tests.chromium import CHROMIUM
 from tests.web_server import Site
 
@@ -17,11 +17,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Chromium at /usr/bin/chromium"),
 ]
-
-
-async def shown_ids(page: Any) -> list[int]:
-    ids = await page.locator("article.candidate").evaluate_all("cards => cards.map(card => card.id)")
-    return [int(text.removeprefix("candidate-")) for text in ids]
 
 
 def found_order(site: Site, newest: bool = False) -> list[int]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from digest.storage.models import Candidate
-from tests.browser_review import DESKTOP, long_queue, open_review, sign_in
+from tests.browser_review import DESKTOP, long_queue, open_review, shown_ids, sign_in
 from tests.chromium import CHROMIUM
 from tests.factories import SEEN_AT
 from tests.web_server import Site
@@ -19,11 +19,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Chromium at /usr/bin/chromium"),
 ]
-
-
-async def shown_ids(page: Any) -> list[int]:
-    ids = await page.locator("article.candidate").evaluate_all("cards => cards.map(card => card.id)")
-    return [int(text.removeprefix("candidate-")) for text in ids]
 
 
 def page_order(site: Site) -> list[int]:
