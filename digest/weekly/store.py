@@ -63,7 +63,8 @@ log = logging.getLogger(__name__)
 
 _email_off_logged = False
 _not_emailed_logged: set[str] = set()
-_sent_again_said: set[tuple[str, str]] = set()  # the editions whose "already sent" the job said how to send again
+# The editions whose "already sent" the job said how to send again, by data folder: a process may serve more than one.
+_sent_again_said: set[tuple[str, str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ def _say_how_to_send_again(settings: Settings, outcomes: list[SendOutcome]) -> N
     """An edition the job found sent already (by a `digest weekly --send` before it): how to send it again, as the
     command says it, once a week and edition (each later run of the job finds it sent again)."""
     for outcome in outcomes:
-        if outcome.status == "already-sent" and (outcome.week, outcome.edition) not in _sent_again_said:
-            _sent_again_said.add((outcome.week, outcome.edition))
+        said = (str(settings.data_dir), str(outcome.week), str(outcome.edition))
+        if outcome.status == "already-sent" and said not in _sent_again_said:
+            _sent_again_said.add(said)
             hint = sent_again_line(settings, outcome.week, outcome.edition)
             log.info("weekly %s %s: %s; %s", outcome.week, outcome.edition, outcome.message, hint)
